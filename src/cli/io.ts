@@ -1,0 +1,33 @@
+// What a command may touch of the outside world, so tests can run commands in-process.
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** True when stdout is a terminal: tables get colour and progress is drawn. */
+  readonly isTTY: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    isTTY: process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** Options every command understands. */
+export interface GlobalOptions {
+  readonly json: boolean;
+  readonly debug: boolean;
+}
+
+/** What a command's action receives besides its own options. */
+export interface CommandContext {
+  readonly io: CliIo;
+  readonly global: () => GlobalOptions;
+  /** The command's outcome; the last one set wins. */
+  setExit(code: number): void;
+}

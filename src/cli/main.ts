@@ -1,0 +1,60 @@
+// The CLI entry. It must stay cheap: `--version` and `--help` load commander and nothing else;
+// every command's implementation is imported only when that command runs.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { type CliIo, type CommandContext, type GlobalOptions, processIo } from './io.js';
+import { EXIT } from './exit-codes.js';
+import { reportError } from './report-error.js';
+import { registerCommands } from './commands/index.js';
+
+function packageVersion(): string {
+  const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(raw) as { version: string }).version;
+}
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('certroll')
+    .description(
+      'Roll a TLS certificate out to every port of every host, prove on the wire that each port serves it, and roll back what cannot be proven.',
+    )
+    .version(packageVersion(), '-V, --version')
+    .option('--json', 'machine-readable output on stdout', false)
+    .option('--debug', 'show stack traces for internal errors', false)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout(s),
+      writeErr: (s) => ctx.io.stderr(s),
+      // Commander prints usage errors itself; keep its text, our catch adds the exit code.
+      outputError: (s, write) => write(s),
+    });
+  registerCommands(program, ctx);
+  return program;
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let exit: number = EXIT.OK;
+  let program: Command | undefined;
+  const global = (): GlobalOptions => {
+    const opts = program?.opts<{ json?: boolean; debug?: boolean }>() ?? {};
+    return { json: opts.json === true, debug: opts.debug === true };
+  };
+  const ctx: CommandContext = {
+    io,
+    global,
+    setExit: (code) => {
+      exit = code;
+    },
+  };
+  try {
+    program = buildProgram(ctx);
+    await program.parseAsync([...argv], { from: 'user' });
+    return exit;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    return reportError(error, io, global());
+  }
+}
