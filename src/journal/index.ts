@@ -1,0 +1,9 @@
+export { writeFileAtomic, fsyncDir } from './atomic.js';
+export {
+  Journal,
+  readJournal,
+  JOURNAL_VERSION,
+  type JournalRecord,
+  type JournalContents,
+} from './journal.js';
+export { acquireLock, listLocks, unlock, type HeldLock, type LockInfo } from './lock.js';

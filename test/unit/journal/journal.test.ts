@@ -1,0 +1,80 @@
+import {
+  appendFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Journal, readJournal, writeFileAtomic } from '../../../src/journal/index.js';
+import { CertrollError } from '../../../src/errors.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'certroll-journal-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the journal', () => {
+  it('reads back every appended record in order, with the version header first', () => {
+    const path = join(dir, 'journal.jsonl');
+    const j = Journal.create(path, { runId: 'r1' });
+    j.append('step-started', { host: 'web-01', step: 'bind' });
+    j.append('step-finished', { host: 'web-01', step: 'bind', ok: true });
+    const { records, tornTail } = readJournal(path);
+    expect(tornTail).toBe(false);
+    expect(records.map((r) => r.type)).toEqual(['journal-opened', 'step-started', 'step-finished']);
+    expect(records[0]!.data).toMatchObject({ version: 1, runId: 'r1' });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('continues numbering after being reopened', () => {
+    const path = join(dir, 'journal.jsonl');
+    Journal.create(path, {}).append('a');
+    const { journal } = Journal.open(path);
+    expect(journal.append('b').seq).toBe(3);
+  });
+
+  it('tolerates a last line torn by a crash and reports it', () => {
+    const path = join(dir, 'journal.jsonl');
+    Journal.create(path, {}).append('a');
+    appendFileSync(path, '{"seq":3,"at":"2026-');
+    const { records, tornTail } = readJournal(path);
+    expect(tornTail).toBe(true);
+    expect(records).toHaveLength(2);
+  });
+
+  it('refuses a record changed after it was written, naming the line', () => {
+    const path = join(dir, 'journal.jsonl');
+    const j = Journal.create(path, {});
+    j.append('step-finished', { ok: false });
+    j.append('other');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"ok":false', '"ok":true '));
+    expect(() => readJournal(path)).toThrowError(
+      expect.objectContaining({
+        code: 'JOURNAL_INVALID',
+        location: { file: path, line: 2 },
+      }) as CertrollError,
+    );
+  });
+
+  it('refuses a journal of another version', () => {
+    const path = join(dir, 'journal.jsonl');
+    Journal.create(path, { version: 99 });
+    expect(() => readJournal(path)).toThrow(/version 99/);
+  });
+});
+
+describe('atomic writes', () => {
+  it('replace the file whole with the requested mode and leave no temp file', () => {
+    const path = join(dir, 'snapshot.json');
+    writeFileAtomic(path, 'one');
+    writeFileAtomic(path, 'two', 0o640);
+    expect(readFileSync(path, 'utf8')).toBe('two');
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+    expect(readdirSync(dir)).toEqual(['snapshot.json']);
+  });
+});
