@@ -1,0 +1,329 @@
+// The host machine: connect, take the host lock, capture every binding, stage, then for each
+// binding bind and verify. On any failure it undoes what it touched, newest first, proving each
+// undo with a probe (saga). It always ends in `done` with a typed output; policy above acts on
+// that output, never on exceptions. Steps are actors referenced by name and provided from
+// injected implementations (createHostMachine), so tests run it with fake steps.
+import { assign, fromPromise, setup } from 'xstate';
+import { toCertrollError, type CertrollErrorJson } from '../errors.js';
+import {
+  type BindingOutcome,
+  type BindingStepInput,
+  type CaptureResult,
+  type HostOutput,
+  type HostRef,
+  type HostStatus,
+  type HostStepInput,
+  type HostSteps,
+  type VerifyResult,
+} from './types.js';
+
+export interface HostContext {
+  readonly host: string;
+  readonly bindings: readonly string[];
+  readonly captureIndex: number;
+  readonly index: number;
+  readonly captured: Readonly<Record<string, CaptureResult>>;
+  /** Bindings whose bind step started, in order: what must be undone on failure. */
+  readonly undo: readonly string[];
+  readonly touched: boolean;
+  readonly locked: boolean;
+  readonly outcomes: Readonly<Record<string, BindingOutcome>>;
+  readonly error?: CertrollErrorJson;
+  readonly unreachable: boolean;
+  readonly cleanupFailed: boolean;
+}
+
+const pending = <I, O>(name: string) =>
+  fromPromise<O, I>(() => Promise.reject(new Error(`host step ${name} was not provided`)));
+
+const errorJson = (error: unknown): CertrollErrorJson => toCertrollError(error).toJSON();
+
+const current = (c: HostContext): string => c.bindings[c.index] ?? '';
+const top = (c: HostContext): string => c.undo.at(-1) ?? '';
+const stepInput = (c: HostContext, binding: string): BindingStepInput => ({
+  host: c.host,
+  binding,
+  captured: c.captured[binding]?.state,
+});
+
+export const hostMachine = setup({
+  types: {
+    context: {} as HostContext,
+    input: {} as HostRef,
+    output: {} as HostOutput,
+  },
+  actors: {
+    connect: pending<HostStepInput, void>('connect'),
+    lockHost: pending<HostStepInput, void>('lockHost'),
+    capture: pending<{ host: string; binding: string }, CaptureResult>('capture'),
+    stage: pending<HostStepInput, void>('stage'),
+    bind: pending<BindingStepInput, void>('bind'),
+    verify: pending<BindingStepInput, VerifyResult>('verify'),
+    rollback: pending<BindingStepInput, void>('rollback'),
+    verifyRollback: pending<BindingStepInput, VerifyResult>('verifyRollback'),
+    cleanup: pending<HostStepInput, void>('cleanup'),
+    release: pending<HostStepInput & { locked: boolean }, void>('release'),
+  },
+  guards: {
+    allCaptured: ({ context }) => context.captureIndex >= context.bindings.length,
+    nothingToDo: ({ context }) =>
+      context.bindings.every((b) => context.captured[b]?.alreadyCurrent === true),
+    allBound: ({ context }) => context.index >= context.bindings.length,
+    currentIsCurrent: ({ context }) => context.captured[current(context)]?.alreadyCurrent === true,
+    nothingToUndo: ({ context }) => context.undo.length === 0,
+  },
+  actions: {
+    recordError: assign({ error: ({ event }) => errorJson((event as unknown as { error: unknown }).error) }),
+    skipCurrent: assign({
+      outcomes: ({ context }) => ({
+        ...context.outcomes,
+        [current(context)]: { status: 'skipped', reason: 'already serves the new certificate' },
+      }),
+      index: ({ context }) => context.index + 1,
+    }),
+    markTouched: assign({
+      undo: ({ context }) => [...context.undo, current(context)],
+      touched: true,
+    }),
+  },
+}).createMachine({
+  id: 'host',
+  context: ({ input }) => ({
+    host: input.name,
+    bindings: input.bindings,
+    captureIndex: 0,
+    index: 0,
+    captured: {},
+    undo: [],
+    touched: false,
+    locked: false,
+    outcomes: {},
+    unreachable: false,
+    cleanupFailed: false,
+  }),
+  initial: 'connecting',
+  states: {
+    connecting: {
+      invoke: {
+        src: 'connect',
+        input: ({ context }) => ({ host: context.host }),
+        onDone: 'locking',
+        onError: { target: 'releasing', actions: ['recordError', assign({ unreachable: true })] },
+      },
+    },
+    locking: {
+      invoke: {
+        src: 'lockHost',
+        input: ({ context }) => ({ host: context.host }),
+        onDone: { target: 'capturing', actions: assign({ locked: true }) },
+        onError: { target: 'releasing', actions: 'recordError' },
+      },
+    },
+    capturing: {
+      always: { guard: 'allCaptured', target: 'staging' },
+      invoke: {
+        src: 'capture',
+        input: ({ context }) => ({
+          host: context.host,
+          binding: context.bindings[context.captureIndex] ?? '',
+        }),
+        onDone: {
+          target: 'capturing',
+          reenter: true,
+          actions: assign({
+            captured: ({ context, event }) => ({
+              ...context.captured,
+              [context.bindings[context.captureIndex] ?? '']: event.output,
+            }),
+            captureIndex: ({ context }) => context.captureIndex + 1,
+          }),
+        },
+        onError: { target: 'releasing', actions: 'recordError' },
+      },
+    },
+    staging: {
+      always: { guard: 'nothingToDo', target: 'binding' },
+      invoke: {
+        src: 'stage',
+        input: ({ context }) => ({ host: context.host }),
+        onDone: 'binding',
+        onError: { target: 'cleaningUp', actions: 'recordError' },
+      },
+    },
+    binding: {
+      initial: 'next',
+      states: {
+        next: {
+          always: [
+            { guard: 'allBound', target: '#host.cleaningUp' },
+            { guard: 'currentIsCurrent', target: 'next', reenter: true, actions: 'skipCurrent' },
+            { target: 'bind' },
+          ],
+        },
+        bind: {
+          entry: 'markTouched',
+          invoke: {
+            src: 'bind',
+            input: ({ context }) => stepInput(context, current(context)),
+            onDone: 'verify',
+            onError: { target: '#host.undoing', actions: 'recordError' },
+          },
+        },
+        verify: {
+          invoke: {
+            src: 'verify',
+            input: ({ context }) => stepInput(context, current(context)),
+            onDone: [
+              {
+                guard: ({ event }) => event.output.ok,
+                target: 'next',
+                actions: assign({
+                  outcomes: ({ context, event }) => ({
+                    ...context.outcomes,
+                    [current(context)]: withObserved({ status: 'verified' }, event.output),
+                  }),
+                  index: ({ context }) => context.index + 1,
+                }),
+              },
+              {
+                target: '#host.undoing',
+                actions: assign({
+                  error: ({ context, event }) => ({
+                    code: 'PROBE_FAILED',
+                    message: `${context.host} ${current(context)}: the new certificate could not be proven: ${event.output.reason ?? 'probe failed'}`,
+                  }),
+                }),
+              },
+            ],
+            onError: { target: '#host.undoing', actions: 'recordError' },
+          },
+        },
+      },
+    },
+    undoing: {
+      initial: 'next',
+      states: {
+        next: {
+          always: [{ guard: 'nothingToUndo', target: '#host.cleaningUp' }, { target: 'rollback' }],
+        },
+        rollback: {
+          invoke: {
+            src: 'rollback',
+            input: ({ context }) => stepInput(context, top(context)),
+            onDone: 'verifyRollback',
+            onError: {
+              target: 'next',
+              actions: assign(({ context, event }) =>
+                popWith(context, {
+                  status: 'needs-attention',
+                  reason: `rollback failed: ${errorJson(event.error).message}`,
+                }),
+              ),
+            },
+          },
+        },
+        verifyRollback: {
+          invoke: {
+            src: 'verifyRollback',
+            input: ({ context }) => stepInput(context, top(context)),
+            onDone: {
+              target: 'next',
+              actions: assign(({ context, event }) =>
+                popWith(
+                  context,
+                  event.output.ok
+                    ? withObserved({ status: 'rolled-back' }, event.output)
+                    : withObserved(
+                        {
+                          status: 'needs-attention',
+                          reason: `previous certificate not proven after rollback: ${event.output.reason ?? 'probe failed'}`,
+                        },
+                        event.output,
+                      ),
+                ),
+              ),
+            },
+            onError: {
+              target: 'next',
+              actions: assign(({ context, event }) =>
+                popWith(context, {
+                  status: 'needs-attention',
+                  reason: `rollback check failed: ${errorJson(event.error).message}`,
+                }),
+              ),
+            },
+          },
+        },
+      },
+    },
+    cleaningUp: {
+      // Runs after success and after failure: remote copies of key material must not remain.
+      invoke: {
+        src: 'cleanup',
+        input: ({ context }) => ({ host: context.host }),
+        onDone: 'releasing',
+        onError: { target: 'releasing', actions: [assign({ cleanupFailed: true }), 'recordError'] },
+      },
+    },
+    releasing: {
+      invoke: {
+        src: 'release',
+        input: ({ context }) => ({ host: context.host, locked: context.locked }),
+        onDone: 'done',
+        // A lock that cannot be removed is reported; it never changes a binding's outcome.
+        onError: { target: 'done', actions: 'recordError' },
+      },
+    },
+    done: { type: 'final' },
+  },
+  output: ({ context }) => hostOutput(context),
+});
+
+function withObserved(outcome: BindingOutcome, result: VerifyResult): BindingOutcome {
+  return result.observed === undefined ? outcome : { ...outcome, observed: result.observed };
+}
+
+function popWith(context: HostContext, outcome: BindingOutcome): Partial<HostContext> {
+  const binding = top(context);
+  return { undo: context.undo.slice(0, -1), outcomes: { ...context.outcomes, [binding]: outcome } };
+}
+
+/** The machine's output: every binding gets an outcome, the host a status derived from them. */
+export function hostOutput(context: HostContext): HostOutput {
+  const bindings: Record<string, BindingOutcome> = {};
+  for (const id of context.bindings) {
+    bindings[id] = context.outcomes[id] ?? { status: 'skipped', reason: 'not reached' };
+  }
+  const statuses = Object.values(bindings).map((b) => b.status);
+  let status: HostStatus;
+  if (context.unreachable) status = 'unreachable';
+  else if (statuses.includes('needs-attention') || context.cleanupFailed)
+    status = 'needs-attention';
+  else if (!context.touched) status = context.error === undefined ? 'verified' : 'untouched';
+  else if (statuses.includes('rolled-back')) status = 'rolled-back';
+  else status = context.error === undefined ? 'verified' : 'rolled-back';
+  return {
+    host: context.host,
+    status,
+    bindings,
+    ...(context.error ? { error: context.error } : {}),
+  };
+}
+
+/** The host machine with its steps provided by `steps` (real adapters, or fakes in tests). */
+export function createHostMachine(steps: HostSteps) {
+  return hostMachine.provide({
+    actors: {
+      connect: fromPromise(({ input, signal }) => steps.connect(input, signal)),
+      lockHost: fromPromise(({ input, signal }) => steps.lockHost(input, signal)),
+      capture: fromPromise(({ input, signal }) => steps.capture(input, signal)),
+      stage: fromPromise(({ input, signal }) => steps.stage(input, signal)),
+      bind: fromPromise(({ input, signal }) => steps.bind(input, signal)),
+      verify: fromPromise(({ input, signal }) => steps.verify(input, signal)),
+      rollback: fromPromise(({ input, signal }) => steps.rollback(input, signal)),
+      verifyRollback: fromPromise(({ input, signal }) => steps.verifyRollback(input, signal)),
+      cleanup: fromPromise(({ input, signal }) => steps.cleanup(input, signal)),
+      release: fromPromise(({ input, signal }) => steps.release(input, signal)),
+    },
+  });
+}

@@ -1,0 +1,69 @@
+// What the workflow machines exchange. Everything here is plain JSON so snapshots persist and
+// restore; live objects (transports, sockets) stay inside the step implementations.
+import { type CertrollErrorJson } from '../errors.js';
+
+/** How one binding ended (DESIGN: Run). */
+export type BindingStatus = 'verified' | 'rolled-back' | 'needs-attention' | 'skipped';
+
+export interface BindingOutcome {
+  readonly status: BindingStatus;
+  /** Why: "already serves the new certificate", "not reached", the verify failure ... */
+  readonly reason?: string;
+  /** SHA-256 the last probe observed (lowercase hex), when there was one. */
+  readonly observed?: string;
+}
+
+/** How one host ended. `untouched` means nothing was changed on it (failure before any bind). */
+export type HostStatus =
+  'verified' | 'rolled-back' | 'needs-attention' | 'untouched' | 'unreachable';
+
+export interface HostOutput {
+  readonly host: string;
+  readonly status: HostStatus;
+  readonly bindings: Readonly<Record<string, BindingOutcome>>;
+  readonly error?: CertrollErrorJson;
+}
+
+/** What a probe-based check reports to the machine (never an exception for a wrong cert). */
+export interface VerifyResult {
+  readonly ok: boolean;
+  readonly observed?: string;
+  readonly reason?: string;
+}
+
+/** What capture learned about a binding, kept for rollback (opaque to the machine). */
+export interface CaptureResult {
+  /** The binding already serves (and is configured with) the new certificate: nothing to do. */
+  readonly alreadyCurrent: boolean;
+  readonly state: unknown;
+}
+
+export interface HostRef {
+  readonly name: string;
+  readonly bindings: readonly string[];
+}
+
+export interface BindingStepInput {
+  readonly host: string;
+  readonly binding: string;
+  readonly captured: unknown;
+}
+
+export interface HostStepInput {
+  readonly host: string;
+}
+
+/** The steps a host machine invokes; each is provided by injected implementations. */
+export interface HostSteps {
+  connect(input: HostStepInput, signal: AbortSignal): Promise<void>;
+  lockHost(input: HostStepInput, signal: AbortSignal): Promise<void>;
+  capture(input: { host: string; binding: string }, signal: AbortSignal): Promise<CaptureResult>;
+  stage(input: HostStepInput, signal: AbortSignal): Promise<void>;
+  bind(input: BindingStepInput, signal: AbortSignal): Promise<void>;
+  verify(input: BindingStepInput, signal: AbortSignal): Promise<VerifyResult>;
+  rollback(input: BindingStepInput, signal: AbortSignal): Promise<void>;
+  verifyRollback(input: BindingStepInput, signal: AbortSignal): Promise<VerifyResult>;
+  cleanup(input: HostStepInput, signal: AbortSignal): Promise<void>;
+  /** Releases the host lock if this run took it (`locked`), then closes the connection. */
+  release(input: HostStepInput & { locked: boolean }, signal: AbortSignal): Promise<void>;
+}

@@ -1,0 +1,113 @@
+// Fake host steps for the workflow machines: pure logic tests, no I/O. Each step records its call
+// and behaves as the scenario says; the scenario is plain data so a restored machine can get the
+// same behaviour from a fresh set of fakes.
+import { CertrollError } from '../../src/errors.js';
+import { type HostSteps, type VerifyResult } from '../../src/workflow/types.js';
+
+export interface Scenario {
+  readonly unreachable?: readonly string[];
+  readonly lockHeld?: readonly string[];
+  /** `host/binding` keys. */
+  readonly captureFails?: readonly string[];
+  readonly alreadyCurrent?: readonly string[];
+  readonly stageFails?: readonly string[];
+  readonly bindFails?: readonly string[];
+  readonly verifyFails?: readonly string[];
+  readonly rollbackFails?: readonly string[];
+  readonly rollbackUnproven?: readonly string[];
+  readonly cleanupFails?: readonly string[];
+  /** Milliseconds each step takes (lets concurrency be observed). */
+  readonly delayMs?: number;
+}
+
+export interface FakeSteps extends HostSteps {
+  readonly calls: string[];
+  /** Highest number of hosts inside connect..release at once. */
+  readonly maxConcurrentHosts: () => number;
+}
+
+const NEW = 'a'.repeat(64);
+const OLD = 'b'.repeat(64);
+
+export function fakeSteps(scenario: Scenario = {}): FakeSteps {
+  const calls: string[] = [];
+  const active = new Set<string>();
+  let maxActive = 0;
+  const has = (list: readonly string[] | undefined, key: string) => list?.includes(key) === true;
+  const step = async (name: string, key: string) => {
+    calls.push(`${name} ${key}`);
+    if (scenario.delayMs !== undefined) await new Promise((r) => setTimeout(r, scenario.delayMs));
+  };
+  const verify = (
+    failList: readonly string[] | undefined,
+    key: string,
+    want: string,
+    other: string,
+  ): VerifyResult =>
+    has(failList, key)
+      ? { ok: false, observed: other, reason: `served ${other.slice(0, 8)}` }
+      : { ok: true, observed: want };
+
+  return {
+    calls,
+    maxConcurrentHosts: () => maxActive,
+    async connect({ host }) {
+      await step('connect', host);
+      if (has(scenario.unreachable, host)) {
+        throw new CertrollError('TRANSPORT_UNREACHABLE', `${host}: connection refused`);
+      }
+      active.add(host);
+      maxActive = Math.max(maxActive, active.size);
+    },
+    async lockHost({ host }) {
+      await step('lock', host);
+      if (has(scenario.lockHeld, host))
+        throw new CertrollError('LOCK_HELD', `${host} is locked by another run`);
+    },
+    async capture({ host, binding }) {
+      const key = `${host}/${binding}`;
+      await step('capture', key);
+      if (has(scenario.captureFails, key))
+        throw new CertrollError('PLAYBOOK_OUTPUT', `capture of ${key} printed garbage`);
+      return { alreadyCurrent: has(scenario.alreadyCurrent, key), state: { previous: OLD, key } };
+    },
+    async stage({ host }) {
+      await step('stage', host);
+      if (has(scenario.stageFails, host))
+        throw new CertrollError('TRANSPORT_COMMAND_FAILED', `${host}: disk full`);
+    },
+    async bind({ host, binding, captured }) {
+      const key = `${host}/${binding}`;
+      await step('bind', key);
+      if ((captured as { key?: string } | undefined)?.key !== key)
+        throw new Error(`bind ${key} got the wrong capture`);
+      if (has(scenario.bindFails, key))
+        throw new CertrollError('TRANSPORT_COMMAND_FAILED', `${key}: nginx -t failed`);
+    },
+    async verify({ host, binding }) {
+      const key = `${host}/${binding}`;
+      await step('verify', key);
+      return verify(scenario.verifyFails, key, NEW, OLD);
+    },
+    async rollback({ host, binding }) {
+      const key = `${host}/${binding}`;
+      await step('rollback', key);
+      if (has(scenario.rollbackFails, key))
+        throw new CertrollError('TRANSPORT_COMMAND_FAILED', `${key}: backup missing`);
+    },
+    async verifyRollback({ host, binding }) {
+      const key = `${host}/${binding}`;
+      await step('verifyRollback', key);
+      return verify(scenario.rollbackUnproven, key, OLD, NEW);
+    },
+    async cleanup({ host }) {
+      await step('cleanup', host);
+      if (has(scenario.cleanupFails, host))
+        throw new CertrollError('TRANSPORT_COMMAND_FAILED', `${host}: rm failed`);
+    },
+    async release({ host, locked }) {
+      await step(locked ? 'release+unlock' : 'release', host);
+      active.delete(host);
+    },
+  };
+}
