@@ -73,7 +73,9 @@ export const hostMachine = setup({
     nothingToUndo: ({ context }) => context.undo.length === 0,
   },
   actions: {
-    recordError: assign({ error: ({ event }) => errorJson((event as unknown as { error: unknown }).error) }),
+    recordError: assign({
+      error: ({ event }) => errorJson((event as unknown as { error: unknown }).error),
+    }),
     skipCurrent: assign({
       outcomes: ({ context }) => ({
         ...context.outcomes,

@@ -67,3 +67,37 @@ export interface HostSteps {
   /** Releases the host lock if this run took it (`locked`), then closes the connection. */
   release(input: HostStepInput & { locked: boolean }, signal: AbortSignal): Promise<void>;
 }
+
+export interface EnvironmentRef {
+  readonly name: string;
+  readonly hosts: readonly HostRef[];
+  readonly canary: readonly string[];
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly failureBudget: number;
+  readonly onFailure: 'halt' | 'rollback-environment';
+}
+
+/**
+ * succeeded: every host ran (failures within the budget are counted in `failures`).
+ * failed: stopped (canary failed or budget spent). rolled-back: stopped, and completed hosts undone.
+ */
+export type EnvironmentStatus = 'succeeded' | 'failed' | 'rolled-back';
+
+export interface EnvironmentOutput {
+  readonly env: string;
+  readonly status: EnvironmentStatus;
+  readonly hosts: Readonly<Record<string, HostOutput>>;
+  /** Hosts never started because the environment stopped. */
+  readonly notStarted: readonly string[];
+  readonly failures: number;
+  readonly reason?: string;
+}
+
+/** Environment-level step: restore a completed host's previous bindings and prove them. */
+export interface EnvironmentSteps {
+  rollbackHost(
+    input: { host: string; output: HostOutput },
+    signal: AbortSignal,
+  ): Promise<HostOutput>;
+}

@@ -2,7 +2,11 @@
 // and behaves as the scenario says; the scenario is plain data so a restored machine can get the
 // same behaviour from a fresh set of fakes.
 import { CertrollError } from '../../src/errors.js';
-import { type HostSteps, type VerifyResult } from '../../src/workflow/types.js';
+import {
+  type EnvironmentSteps,
+  type HostSteps,
+  type VerifyResult,
+} from '../../src/workflow/types.js';
 
 export interface Scenario {
   readonly unreachable?: readonly string[];
@@ -16,11 +20,13 @@ export interface Scenario {
   readonly rollbackFails?: readonly string[];
   readonly rollbackUnproven?: readonly string[];
   readonly cleanupFails?: readonly string[];
+  /** Hosts whose environment-level rollback throws. */
+  readonly envRollbackFails?: readonly string[];
   /** Milliseconds each step takes (lets concurrency be observed). */
   readonly delayMs?: number;
 }
 
-export interface FakeSteps extends HostSteps {
+export interface FakeSteps extends HostSteps, EnvironmentSteps {
   readonly calls: string[];
   /** Highest number of hosts inside connect..release at once. */
   readonly maxConcurrentHosts: () => number;
@@ -108,6 +114,18 @@ export function fakeSteps(scenario: Scenario = {}): FakeSteps {
     async release({ host, locked }) {
       await step(locked ? 'release+unlock' : 'release', host);
       active.delete(host);
+    },
+    async rollbackHost({ host, output }) {
+      await step('rollbackHost', host);
+      if (has(scenario.envRollbackFails, host))
+        throw new CertrollError('TRANSPORT_UNREACHABLE', `${host}: gone`);
+      const bindings = Object.fromEntries(
+        Object.keys(output.bindings).map((b) => [
+          b,
+          { status: 'rolled-back' as const, observed: OLD },
+        ]),
+      );
+      return { host, status: 'rolled-back', bindings };
     },
   };
 }
