@@ -101,3 +101,30 @@ export interface EnvironmentSteps {
     signal: AbortSignal,
   ): Promise<HostOutput>;
 }
+
+export interface RolloutEnvironmentRef extends EnvironmentRef {
+  /** Ask before this environment starts (a prompt, or --approve ENV / --yes). */
+  readonly approval: boolean;
+  /** Wait this long after the environment, then probe all its bindings again. */
+  readonly soakMs: number;
+}
+
+export interface RolloutRef {
+  readonly runId: string;
+  readonly environments: readonly RolloutEnvironmentRef[];
+}
+
+export interface RolloutOutput {
+  readonly runId: string;
+  /** succeeded only when every environment ran and every binding ended verified or current. */
+  readonly status: 'succeeded' | 'failed';
+  readonly environments: readonly EnvironmentOutput[];
+  readonly notStarted: readonly string[];
+  readonly reason?: string;
+}
+
+/** Rollout-level steps: the approval gate and the soak re-probe. */
+export interface RolloutSteps {
+  approve(input: { env: string }, signal: AbortSignal): Promise<boolean>;
+  soak(input: { env: string; soakMs: number }, signal: AbortSignal): Promise<VerifyResult>;
+}

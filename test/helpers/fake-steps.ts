@@ -5,6 +5,7 @@ import { CertrollError } from '../../src/errors.js';
 import {
   type EnvironmentSteps,
   type HostSteps,
+  type RolloutSteps,
   type VerifyResult,
 } from '../../src/workflow/types.js';
 
@@ -20,13 +21,16 @@ export interface Scenario {
   readonly rollbackFails?: readonly string[];
   readonly rollbackUnproven?: readonly string[];
   readonly cleanupFails?: readonly string[];
+  /** Environments whose approval is refused, and whose soak re-probe fails. */
+  readonly denyApproval?: readonly string[];
+  readonly soakFails?: readonly string[];
   /** Hosts whose environment-level rollback throws. */
   readonly envRollbackFails?: readonly string[];
   /** Milliseconds each step takes (lets concurrency be observed). */
   readonly delayMs?: number;
 }
 
-export interface FakeSteps extends HostSteps, EnvironmentSteps {
+export interface FakeSteps extends HostSteps, EnvironmentSteps, RolloutSteps {
   readonly calls: string[];
   /** Highest number of hosts inside connect..release at once. */
   readonly maxConcurrentHosts: () => number;
@@ -114,6 +118,16 @@ export function fakeSteps(scenario: Scenario = {}): FakeSteps {
     async release({ host, locked }) {
       await step(locked ? 'release+unlock' : 'release', host);
       active.delete(host);
+    },
+    async approve({ env }) {
+      await step('approve', env);
+      return !has(scenario.denyApproval, env);
+    },
+    async soak({ env, soakMs }) {
+      await step(`soak ${soakMs}ms`, env);
+      return has(scenario.soakFails, env)
+        ? { ok: false, reason: `${env}: h1/443 serves the old certificate again` }
+        : { ok: true };
     },
     async rollbackHost({ host, output }) {
       await step('rollbackHost', host);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Journal, readJournal, writeFileAtomic } from '../../../src/journal/index.js';
-import { CertrollError } from '../../../src/errors.js';
+import type { CertrollError } from '../../../src/errors.js';
 
 let dir: string;
 beforeEach(() => {

@@ -1,0 +1,9 @@
+export { hostMachine, createHostMachine, hostOutput } from './host-machine.js';
+export {
+  environmentMachine,
+  createEnvironmentMachine,
+  environmentOutput,
+} from './environment-machine.js';
+export { rolloutMachine, createRolloutMachine, rolloutOutput } from './rollout-machine.js';
+export { planWaves, type Wave, type WavePolicy } from './waves.js';
+export type * from './types.js';
