@@ -7,3 +7,15 @@ export {
   type JournalContents,
 } from './journal.js';
 export { acquireLock, listLocks, unlock, type HeldLock, type LockInfo } from './lock.js';
+export {
+  resolveStateDir,
+  newRunId,
+  runPaths,
+  locksDir,
+  createRunFolder,
+  findRun,
+  listRunIds,
+  readRun,
+  type RunPaths,
+  type RunRecord,
+} from './runs.js';
