@@ -3,7 +3,13 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Folders that must stay free of effects: they plan, parse and render, nothing else.
-const pureFolders = ['src/cert/**', 'src/inventory/**', 'src/playbooks/**', 'src/report/**'];
+const pureFolders = [
+  'src/cert/**',
+  'src/inventory/**',
+  'src/playbooks/**',
+  'src/report/**',
+  'src/plan/**',
+];
 const effectfulModules = [
   'node:net',
   'node:tls',
