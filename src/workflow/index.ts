@@ -7,3 +7,5 @@ export {
 export { rolloutMachine, createRolloutMachine, rolloutOutput } from './rollout-machine.js';
 export { planWaves, type Wave, type WavePolicy } from './waves.js';
 export type * from './types.js';
+export { journaled, type AllSteps, type JournalSink } from './journaled.js';
+export { runRollout, type RunRolloutOptions } from './runner.js';

@@ -1,0 +1,75 @@
+// Invariant 4: every step is written to the journal (fsync) before and after it runs. This
+// wrapper does it for every step of a rollout, so no step implementation can forget; a
+// `step-started` without its `step-finished` is what resume treats as uncertain.
+import { toCertrollError } from '../errors.js';
+import { type EnvironmentSteps, type HostSteps, type RolloutSteps } from './types.js';
+
+export type AllSteps = HostSteps & EnvironmentSteps & RolloutSteps;
+
+/** The part of a Journal the wrapper needs. */
+export interface JournalSink {
+  append(type: string, data: Record<string, unknown>): unknown;
+}
+
+const STEP_NAMES = [
+  'connect',
+  'lockHost',
+  'capture',
+  'stage',
+  'bind',
+  'verify',
+  'rollback',
+  'verifyRollback',
+  'cleanup',
+  'release',
+  'rollbackHost',
+  'approve',
+  'soak',
+] as const satisfies readonly (keyof AllSteps)[];
+
+/** Fields of a step's input that identify it in the journal (never secrets or captured state). */
+function where(input: unknown): Record<string, unknown> {
+  const i = input as { host?: unknown; binding?: unknown; env?: unknown };
+  const out: Record<string, unknown> = {};
+  if (typeof i.env === 'string') out['env'] = i.env;
+  if (typeof i.host === 'string') out['host'] = i.host;
+  if (typeof i.binding === 'string') out['binding'] = i.binding;
+  return out;
+}
+
+/** A small, secret-free summary of a step's result for the journal. */
+function summary(result: unknown): Record<string, unknown> {
+  if (result === undefined || result === null || typeof result !== 'object') {
+    return result === undefined ? {} : { result };
+  }
+  const r = result as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of ['ok', 'observed', 'reason', 'alreadyCurrent', 'status']) {
+    if (key in r) out[key] = r[key];
+  }
+  return out;
+}
+
+export function journaled(steps: AllSteps, journal: JournalSink): AllSteps {
+  const wrapped: Partial<Record<keyof AllSteps, unknown>> = {};
+  for (const name of STEP_NAMES) {
+    const step = steps[name] as (input: unknown, signal: AbortSignal) => Promise<unknown>;
+    wrapped[name] = async (input: unknown, signal: AbortSignal) => {
+      const at = where(input);
+      journal.append('step-started', { step: name, ...at });
+      try {
+        const result = await step.call(steps, input, signal);
+        journal.append('step-finished', { step: name, ...at, ...summary(result) });
+        return result;
+      } catch (error) {
+        journal.append('step-failed', {
+          step: name,
+          ...at,
+          error: toCertrollError(error).toJSON(),
+        });
+        throw error;
+      }
+    };
+  }
+  return wrapped as AllSteps;
+}
