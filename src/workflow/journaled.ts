@@ -53,12 +53,17 @@ function summary(result: unknown): Record<string, unknown> {
 export function journaled(steps: AllSteps, journal: JournalSink): AllSteps {
   const wrapped: Partial<Record<keyof AllSteps, unknown>> = {};
   for (const name of STEP_NAMES) {
-    const step = steps[name] as (input: unknown, signal: AbortSignal) => Promise<unknown>;
+    const step = (input: unknown, signal: AbortSignal): Promise<unknown> =>
+      (steps[name] as (this: AllSteps, i: unknown, s: AbortSignal) => Promise<unknown>).call(
+        steps,
+        input,
+        signal,
+      );
     wrapped[name] = async (input: unknown, signal: AbortSignal) => {
       const at = where(input);
       journal.append('step-started', { step: name, ...at });
       try {
-        const result = await step.call(steps, input, signal);
+        const result = await step(input, signal);
         journal.append('step-finished', { step: name, ...at, ...summary(result) });
         return result;
       } catch (error) {
