@@ -1,0 +1,63 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalTransport } from '../../../src/transport/local/local-transport.js';
+import { acquireHostLock, releaseHostLock } from '../../../src/workflow/host-lock.js';
+import { type Host } from '../../../src/inventory/model.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'certroll-hostlock-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const host: Host = {
+  name: 'local',
+  address: '127.0.0.1',
+  transport: {
+    kind: 'local',
+    port: 0,
+    knownHosts: [],
+    sudo: false,
+    connectTimeoutMs: 5000,
+    commandTimeoutMs: 10_000,
+  },
+  legacyPfx: false,
+  bindings: [],
+  exclusions: [],
+  origin: {},
+};
+const t = new LocalTransport(host);
+
+describe('the host lock (real sh)', () => {
+  it('is taken by one run, refused to another, taken again by the same run, and released by its owner only', async () => {
+    const path = join(dir, 'a.lock');
+    await acquireHostLock(t, 'run-1', path);
+    expect(readFileSync(join(path, 'owner'), 'utf8').trim()).toBe('run-1');
+    await expect(acquireHostLock(t, 'run-2', path)).rejects.toMatchObject({
+      code: 'LOCK_HELD',
+      message: expect.stringContaining('held by run run-1'),
+    });
+    await acquireHostLock(t, 'run-1', path);
+    await releaseHostLock(t, 'run-2', path);
+    expect(existsSync(path)).toBe(true);
+    await releaseHostLock(t, 'run-1', path);
+    expect(existsSync(path)).toBe(false);
+    await releaseHostLock(t, 'run-1', path);
+  });
+
+  it('treats hostile run ids and paths as data', async () => {
+    const marker = join(dir, 'pwned');
+    const path = join(dir, `x'; touch ${marker}; echo '$(touch ${marker})`);
+    mkdirSync(dirname(path), { recursive: true });
+    await acquireHostLock(t, `r\`touch ${marker}\``, path);
+    await releaseHostLock(t, `r\`touch ${marker}\``, path);
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('reports a lock folder it cannot create as a command failure, not as held', async () => {
+    writeFileSync(join(dir, 'file'), '');
+    await expect(acquireHostLock(t, 'run-1', join(dir, 'file', 'sub.lock'))).rejects.toMatchObject({
+      code: 'TRANSPORT_COMMAND_FAILED',
+    });
+  });
+});
