@@ -1,0 +1,44 @@
+// `certroll runs`, `certroll show RUN` and `certroll unlock LOCK-ID`: read-only views of the run
+// folders and the operator's explicit removal of an environment lock. The journal code loads only
+// when one of them runs.
+import { type Command } from 'commander';
+import { EXIT } from '../exit-codes.js';
+import { type CommandContext } from '../io.js';
+
+interface StateOptions {
+  readonly stateDir?: string;
+}
+
+const STATE_DIR_HELP =
+  'where runs and locks live (default $CERTROLL_STATE_DIR, else $XDG_STATE_HOME/certroll, else ~/.local/state/certroll)';
+
+export function registerRuns(program: Command, ctx: CommandContext): void {
+  program
+    .command('runs')
+    .description('list runs, newest last, with their outcome; and the environment locks held')
+    .option('--state-dir <dir>', STATE_DIR_HELP)
+    .action(async (options: StateOptions) => {
+      const { listRuns } = await import('../runs-view.js');
+      ctx.setExit(listRuns(ctx, options.stateDir));
+    });
+
+  program
+    .command('show')
+    .description('show one run: its plan summary and journal, step by step')
+    .argument('<run>', 'run id, or a unique prefix of it')
+    .option('--state-dir <dir>', STATE_DIR_HELP)
+    .action(async (run: string, options: StateOptions) => {
+      const { showRun } = await import('../runs-view.js');
+      ctx.setExit(showRun(ctx, run, options.stateDir));
+    });
+
+  program
+    .command('unlock')
+    .description('remove an environment lock left by a dead run (never done automatically)')
+    .argument('<lock-id>', 'the lock id printed by the refused run or by `certroll runs`')
+    .option('--state-dir <dir>', STATE_DIR_HELP)
+    .action(async (id: string, options: StateOptions) => {
+      const { unlockById } = await import('../runs-view.js');
+      ctx.setExit(unlockById(ctx, id, options.stateDir) ? EXIT.OK : EXIT.FAILED);
+    });
+}

@@ -1,0 +1,97 @@
+// Implementations of `runs`, `show` and `unlock` (see commands/runs.ts).
+import {
+  findRun,
+  listLocks,
+  listRunIds,
+  locksDir,
+  readRun,
+  resolveStateDir,
+  runPaths,
+  unlock,
+  type JournalRecord,
+} from '../journal/index.js';
+import { EXIT } from './exit-codes.js';
+import { type CommandContext } from './io.js';
+
+function outcome(records: readonly JournalRecord[]): string {
+  const finished = records.findLast((r) => r.type === 'run-finished');
+  if (finished !== undefined) return String(finished.data['status'] ?? 'finished');
+  return records.length > 0 ? 'incomplete (resume it with `certroll resume RUN`)' : 'empty';
+}
+
+export function listRuns(ctx: CommandContext, stateDirOption: string | undefined): number {
+  const stateDir = resolveStateDir(stateDirOption, ctx.io.env);
+  const runs = listRunIds(stateDir).map((id) => {
+    try {
+      const { journal } = readRun(runPaths(stateDir, id));
+      return {
+        id,
+        status: outcome(journal.records),
+        records: journal.records.length,
+        startedAt: journal.records[0]?.at,
+      };
+    } catch (error) {
+      return {
+        id,
+        status: `unreadable: ${(error as Error).message}`,
+        records: 0,
+        startedAt: undefined,
+      };
+    }
+  });
+  const locks = listLocks(locksDir(stateDir));
+  if (ctx.global().json) {
+    ctx.io.stdout(`${JSON.stringify({ stateDir, runs, locks }, null, 2)}\n`);
+    return EXIT.OK;
+  }
+  if (runs.length === 0) ctx.io.stdout(`No runs in ${stateDir}.\n`);
+  for (const r of runs) ctx.io.stdout(`${r.id}  ${r.status}  (${r.records} journal records)\n`);
+  for (const l of locks) {
+    ctx.io.stdout(
+      `lock ${l.id}: ${l.scope} held by run ${l.runId} (${l.owner}@${l.machine}, pid ${l.pid}, heartbeat ${l.heartbeatAt})\n`,
+    );
+  }
+  return EXIT.OK;
+}
+
+export function showRun(
+  ctx: CommandContext,
+  run: string,
+  stateDirOption: string | undefined,
+): number {
+  const stateDir = resolveStateDir(stateDirOption, ctx.io.env);
+  const record = readRun(findRun(stateDir, run));
+  if (ctx.global().json) {
+    ctx.io.stdout(
+      `${JSON.stringify({ id: record.paths.id, plan: record.plan, journal: record.journal }, null, 2)}\n`,
+    );
+    return EXIT.OK;
+  }
+  ctx.io.stdout(`run ${record.paths.id}: ${outcome(record.journal.records)}\n`);
+  for (const r of record.journal.records) {
+    const where = ['env', 'host', 'binding', 'step']
+      .map((k) => r.data[k])
+      .filter((v) => typeof v === 'string');
+    const rest = Object.entries(r.data)
+      .filter(([k]) => !['env', 'host', 'binding', 'step'].includes(k))
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    ctx.io.stdout(
+      `${String(r.seq).padStart(4)} ${r.at} ${r.type} ${where.join(' ')} ${rest.join(' ')}`.trimEnd() +
+        '\n',
+    );
+  }
+  if (record.journal.tornTail) ctx.io.stdout('(the last journal line was cut short by a crash)\n');
+  return EXIT.OK;
+}
+
+export function unlockById(
+  ctx: CommandContext,
+  id: string,
+  stateDirOption: string | undefined,
+): boolean {
+  const lock = unlock(locksDir(resolveStateDir(stateDirOption, ctx.io.env)), id);
+  ctx.io.stdout(
+    `Removed lock ${lock.id} on ${lock.scope} (run ${lock.runId}, ${lock.owner}@${lock.machine}).\n`,
+  );
+  return true;
+}
