@@ -15,7 +15,10 @@ import { type CommandContext } from './io.js';
 
 function outcome(records: readonly JournalRecord[]): string {
   const finished = records.findLast((r) => r.type === 'run-finished');
-  if (finished !== undefined) return String(finished.data['status'] ?? 'finished');
+  if (finished !== undefined) {
+    const status = finished.data['status'];
+    return typeof status === 'string' ? status : 'finished';
+  }
   return records.length > 0 ? 'incomplete (resume it with `certroll resume RUN`)' : 'empty';
 }
 
