@@ -30,6 +30,8 @@ export interface CertSpec {
   readonly digest?: 'sha256' | 'sha384' | 'sha1' | 'md5';
   /** Extra extension lines for the openssl extension section. */
   readonly extraExtensions?: readonly string[];
+  /** Reuse this existing private key file instead of generating one (`key` is then ignored). */
+  readonly keyPath?: string;
 }
 
 export interface Issued {
@@ -120,7 +122,7 @@ export class TestPki {
       join(work, 'serial'),
       `${(randomBytes(16).readUInt8(0) & 0x7f).toString(16).padStart(2, '0')}${randomBytes(15).toString('hex')}\n`,
     );
-    const keyPath = this.key(spec.key, join(this.dir, `${name}.key`));
+    const keyPath = spec.keyPath ?? this.key(spec.key, join(this.dir, `${name}.key`));
     const csrPath = join(work, 'req.csr');
     this.openssl(['req', '-new', '-key', keyPath, '-subj', `/CN=${spec.cn}`, '-out', csrPath]);
 
@@ -256,14 +258,18 @@ export class TestPki {
     return out;
   }
 
-  /** The leaf's key encrypted with a passphrase (PKCS#8, AES-256). */
-  encryptedKey(leaf: Issued, passphrase: string): string {
+  /**
+   * The leaf's key encrypted with a passphrase: PKCS#8 (AES-256) by default, or with
+   * `traditional` the legacy PEM form (`Proc-Type: 4,ENCRYPTED` headers).
+   */
+  encryptedKey(leaf: Issued, passphrase: string, options: { traditional?: boolean } = {}): string {
     const passFile = this.write(`${leaf.name}.keypass`, passphrase);
-    const out = join(this.dir, `${leaf.name}.enc.key`);
+    const out = join(this.dir, `${leaf.name}${options.traditional ? '.trad' : ''}.enc.key`);
     this.openssl([
       'pkey',
       '-in',
       leaf.keyPath,
+      ...(options.traditional ? ['-traditional'] : []),
       '-aes-256-cbc',
       '-passout',
       `file:${passFile}`,

@@ -1,0 +1,144 @@
+// `certroll cert check`. Registration only touches commander; the certificate code (and with it
+// node-forge) loads when the command runs.
+import type { X509Certificate } from 'node:crypto';
+import { type Command } from 'commander';
+import { CertrollError } from '../../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { type CommandContext } from '../io.js';
+
+interface CheckOptions {
+  readonly key?: string;
+  readonly chain: string[];
+  readonly passwordFile?: string;
+  readonly passwordEnv?: string;
+  readonly trust: string[];
+  readonly inventory?: string;
+  readonly minDays: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerCert(program: Command, ctx: CommandContext): void {
+  const cert = program.command('cert').description('inspect and gate certificate bundles');
+  cert
+    .command('check')
+    .description(
+      'load a PFX or PEM bundle, print its fingerprints, SANs, validity and chain, and run the certificate gate',
+    )
+    .argument('<bundle>', 'PFX/PKCS#12 (.pfx, .p12) or PEM file')
+    .option('--key <file>', 'private key file (PEM), when the bundle has none')
+    .option('--chain <file>', 'intermediate certificates (PEM); repeatable', collect, [])
+    .option('--password-file <file>', 'file holding the PFX password or key passphrase')
+    .option(
+      '--password-env <variable>',
+      'environment variable holding the PFX password or key passphrase',
+    )
+    .option(
+      '--trust <file>',
+      'trust anchors (PEM); repeatable; default: the Mozilla store bundled with Node.js',
+      collect,
+      [],
+    )
+    .option('-i, --inventory <file>', 'check that every SNI name of the inventory is covered')
+    .option('--min-days <days>', 'fail when the certificate expires within this many days', '30')
+    .action(async (bundlePath: string, options: CheckOptions) => {
+      await runCheck(bundlePath, options, ctx);
+    });
+}
+
+async function runCheck(
+  bundlePath: string,
+  options: CheckOptions,
+  ctx: CommandContext,
+): Promise<void> {
+  const minDays = Number(options.minDays);
+  if (!/^\d{1,5}$/.test(options.minDays)) {
+    throw new CertrollError(
+      'USAGE',
+      `--min-days must be a whole number of days, not ${JSON.stringify(options.minDays)}`,
+    );
+  }
+  const lib = await import('../../cert/index.js');
+  const password = await readPassword(options, ctx, lib.MAX_INPUT_BYTES);
+  const bundle = lib.loadBundle({
+    path: bundlePath,
+    ...(options.key !== undefined ? { keyPath: options.key } : {}),
+    chainPaths: options.chain,
+    ...(password !== undefined ? { password } : {}),
+  });
+  const trust = await trustAnchors(options.trust, lib.loadCertificates);
+  const inventory =
+    options.inventory !== undefined
+      ? (await import('../../inventory/index.js')).loadInventory(options.inventory)
+      : undefined;
+  const checks = lib.checkBundle(bundle, {
+    minDays,
+    trustAnchors: trust.anchors,
+    trustSource: trust.source,
+    ...(inventory !== undefined ? { inventory } : {}),
+  });
+  const passed = lib.gatePassed(checks);
+  const exitCode = passed ? EXIT.OK : EXIT.FAILED;
+  const description = lib.describe(bundle);
+  if (ctx.global().json) {
+    ctx.io.stdout(
+      `${JSON.stringify({ ok: passed, exitCode, certificate: description, checks }, null, 2)}\n`,
+    );
+  } else {
+    const { renderCheckReport } = await import('../../cert/render.js');
+    ctx.io.stdout(renderCheckReport(description, checks, { color: ctx.io.isTTY }));
+  }
+  ctx.setExit(exitCode);
+}
+
+// The password is never an argument value (it would show in `ps` and shell history).
+async function readPassword(
+  options: CheckOptions,
+  ctx: CommandContext,
+  maxBytes: number,
+): Promise<string | undefined> {
+  if (options.passwordFile !== undefined && options.passwordEnv !== undefined) {
+    throw new CertrollError('USAGE', 'give --password-file or --password-env, not both');
+  }
+  if (options.passwordEnv !== undefined) {
+    const value = ctx.io.env[options.passwordEnv];
+    if (value === undefined) {
+      throw new CertrollError(
+        'CERT_PASSWORD',
+        `environment variable ${options.passwordEnv} (--password-env) is not set`,
+        {
+          hint: 'Export the variable before running certroll, or use --password-file FILE.',
+        },
+      );
+    }
+    return value;
+  }
+  if (options.passwordFile !== undefined) {
+    const { readInput } = await import('../../cert/read-input.js');
+    const text = readInput(options.passwordFile, 'password file', maxBytes).toString('utf8');
+    // Editors and `echo` add one final newline; it is never part of the password.
+    return text.replace(/\r?\n$/, '');
+  }
+  return undefined;
+}
+
+async function trustAnchors(
+  files: readonly string[],
+  loadCertificates: (path: string, what?: string) => X509Certificate[],
+): Promise<{ anchors: X509Certificate[]; source: string }> {
+  if (files.length > 0) {
+    return {
+      anchors: files.flatMap((f) => loadCertificates(f, 'trust file')),
+      source: files.join(', '),
+    };
+  }
+  // Offline by design: the Mozilla root store compiled into Node.js, never a network fetch.
+  const [{ rootCertificates }, { X509Certificate }] = await Promise.all([
+    import('node:tls'),
+    import('node:crypto'),
+  ]);
+  return {
+    anchors: rootCertificates.map((pem) => new X509Certificate(pem)),
+    source: 'the Mozilla root store bundled with Node.js',
+  };
+}
