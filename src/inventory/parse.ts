@@ -1,0 +1,112 @@
+// The pipeline every inventory goes through, whatever its format: validate the plain data
+// against the input schema, resolve defaults, check the whole, and fail with every problem.
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { CertrollError, type ErrorDetail } from '../errors.js';
+import { checkInventory, checkNames, rawNames } from './checks.js';
+import { addZodIssues, detailSink, type Locate } from './issues.js';
+import { type Inventory } from './model.js';
+import { type Path } from './paths.js';
+import { localPath, resolveEnvironments } from './resolve.js';
+import { inventoryInput } from './schema.js';
+import { readYaml } from './yaml-source.js';
+
+export interface ParseOptions {
+  /** What `~` expands to (default: the current user's home folder). */
+  readonly home?: string;
+  /** Folder that relative paths start from (default: the folder of `source`). */
+  readonly baseDir?: string;
+  /** SHA-256 of the file's bytes when the caller has them (default: of `text` as UTF-8). */
+  readonly digest?: string;
+}
+
+export interface PlainInventory {
+  readonly source: string;
+  readonly digest: string;
+  readonly data: unknown;
+  readonly locate: Locate;
+  /** Problems found before validation (e.g. a port written as 0o17). */
+  readonly lexical?: readonly ErrorDetail[];
+  /** How a path is named in messages (default: `environments[0].hosts[1].name`). */
+  readonly fieldName?: (path: Path) => string;
+}
+
+/** Parses and validates certroll's YAML inventory; pure apart from reading `~`'s value. */
+export function parseInventory(
+  text: string,
+  source: string,
+  options: ParseOptions = {},
+): Inventory {
+  const yaml = readYaml(text, source);
+  return buildInventory(
+    {
+      source,
+      digest: options.digest ?? sha256(text),
+      data: yaml.value,
+      locate: yaml.locate,
+      lexical: yaml.lexical,
+    },
+    options,
+  );
+}
+
+export function buildInventory(plain: PlainInventory, options: ParseOptions = {}): Inventory {
+  const { source, data } = plain;
+  const sink = detailSink(source, plain.locate, plain.fieldName);
+  const lexical = plain.lexical ?? [];
+  sink.details.push(...lexical);
+  const parsed = inventoryInput.safeParse(data);
+  if (!parsed.success) {
+    addZodIssues(sink, parsed.error.issues, data);
+    // Names used twice are worth knowing in the same run as the schema's problems.
+    checkNames(rawNames(data), sink);
+    throw invalid(source, withoutEchoes(sink.details, lexical));
+  }
+  if (lexical.length > 0) throw invalid(source, sink.details);
+  const ctx = {
+    file: source,
+    baseDir: options.baseDir ?? dirname(resolvePath(source)),
+    home: options.home ?? homedir(),
+    locate: plain.locate,
+    sink,
+  };
+  const environments = resolveEnvironments(parsed.data, ctx);
+  checkInventory(environments, sink);
+  if (sink.details.length > 0) throw invalid(source, sink.details);
+  return {
+    source,
+    digest: plain.digest,
+    playbookDirs: (parsed.data.playbooks ?? []).map((p) => localPath(p, ctx)),
+    environments,
+  };
+}
+
+// A value refused for how it was written (0o17) is refused again by the schema; keep the first.
+function withoutEchoes(
+  details: readonly ErrorDetail[],
+  lexical: readonly ErrorDetail[],
+): ErrorDetail[] {
+  const at = new Set(lexical.map((d) => `${d.line}:${d.column}`));
+  return details.filter((d) => lexical.includes(d) || !at.has(`${d.line}:${d.column}`));
+}
+
+export function sha256(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function invalid(source: string, details: readonly ErrorDetail[]): CertrollError {
+  const sorted = [...details].sort(
+    (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+  );
+  const n = sorted.length;
+  return new CertrollError(
+    'INVENTORY_INVALID',
+    `${n} problem${n === 1 ? '' : 's'} in the inventory`,
+    {
+      file: source,
+      details: sorted,
+      hint: 'Fix each problem listed; `certroll inventory schema` prints every field allowed.',
+    },
+  );
+}

@@ -1,0 +1,206 @@
+// From the validated input to the resolved model: file defaults, then environment defaults, then
+// the host's own values; `~` and relative paths made absolute; SNI defaults decided. Problems
+// that need the whole inventory (duplicates, canary names) are reported to the sink.
+import { isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { type DetailSink, type Locate } from './issues.js';
+import { durationMs, isDnsName, isIPv4, isIPv6, thumbprint } from './fields.js';
+import { merge, resolvePolicy } from './resolve-policy.js';
+import {
+  type Binding,
+  type Environment,
+  type Exclusion,
+  type Host,
+  type ProbeSpec,
+  type SecretRef,
+  type TransportConfig,
+  type TransportKind,
+} from './model.js';
+import { type Path } from './paths.js';
+import {
+  type BindingInput,
+  type HostInput,
+  type InventoryInput,
+  type TransportInput,
+} from './schema.js';
+
+export interface ResolveContext {
+  readonly file: string;
+  /** Folder relative paths (identity files, known_hosts, playbooks) are resolved against. */
+  readonly baseDir: string;
+  /** What `~` expands to. */
+  readonly home: string;
+  readonly locate: Locate;
+  readonly sink: DetailSink;
+}
+
+export const DEFAULT_PORT: Record<TransportKind, number> = {
+  ssh: 22,
+  'powershell-ssh': 22,
+  'pwsh-remoting': 5986,
+  local: 0,
+};
+
+/** Where a local path points: `~` is the home folder, relative paths start at the inventory. */
+export function localPath(p: string, ctx: Pick<ResolveContext, 'baseDir' | 'home'>): string {
+  if (p === '~') return ctx.home;
+  if (p.startsWith('~/')) return join(ctx.home, p.slice(2));
+  return isAbsolute(p) ? p : resolvePath(ctx.baseDir, p);
+}
+
+export function resolveEnvironments(input: InventoryInput, ctx: ResolveContext): Environment[] {
+  return input.environments.map((env, e) => {
+    const envPath: Path = ['environments', e];
+    const transportLayers = [input.defaults?.transport, env.defaults?.transport];
+    const hosts = env.hosts.map((h, i) =>
+      resolveHost(h, [...envPath, 'hosts', i], transportLayers, ctx),
+    );
+    const policyLayers = [input.defaults?.policy, env.defaults?.policy, env.policy];
+    return {
+      name: env.name,
+      policy: resolvePolicy(policyLayers, hosts, [...envPath, 'policy'], ctx),
+      hosts,
+      origin: origin(ctx, envPath),
+    };
+  });
+}
+
+function resolveHost(
+  h: HostInput,
+  path: Path,
+  transportLayers: readonly (TransportInput | undefined)[],
+  ctx: ResolveContext,
+): Host {
+  const transport = resolveTransport([...transportLayers, h.transport], ctx);
+  const ports = (h.bindings ?? []).map((b) => b.port);
+  const bindings = (h.bindings ?? []).map((b, i) =>
+    resolveBinding(
+      b,
+      h,
+      ports.indexOf(b.port) !== ports.lastIndexOf(b.port),
+      [...path, 'bindings', i],
+      ctx,
+    ),
+  );
+  const exclusions: Exclusion[] = (h.exclude ?? []).map((x) =>
+    x.address === undefined
+      ? { port: x.port, reason: x.reason }
+      : { port: x.port, address: x.address, reason: x.reason },
+  );
+  return {
+    name: h.name,
+    address: h.address,
+    transport,
+    legacyPfx: h.legacyPfx ?? false,
+    bindings,
+    exclusions,
+    origin: origin(ctx, path),
+  };
+}
+
+function resolveTransport(
+  layers: readonly (TransportInput | undefined)[],
+  ctx: ResolveContext,
+): TransportConfig {
+  const t = merge(layers);
+  const kind = t.kind ?? 'ssh';
+  const knownHosts = t.knownHosts ?? '~/.ssh/known_hosts';
+  const secret = (s: { env?: string | undefined; file?: string | undefined }): SecretRef =>
+    s.env !== undefined
+      ? { from: 'env', name: s.env }
+      : { from: 'file', path: localPath(s.file ?? '', ctx) };
+  return {
+    kind,
+    port: t.port ?? DEFAULT_PORT[kind],
+    ...(t.user !== undefined && { user: t.user }),
+    ...(t.identityFile !== undefined && { identityFile: localPath(t.identityFile, ctx) }),
+    ...(t.identityPassphrase !== undefined && { identityPassphrase: secret(t.identityPassphrase) }),
+    knownHosts: (Array.isArray(knownHosts) ? knownHosts : [knownHosts]).map((p) =>
+      localPath(p, ctx),
+    ),
+    ...(t.hostKeyFingerprint !== undefined && { hostKeyFingerprint: t.hostKeyFingerprint }),
+    // sudo only means something to a POSIX shell over ssh.
+    sudo: kind === 'ssh' && (t.sudo ?? false),
+    ...(t.password !== undefined && { password: secret(t.password) }),
+    connectTimeoutMs: durationMs(t.connectTimeout ?? '10s'),
+    commandTimeoutMs: durationMs(t.commandTimeout ?? '5m'),
+  };
+}
+
+// Several bindings on one port (SNI-based, e.g. http.sys hostnameport) get the SNI in their id.
+function resolveBinding(
+  b: BindingInput,
+  h: HostInput,
+  sharedPort: boolean,
+  path: Path,
+  ctx: ResolveContext,
+): Binding {
+  const probeAddress = b.probe?.address ?? h.address;
+  const sni = resolveSni(b.probe?.sni, probeAddress, [...path, 'probe'], ctx);
+  const pool = b.probe?.pool;
+  const probe: ProbeSpec = {
+    address: probeAddress,
+    port: b.probe?.port ?? b.port,
+    sni,
+    ...(pool !== undefined && {
+      pool: {
+        members: pool.members.map((m) => ({ name: m.name, address: m.address, port: m.port })),
+        ...(pool.vip !== undefined && { vip: { address: pool.vip.address, port: pool.vip.port } }),
+        vipSamples: pool.vipSamples ?? 8,
+      },
+    }),
+  };
+  const params = { ...(b.params ?? {}) };
+  checkThumbprintParams(params, [...path, 'params'], ctx);
+  return {
+    id: b.id ?? (sharedPort ? `${h.name}:${b.port}/${sni[0] ?? 'no-sni'}` : `${h.name}:${b.port}`),
+    port: b.port,
+    kind: b.kind,
+    params,
+    probe,
+    origin: origin(ctx, path),
+  };
+}
+
+// No SNI written: a DNS address is what a client connecting by that name would send, so use
+// it; an IP address gives no name to send, and guessing one could verify the wrong binding.
+function resolveSni(
+  sni: string | readonly string[] | undefined,
+  probeAddress: string,
+  path: Path,
+  ctx: ResolveContext,
+): string[] {
+  if (sni === 'none') return [];
+  if (typeof sni === 'string') return [sni];
+  if (sni !== undefined) return [...sni];
+  if (!isIPv4(probeAddress) && !isIPv6(probeAddress) && isDnsName(probeAddress))
+    return [probeAddress];
+  ctx.sink.add(
+    path,
+    `probe.sni is required: the probe address ${probeAddress} is an IP address, so there is no name to send`,
+    'Write probe: { sni: [www.example.com] } with the name clients use, or probe: { sni: none } if clients send no SNI.',
+  );
+  return [];
+}
+
+// Thumbprints hide in binding parameters (netsh certhash, IIS, BC); catch MMC copy damage early.
+function checkThumbprintParams(
+  params: Readonly<Record<string, unknown>>,
+  path: Path,
+  ctx: ResolveContext,
+): void {
+  for (const [key, value] of Object.entries(params)) {
+    if (!/thumbprint$|^certhash$/i.test(key)) continue;
+    const r = thumbprint.safeParse(value);
+    if (!r.success) for (const issue of r.error.issues) ctx.sink.add([...path, key], issue.message);
+  }
+}
+
+function origin(
+  ctx: ResolveContext,
+  path: Path,
+): { file: string; line?: number; column?: number; field: string } {
+  const pos = ctx.locate(path);
+  return pos === undefined
+    ? { file: ctx.file, field: ctx.sink.fieldName(path) }
+    : { file: ctx.file, line: pos.line, column: pos.column, field: ctx.sink.fieldName(path) };
+}

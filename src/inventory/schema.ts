@@ -1,0 +1,169 @@
+// The inventory as written (input schema): strict objects everywhere so that a typo is an error,
+// never a silently ignored key. Resolution (defaults, ~, duplicates) happens in resolve.ts.
+import { z } from 'zod';
+import {
+  address,
+  bindingId,
+  count,
+  duration,
+  envVarName,
+  environmentName,
+  filePath,
+  hostKeyFingerprint,
+  hostName,
+  kindName,
+  port,
+  sniName,
+  text,
+  userName,
+} from './fields.js';
+
+const literalSecretHint =
+  'a password is never written into an inventory: use { env: VARIABLE } or { file: /path/to/secret }';
+
+export const secretRef = z
+  .strictObject(
+    { env: envVarName.optional(), file: filePath.optional() },
+    {
+      error: (iss) =>
+        iss.code === 'invalid_type' && typeof iss.input === 'string'
+          ? `literal secret refused: ${literalSecretHint}`
+          : `expected a secret reference, { env: NAME } or { file: PATH }`,
+    },
+  )
+  .refine((s) => (s.env === undefined) !== (s.file === undefined), {
+    error: 'expected exactly one of env or file in a secret reference',
+  })
+  .meta({ description: 'A secret reference: { env: NAME } or { file: PATH }; never the secret.' });
+
+export const transportKind = z.enum(['ssh', 'powershell-ssh', 'pwsh-remoting', 'local'], {
+  error: (iss) =>
+    `expected a transport kind: ssh, powershell-ssh, pwsh-remoting or local, got ${JSON.stringify(iss.input)}`,
+});
+
+export const transportInput = z
+  .strictObject({
+    kind: transportKind.optional(),
+    port: port.optional(),
+    user: userName.optional(),
+    identityFile: filePath.optional(),
+    identityPassphrase: secretRef.optional(),
+    knownHosts: z
+      .union([filePath, z.array(filePath).min(1)], {
+        error: 'expected a known_hosts path or a list of paths',
+      })
+      .optional(),
+    hostKeyFingerprint: hostKeyFingerprint.optional(),
+    sudo: z.boolean({ error: 'expected true or false' }).optional(),
+    password: secretRef.optional(),
+    connectTimeout: duration.optional(),
+    commandTimeout: duration.optional(),
+  })
+  .meta({ description: 'How certroll reaches the host; each field overrides the defaults.' });
+
+export const policyInput = z
+  .strictObject({
+    canary: z
+      .union([count('a canary count', 0), z.array(hostName)], {
+        error: 'expected a number of hosts, or a list of host names of this environment',
+      })
+      .optional(),
+    batchSize: count('a batch size', 1).optional(),
+    concurrency: count('a concurrency', 1).optional(),
+    failureBudget: count('a failure budget', 0).optional(),
+    onFailure: z
+      .enum(['halt', 'rollback-environment'], {
+        error: 'expected onFailure: halt or rollback-environment',
+      })
+      .optional(),
+    approval: z.boolean({ error: 'expected true or false' }).optional(),
+    soak: duration.optional(),
+    coldStartCheck: z.boolean({ error: 'expected true or false' }).optional(),
+  })
+  .meta({ description: 'Rollout policy; each field overrides the defaults.' });
+
+export const defaultsInput = z.strictObject({
+  transport: transportInput.optional(),
+  policy: policyInput.optional(),
+});
+
+const endpoint = z.strictObject({ address, port });
+
+export const poolInput = z.strictObject({
+  members: z
+    .array(z.strictObject({ name: hostName, address, port }))
+    .min(1, { error: 'a pool needs at least one member' }),
+  vip: endpoint.optional(),
+  vipSamples: count('vipSamples', 1).optional(),
+});
+
+export const probeInput = z.strictObject({
+  address: address.optional(),
+  port: port.optional(),
+  sni: z
+    .union([z.literal('none'), sniName, z.array(sniName).min(1)], {
+      error: 'expected sni: a DNS name, a list of names, or none',
+    })
+    .optional()
+    .meta({ description: 'SNI name(s) to probe with, or none when clients send no SNI.' }),
+  pool: poolInput.optional(),
+});
+
+export const bindingInput = z.strictObject({
+  id: bindingId.optional(),
+  port,
+  kind: kindName,
+  params: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, {
+        error: (iss) =>
+          `expected a parameter name of letters, digits, _ or -, got ${JSON.stringify(iss.input)}`,
+      }),
+      z.unknown(),
+      { error: 'expected params as a map of parameter names' },
+    )
+    .optional()
+    .meta({ description: 'Parameters of the binding kind, checked by its playbook.' }),
+  probe: probeInput.optional(),
+});
+
+export const exclusionInput = z.strictObject({
+  port,
+  address: address.optional(),
+  reason: text('a reason', 500),
+});
+
+export const hostInput = z.strictObject({
+  name: hostName,
+  address,
+  transport: transportInput.optional(),
+  legacyPfx: z.boolean({ error: 'expected true or false' }).optional(),
+  bindings: z.array(bindingInput, { error: 'expected a list of bindings' }).optional(),
+  exclude: z.array(exclusionInput, { error: 'expected a list of exclusions' }).optional(),
+});
+
+export const environmentInput = z.strictObject({
+  name: environmentName,
+  policy: policyInput.optional(),
+  defaults: defaultsInput.optional(),
+  hosts: z
+    .array(hostInput, { error: 'expected a list of hosts' })
+    .min(1, { error: 'an environment needs at least one host' }),
+});
+
+export const inventoryInput = z
+  .strictObject({
+    version: z.literal(1, { error: 'expected version: 1' }),
+    playbooks: z.array(filePath, { error: 'expected a list of playbook folders' }).optional(),
+    defaults: defaultsInput.optional(),
+    environments: z
+      .array(environmentInput, { error: 'expected a list of environments' })
+      .min(1, { error: 'an inventory needs at least one environment' }),
+  })
+  .meta({ title: 'certroll inventory', description: 'Environments, hosts and TLS bindings.' });
+
+export type InventoryInput = z.infer<typeof inventoryInput>;
+export type TransportInput = z.infer<typeof transportInput>;
+export type PolicyInput = z.infer<typeof policyInput>;
+export type HostInput = z.infer<typeof hostInput>;
+export type BindingInput = z.infer<typeof bindingInput>;
