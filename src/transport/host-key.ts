@@ -1,0 +1,79 @@
+// The host key policy: the key a server presents must be in known_hosts and/or equal the pinned
+// fingerprint. Anything else (unknown, changed, revoked) is refused inside the key exchange,
+// before a single authentication request leaves this machine.
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import {
+  checkHostKey,
+  fingerprintOf,
+  knownKeyTypes,
+  parseKnownHosts,
+  type HostKeyVerdict,
+  type KnownHostEntry,
+} from './known-hosts.js';
+
+export interface HostKeyPolicy {
+  readonly knownHosts: readonly string[];
+  /** `SHA256:<base64>`; when set the key must have exactly this fingerprint. */
+  readonly fingerprint?: string;
+}
+
+export interface HostKeyCheck {
+  /** ssh2's synchronous hostVerifier: receives the key blob, returns whether to go on. */
+  readonly verify: (blob: Buffer) => boolean;
+  /** The last verdict, for the error message when the connection was refused. */
+  readonly verdict: () => HostKeyVerdict | undefined;
+  /** Host key algorithms to offer, from the key types known for this host (undefined: all). */
+  readonly algorithms: string[] | undefined;
+}
+
+const RSA_ALGOS = ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+
+async function readEntries(files: readonly string[]): Promise<KnownHostEntry[]> {
+  const entries: KnownHostEntry[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      // The inventory resolves paths; a `~/` that reached us still means the home folder.
+      text = await readFile(file.startsWith('~/') ? join(homedir(), file.slice(2)) : file, 'utf8');
+    } catch (error) {
+      // A missing known_hosts file is an empty one, as in OpenSSH; the verdict says "unknown".
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    entries.push(...parseKnownHosts(text, file));
+  }
+  return entries;
+}
+
+function normalisePin(pin: string): string {
+  return pin.trim().replace(/=+$/, '');
+}
+
+export async function loadHostKeyCheck(
+  host: string,
+  port: number,
+  policy: HostKeyPolicy,
+): Promise<HostKeyCheck> {
+  const entries = await readEntries(policy.knownHosts);
+  const pin = policy.fingerprint === undefined ? undefined : normalisePin(policy.fingerprint);
+  let last: HostKeyVerdict | undefined;
+  const verify = (blob: Buffer): boolean => {
+    let verdict = checkHostKey(entries, host, port, blob);
+    if (pin !== undefined && verdict.status !== 'revoked') {
+      const fingerprint = fingerprintOf(blob);
+      if (fingerprint !== pin) {
+        verdict = { status: 'changed', fingerprint, known: [`pinned ${pin}`] };
+      } else if (verdict.status === 'unknown') {
+        verdict = { status: 'match', fingerprint };
+      }
+    }
+    last = verdict;
+    return verdict.status === 'match';
+  };
+  const types = knownKeyTypes(entries, host, port);
+  const algorithms =
+    types.length === 0 ? undefined : types.flatMap((t) => (t === 'ssh-rsa' ? RSA_ALGOS : [t]));
+  return { verify, verdict: () => last, algorithms };
+}

@@ -1,0 +1,82 @@
+// PowerShell over SSH (Windows OpenSSH): every script runs as
+// `powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand <static script>`
+// with its data as JSON on stdin. The SSH session is a seam so tests can see what is sent.
+import { assertSuccess } from '../classify.js';
+import { SshSession, type SshSessionDeps } from '../ssh/session.js';
+import {
+  type ExecOptions,
+  type ExecResult,
+  type PutFileOptions,
+  type Transport,
+} from '../types.js';
+import { type Host } from '../../inventory/model.js';
+import { jsonInput, powershellCommandLine } from './encode.js';
+import { PS_PUT_FILE, PS_REMOVE } from './scripts.js';
+
+/** What the transport needs from an SSH session: the real one, or a fake in tests. */
+export interface RemoteSession {
+  readonly target: string;
+  connect(signal?: AbortSignal): Promise<void>;
+  run(command: string, options?: ExecOptions & { what?: string }): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+export interface PowerShellSshDeps extends SshSessionDeps {
+  readonly session?: RemoteSession;
+  /** The PowerShell executable on the host (`powershell`, or `pwsh` for PowerShell 7). */
+  readonly exe?: string;
+}
+
+export class PowerShellSshTransport implements Transport {
+  readonly shell = 'powershell' as const;
+  private readonly session: RemoteSession;
+  private readonly exe: string;
+
+  constructor(host: Host, deps: PowerShellSshDeps = {}) {
+    this.session = deps.session ?? new SshSession(host, deps);
+    this.exe = deps.exe ?? 'powershell';
+  }
+
+  get target(): string {
+    return this.session.target;
+  }
+
+  connect(signal?: AbortSignal): Promise<void> {
+    return this.session.connect(signal);
+  }
+
+  exec(script: string, options: ExecOptions & { what?: string } = {}): Promise<ExecResult> {
+    return this.session.run(powershellCommandLine(script, this.exe), options);
+  }
+
+  async putFile(path: string, data: string | Buffer, options: PutFileOptions): Promise<void> {
+    const what = `writing ${path}`;
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const input = jsonInput({
+      path,
+      data: bytes.toString('base64'),
+      // Windows has no mode bits: a mode with no group/other bits means a protected ACL.
+      private: (options.mode & 0o077) === 0,
+    });
+    const result = await this.exec(PS_PUT_FILE, {
+      stdin: input,
+      what,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    assertSuccess(result, what, this.target);
+  }
+
+  async remove(path: string, signal?: AbortSignal): Promise<void> {
+    const what = `removing ${path}`;
+    const result = await this.exec(PS_REMOVE, {
+      stdin: jsonInput({ path }),
+      what,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    assertSuccess(result, what, this.target);
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
+}

@@ -1,0 +1,50 @@
+// The sh command lines the sh transports (ssh, local) send. Pure: every value is quoted by the
+// one sh quoting function, and file contents travel on stdin, never in the script.
+import { randomBytes } from 'node:crypto';
+import { shQuote } from '../playbooks/quote.js';
+
+/** Runs `script` through non-interactive sudo: it fails at once where sudo wants a password. */
+export function sudoWrap(script: string): string {
+  return `sudo -n -- sh -c ${shQuote(script)}`;
+}
+
+function checkMode(mode: number): string {
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
+    throw new RangeError(`File mode ${String(mode)} is not between 0 and 0o7777.`);
+  }
+  return mode.toString(8).padStart(4, '0');
+}
+
+/** A temp file name beside `path` (same filesystem, so the final rename is atomic). */
+export function tempPathFor(path: string): string {
+  return `${path}.certroll-${randomBytes(6).toString('hex')}.tmp`;
+}
+
+/**
+ * Writes stdin to `path` atomically. The umask makes the temp file's mode at creation no wider
+ * than `mode`; noclobber refuses a temp name that already exists (a planted link); the temp file
+ * is removed on failure and on TERM/INT/HUP.
+ */
+export function putFileScript(path: string, mode: number, temp = tempPathFor(path)): string {
+  if (path === '') throw new RangeError('An empty path cannot be written.');
+  const octal = checkMode(mode);
+  const umask = (0o777 & ~mode).toString(8).padStart(4, '0');
+  return [
+    `p=${shQuote(path)}`,
+    `t=${shQuote(temp)}`,
+    `trap 'rm -f -- "$t"' EXIT`,
+    `trap 'exit 143' TERM HUP INT`,
+    `if [ -d "$p" ]; then echo "certroll: $p is a directory" >&2; exit 1; fi`,
+    `umask ${umask}`,
+    'set -C',
+    'cat > "$t" || exit 1',
+    `chmod ${octal} -- "$t" || exit 1`,
+    'mv -f -- "$t" "$p" || exit 1',
+  ].join('\n');
+}
+
+/** Removes `path`; a file that is not there is not an error. */
+export function removeScript(path: string): string {
+  if (path === '') throw new RangeError('An empty path cannot be removed.');
+  return `rm -f -- ${shQuote(path)}`;
+}

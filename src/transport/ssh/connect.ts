@@ -1,0 +1,141 @@
+// Opens one ssh2 connection with certroll's policy: the host key is checked in the key exchange
+// (ssh2 accepts any key unless told otherwise), authentication only starts after that check
+// passed, and the attempt is bounded by readyTimeout and an AbortSignal.
+import { readFile } from 'node:fs/promises';
+// ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so take them off the default.
+import ssh2, { type AnyAuthMethod, type Client as SshClient, type ConnectConfig } from 'ssh2';
+
+const { Client, utils } = ssh2;
+import { aborted, classifySshError, transportError } from '../classify.js';
+import { loadHostKeyCheck, type HostKeyPolicy } from '../host-key.js';
+
+export interface SshConnectOptions {
+  readonly target: string;
+  readonly address: string;
+  readonly port: number;
+  readonly username: string;
+  readonly hostKey: HostKeyPolicy;
+  readonly identityFile?: string;
+  readonly passphrase?: string;
+  readonly password?: string;
+  /** SSH_AUTH_SOCK, used when there is no identity file. */
+  readonly agentSocket?: string;
+  readonly connectTimeoutMs: number;
+  readonly keepaliveIntervalMs?: number;
+  readonly keepaliveCountMax?: number;
+}
+
+/** What happened during the handshake, for tests and messages. */
+export interface SshHandshakeTrace {
+  verifierRan: boolean;
+  hostKeyRefused: boolean;
+  authStarted: boolean;
+}
+
+async function authMethods(opts: SshConnectOptions): Promise<AnyAuthMethod[]> {
+  const username = opts.username;
+  const methods: AnyAuthMethod[] = [];
+  if (opts.identityFile !== undefined) {
+    let data: Buffer;
+    try {
+      data = await readFile(opts.identityFile);
+    } catch (error) {
+      throw transportError(
+        'TRANSPORT_AUTH',
+        opts.target,
+        `cannot read SSH identity file ${opts.identityFile} (${(error as Error).message}).`,
+        'Check identityFile in the inventory.',
+        error,
+      );
+    }
+    const key = utils.parseKey(data, opts.passphrase);
+    if (key instanceof Error) {
+      throw transportError(
+        'TRANSPORT_AUTH',
+        opts.target,
+        `cannot use SSH identity file ${opts.identityFile} (${key.message}).`,
+        'If the key is encrypted, set identityPassphrase; check that the file is a private key.',
+      );
+    }
+    methods.push({ type: 'publickey', username, key });
+  } else if (opts.agentSocket !== undefined && opts.agentSocket !== '') {
+    methods.push({ type: 'agent', username, agent: opts.agentSocket });
+  }
+  if (opts.password !== undefined)
+    methods.push({ type: 'password', username, password: opts.password });
+  if (methods.length === 0) {
+    throw transportError(
+      'TRANSPORT_AUTH',
+      opts.target,
+      'no SSH credentials: no identity file, no SSH agent (SSH_AUTH_SOCK) and no password.',
+      'Set identityFile for the host or start an SSH agent.',
+    );
+  }
+  return methods;
+}
+
+export async function openSsh(
+  opts: SshConnectOptions,
+  signal?: AbortSignal,
+  trace: SshHandshakeTrace = { verifierRan: false, hostKeyRefused: false, authStarted: false },
+): Promise<SshClient> {
+  if (isAborted(signal)) throw aborted(opts.target, 'SSH connection');
+  const check = await loadHostKeyCheck(opts.address, opts.port, opts.hostKey);
+  const methods = await authMethods(opts);
+  // The reads above may have taken a while; an abort during them must still count.
+  if (isAborted(signal)) throw aborted(opts.target, 'SSH connection');
+  const client = new Client();
+  const config: ConnectConfig = {
+    host: opts.address,
+    port: opts.port,
+    username: opts.username,
+    readyTimeout: opts.connectTimeoutMs,
+    keepaliveInterval: opts.keepaliveIntervalMs ?? 15_000,
+    keepaliveCountMax: opts.keepaliveCountMax ?? 3,
+    hostVerifier: (blob: Buffer): boolean => {
+      trace.verifierRan = true;
+      const ok = check.verify(blob);
+      trace.hostKeyRefused = !ok;
+      return ok;
+    },
+    authHandler: (_left, _partial, next) => {
+      trace.authStarted = true;
+      // ssh2 ends authentication when handed `false`; its types only list methods.
+      next(methods.shift() ?? (false as unknown as AnyAuthMethod));
+    },
+    ...(check.algorithms === undefined
+      ? {}
+      : { algorithms: { serverHostKey: check.algorithms as never } }),
+  };
+  return await new Promise<SshClient>((resolve, reject) => {
+    let settled = false;
+    const finish = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) {
+        resolve(client);
+        return;
+      }
+      client.end();
+      reject(
+        classifySshError(error, {
+          target: opts.target,
+          verdict: check.verdict(),
+          hostKeyRefused: trace.hostKeyRefused,
+          connectTimeoutMs: opts.connectTimeoutMs,
+        }),
+      );
+    };
+    const onAbort = (): void => finish(aborted(opts.target, 'SSH connection'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    client.once('ready', () => finish(undefined));
+    client.on('error', (error) => finish(error));
+    client.once('close', () => finish(new Error('connection closed during the handshake')));
+    client.connect(config);
+  });
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}

@@ -1,0 +1,129 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertSuccess } from '../../../src/transport/classify.js';
+import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
+import { TestPki, sha256Hex, type Issued } from '../../helpers/pki.js';
+import { startLab, type Lab } from '../../lab/index.js';
+
+let lab: Lab;
+let pki: TestPki;
+let oldCert: Issued;
+let newCert: Issued;
+let startMs: number;
+
+beforeAll(async () => {
+  pki = TestPki.create();
+  const root = pki.root();
+  oldCert = pki.issue(
+    { cn: 'old.lab.test', sans: ['old.lab.test'], key: { type: 'ec', curve: 'prime256v1' } },
+    root,
+  );
+  newCert = pki.issue(
+    { cn: 'new.lab.test', sans: ['new.lab.test'], key: { type: 'ec', curve: 'prime256v1' } },
+    root,
+  );
+  const t0 = Date.now();
+  lab = await startLab({ hosts: 3 });
+  startMs = Date.now() - t0;
+});
+afterAll(async () => {
+  await lab?.stop();
+  pki?.cleanup();
+});
+
+/** SHA-256 of the leaf served at address:port. */
+function served(address: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(
+      { host: address, port, servername: 'new.lab.test', rejectUnauthorized: false },
+      () => {
+        const cert = sock.getPeerX509Certificate();
+        sock.destroy();
+        if (cert === undefined) reject(new Error('no certificate'));
+        else resolve(sha256Hex(cert.raw));
+      },
+    );
+    sock.setTimeout(3_000, () => sock.destroy(new Error('timeout')));
+    sock.once('error', reject);
+  });
+}
+
+async function eventually(address: string, port: number, want: string): Promise<string> {
+  let got = '';
+  for (let i = 0; i < 50; i++) {
+    got = await served(address, port).catch(() => '');
+    if (got === want) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return got;
+}
+
+describe('the test lab', () => {
+  it('starts three hosts with their own sshd and host key on distinct loopback addresses, quickly', async () => {
+    expect(startMs).toBeLessThan(3_000);
+    const addresses = lab.hosts.map((h) => h.address);
+    expect(new Set(addresses).size).toBe(3);
+    for (const a of addresses) expect(a).toMatch(/^127\.\d+\.\d+\.[1-3]$/);
+    expect(new Set(lab.hosts.map((h) => h.hostKey.fingerprint)).size).toBe(3);
+    expect(readFileSync(lab.knownHostsPath, 'utf8').trim().split('\n')).toHaveLength(3);
+    for (const h of lab.hosts) {
+      expect(h.host).toMatchObject({
+        name: h.name,
+        address: h.address,
+        transport: { kind: 'ssh', port: h.sshPort },
+      });
+      const ssh = new SshTransport(h.host);
+      await ssh.connect();
+      expect((await ssh.exec('echo "$PATH"')).stdout).toContain(h.binDir);
+      await ssh.close();
+    }
+  });
+
+  it('serves TLS from nginx on several ports and reloads it with the command a playbook runs', async () => {
+    const h = lab.hosts[0]!;
+    const nginx = await h.nginx({ ports: [17147, 17148], cert: oldCert });
+    expect(nginx.prefix.startsWith(h.dir)).toBe(true);
+    expect(await served(h.address, 17147)).toBe(oldCert.sha256);
+    expect(await served(h.address, 17148)).toBe(oldCert.sha256);
+    writeFileSync(nginx.certPath, newCert.certPem);
+    writeFileSync(nginx.keyPath, newCert.keyPem);
+    const ssh = new SshTransport(h.host);
+    await ssh.connect();
+    try {
+      assertSuccess(await ssh.exec(nginx.testCommand), 'nginx -t');
+      assertSuccess(await ssh.exec(nginx.reloadCommand), 'nginx reload');
+    } finally {
+      await ssh.close();
+    }
+    expect(await eventually(h.address, 17147, newCert.sha256)).toBe(newCert.sha256);
+    expect(await eventually(h.address, 17148, newCert.sha256)).toBe(newCert.sha256);
+  });
+
+  it('serves TLS from haproxy and reloads it through its master process', async () => {
+    const h = lab.hosts[1]!;
+    const haproxy = await h.haproxy({ ports: [18443, 18444], cert: oldCert });
+    expect(await served(h.address, 18443)).toBe(oldCert.sha256);
+    writeFileSync(haproxy.certPath, newCert.certPem + newCert.keyPem);
+    const ssh = new SshTransport(h.host);
+    await ssh.connect();
+    try {
+      assertSuccess(await ssh.exec(haproxy.testCommand), 'haproxy -c');
+      assertSuccess(await ssh.exec(haproxy.reloadCommand), 'haproxy reload');
+    } finally {
+      await ssh.close();
+    }
+    expect(await eventually(h.address, 18444, newCert.sha256)).toBe(newCert.sha256);
+    expect(existsSync(haproxy.statsSocket)).toBe(true);
+  });
+
+  it('stops only its own processes and removes its folder', async () => {
+    const other = await startLab({ hosts: 1 });
+    const pid = Number(readFileSync(`${other.hosts[0]!.dir}/ssh/sshd.pid`, 'utf8'));
+    await other.stop();
+    expect(existsSync(other.dir)).toBe(false);
+    expect(() => process.kill(pid, 0)).toThrow();
+    // The main lab still answers.
+    expect(await served(lab.hosts[0]!.address, 17147)).toBe(newCert.sha256);
+  });
+});

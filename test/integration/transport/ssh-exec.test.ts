@@ -1,0 +1,113 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CertrollError } from '../../../src/errors.js';
+import { assertSuccess } from '../../../src/transport/classify.js';
+import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
+import { startLab, type Lab } from '../../lab/index.js';
+
+let lab: Lab;
+let ssh: SshTransport;
+
+beforeAll(async () => {
+  lab = await startLab({ hosts: 1 });
+  ssh = new SshTransport(lab.hosts[0]!.host);
+  await ssh.connect();
+});
+afterAll(async () => {
+  await ssh?.close();
+  await lab?.stop();
+});
+
+function remoteProcesses(pattern: string): string {
+  try {
+    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+}
+
+describe('ssh transport: exec', () => {
+  it('returns stdout, stderr and the exit code of a command', async () => {
+    const r = await ssh.exec('echo out; echo err >&2; exit 3');
+    expect(r).toMatchObject({ exitCode: 3, stdout: 'out\n', stderr: 'err\n' });
+    expect(r.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('treats stderr on success as data, not failure', async () => {
+    const r = await ssh.exec('echo "nginx: configuration file test is successful" >&2');
+    expect(r.exitCode).toBe(0);
+    expect(() => assertSuccess(r, 'nginx -t')).not.toThrow();
+  });
+
+  it('passes stdin bytes through unchanged', async () => {
+    const data = Buffer.from([0, 1, 2, 255, 10, 39, 34, 36]);
+    const r = await ssh.exec('od -An -tx1 | tr -d " \\n"', { stdin: data });
+    expect(r.stdout).toBe(data.toString('hex'));
+  });
+
+  it('closes stdin when none is given, so a reader does not wait', async () => {
+    const r = await ssh.exec('cat; echo done', { timeoutMs: 3_000 });
+    expect(r.stdout).toBe('done\n');
+  });
+
+  it('runs several commands at once on one connection', async () => {
+    const results = await Promise.all([1, 2, 3, 4].map((n) => ssh.exec(`echo ${n}`)));
+    expect(results.map((r) => r.stdout)).toEqual(['1\n', '2\n', '3\n', '4\n']);
+  });
+
+  it('queues commands beyond what sshd allows at once (MaxSessions 10) instead of failing', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, n) => ssh.exec(`sleep 0.05; echo ${n}`)),
+    );
+    expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 30 }, (_, n) => `${n}\n`));
+  });
+
+  it('kills a command that runs past its timeout, remote processes included', async () => {
+    const marker = `sleep 31.${process.pid}`;
+    const t0 = Date.now();
+    const err = await ssh
+      .exec(`${marker}; echo never`, { timeoutMs: 300 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CertrollError);
+    expect(err).toMatchObject({ code: 'TRANSPORT_TIMEOUT' });
+    expect((err as Error).message).toContain('300 ms');
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    for (let i = 0; i < 50 && remoteProcesses(marker) !== ''; i++) await sleep(50);
+    expect(remoteProcesses(marker)).toBe('');
+    // The connection stays usable.
+    expect((await ssh.exec('echo ok')).stdout).toBe('ok\n');
+  });
+
+  it('stops a command when its AbortSignal fires', async () => {
+    const marker = `sleep 32.${process.pid}`;
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(), 200);
+    const err = await ssh.exec(marker, { signal: ctl.signal }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TRANSPORT_ABORTED' });
+    for (let i = 0; i < 50 && remoteProcesses(marker) !== ''; i++) await sleep(50);
+    expect(remoteProcesses(marker)).toBe('');
+  });
+
+  it('refuses to start a command with an already aborted signal', async () => {
+    const err = await ssh.exec('echo x', { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TRANSPORT_ABORTED' });
+  });
+
+  it('assertSuccess names the command, the exit code and the tail of stderr', async () => {
+    const r = await ssh.exec('echo "permission denied" >&2; exit 4');
+    expect(() => assertSuccess(r, 'reload nginx', ssh.target)).toThrow(
+      /reload nginx failed with exit code 4: permission denied/,
+    );
+  });
+
+  it('fails with TRANSPORT_UNREACHABLE after the connection was closed', async () => {
+    const other = new SshTransport(lab.hosts[0]!.host);
+    await other.connect();
+    await other.close();
+    await expect(other.exec('true')).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+  });
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

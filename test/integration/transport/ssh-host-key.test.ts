@@ -1,0 +1,194 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TransportConfig } from '../../../src/inventory/model.js';
+import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
+import { startLab, type Lab, type LabHost } from '../../lab/index.js';
+import { generateKey, hashedKnownHostsLine, knownHostsLine } from '../../lab/keys.js';
+import { freePort } from '../../lab/procs.js';
+
+let lab: Lab;
+let h: LabHost;
+let n = 0;
+
+beforeAll(async () => {
+  lab = await startLab({ hosts: 1 });
+  h = lab.hosts[0]!;
+});
+afterAll(() => lab?.stop());
+
+function knownHosts(...lines: string[]): string {
+  const path = join(lab.dir, `kh-${++n}`);
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+function otherKey(type: 'ed25519' | 'ecdsa' | 'rsa' = 'ed25519'): string {
+  return generateKey(join(lab.dir, `other-${++n}`), type).publicKey;
+}
+
+/** Connects with a transport config patch; returns the error (or undefined) and the trace. */
+async function attempt(patch: Partial<TransportConfig>, env: Record<string, string> = {}) {
+  const before = h.authAttempts();
+  const ssh = new SshTransport(h.toHost({ transport: patch }), { env });
+  const error = await ssh.connect().then(
+    () => undefined,
+    (e: unknown) => e as Error & { code: string; hint?: string },
+  );
+  await ssh.close();
+  // sshd logs each request as it handles it; give it a moment to write.
+  await new Promise((r) => setTimeout(r, 100));
+  return { error, trace: ssh.session.trace, authRequests: h.authAttempts() - before };
+}
+
+describe('ssh host key policy', () => {
+  it('accepts the key listed in a plain known_hosts entry ([host]:port form)', async () => {
+    const r = await attempt({ knownHosts: [lab.knownHostsPath] });
+    expect(r.error).toBeUndefined();
+    expect(r.trace).toMatchObject({ verifierRan: true, hostKeyRefused: false, authStarted: true });
+    // The log-based counter sees authentication when it happens (the refusals below rely on it).
+    expect(r.authRequests).toBeGreaterThan(0);
+  });
+
+  it('accepts the key listed in a hashed known_hosts entry', async () => {
+    const r = await attempt({ knownHosts: [lab.hashedKnownHostsPath] });
+    expect(r.error).toBeUndefined();
+  });
+
+  it('finds the host among entries of several hosts and key types, across several files', async () => {
+    const noise = knownHosts(
+      `# comment`,
+      knownHostsLine('127.9.9.9', 22, otherKey('ecdsa')),
+      `${h.address} ${otherKey('rsa')}`,
+    );
+    const mine = knownHosts(
+      knownHostsLine('127.9.9.8', h.sshPort, otherKey()),
+      hashedKnownHostsLine(h.address, h.sshPort, h.hostKey.publicKey),
+    );
+    const r = await attempt({ knownHosts: [noise, mine] });
+    expect(r.error).toBeUndefined();
+  });
+
+  it('accepts a pinned SHA256 fingerprint without any known_hosts entry', async () => {
+    const r = await attempt({ knownHosts: [], hostKeyFingerprint: h.hostKey.fingerprint });
+    expect(r.error).toBeUndefined();
+  });
+
+  it('refuses a changed key before authentication, naming the key and what to do', async () => {
+    const path = knownHosts(knownHostsLine(h.address, h.sshPort, otherKey()));
+    const r = await attempt({ knownHosts: [path] });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.error!.message).toContain(
+      `Host lab-1 (${h.address}:${h.sshPort}): SSH host key does not match known_hosts (${h.hostKey.fingerprint}`,
+    );
+    expect(r.error!.hint).toContain('certroll never accepts a changed key');
+    expect(r.trace).toMatchObject({ verifierRan: true, hostKeyRefused: true, authStarted: false });
+    expect(r.authRequests).toBe(0);
+  });
+
+  it('refuses an unknown key before authentication', async () => {
+    const r = await attempt({ knownHosts: [knownHosts('# empty')] });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.error!.message).toContain(`${h.hostKey.fingerprint} is not in known_hosts`);
+    expect(r.trace).toMatchObject({ verifierRan: true, authStarted: false });
+    expect(r.authRequests).toBe(0);
+  });
+
+  it('treats a missing known_hosts file as empty and refuses the key', async () => {
+    const r = await attempt({ knownHosts: [join(lab.dir, 'does-not-exist')] });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.authRequests).toBe(0);
+  });
+
+  it('does not apply a port-22 entry to the same address on another port', async () => {
+    const r = await attempt({ knownHosts: [knownHosts(`${h.address} ${h.hostKey.publicKey}`)] });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+  });
+
+  it('refuses a key marked @revoked even when it is also listed', async () => {
+    const path = knownHosts(
+      `@revoked * ${h.hostKey.publicKey}`,
+      knownHostsLine(h.address, h.sshPort, h.hostKey.publicKey),
+    );
+    const r = await attempt({ knownHosts: [path] });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.error!.message).toContain('@revoked');
+    expect(r.authRequests).toBe(0);
+  });
+
+  it('refuses a wrong pinned fingerprint even when known_hosts has the key', async () => {
+    const r = await attempt({
+      knownHosts: [lab.knownHostsPath],
+      hostKeyFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.trace.authStarted).toBe(false);
+    expect(r.authRequests).toBe(0);
+  });
+
+  it('refuses a host that offers none of the key types known_hosts has for it', async () => {
+    const r = await attempt({
+      knownHosts: [knownHosts(knownHostsLine(h.address, h.sshPort, otherKey('ecdsa')))],
+    });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.authRequests).toBe(0);
+  });
+});
+
+describe('ssh connection failures', () => {
+  let silent: Server | undefined;
+  afterAll(() => silent?.close());
+
+  it('classifies a closed port as TRANSPORT_UNREACHABLE', async () => {
+    const port = await freePort(h.address);
+    const r = await attempt({ port });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+    expect(r.error!.message).toContain('ECONNREFUSED');
+  });
+
+  it('classifies a host that never answers the handshake as TRANSPORT_TIMEOUT', async () => {
+    silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent!.listen(0, h.address, r));
+    const port = (silent.address() as { port: number }).port;
+    const t0 = Date.now();
+    const r = await attempt({ port, connectTimeoutMs: 300 });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_TIMEOUT' });
+    expect(Date.now() - t0).toBeLessThan(3_000);
+  });
+
+  it('classifies a client key the host does not know as TRANSPORT_AUTH', async () => {
+    const stranger = generateKey(join(lab.dir, `stranger-${++n}`));
+    const r = await attempt({ identityFile: stranger.privatePath });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_AUTH' });
+    expect(r.trace).toMatchObject({ hostKeyRefused: false, authStarted: true });
+  });
+
+  it('decrypts an identity file with a passphrase from a SecretRef', async () => {
+    const copy = join(lab.dir, `enc-${++n}`);
+    copyFileSync(lab.clientKey.privatePath, copy);
+    execFileSync('ssh-keygen', ['-q', '-p', '-N', 'correct horse', '-P', '', '-f', copy]);
+    const ok = await attempt(
+      { identityFile: copy, identityPassphrase: { from: 'env', name: 'LAB_PASS' } },
+      { LAB_PASS: 'correct horse' },
+    );
+    expect(ok.error).toBeUndefined();
+    const bad = await attempt(
+      { identityFile: copy, identityPassphrase: { from: 'env', name: 'LAB_PASS' } },
+      { LAB_PASS: 'wrong' },
+    );
+    expect(bad.error).toMatchObject({ code: 'TRANSPORT_AUTH' });
+    expect(bad.error!.message).not.toContain('wrong');
+  });
+
+  it('stops connecting when the AbortSignal fires', async () => {
+    silent ??= createServer(() => undefined);
+    if (!silent.listening) await new Promise<void>((r) => silent!.listen(0, h.address, r));
+    const port = (silent.address() as { port: number }).port;
+    const ssh = new SshTransport(h.toHost({ transport: { port } }));
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(), 100);
+    await expect(ssh.connect(ctl.signal)).rejects.toMatchObject({ code: 'TRANSPORT_ABORTED' });
+  });
+});

@@ -1,0 +1,197 @@
+// The test lab: N hosts on distinct loopback addresses, each with its own sshd (own host key),
+// a folder for its configs and certificates, and nginx/haproxy serving TLS on demand. Hosts come
+// back in the inventory model's shape, so tests can feed them to certroll as they are.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Host, type TransportConfig } from '../../src/inventory/model.js';
+import { startHaproxy, HAPROXY, type LabHaproxy } from './haproxy.js';
+import { generateKey, hashedKnownHostsLine, knownHostsLine, type SshKey } from './keys.js';
+import { startNginx, NGINX, type CertFiles, type LabService } from './nginx.js';
+import { freePort } from './procs.js';
+import { SSHD, startSshd, type SshdHandle } from './sshd.js';
+
+export type { CertFiles, LabService, LabHaproxy, SshKey };
+
+export interface LabOptions {
+  readonly hosts?: number;
+  /** First three octets of the hosts' addresses, e.g. `127.0.1`; random 127.x.y by default. */
+  readonly subnet?: string;
+  readonly namePrefix?: string;
+}
+
+export interface LabHost {
+  readonly name: string;
+  readonly address: string;
+  readonly sshPort: number;
+  /** `<lab>/hosts/<name>`: the host's configs, certificates and pid files live here. */
+  readonly dir: string;
+  /** First on the PATH of SSH sessions to this host: put shims (sudo, powershell) here. */
+  readonly binDir: string;
+  readonly hostKey: SshKey;
+  /** The host in the inventory model, ssh transport as root with the lab client key. */
+  readonly host: Host;
+  /** `host` with changes to its transport or other fields. */
+  toHost(patch?: { transport?: Partial<TransportConfig> } & Partial<Omit<Host, 'transport'>>): Host;
+  /** sshd's log (DEBUG1: every `userauth-request` appears). */
+  sshdLog(): string;
+  /** Authentication requests sshd received so far. */
+  authAttempts(): number;
+  /** Writes an executable into binDir. */
+  addShim(name: string, script: string): string;
+  nginx(opts: { ports: readonly number[]; cert: CertFiles }): Promise<LabService>;
+  haproxy(opts: { ports: readonly number[]; cert: CertFiles }): Promise<LabHaproxy>;
+}
+
+export interface Lab {
+  readonly dir: string;
+  readonly clientKey: SshKey;
+  /** One plain `[addr]:port key` line per host. */
+  readonly knownHostsPath: string;
+  /** The same entries hashed (`|1|salt|hash`). */
+  readonly hashedKnownHostsPath: string;
+  readonly hosts: readonly LabHost[];
+  stop(): Promise<void>;
+}
+
+const REQUIRED = [SSHD, NGINX, HAPROXY, '/usr/bin/ssh-keygen', '/usr/bin/openssl'];
+
+export function assertLabPrerequisites(): void {
+  const missing = REQUIRED.filter((p) => !existsSync(p));
+  if (missing.length > 0) {
+    throw new Error(
+      `The test lab needs ${missing.join(', ')}. Install them with: ` +
+        'apt-get install openssh-server openssh-client nginx haproxy openssl ' +
+        '(scripts/install-lab-packages.sh does it).',
+    );
+  }
+  if (process.getuid?.() !== 0) {
+    throw new Error('The test lab runs sshd, nginx and haproxy as root: run the tests as root.');
+  }
+}
+
+function randomSubnet(): string {
+  // A random 127.x.y.0/24 per lab keeps parallel test files from colliding on ports.
+  return `127.${10 + Math.floor(Math.random() * 240)}.${1 + Math.floor(Math.random() * 250)}`;
+}
+
+export async function startLab(options: LabOptions = {}): Promise<Lab> {
+  assertLabPrerequisites();
+  const count = options.hosts ?? 1;
+  const subnet = options.subnet ?? randomSubnet();
+  const dir = mkdtempSync(join(tmpdir(), 'certroll-lab-'));
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const s of stoppers.reverse()) await s().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    mkdirSync(join(dir, 'client'), { mode: 0o700 });
+    const clientKey = generateKey(join(dir, 'client', 'id_ed25519'));
+    const hosts = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        startHost({
+          lab: dir,
+          name: `${options.namePrefix ?? 'lab'}-${i + 1}`,
+          address: `${subnet}.${i + 1}`,
+          clientKey,
+          stoppers,
+        }),
+      ),
+    );
+    const knownHostsPath = join(dir, 'known_hosts');
+    const hashedKnownHostsPath = join(dir, 'known_hosts.hashed');
+    const line = (h: LabHost, f: typeof knownHostsLine): string =>
+      f(h.address, h.sshPort, h.hostKey.publicKey);
+    writeFileSync(knownHostsPath, hosts.map((h) => line(h, knownHostsLine)).join('\n') + '\n');
+    writeFileSync(
+      hashedKnownHostsPath,
+      hosts.map((h) => line(h, hashedKnownHostsLine)).join('\n') + '\n',
+    );
+    return { dir, clientKey, knownHostsPath, hashedKnownHostsPath, hosts, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startHost(o: {
+  lab: string;
+  name: string;
+  address: string;
+  clientKey: SshKey;
+  stoppers: (() => Promise<void>)[];
+}): Promise<LabHost> {
+  const dir = join(o.lab, 'hosts', o.name);
+  const binDir = join(dir, 'bin');
+  mkdirSync(binDir, { recursive: true });
+  const sshPort = await freePort(o.address);
+  const sshd: SshdHandle = await startSshd({
+    dir: join(dir, 'ssh'),
+    address: o.address,
+    port: sshPort,
+    authorizedKeysPath: o.clientKey.publicPath,
+    binDir,
+  });
+  o.stoppers.push(() => sshd.daemon.stop());
+  const knownHosts = join(o.lab, 'known_hosts');
+  const transport: TransportConfig = {
+    kind: 'ssh',
+    port: sshPort,
+    user: 'root',
+    identityFile: o.clientKey.privatePath,
+    knownHosts: [knownHosts],
+    sudo: false,
+    connectTimeoutMs: 5_000,
+    commandTimeoutMs: 15_000,
+  };
+  const base: Host = {
+    name: o.name,
+    address: o.address,
+    transport,
+    legacyPfx: false,
+    bindings: [],
+    exclusions: [],
+    origin: { file: join(o.lab, 'lab') },
+  };
+  const sshdLog = (): string => readFileSync(sshd.logPath, 'utf8');
+  return {
+    name: o.name,
+    address: o.address,
+    sshPort,
+    dir,
+    binDir,
+    hostKey: sshd.hostKey,
+    host: base,
+    toHost: (patch = {}) => ({
+      ...base,
+      ...patch,
+      transport: { ...transport, ...patch.transport },
+    }),
+    sshdLog,
+    authAttempts: () =>
+      sshdLog()
+        .split('\n')
+        .filter((l) => l.includes('userauth-request')).length,
+    addShim: (name, script) => {
+      const path = join(binDir, name);
+      writeFileSync(path, script, { mode: 0o755 });
+      return path;
+    },
+    nginx: async ({ ports, cert }) => {
+      const svc = await startNginx({ dir: join(dir, 'nginx'), address: o.address, ports, cert });
+      o.stoppers.push(() => svc.stop());
+      return svc;
+    },
+    haproxy: async ({ ports, cert }) => {
+      const svc = await startHaproxy({
+        dir: join(dir, 'haproxy'),
+        address: o.address,
+        ports,
+        cert,
+      });
+      o.stoppers.push(() => svc.stop());
+      return svc;
+    },
+  };
+}

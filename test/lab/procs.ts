@@ -1,0 +1,131 @@
+// Child daemons of the lab: spawned with their output in a log file, waited for with bounded
+// polling, stopped by their own pid only (never by name).
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+
+export interface Daemon {
+  readonly pid: number;
+  readonly name: string;
+  readonly logPath: string;
+  exited(): boolean;
+  stop(): Promise<void>;
+}
+
+const live = new Set<Daemon>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // A test that forgot stop() must not leave daemons behind.
+  process.once('exit', () => {
+    for (const d of live) {
+      try {
+        process.kill(d.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+}
+
+export function startDaemon(
+  name: string,
+  file: string,
+  args: readonly string[],
+  logPath: string,
+): Daemon {
+  installExitHook();
+  const fd = openSync(logPath, 'a', 0o600);
+  const child = spawn(file, args, { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  let done = false;
+  const exitedPromise = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      done = true;
+      resolve();
+    });
+    child.once('error', () => {
+      done = true;
+      resolve();
+    });
+  });
+  const pid = child.pid ?? -1;
+  const daemon: Daemon = {
+    pid,
+    name,
+    logPath,
+    exited: () => done,
+    async stop() {
+      live.delete(daemon);
+      if (done || pid < 0) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+      await exitedPromise;
+      clearTimeout(timer);
+    },
+  };
+  live.add(daemon);
+  return daemon;
+}
+
+export function readLog(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Whether a TCP connection to address:port is accepted (and, with `banner`, what it says first). */
+function probe(address: string, port: number, banner: string | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: address, port });
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(500, () => done(false));
+    sock.once('error', () => done(false));
+    sock.once('connect', () => {
+      if (banner === undefined) done(true);
+    });
+    sock.once('data', (d: Buffer) => done(banner !== undefined && d.toString().startsWith(banner)));
+  });
+}
+
+/** Polls until the port answers; fails with the daemon's log when it does not within `ms`. */
+export async function waitForPort(
+  daemon: Daemon,
+  address: string,
+  port: number,
+  opts: { banner?: string; ms?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + (opts.ms ?? 5_000);
+  for (let i = 0; i < 500 && Date.now() < deadline; i++) {
+    if (daemon.exited()) break;
+    if (await probe(address, port, opts.banner)) return;
+    await sleep(20);
+  }
+  throw new Error(
+    `lab: ${daemon.name} did not answer on ${address}:${port}.\n${readLog(daemon.logPath).slice(-2000)}`,
+  );
+}
+
+/** A free TCP port on `address`, found by binding port 0. */
+export function freePort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, address, () => {
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { type Host, type TransportKind } from '../../../src/inventory/model.js';
+import { createTransport } from '../../../src/transport/factory.js';
+
+const host = (kind: TransportKind): Host => ({
+  name: 'web-03',
+  address: '10.0.4.7',
+  transport: {
+    kind,
+    port: 22,
+    knownHosts: [],
+    sudo: false,
+    connectTimeoutMs: 1_000,
+    commandTimeoutMs: 1_000,
+  },
+  legacyPfx: false,
+  bindings: [],
+  exclusions: [],
+  origin: {},
+});
+
+describe('createTransport', () => {
+  it.each([
+    ['ssh', 'sh', 'web-03 (10.0.4.7:22)'],
+    ['powershell-ssh', 'powershell', 'web-03 (10.0.4.7:22)'],
+    ['pwsh-remoting', 'powershell', 'web-03 (10.0.4.7:22, WinRM)'],
+    ['local', 'sh', 'web-03 (local)'],
+  ] as const)('builds the %s transport for its shell', (kind, shell, target) => {
+    const t = createTransport(host(kind));
+    expect(t.shell).toBe(shell);
+    expect(t.target).toBe(target);
+  });
+});
