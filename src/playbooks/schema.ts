@@ -1,0 +1,89 @@
+// The playbook format: one YAML file per binding kind. Validated strictly (unknown fields are
+// errors) so a typo in a playbook fails at load time, not halfway through a rollout.
+import { z } from 'zod';
+
+export const STEP_NAMES = [
+  'preflight',
+  'capture',
+  'stage',
+  'bind',
+  'rollback',
+  'cleanup',
+  'discover',
+] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+/** Steps every playbook must define; `discover` is optional. */
+export const REQUIRED_STEPS: readonly StepName[] = STEP_NAMES.filter((s) => s !== 'discover');
+
+export const PARAM_TYPES = ['string', 'int', 'bool', 'path', 'thumbprint', 'list'] as const;
+export type ParamType = (typeof PARAM_TYPES)[number];
+
+const paramValue = z.union([z.string(), z.number().int(), z.boolean(), z.array(z.string())]);
+
+const validRegex = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s, 'u');
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+export const paramSpecSchema = z.strictObject({
+  type: z.enum(PARAM_TYPES),
+  required: z.boolean().default(false),
+  default: paramValue.optional(),
+  description: z.string().min(1),
+  /** A regular expression (JavaScript, unicode mode) the whole value must match. */
+  pattern: validRegex.optional(),
+});
+
+const script = z.string().min(1, 'a step needs a script');
+
+export const playbookSchema = z.strictObject({
+  kind: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9-]{0,62}$/,
+      'lowercase letters, digits and dashes, starting with a letter',
+    ),
+  description: z.string().min(1),
+  shell: z.enum(['sh', 'powershell']),
+  /**
+   * What the stage step receives: `pem` files uploaded to the staging dir (sh), the `pfx` bytes
+   * and password on stdin (powershell), or `none` (nothing secret is sent at all).
+   */
+  material: z.enum(['pem', 'pfx', 'none']).optional(),
+  /** A user playbook may replace a built-in of the same kind only when it says so here. */
+  overrideBuiltin: z.boolean().default(false),
+  params: z
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'parameter names are identifiers'),
+      paramSpecSchema,
+    )
+    .default({}),
+  steps: z.strictObject({
+    preflight: script,
+    capture: script,
+    stage: script,
+    bind: script,
+    rollback: script,
+    cleanup: script,
+    discover: script.optional(),
+  }),
+});
+
+export type ParamSpec = z.infer<typeof paramSpecSchema>;
+export type PlaybookDocument = z.infer<typeof playbookSchema>;
+
+export interface Playbook extends PlaybookDocument {
+  /** File it was loaded from. */
+  readonly source: string;
+  readonly builtin: boolean;
+  /** Line of each step's script in the file (for messages). */
+  readonly stepLines: Readonly<Partial<Record<StepName, number>>>;
+}

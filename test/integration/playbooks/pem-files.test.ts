@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCapture, type CapturedState } from '../../../src/playbooks/capture.js';
+import { loadPlaybooks } from '../../../src/playbooks/load.js';
+import { renderStep, type RenderContext } from '../../../src/playbooks/render.js';
+import { type Playbook, type StepName } from '../../../src/playbooks/schema.js';
+import { TestPki, type Issued } from '../../helpers/pki.js';
+import { context, pemMaterial } from './context.js';
+import { execute, labTransport } from './local.js';
+
+const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
+const mode = (p: string): number => statSync(p).mode & 0o777;
+
+let pki: TestPki;
+let dir: string;
+let oldLeaf: Issued;
+let newLeaf: Issued;
+let chain: Issued[];
+let playbook: Playbook;
+
+beforeAll(() => {
+  pki = TestPki.create();
+  const c = pki.chain(['localhost'], { key: { type: 'ec', curve: 'prime256v1' } });
+  newLeaf = c.leaf;
+  chain = [c.intermediate];
+  oldLeaf = pki.issue(
+    { cn: 'localhost', sans: ['localhost'], key: { type: 'ec', curve: 'prime256v1' } },
+    c.intermediate,
+  );
+  dir = mkdtempSync(join(tmpdir(), 'certroll-pem-'));
+  playbook = loadPlaybooks().get('pem-files');
+});
+afterAll(() => {
+  pki.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function step(name: StepName, ctx: RenderContext): Promise<string> {
+  const r = await execute(labTransport(), renderStep(playbook, name, ctx));
+  expect(r.exitCode, `${name} failed: ${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+function setup(sub: string): {
+  certPath: string;
+  keyPath: string;
+  chainPath: string;
+  state: string;
+} {
+  const root = join(dir, sub);
+  const state = join(root, 'state');
+  mkdirSync(state, { recursive: true });
+  const certPath = join(root, 'site.crt');
+  const keyPath = join(root, 'site.key');
+  writeFileSync(certPath, oldLeaf.certPem, { mode: 0o640 });
+  writeFileSync(keyPath, oldLeaf.keyPem, { mode: 0o600 });
+  return { certPath, keyPath, chainPath: join(root, 'chain.pem'), state };
+}
+
+describe('pem-files on this machine', () => {
+  it('captures, stages, binds the new files and rolls back to the exact previous ones', async () => {
+    const p = setup('roundtrip');
+    const oldCert = sha(p.certPath);
+    const oldKey = sha(p.keyPath);
+    const params = {
+      certPath: p.certPath,
+      keyPath: p.keyPath,
+      chainPath: p.chainPath,
+      certMode: '644',
+    };
+    const base = { kind: 'pem-files', params, stateDir: p.state, leaf: newLeaf };
+    await step('preflight', context(base));
+    const captured = parseCapture(await step('capture', context(base)), {
+      host: 'lab',
+      kind: 'pem-files',
+    });
+    expect(captured).toEqual({
+      type: 'files',
+      files: {
+        cert: {
+          exists: true,
+          sha256: oldCert,
+          mode: '640',
+          uid: process.getuid!(),
+          gid: process.getgid!(),
+        },
+        key: {
+          exists: true,
+          sha256: oldKey,
+          mode: '600',
+          uid: process.getuid!(),
+          gid: process.getgid!(),
+        },
+        chain: { exists: false },
+      },
+    });
+    const ctx = context({ ...base, captured, material: pemMaterial(newLeaf, chain) });
+    await step('stage', ctx);
+    await step('stage', ctx); // idempotent
+    // The staged key and the backups are readable by the owner only.
+    const staged = join(p.state, 'certroll-run-1', 'lab_443');
+    expect(mode(join(p.state, 'certroll-run-1'))).toBe(0o700);
+    expect(mode(staged)).toBe(0o700);
+    expect(mode(join(staged, 'key.pem'))).toBe(0o600);
+    expect(mode(join(staged, 'combined.pem'))).toBe(0o600);
+    expect(mode(join(staged, 'backup', 'key'))).toBe(0o600);
+    await step('bind', ctx);
+    expect(readFileSync(p.certPath, 'utf8')).toBe(newLeaf.certPem);
+    expect(readFileSync(p.keyPath, 'utf8')).toBe(newLeaf.keyPem);
+    expect(readFileSync(p.chainPath, 'utf8')).toBe(chain[0]!.certPem);
+    expect(mode(p.certPath)).toBe(0o644);
+    expect(mode(p.keyPath)).toBe(0o600);
+    await step('stage', ctx); // a resumed stage after bind keeps the first backup
+
+    await step('rollback', ctx);
+    await step('rollback', ctx); // idempotent
+    expect(sha(p.certPath)).toBe(oldCert);
+    expect(sha(p.keyPath)).toBe(oldKey);
+    expect(mode(p.certPath)).toBe(0o640);
+    expect(existsSync(p.chainPath)).toBe(false);
+
+    await step('cleanup', ctx);
+    expect(existsSync(join(p.state, 'certroll-run-1'))).toBe(false);
+  });
+
+  it('writes fullchain and restores the previous files when the test command fails', async () => {
+    const p = setup('failing-test');
+    const oldCert = sha(p.certPath);
+    const secondLine = newLeaf.certPem.split('\n')[1]!;
+    const params = {
+      certPath: p.certPath,
+      keyPath: p.keyPath,
+      fullchain: true,
+      // The user's test command sees the new file and fails on purpose.
+      testCommand: `grep -q "${secondLine}" ${JSON.stringify(p.certPath)} && exit 7; exit 0`,
+      reloadCommand: `echo reloaded >> ${JSON.stringify(join(dir, 'reloads.log'))}`,
+    };
+    const base = { kind: 'pem-files', params, stateDir: p.state, leaf: newLeaf };
+    const captured = parseCapture(await step('capture', context(base)), {
+      host: 'lab',
+      kind: 'pem-files',
+    });
+    const ctx = context({ ...base, captured, material: pemMaterial(newLeaf, chain) });
+    await step('stage', ctx);
+    // Bind puts the old files back at once and reloads them.
+    const r = await execute(labTransport(), renderStep(playbook, 'bind', ctx));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('the test command failed');
+    expect(sha(p.certPath)).toBe(oldCert);
+    expect(readFileSync(join(dir, 'reloads.log'), 'utf8')).toBe('reloaded\n');
+
+    // With a passing test the leaf and chain land in certPath.
+    await step('bind', {
+      ...ctx,
+      binding: { ...ctx.binding, params: { ...params, testCommand: 'true' } },
+    });
+    expect(readFileSync(p.certPath, 'utf8')).toBe(newLeaf.certPem + chain[0]!.certPem);
+    await step('cleanup', ctx);
+  });
+
+  it('refuses to stage when a file changed since capture', async () => {
+    const p = setup('changed');
+    const params = { certPath: p.certPath, keyPath: p.keyPath };
+    const base = { kind: 'pem-files', params, stateDir: p.state, leaf: newLeaf };
+    const captured: CapturedState = parseCapture(await step('capture', context(base)), {
+      host: 'lab',
+      kind: 'pem-files',
+    });
+    writeFileSync(p.certPath, 'changed by someone else\n');
+    const r = await execute(
+      labTransport(),
+      renderStep(
+        playbook,
+        'stage',
+        context({ ...base, captured, material: pemMaterial(newLeaf, chain) }),
+      ),
+    );
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain('changed since capture');
+  });
+
+  it('refuses to restore a file the capture says nothing about, rather than deleting it', async () => {
+    const p = setup('no-capture');
+    const oldCert = sha(p.certPath);
+    const params = { certPath: p.certPath, keyPath: p.keyPath };
+    const captured: CapturedState = { type: 'files', files: {} };
+    const ctx = context({ kind: 'pem-files', params, stateDir: p.state, leaf: newLeaf, captured });
+    const r = await execute(labTransport(), renderStep(playbook, 'rollback', ctx));
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain('no captured state');
+    expect(sha(p.certPath)).toBe(oldCert);
+  });
+});
