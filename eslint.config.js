@@ -51,6 +51,15 @@ export default tseslint.config(
       ],
     },
   },
+  // Plain JavaScript (launchers, child-process fixtures) is linted without type information.
+  {
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' },
+    },
+  },
   {
     files: ['test/**', 'bench/**'],
     rules: {

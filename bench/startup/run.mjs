@@ -24,5 +24,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(times['node -e 0']);
 console.log(`node ${process.version}, ${runs} runs each`);
 for (const [name, xs] of Object.entries(times)) {
-  console.log(`${name.padEnd(22)} median ${median(xs).toFixed(1)} ms  ratio ${(median(xs) / base).toFixed(2)}x`);
+  console.log(
+    `${name.padEnd(22)} median ${median(xs).toFixed(1)} ms  ratio ${(median(xs) / base).toFixed(2)}x`,
+  );
 }

@@ -155,6 +155,12 @@ export const filePath = text('a file path', 4096).refine((s) => !/^~[^/]/.test(s
     `${JSON.stringify(iss.input)}: only ~ and ~/ are expanded, not ~user; write the full path`,
 });
 
+/** A folder on the remote host: absolute (POSIX or a Windows drive path), kept as written. */
+export const remoteDir = text('a folder on the host', 1024).refine(
+  (s) => s.startsWith('/') || /^[A-Za-z]:\\/.test(s),
+  { error: 'expected an absolute folder on the host, like /var/tmp or C:\\ProgramData\\certroll' },
+);
+
 export const envVarName = z
   .string({ error: 'expected an environment variable name' })
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, {

@@ -101,6 +101,8 @@ export interface Host {
   readonly transport: TransportConfig;
   /** Older Windows builds that cannot import AES-encrypted PFX: repack with 3DES. */
   readonly legacyPfx: boolean;
+  /** Folder on the host for staged material, backups and the host lock; a default when absent. */
+  readonly stateDir?: string;
   readonly bindings: readonly Binding[];
   readonly exclusions: readonly Exclusion[];
   readonly origin: SourceLocation;

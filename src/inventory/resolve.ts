@@ -91,6 +91,7 @@ function resolveHost(
     address: h.address,
     transport,
     legacyPfx: h.legacyPfx ?? false,
+    ...(h.stateDir !== undefined ? { stateDir: h.stateDir } : {}),
     bindings,
     exclusions,
     origin: origin(ctx, path),

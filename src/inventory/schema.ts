@@ -16,6 +16,7 @@ import {
   sniName,
   text,
   userName,
+  remoteDir,
 } from './fields.js';
 
 const literalSecretHint =
@@ -138,6 +139,10 @@ export const hostInput = z.strictObject({
   address,
   transport: transportInput.optional(),
   legacyPfx: z.boolean({ error: 'expected true or false' }).optional(),
+  stateDir: remoteDir.optional().meta({
+    description:
+      'Folder on the host for staged material, backups and the host lock (default /var/tmp; C:\\ProgramData\\certroll on Windows).',
+  }),
   bindings: z.array(bindingInput, { error: 'expected a list of bindings' }).optional(),
   exclude: z.array(exclusionInput, { error: 'expected a list of exclusions' }).optional(),
 });

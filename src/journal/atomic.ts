@@ -1,5 +1,7 @@
 // Atomic persistence: write a temp file in the same folder, fsync it, rename it over the target,
-// then fsync the folder so the rename itself survives a crash.
+// then fsync the folder so the rename itself survives a crash. A reader (resume, node_exporter's
+// textfile collector) sees the old file or the new one, never half of one; the temporary name
+// starts with a dot and ends in `.tmp`, so a collector matching `*.prom` never reads it.
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -12,21 +14,29 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o60
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
     fsyncSync(fd);
-  } catch (error) {
     closeSync(fd);
+    renameSync(tmp, path);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
     rmSync(tmp, { force: true });
     throw error;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
   fsyncDir(dirname(path));
 }
 
 export function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
   try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some file systems refuse fsync on a folder; the rename itself already happened.
   }
 }

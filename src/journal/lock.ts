@@ -30,11 +30,16 @@ function lockPath(dir: string, scope: string): string {
   return join(dir, `${slug}-${createHash('sha256').update(scope).digest('hex').slice(0, 12)}.lock`);
 }
 
+/**
+ * Takes the lock on `scope`. With `resuming`, a lock left by the same run (a crashed process of
+ * it) is taken back: that is the run continuing, not a takeover.
+ */
 export function acquireLock(
   dir: string,
   scope: string,
   runId: string,
   now: () => Date = () => new Date(),
+  resuming = false,
 ): HeldLock {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = lockPath(dir, scope);
@@ -53,7 +58,9 @@ export function acquireLock(
     writeFileSync(path, `${JSON.stringify(info, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    throw heldError(readLock(path), scope, now());
+    const held = readLock(path);
+    if (!(resuming && held?.runId === runId)) throw heldError(held, scope, now());
+    writeFileAtomic(path, `${JSON.stringify(info, null, 2)}\n`);
   }
   let current = info;
   return {

@@ -51,7 +51,7 @@ export function resolveParams(playbook: Playbook, binding: BindingLike): Resolve
       {
         ...binding.origin,
         details: errors,
-        hint: `See the parameters of ${playbook.kind} in docs/readme/playbooks.md.`,
+        hint: `See the parameters of ${playbook.kind} in docs/playbooks.md.`,
       },
     );
   }

@@ -72,7 +72,7 @@ export function invalid(file: string, details: readonly ErrorDetail[]): Certroll
       column: first?.column,
       field: first?.field,
       details,
-      hint: 'Fix the playbook file; see docs/readme/playbooks.md for the format.',
+      hint: 'Fix the playbook file; see docs/playbooks.md for the format.',
     },
   );
 }

@@ -2,7 +2,7 @@
 // lock folder holding the run id, so two control machines cannot work on one host at once. Taking
 // it again with the same run id succeeds (a resumed run), and only the owner removes it.
 import { CertrollError } from '../errors.js';
-import { psQuote, shQuote } from '../playbooks/quote.js';
+import { shQuote } from '../playbooks/quote.js';
 import { type Transport } from '../transport/types.js';
 
 export const DEFAULT_LOCK_PATH = {

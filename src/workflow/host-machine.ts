@@ -14,6 +14,7 @@ import {
   type HostStatus,
   type HostStepInput,
   type HostSteps,
+  type StageInput,
   type VerifyResult,
 } from './types.js';
 
@@ -56,7 +57,7 @@ export const hostMachine = setup({
     connect: pending<HostStepInput, void>('connect'),
     lockHost: pending<HostStepInput, void>('lockHost'),
     capture: pending<{ host: string; binding: string }, CaptureResult>('capture'),
-    stage: pending<HostStepInput, void>('stage'),
+    stage: pending<StageInput, void>('stage'),
     bind: pending<BindingStepInput, void>('bind'),
     verify: pending<BindingStepInput, VerifyResult>('verify'),
     rollback: pending<BindingStepInput, void>('rollback'),
@@ -147,7 +148,7 @@ export const hostMachine = setup({
       always: { guard: 'nothingToDo', target: 'binding' },
       invoke: {
         src: 'stage',
-        input: ({ context }) => ({ host: context.host }),
+        input: ({ context }) => stageInput(context),
         onDone: 'binding',
         onError: { target: 'cleaningUp', actions: 'recordError' },
       },
@@ -182,7 +183,10 @@ export const hostMachine = setup({
                 actions: assign({
                   outcomes: ({ context, event }) => ({
                     ...context.outcomes,
-                    [current(context)]: withObserved({ status: 'verified' }, event.output),
+                    [current(context)]: withObserved(
+                      { status: 'verified', captured: context.captured[current(context)]?.state },
+                      event.output,
+                    ),
                   }),
                   index: ({ context }) => context.index + 1,
                 }),
@@ -280,6 +284,13 @@ export const hostMachine = setup({
   },
   output: ({ context }) => hostOutput(context),
 });
+
+function stageInput(c: HostContext): StageInput {
+  const bindings = c.bindings
+    .filter((b) => c.captured[b]?.alreadyCurrent !== true)
+    .map((b) => ({ binding: b, captured: c.captured[b]?.state }));
+  return { host: c.host, bindings };
+}
 
 function withObserved(outcome: BindingOutcome, result: VerifyResult): BindingOutcome {
   return result.observed === undefined ? outcome : { ...outcome, observed: result.observed };

@@ -11,6 +11,8 @@ export interface BindingOutcome {
   readonly reason?: string;
   /** SHA-256 the last probe observed (lowercase hex), when there was one. */
   readonly observed?: string;
+  /** A verified binding keeps its capture, so an environment rollback can restore it later. */
+  readonly captured?: unknown;
 }
 
 /** How one host ended. `untouched` means nothing was changed on it (failure before any bind). */
@@ -53,12 +55,17 @@ export interface HostStepInput {
   readonly host: string;
 }
 
+export interface StageInput extends HostStepInput {
+  readonly bindings: readonly { readonly binding: string; readonly captured: unknown }[];
+}
+
 /** The steps a host machine invokes; each is provided by injected implementations. */
 export interface HostSteps {
   connect(input: HostStepInput, signal: AbortSignal): Promise<void>;
   lockHost(input: HostStepInput, signal: AbortSignal): Promise<void>;
   capture(input: { host: string; binding: string }, signal: AbortSignal): Promise<CaptureResult>;
-  stage(input: HostStepInput, signal: AbortSignal): Promise<void>;
+  /** Puts the new material on the host for every binding that will change (with its capture). */
+  stage(input: StageInput, signal: AbortSignal): Promise<void>;
   bind(input: BindingStepInput, signal: AbortSignal): Promise<void>;
   verify(input: BindingStepInput, signal: AbortSignal): Promise<VerifyResult>;
   rollback(input: BindingStepInput, signal: AbortSignal): Promise<void>;

@@ -1,10 +1,10 @@
 // `certroll cert check`. Registration only touches commander; the certificate code (and with it
 // node-forge) loads when the command runs.
-import type { X509Certificate } from 'node:crypto';
 import { type Command } from 'commander';
 import { CertrollError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
+import { readPassword, trustAnchors } from '../bundle-input.js';
 
 interface CheckOptions {
   readonly key?: string;
@@ -59,7 +59,7 @@ async function runCheck(
     );
   }
   const lib = await import('../../cert/index.js');
-  const password = await readPassword(options, ctx, lib.MAX_INPUT_BYTES);
+  const password = await readPassword(options, ctx.io.env, lib.MAX_INPUT_BYTES);
   const bundle = lib.loadBundle({
     path: bundlePath,
     ...(options.key !== undefined ? { keyPath: options.key } : {}),
@@ -89,56 +89,4 @@ async function runCheck(
     ctx.io.stdout(renderCheckReport(description, checks, { color: ctx.io.isTTY }));
   }
   ctx.setExit(exitCode);
-}
-
-// The password is never an argument value (it would show in `ps` and shell history).
-async function readPassword(
-  options: CheckOptions,
-  ctx: CommandContext,
-  maxBytes: number,
-): Promise<string | undefined> {
-  if (options.passwordFile !== undefined && options.passwordEnv !== undefined) {
-    throw new CertrollError('USAGE', 'give --password-file or --password-env, not both');
-  }
-  if (options.passwordEnv !== undefined) {
-    const value = ctx.io.env[options.passwordEnv];
-    if (value === undefined) {
-      throw new CertrollError(
-        'CERT_PASSWORD',
-        `environment variable ${options.passwordEnv} (--password-env) is not set`,
-        {
-          hint: 'Export the variable before running certroll, or use --password-file FILE.',
-        },
-      );
-    }
-    return value;
-  }
-  if (options.passwordFile !== undefined) {
-    const { readInput } = await import('../../cert/read-input.js');
-    const text = readInput(options.passwordFile, 'password file', maxBytes).toString('utf8');
-    // Editors and `echo` add one final newline; it is never part of the password.
-    return text.replace(/\r?\n$/, '');
-  }
-  return undefined;
-}
-
-async function trustAnchors(
-  files: readonly string[],
-  loadCertificates: (path: string, what?: string) => X509Certificate[],
-): Promise<{ anchors: X509Certificate[]; source: string }> {
-  if (files.length > 0) {
-    return {
-      anchors: files.flatMap((f) => loadCertificates(f, 'trust file')),
-      source: files.join(', '),
-    };
-  }
-  // Offline by design: the Mozilla root store compiled into Node.js, never a network fetch.
-  const [{ rootCertificates }, { X509Certificate }] = await Promise.all([
-    import('node:tls'),
-    import('node:crypto'),
-  ]);
-  return {
-    anchors: rootCertificates.map((pem) => new X509Certificate(pem)),
-    source: 'the Mozilla root store bundled with Node.js',
-  };
 }

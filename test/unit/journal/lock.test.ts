@@ -48,4 +48,13 @@ describe('environment locks', () => {
     held.heartbeat();
     expect(listLocks(dir)[0]!.heartbeatAt).toBe(new Date(t).toISOString());
   });
+
+  it('are taken back by the same run when it resumes, but never by another run', () => {
+    acquireLock(dir, 'env:prod', 'run-1');
+    expect(() => acquireLock(dir, 'env:prod', 'run-2', undefined, true)).toThrowError(
+      /locked by run run-1/,
+    );
+    const resumed = acquireLock(dir, 'env:prod', 'run-1', undefined, true);
+    expect(listLocks(dir).map((l) => l.id)).toEqual([resumed.info.id]);
+  });
 });

@@ -1,0 +1,82 @@
+// The BindingVerifier over the TLS probe: every SNI name of a binding is probed at its address,
+// and for a load-balanced binding every pool member directly, then the VIP. A binding is proven
+// only when every one of those probes saw the expected leaf (invariant 1).
+import { expectNotServes, expectServes, type ExpectOptions } from '../../probe/expect.js';
+import { probe } from '../../probe/probe.js';
+import { type ProbeTarget } from '../../probe/types.js';
+import { type Binding } from '../../inventory/model.js';
+import { type BindingVerifier } from '../../workflow/steps.js';
+import { type VerifyResult } from '../../workflow/types.js';
+
+export type VerifierOptions = Pick<
+  ExpectOptions,
+  'deadlineMs' | 'maxAttempts' | 'timeoutMs' | 'trust'
+>;
+
+/** Every endpoint a binding is proven on: each SNI name at its address, each pool member, the VIP. */
+export function bindingTargets(b: Binding): ProbeTarget[] {
+  const names: (string | null)[] = b.probe.sni.length > 0 ? [...b.probe.sni] : [null];
+  const endpoints = [
+    { address: b.probe.address, port: b.probe.port },
+    ...(b.probe.pool?.members ?? []).map((m) => ({ address: m.address, port: m.port })),
+    ...(b.probe.pool?.vip !== undefined ? [b.probe.pool.vip] : []),
+  ];
+  const unique = endpoints.filter(
+    (e, i) => endpoints.findIndex((x) => x.address === e.address && x.port === e.port) === i,
+  );
+  return unique.flatMap((e) => names.map((sni) => ({ address: e.address, port: e.port, sni })));
+}
+
+const label = (t: ProbeTarget) => `${t.address}:${t.port}${t.sni !== null ? ` (${t.sni})` : ''}`;
+
+export function probeVerifier(options: VerifierOptions = {}): BindingVerifier {
+  const check = async (
+    b: Binding,
+    signal: AbortSignal,
+    one: (t: ProbeTarget) => Promise<{ passed: boolean; reason: string; observed?: string }>,
+  ): Promise<VerifyResult> => {
+    let observed: string | undefined;
+    for (const target of bindingTargets(b)) {
+      signal.throwIfAborted();
+      const r = await one(target);
+      observed = r.observed ?? observed;
+      if (!r.passed)
+        return {
+          ok: false,
+          reason: `${label(target)}: ${r.reason}`,
+          ...(r.observed ? { observed: r.observed } : {}),
+        };
+    }
+    return { ok: true, ...(observed !== undefined ? { observed } : {}) };
+  };
+  const run = async (
+    fn: typeof expectServes,
+    t: ProbeTarget,
+    sha256: string,
+    signal: AbortSignal,
+    anyChain = false,
+  ) => {
+    const outcome = await fn(t, sha256, { ...options, signal, requireValid: !anyChain });
+    return {
+      passed: outcome.passed,
+      reason: outcome.reason,
+      ...(outcome.last.ok ? { observed: outcome.last.leaf.sha256 } : {}),
+    };
+  };
+  return {
+    serves: (b, sha256, signal, anyChain) =>
+      check(b, signal, (t) => run(expectServes, t, sha256, signal, anyChain)),
+    notServes: (b, sha256, signal) =>
+      check(b, signal, (t) => run(expectNotServes, t, sha256, signal)),
+    async current(b, signal) {
+      const first = bindingTargets(b)[0];
+      if (first === undefined) return undefined;
+      const r = await probe(first, {
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.trust ? { trust: options.trust } : {}),
+        signal,
+      });
+      return r.ok ? r.leaf.sha256 : undefined;
+    },
+  };
+}

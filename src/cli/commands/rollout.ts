@@ -1,0 +1,112 @@
+// `certroll plan`, `apply`, `rollout` and `resume`. Registration only; the work loads when a
+// command runs (src/cli/rollout/run-commands.ts).
+import { type Command } from 'commander';
+import { type CommandContext } from '../io.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const STATE_DIR_HELP =
+  'where runs and locks live (default $CERTROLL_STATE_DIR, else $XDG_STATE_HOME/certroll)';
+
+function bundleOptions(c: Command): Command {
+  return c
+    .option('--key <file>', 'private key file (PEM), when the bundle has none')
+    .option('--chain <file>', 'intermediate certificates (PEM); repeatable', collect, [])
+    .option(
+      '--trust <file>',
+      'trust anchors (PEM) for the gate and the probes; repeatable',
+      collect,
+      [],
+    )
+    .option('--min-days <days>', 'refuse a certificate expiring within this many days', '30');
+}
+
+function secretOptions(c: Command): Command {
+  return c
+    .option('--password-file <file>', 'file holding the PFX password or key passphrase')
+    .option(
+      '--password-env <variable>',
+      'environment variable holding the PFX password or key passphrase',
+    );
+}
+
+function applyOptions(c: Command): Command {
+  return c
+    .option('--state-dir <dir>', STATE_DIR_HELP)
+    .option('-y, --yes', 'approve every environment (for automation)', false)
+    .option('--approve <env>', 'approve this environment; repeatable', collect, []);
+}
+
+export function registerRollout(program: Command, ctx: CommandContext): void {
+  secretOptions(
+    bundleOptions(
+      program
+        .command('plan')
+        .description(
+          'dry run: gate the certificate, capture every binding on every host (read-only), write and preview the plan; exit 0 nothing to do, 2 changes planned',
+        )
+        .requiredOption('-i, --inventory <file>', 'inventory (YAML)')
+        .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM')
+        .option('--env <name>', 'only this environment; repeatable', collect, [])
+        .option('-o, --output <file>', 'write the plan here (JSON)'),
+    ),
+  ).action(async (options: Record<string, unknown>) => {
+    const { runPlan } = await import('../rollout/run-commands.js');
+    ctx.setExit(await runPlan(options, ctx));
+  });
+
+  applyOptions(
+    secretOptions(
+      program
+        .command('apply')
+        .description(
+          'execute a plan environment by environment; refuses a stale plan; rolls back what it cannot verify',
+        )
+        .argument('<plan>', 'a plan written by `certroll plan -o`')
+        .option(
+          '--trust <file>',
+          'trust anchors (PEM) for the gate and the probes; repeatable',
+          collect,
+          [],
+        ),
+    ),
+  ).action(async (plan: string, options: Record<string, unknown>) => {
+    const { runApply } = await import('../rollout/run-commands.js');
+    ctx.setExit(await runApply(plan, options, ctx));
+  });
+
+  applyOptions(
+    secretOptions(
+      bundleOptions(
+        program
+          .command('rollout')
+          .description('plan, preview, confirm, apply')
+          .requiredOption('-i, --inventory <file>', 'inventory (YAML)')
+          .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM')
+          .option('--env <name>', 'only this environment; repeatable', collect, []),
+      ),
+    ),
+  ).action(async (options: Record<string, unknown>) => {
+    const { runRolloutCommand } = await import('../rollout/run-commands.js');
+    ctx.setExit(await runRolloutCommand(options, ctx));
+  });
+
+  applyOptions(
+    secretOptions(
+      program
+        .command('resume')
+        .description(
+          'continue a run after a crash: restores its state and re-runs the interrupted step',
+        )
+        .argument('<run>', 'run id, or a unique prefix of it')
+        .option(
+          '--trust <file>',
+          'trust anchors (PEM) for the gate and the probes; repeatable',
+          collect,
+          [],
+        ),
+    ),
+  ).action(async (run: string, options: Record<string, unknown>) => {
+    const { runResume } = await import('../rollout/run-commands.js');
+    ctx.setExit(await runResume(run, options, ctx));
+  });
+}

@@ -1,0 +1,198 @@
+// Applying a plan: refuse it when stale, take every environment's lock, open the run folder
+// (plan, journal, snapshots, audit log), run the rollout machine over the real steps, and print
+// the summary. Exit 0 only when every binding ended verified (or was already current).
+import { createInterface } from 'node:readline/promises';
+import { CertrollError } from '../../errors.js';
+import {
+  acquireLock,
+  createRunFolder,
+  Journal,
+  locksDir,
+  newRunId,
+  writeFileAtomic,
+  type HeldLock,
+  type RunPaths,
+} from '../../journal/index.js';
+import { createLogger, Redactor } from '../../log/index.js';
+import { describeDrift, planDrift } from '../../plan/pins.js';
+import { createTransport } from '../../transport/factory.js';
+import {
+  createRolloutSteps,
+  journaled,
+  runRollout,
+  type RolloutOutput,
+} from '../../workflow/index.js';
+import { EXIT } from '../exit-codes.js';
+import { type CliIo } from '../io.js';
+import { captureAll, verifierFor, type PreflightOptions } from './preflight.js';
+import { planPins, rolloutRef, type PlanDocument } from './plan-doc.js';
+import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
+
+export interface ApplyOptions {
+  readonly stateDir: string;
+  readonly yes: boolean;
+  readonly approve: readonly string[];
+  readonly stateDirFor?: PreflightOptions['stateDirFor'];
+  /** Resume: the run to continue and its persisted snapshot. */
+  readonly resume?: { readonly paths: RunPaths; readonly snapshot: unknown };
+}
+
+/** Re-captures every binding and refuses the plan when the bundle, inventory or a binding moved. */
+export async function assertPlanFresh(
+  plan: PlanDocument,
+  prepared: Prepared,
+  options: Pick<ApplyOptions, 'stateDirFor'>,
+): Promise<void> {
+  const { buildPlan } = await import('./plan-doc.js');
+  const captures = await captureAll(prepared, {
+    runId: 'freshness-check',
+    ...(options.stateDirFor ? { stateDirFor: options.stateDirFor } : {}),
+  });
+  const now = buildPlan(
+    prepared.inventory,
+    plan.inventory.path,
+    { ...plan.bundle, sha256: prepared.cert.sha256 },
+    captures,
+  );
+  const drift = planDrift(planPins(plan), {
+    ...planPins(now),
+    inventoryDigest: prepared.inventory.digest,
+  });
+  if (drift.length > 0) {
+    throw new CertrollError(
+      'PLAN_STALE',
+      `The plan is stale: ${drift.length} thing(s) changed since it was made. ${NOTHING_TOUCHED}`,
+      {
+        details: drift.map((d) => ({ message: describeDrift(d) })),
+        hint: 'Make a new plan (`certroll plan ...`) and review it again.',
+      },
+    );
+  }
+}
+
+export async function applyPlan(
+  plan: PlanDocument,
+  prepared: Prepared,
+  options: ApplyOptions,
+  io: CliIo,
+): Promise<{ exitCode: number; output: RolloutOutput; runId: string }> {
+  const runId = options.resume?.paths.id ?? newRunId();
+  const locks: HeldLock[] = [];
+  try {
+    for (const e of prepared.inventory.environments)
+      locks.push(
+        acquireLock(
+          locksDir(options.stateDir),
+          `env:${e.name}`,
+          runId,
+          undefined,
+          options.resume !== undefined,
+        ),
+      );
+  } catch (error) {
+    for (const l of locks) l.release();
+    throw error;
+  }
+  const heartbeat = setInterval(() => {
+    for (const l of locks) l.heartbeat();
+  }, 15_000);
+  heartbeat.unref();
+  try {
+    const paths = options.resume?.paths ?? createRunFolder(options.stateDir, plan, runId);
+    const journal =
+      options.resume !== undefined
+        ? Journal.open(paths.journal).journal
+        : Journal.create(paths.journal, {
+            runId,
+            inventory: plan.inventory.path,
+            bundle: plan.bundle.sha256,
+          });
+    if (options.resume !== undefined) journal.append('run-resumed', {});
+    const audit = createLogger({ redactor: new Redactor(), file: paths.audit }).child({ runId });
+    io.stderr(`run ${runId} (${paths.dir})\n`);
+    const steps = createRolloutSteps({
+      runId,
+      inventory: prepared.inventory,
+      playbooks: prepared.playbooks,
+      cert: prepared.cert,
+      material: prepared.material,
+      transportFor: (h) => createTransport(h),
+      verifier: verifierFor(prepared),
+      approve: (env) => approve(env, options, io),
+      ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),
+    });
+    const output = await runRollout({
+      ref: rolloutRef(runId, prepared.inventory),
+      steps: journaled(steps, journal),
+      persist: (json) => writeFileAtomic(paths.snapshot, json),
+      ...(options.resume !== undefined ? { restore: options.resume.snapshot } : {}),
+    });
+    for (const e of output.environments) {
+      for (const h of Object.values(e.hosts)) {
+        for (const [binding, o] of Object.entries(h.bindings)) {
+          audit.info('binding finished', {
+            env: e.env,
+            host: h.host,
+            binding,
+            status: o.status,
+            expected: prepared.cert.sha256,
+            observed: o.observed,
+            reason: o.reason,
+          });
+        }
+      }
+    }
+    journal.append('run-finished', { status: output.status });
+    io.stdout(renderSummary(output));
+    return { exitCode: output.status === 'succeeded' ? EXIT.OK : EXIT.FAILED, output, runId };
+  } finally {
+    clearInterval(heartbeat);
+    for (const l of locks) l.release();
+  }
+}
+
+async function approve(env: string, options: ApplyOptions, io: CliIo): Promise<boolean> {
+  if (options.yes || options.approve.includes(env)) return true;
+  if (!process.stdin.isTTY) {
+    io.stderr(`environment ${env} needs approval: pass --approve ${env} or --yes\n`);
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`Start environment ${env}? [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export function renderSummary(output: RolloutOutput): string {
+  const rows: string[][] = [['ENV', 'HOST', 'BINDING', 'STATUS', 'DETAIL']];
+  for (const e of output.environments) {
+    for (const h of Object.values(e.hosts)) {
+      for (const [binding, o] of Object.entries(h.bindings)) {
+        rows.push([
+          e.env,
+          h.host,
+          binding,
+          o.status,
+          o.reason ?? (o.observed !== undefined ? `serves ${o.observed.slice(0, 12)}…` : ''),
+        ]);
+      }
+      if (h.error !== undefined && h.status !== 'verified')
+        rows.push([e.env, h.host, '', h.status, h.error.message]);
+    }
+  }
+  const widths = rows[0]!.map((_, i) =>
+    Math.min(40, Math.max(...rows.map((r) => (r[i] ?? '').length))),
+  );
+  const lines = rows.map((r) =>
+    r
+      .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c))
+      .join('  ')
+      .trimEnd(),
+  );
+  lines.push(`rollout ${output.status}${output.reason !== undefined ? `: ${output.reason}` : ''}`);
+  if (output.notStarted.length > 0) lines.push(`not started: ${output.notStarted.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}

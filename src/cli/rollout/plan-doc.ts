@@ -1,0 +1,155 @@
+// The plan document: every binding's current state and action, pinned to the bundle's
+// fingerprint, the inventory's digest and each binding's captured state (by digest). `apply`
+// refuses it when any pin moved. It holds no secret: rendered scripts are checked for key
+// material by the renderer, and PFX data never enters a plan.
+import { resolve } from 'node:path';
+import { CertrollError } from '../../errors.js';
+import { type Inventory } from '../../inventory/model.js';
+import { stateDigest, type PlanPins } from '../../plan/pins.js';
+import { type RolloutRef } from '../../workflow/types.js';
+
+export const PLAN_VERSION = 1;
+
+export interface PlannedBinding {
+  readonly id: string;
+  readonly port: number;
+  readonly kind: string;
+  readonly sni: readonly string[];
+  /** SHA-256 served before the rollout (undefined: no answer). */
+  readonly current?: string;
+  readonly action: 'replace' | 'skip';
+  readonly capturedDigest: string;
+}
+
+export interface PlanDocument {
+  readonly version: number;
+  readonly createdAt: string;
+  readonly inventory: { readonly path: string; readonly digest: string };
+  readonly bundle: {
+    readonly path: string;
+    /** Separate key and chain files of a PEM bundle, as given to `plan`. */
+    readonly keyPath?: string;
+    readonly chainPaths?: readonly string[];
+    readonly sha256: string;
+    readonly thumbprint: string;
+    readonly notAfter: string;
+    readonly subject: string;
+  };
+  readonly environments: readonly {
+    readonly name: string;
+    readonly hosts: readonly {
+      readonly name: string;
+      readonly address: string;
+      readonly bindings: readonly PlannedBinding[];
+    }[];
+  }[];
+}
+
+export interface CapturedBinding {
+  readonly alreadyCurrent: boolean;
+  readonly previous?: string;
+  readonly state: unknown;
+}
+
+export const bindingKey = (env: string, host: string, binding: string) =>
+  `${env}/${host}/${binding}`;
+
+export function buildPlan(
+  inventory: Inventory,
+  inventoryPath: string,
+  bundle: PlanDocument['bundle'],
+  captures: ReadonlyMap<string, CapturedBinding>,
+  now: Date = new Date(),
+): PlanDocument {
+  return {
+    version: PLAN_VERSION,
+    createdAt: now.toISOString(),
+    inventory: { path: resolve(inventoryPath), digest: inventory.digest },
+    bundle: { ...bundle, path: resolve(bundle.path) },
+    environments: inventory.environments.map((e) => ({
+      name: e.name,
+      hosts: e.hosts.map((h) => ({
+        name: h.name,
+        address: h.address,
+        bindings: h.bindings.map((b) => {
+          const c = captures.get(bindingKey(e.name, h.name, b.id));
+          if (c === undefined)
+            throw new CertrollError(
+              'INTERNAL',
+              `no capture for ${bindingKey(e.name, h.name, b.id)}`,
+            );
+          return {
+            id: b.id,
+            port: b.port,
+            kind: b.kind,
+            sni: b.probe.sni,
+            ...(c.previous !== undefined ? { current: c.previous } : {}),
+            action: c.alreadyCurrent ? 'skip' : 'replace',
+            capturedDigest: stateDigest(c.state),
+          } satisfies PlannedBinding;
+        }),
+      })),
+    })),
+  };
+}
+
+export function planPins(plan: PlanDocument): PlanPins {
+  const captures: Record<string, string> = {};
+  for (const e of plan.environments)
+    for (const h of e.hosts)
+      for (const b of h.bindings) captures[bindingKey(e.name, h.name, b.id)] = b.capturedDigest;
+  return { bundleSha256: plan.bundle.sha256, inventoryDigest: plan.inventory.digest, captures };
+}
+
+export const changesPlanned = (plan: PlanDocument): number =>
+  plan.environments
+    .flatMap((e) => e.hosts.flatMap((h) => h.bindings))
+    .filter((b) => b.action === 'replace').length;
+
+/** The rollout machine's input for a plan, with each environment's policy from the inventory. */
+export function rolloutRef(runId: string, inventory: Inventory): RolloutRef {
+  return {
+    runId,
+    environments: inventory.environments.map((e) => ({
+      name: e.name,
+      hosts: e.hosts.map((h) => ({ name: h.name, bindings: h.bindings.map((b) => b.id) })),
+      canary: e.policy.canary,
+      batchSize: e.policy.batchSize,
+      concurrency: e.policy.concurrency,
+      failureBudget: e.policy.failureBudget,
+      onFailure: e.policy.onFailure,
+      approval: e.policy.approval,
+      soakMs: e.policy.soakMs,
+    })),
+  };
+}
+
+export function parsePlan(text: string, file: string): PlanDocument {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new CertrollError('PLAN_INVALID', `${file} is not a certroll plan (not JSON).`, {
+      file,
+      cause: error,
+      hint: 'Make a plan with `certroll plan -i INV --cert BUNDLE -o PLAN`.',
+    });
+  }
+  const plan = value as Partial<PlanDocument>;
+  if (
+    plan.version !== PLAN_VERSION ||
+    !Array.isArray(plan.environments) ||
+    plan.bundle === undefined ||
+    plan.inventory === undefined
+  ) {
+    throw new CertrollError(
+      'PLAN_INVALID',
+      `${file} is not a certroll plan of version ${PLAN_VERSION}.`,
+      {
+        file,
+        hint: 'Make a new plan with this certroll version: `certroll plan -i INV --cert BUNDLE -o PLAN`.',
+      },
+    );
+  }
+  return plan as PlanDocument;
+}

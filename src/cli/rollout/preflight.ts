@@ -1,0 +1,82 @@
+// Pre-flight, part two: reach every host and capture every binding, read-only (the playbooks'
+// preflight and capture steps, and one probe of what is served now). Any failure stops here,
+// before anything changed; the error says so.
+import pLimit from 'p-limit';
+import { CertrollError, toCertrollError, type ErrorCode, type ErrorDetail } from '../../errors.js';
+import { createTransport } from '../../transport/factory.js';
+import { createRolloutSteps, type BindingVerifier } from '../../workflow/steps.js';
+import { probeVerifier } from '../adapters/verifier.js';
+import { bindingKey, type CapturedBinding } from './plan-doc.js';
+import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
+
+export interface PreflightOptions {
+  readonly runId: string;
+  readonly concurrency?: number;
+  readonly verifier?: BindingVerifier;
+  readonly stateDirFor?: Parameters<typeof createRolloutSteps>[0]['stateDirFor'];
+}
+
+export function verifierFor(prepared: Prepared): BindingVerifier {
+  return probeVerifier({ trust: prepared.trustPem, deadlineMs: 30_000, timeoutMs: 5_000 });
+}
+
+export async function captureAll(
+  prepared: Prepared,
+  options: PreflightOptions,
+): Promise<Map<string, CapturedBinding>> {
+  const steps = createRolloutSteps({
+    runId: options.runId,
+    inventory: prepared.inventory,
+    playbooks: prepared.playbooks,
+    cert: prepared.cert,
+    material: prepared.material,
+    transportFor: (h) => createTransport(h),
+    verifier: options.verifier ?? verifierFor(prepared),
+    ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),
+  });
+  const captures = new Map<string, CapturedBinding>();
+  const problems: ErrorDetail[] = [];
+  const codes = new Set<ErrorCode>();
+  const limit = pLimit(options.concurrency ?? 8);
+  const signal = new AbortController().signal;
+  const jobs = prepared.inventory.environments.flatMap((e) =>
+    e.hosts.map((h) =>
+      limit(async () => {
+        try {
+          await steps.connect({ host: h.name }, signal);
+          for (const b of h.bindings) {
+            const c = await steps.capture({ host: h.name, binding: b.id }, signal);
+            const state = c.state as { previous?: string };
+            captures.set(bindingKey(e.name, h.name, b.id), {
+              alreadyCurrent: c.alreadyCurrent,
+              state: c.state,
+              ...(state.previous !== undefined ? { previous: state.previous } : {}),
+            });
+          }
+        } catch (error) {
+          const e2 = toCertrollError(error);
+          codes.add(e2.code);
+          problems.push({
+            ...h.origin,
+            message: `${h.name}: [${e2.code}] ${e2.message}`,
+            ...(e2.hint !== undefined ? { hint: e2.hint } : {}),
+          });
+        } finally {
+          await steps.release({ host: h.name, locked: false }, signal).catch(() => undefined);
+        }
+      }),
+    ),
+  );
+  await Promise.all(jobs);
+  if (problems.length > 0) {
+    throw new CertrollError(
+      'TRANSPORT_UNREACHABLE',
+      `Pre-flight failed on ${problems.length} host(s). ${NOTHING_TOUCHED}`,
+      {
+        details: problems,
+        hint: 'Every host must be reached and every binding captured before anything changes; fix the hosts named above and plan again.',
+      },
+    );
+  }
+  return captures;
+}

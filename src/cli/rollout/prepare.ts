@@ -1,0 +1,165 @@
+// Pre-flight, part one (invariant 3): everything that needs no host. The inventory, every
+// binding's playbook and parameters, the bundle and the certificate gate (name coverage included).
+// Nothing here touches a host; a failure reports that no host was modified.
+import { randomBytes } from 'node:crypto';
+import { CertrollError, type ErrorDetail } from '../../errors.js';
+import { type Host, type Inventory } from '../../inventory/model.js';
+import { type Material, type Playbook, type PlaybookRegistry } from '../../playbooks/index.js';
+import { type Bundle, type Check } from '../../cert/index.js';
+import { readPassword, trustAnchors, type PasswordOptions } from '../bundle-input.js';
+
+export interface RolloutInputs extends PasswordOptions {
+  readonly inventory: string;
+  readonly cert: string;
+  readonly key?: string;
+  readonly chain?: readonly string[];
+  readonly trust?: readonly string[];
+  readonly minDays?: number;
+  /** Only these environments (all when empty). */
+  readonly envs?: readonly string[];
+}
+
+export interface Prepared {
+  readonly inventory: Inventory;
+  readonly playbooks: PlaybookRegistry;
+  readonly bundle: Bundle;
+  readonly cert: {
+    readonly sha256: string;
+    readonly thumbprint: string;
+    readonly notAfter: string;
+    readonly subject: string;
+  };
+  /** Trust anchors (PEM) the probe validates served chains against. */
+  readonly trustPem: readonly string[];
+  readonly gate: readonly Check[];
+  readonly material: (host: Host, playbook: Playbook) => Material;
+}
+
+export const NOTHING_TOUCHED = 'No host was modified.';
+
+export async function prepareRollout(
+  inputs: RolloutInputs,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Prepared> {
+  const [{ loadInventory }, playbooksLib, certLib] = await Promise.all([
+    import('../../inventory/index.js'),
+    import('../../playbooks/index.js'),
+    import('../../cert/index.js'),
+  ]);
+  const loaded = loadInventory(inputs.inventory);
+  const inventory = selectEnvironments(loaded, inputs.envs ?? []);
+  const playbooks = playbooksLib.loadPlaybooks({ userDirs: inventory.playbookDirs });
+  const problems: ErrorDetail[] = [];
+  for (const e of inventory.environments) {
+    for (const h of e.hosts) {
+      for (const b of h.bindings) {
+        if (!playbooks.has(b.kind)) {
+          problems.push({
+            ...b.origin,
+            message: `binding kind ${b.kind} has no playbook (known: ${playbooks.kinds.join(', ')})`,
+          });
+          continue;
+        }
+        problems.push(...playbooksLib.validateParams(playbooks.get(b.kind), b));
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new CertrollError(
+      'PLAYBOOK_INVALID',
+      `${problems.length} binding parameter problem(s) in ${inputs.inventory}. ${NOTHING_TOUCHED}`,
+      {
+        file: inputs.inventory,
+        details: problems,
+        hint: 'Fix the bindings named above; `certroll inventory check` validates the rest of the file.',
+      },
+    );
+  }
+
+  const password = await readPassword(inputs, env, certLib.MAX_INPUT_BYTES);
+  const bundle = certLib.loadBundle({
+    path: inputs.cert,
+    ...(inputs.key !== undefined ? { keyPath: inputs.key } : {}),
+    chainPaths: inputs.chain ?? [],
+    ...(password !== undefined ? { password } : {}),
+  });
+  const trust = await trustAnchors(inputs.trust ?? [], certLib.loadCertificates);
+  const gate = certLib.checkBundle(bundle, {
+    minDays: inputs.minDays ?? certLib.DEFAULT_MIN_DAYS,
+    trustAnchors: trust.anchors,
+    trustSource: trust.source,
+    inventory,
+  });
+  if (!certLib.gatePassed(gate)) {
+    const failed = gate.filter((c) => !c.ok && c.severity === 'error');
+    throw new CertrollError(
+      'CERT_GATE_FAILED',
+      `The certificate gate failed (${failed.map((c) => c.id).join(', ')}). ${NOTHING_TOUCHED}`,
+      {
+        file: inputs.cert,
+        details: failed.map((c) => ({ message: `${c.id}: ${c.message}` })),
+        hint: `Run \`certroll cert check ${inputs.cert} -i ${inputs.inventory}\` for the full report.`,
+      },
+    );
+  }
+  const fp = certLib.fingerprints(bundle.leaf);
+  const pem = {
+    certPem: bundle.leaf.toString(),
+    // Intermediates only: a self-signed root in the served chain is dead weight.
+    chainPem: bundle.chain
+      .filter((c) => c.subject !== c.issuer)
+      .map((c) => c.toString())
+      .join(''),
+    keyPem: bundle.key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+  const pfxCache = new Map<string, Material>();
+  return {
+    inventory,
+    playbooks,
+    bundle,
+    cert: {
+      sha256: fp.sha256,
+      thumbprint: fp.thumbprint,
+      notAfter: bundle.leaf.validTo,
+      subject: bundle.leaf.subject,
+    },
+    trustPem: trust.anchors.map((a) => a.toString()),
+    gate,
+    material(host, playbook) {
+      if (playbooksLib.materialOf(playbook) !== 'pfx') return { kind: 'pem', ...pem };
+      // One PFX per host, with a fresh random password that exists only in memory and on stdin.
+      const cached = pfxCache.get(host.name);
+      if (cached !== undefined) return cached;
+      const pfxPassword = randomBytes(24).toString('base64url');
+      const m: Material = {
+        kind: 'pfx',
+        pfx: certLib.repackPfx(bundle, {
+          password: pfxPassword,
+          encoding: host.legacyPfx ? '3des' : 'aes',
+        }),
+        password: pfxPassword,
+      };
+      pfxCache.set(host.name, m);
+      return m;
+    },
+  };
+}
+
+function selectEnvironments(inventory: Inventory, names: readonly string[]): Inventory {
+  if (names.length === 0) return inventory;
+  const known = inventory.environments.map((e) => e.name);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0) {
+    throw new CertrollError(
+      'USAGE',
+      `No environment ${unknown.join(', ')} in ${inventory.source}.`,
+      {
+        hint: `Environments: ${known.join(', ')}.`,
+      },
+    );
+  }
+  return {
+    ...inventory,
+    environments: inventory.environments.filter((e) => names.includes(e.name)),
+  };
+}

@@ -1,0 +1,147 @@
+// Implementations of plan, apply, rollout and resume over prepare (no host), preflight (read-only
+// on every host) and apply (the run).
+import { existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { CertrollError } from '../../errors.js';
+import { findRun, readRun, resolveStateDir, writeFileAtomic } from '../../journal/index.js';
+import { EXIT } from '../exit-codes.js';
+import { type CommandContext } from '../io.js';
+import { applyPlan, assertPlanFresh } from './apply.js';
+import { buildPlan, changesPlanned, parsePlan, type PlanDocument } from './plan-doc.js';
+import { captureAll } from './preflight.js';
+import { prepareRollout, type Prepared, type RolloutInputs } from './prepare.js';
+import { renderPreview } from './preview.js';
+
+type Options = Record<string, unknown>;
+const str = (o: Options, k: string): string | undefined =>
+  typeof o[k] === 'string' ? o[k] : undefined;
+const list = (o: Options, k: string): string[] => (Array.isArray(o[k]) ? (o[k] as string[]) : []);
+
+function inputs(o: Options, fromPlan?: PlanDocument): RolloutInputs {
+  const minDays = Number(str(o, 'minDays') ?? '30');
+  if (!Number.isInteger(minDays) || minDays < 0)
+    throw new CertrollError(
+      'USAGE',
+      `--min-days must be a whole number of days, not ${String(o['minDays'])}`,
+    );
+  const key = fromPlan?.bundle.keyPath ?? str(o, 'key');
+  const passwordFile = str(o, 'passwordFile');
+  const passwordEnv = str(o, 'passwordEnv');
+  return {
+    inventory: fromPlan?.inventory.path ?? str(o, 'inventory') ?? '',
+    cert: fromPlan?.bundle.path ?? str(o, 'cert') ?? '',
+    ...(key !== undefined ? { key } : {}),
+    chain: fromPlan?.bundle.chainPaths ?? list(o, 'chain'),
+    trust: list(o, 'trust'),
+    minDays,
+    envs: fromPlan?.environments.map((e) => e.name) ?? list(o, 'env'),
+    ...(passwordFile !== undefined ? { passwordFile } : {}),
+    ...(passwordEnv !== undefined ? { passwordEnv } : {}),
+  };
+}
+
+async function makePlan(
+  i: RolloutInputs,
+  ctx: CommandContext,
+): Promise<{ prepared: Prepared; plan: PlanDocument }> {
+  const prepared = await prepareRollout(i, ctx.io.env);
+  const captures = await captureAll(prepared, { runId: 'preflight' });
+  const plan = buildPlan(
+    prepared.inventory,
+    i.inventory,
+    {
+      path: i.cert,
+      ...(i.key !== undefined ? { keyPath: i.key } : {}),
+      ...(i.chain !== undefined && i.chain.length > 0 ? { chainPaths: i.chain } : {}),
+      ...prepared.cert,
+    },
+    captures,
+  );
+  return { prepared, plan };
+}
+
+export async function runPlan(o: Options, ctx: CommandContext): Promise<number> {
+  const { plan } = await makePlan(inputs(o), ctx);
+  const out = str(o, 'output');
+  if (out !== undefined) writeFileAtomic(out, `${JSON.stringify(plan, null, 2)}\n`);
+  if (ctx.global().json) ctx.io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
+  else ctx.io.stdout(renderPreview(plan));
+  return changesPlanned(plan) > 0 ? EXIT.CHANGES : EXIT.OK;
+}
+
+export async function runApply(planFile: string, o: Options, ctx: CommandContext): Promise<number> {
+  if (!existsSync(planFile))
+    throw new CertrollError('INPUT_NOT_FOUND', `No plan file ${planFile}.`, {
+      hint: 'Write one with `certroll plan -i INV --cert BUNDLE -o PLAN`.',
+    });
+  const plan = parsePlan(readFileSync(planFile, 'utf8'), planFile);
+  const prepared = await prepareRollout(inputs(o, plan), ctx.io.env);
+  await assertPlanFresh(plan, prepared, {});
+  const { exitCode } = await applyPlan(plan, prepared, applyOpts(o, ctx), ctx.io);
+  return exitCode;
+}
+
+export async function runRolloutCommand(o: Options, ctx: CommandContext): Promise<number> {
+  const { prepared, plan } = await makePlan(inputs(o), ctx);
+  ctx.io.stdout(renderPreview(plan));
+  if (changesPlanned(plan) === 0) return EXIT.OK;
+  if (!(await confirm(o, ctx))) {
+    ctx.io.stderr('Not applied. No host was modified.\n');
+    return EXIT.FAILED;
+  }
+  const { exitCode } = await applyPlan(plan, prepared, applyOpts(o, ctx), ctx.io);
+  return exitCode;
+}
+
+export async function runResume(run: string, o: Options, ctx: CommandContext): Promise<number> {
+  const stateDir = resolveStateDir(str(o, 'stateDir'), ctx.io.env);
+  const record = readRun(findRun(stateDir, run));
+  if (record.journal.records.some((r) => r.type === 'run-finished')) {
+    throw new CertrollError('USAGE', `Run ${record.paths.id} already finished.`, {
+      hint: 'Inspect it with `certroll show RUN`; undo it with `certroll rollback RUN`.',
+    });
+  }
+  const plan = record.plan as PlanDocument;
+  const prepared = await prepareRollout(inputs(o, plan), ctx.io.env);
+  if (prepared.cert.sha256 !== plan.bundle.sha256) {
+    throw new CertrollError(
+      'PLAN_STALE',
+      `The bundle at ${plan.bundle.path} is no longer the one this run rolls out.`,
+      { hint: 'Put the original bundle back to resume, or roll the run back.' },
+    );
+  }
+  const snapshot = existsSync(record.paths.snapshot)
+    ? (JSON.parse(readFileSync(record.paths.snapshot, 'utf8')) as unknown)
+    : undefined;
+  const { exitCode } = await applyPlan(
+    plan,
+    prepared,
+    { ...applyOpts(o, ctx), resume: { paths: record.paths, snapshot } },
+    ctx.io,
+  );
+  return exitCode;
+}
+
+function applyOpts(o: Options, ctx: CommandContext) {
+  return {
+    stateDir: resolveStateDir(str(o, 'stateDir'), ctx.io.env),
+    yes: o['yes'] === true,
+    approve: list(o, 'approve'),
+  };
+}
+
+async function confirm(o: Options, ctx: CommandContext): Promise<boolean> {
+  if (o['yes'] === true) return true;
+  if (!process.stdin.isTTY) {
+    ctx.io.stderr(
+      'Refusing to apply without confirmation: pass --yes (stdin is not a terminal).\n',
+    );
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question('Apply this plan? [y/N] ')).trim());
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,129 @@
+// `certroll scan`: the effectful part of the command (read the inventory, the trust and the
+// bundle, probe, write the textfile). Loaded only when the command runs.
+import { resolve } from 'node:path';
+import { CertrollError, toCertrollError } from '../errors.js';
+import { type CommandContext } from './io.js';
+import { reportError } from './report-error.js';
+import { renderPrometheus, renderPrometheusUnknown } from '../report/prometheus.js';
+import { renderScanJson } from '../report/scan-json.js';
+import { renderScanTable } from '../report/scan-table.js';
+import { exitCodeForStatus } from '../report/status.js';
+import { canonicalFingerprint } from '../probe/cert-summary.js';
+import { scanInventory } from '../probe/scan.js';
+import { type ScanCliValues, checkScanValues } from '../probe/scan-options.js';
+import { writeFileAtomic } from '../journal/atomic.js';
+
+const EXIT_UNKNOWN = 3;
+
+async function expectedFromBundle(v: ScanCliValues): Promise<string | undefined> {
+  if (v.bundle === undefined) return undefined;
+  const { readFileSync } = await import('node:fs');
+  const cert = await import('../cert/index.js');
+  const password =
+    v.bundlePasswordFile !== undefined
+      ? readFileSync(v.bundlePasswordFile, 'utf8').replace(/\r?\n$/, '')
+      : undefined;
+  try {
+    const bundle = cert.loadBundle({
+      path: v.bundle,
+      ...(v.bundleKey !== undefined ? { keyPath: v.bundleKey } : {}),
+      ...(password !== undefined ? { password } : {}),
+    });
+    return canonicalFingerprint(bundle.leaf.fingerprint256);
+  } catch (error) {
+    // A scan needs only the public certificate: accept a certificate-only file whose one
+    // non-CA certificate is the leaf.
+    if (!(error instanceof CertrollError) || !/no private key/.test(error.message)) throw error;
+    const leaves = cert.loadCertificates(v.bundle, 'bundle').filter((c) => !c.ca);
+    if (leaves.length !== 1 || leaves[0] === undefined) throw error;
+    return canonicalFingerprint(leaves[0].fingerprint256);
+  }
+}
+
+async function trustPems(path: string | undefined): Promise<string[] | undefined> {
+  if (path === undefined) return undefined;
+  const { loadCertificates } = await import('../cert/index.js');
+  return loadCertificates(path, 'trust file').map((c) => c.toString());
+}
+
+function progressWriter(
+  ctx: CommandContext,
+  enabled: boolean,
+): ((done: number, total: number) => void) | undefined {
+  if (!enabled) return undefined;
+  let last = 0;
+  return (done, total) => {
+    const now = Date.now();
+    if (done === total || now - last > 200) {
+      last = now;
+      ctx.io.stderr(`\rscan: ${done}/${total} handshakes${done === total ? '\n' : ''}`);
+    }
+  };
+}
+
+export async function runScan(
+  raw: ScanCliValues,
+  ctx: CommandContext,
+  extra: readonly string[],
+): Promise<void> {
+  // File options are relative to the caller's folder, as the inventory path is.
+  const at = (p: string | undefined): string | undefined =>
+    p === undefined ? undefined : resolve(ctx.io.cwd, p);
+  const values: ScanCliValues = {
+    ...raw,
+    ...(raw.bundle !== undefined ? { bundle: at(raw.bundle) } : {}),
+    ...(raw.bundleKey !== undefined ? { bundleKey: at(raw.bundleKey) } : {}),
+    ...(raw.bundlePasswordFile !== undefined
+      ? { bundlePasswordFile: at(raw.bundlePasswordFile) }
+      : {}),
+    ...(raw.trust !== undefined ? { trust: at(raw.trust) } : {}),
+    ...(raw.promFile !== undefined ? { promFile: at(raw.promFile) } : {}),
+  };
+  try {
+    const v = checkScanValues(values, ctx.global().json, extra);
+    const { loadInventory } = await import('../inventory/index.js');
+    const inventory = loadInventory(v.inventory, { cwd: ctx.io.cwd });
+    const expect = v.expect ?? (await expectedFromBundle(values));
+    const trust = await trustPems(values.trust);
+    const onProgress = progressWriter(
+      ctx,
+      values.progress === true || process.stderr.isTTY === true,
+    );
+    const report = await scanInventory(inventory, {
+      ...v,
+      ...(expect !== undefined ? { expect } : {}),
+      ...(trust !== undefined ? { trust } : {}),
+      ...(onProgress !== undefined ? { onProgress } : {}),
+    });
+    if (report.endpoints.length === 0) {
+      throw new CertrollError('USAGE', `nothing to scan: no binding selected in ${v.inventory}`, {
+        hint: 'Check --env and --host, and that the inventory lists bindings.',
+      });
+    }
+    if (values.promFile !== undefined)
+      writeFileAtomic(values.promFile, renderPrometheus(report), 0o644);
+    if (v.format === 'json') ctx.io.stdout(renderScanJson(report));
+    else if (v.format === 'prometheus') ctx.io.stdout(renderPrometheus(report));
+    else ctx.io.stdout(renderScanTable(report, { colour: ctx.io.isTTY }));
+    ctx.setExit(exitCodeForStatus(report.overall));
+  } catch (error) {
+    // The scan could not run: UNKNOWN, with the error said clearly; a textfile that stayed
+    // behind would show stale values, so it says UNKNOWN too.
+    if (values.promFile !== undefined) {
+      try {
+        writeFileAtomic(values.promFile, renderPrometheusUnknown(new Date()), 0o644);
+      } catch {
+        // The original error is the one to report.
+      }
+    }
+    if (ctx.global().json || values.format === 'json') {
+      // The shared reporter would name the error's own exit code; the scan's is UNKNOWN.
+      const e = toCertrollError(error);
+      const doc = { ok: false, status: 'UNKNOWN', exitCode: EXIT_UNKNOWN, error: e.toJSON() };
+      ctx.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    } else {
+      reportError(error, ctx.io, ctx.global());
+    }
+    ctx.setExit(EXIT_UNKNOWN);
+  }
+}

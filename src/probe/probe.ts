@@ -1,0 +1,183 @@
+import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { type SecureContext, connect, createSecureContext } from 'node:tls';
+import { type X509Certificate } from 'node:crypto';
+import { CertrollError } from '../errors.js';
+import { classifyError } from './classify-error.js';
+import { chainOf, summarise } from './cert-summary.js';
+import { sniffPeer } from './sniff.js';
+import {
+  type NameVerdict,
+  type ProbeFailureDetail,
+  type ProbeOptions,
+  type ProbeResult,
+  type ProbeTarget,
+} from './types.js';
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+// One secure context per trust list, built once: building it per connection (parsing the CA PEM,
+// a new X509 store) costs more than the rest of the client side of a handshake. Sharing it
+// cannot resume sessions: Node keeps no client session cache in a context, a session is reused
+// only when passed as `session`, which the probe never does.
+const contexts = new WeakMap<readonly string[], SecureContext>();
+let defaultContext: SecureContext | undefined;
+
+function contextFor(trust: readonly string[] | undefined): SecureContext {
+  if (trust === undefined) return (defaultContext ??= createSecureContext({}));
+  let ctx = contexts.get(trust);
+  if (ctx === undefined) {
+    ctx = createSecureContext({ ca: [...trust] });
+    contexts.set(trust, ctx);
+  }
+  return ctx;
+}
+
+// Node's own name check runs only when asked; certroll checks names itself, separately from
+// the chain, so that "untrusted" and "wrong name" are two verdicts rather than one string.
+const skipNodeNameCheck = (): undefined => undefined;
+
+function nameVerdict(leaf: X509Certificate, target: ProbeTarget): NameVerdict {
+  const name = target.sni ?? target.checkName ?? target.address;
+  const matched = isIP(name) !== 0 ? leaf.checkIP(name) : leaf.checkHost(name);
+  return matched !== undefined
+    ? { name, matches: true }
+    : { name, matches: false, reason: `certificate is not valid for ${name}` };
+}
+
+/**
+ * One fresh TCP connection and full TLS handshake to `address:port` with the target's SNI:
+ * no session is offered, no agent or keep-alive is involved. Never throws for network trouble;
+ * every failure comes back classified.
+ */
+export function probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<ProbeResult> {
+  if (target.sni !== null && isIP(target.sni) !== 0) {
+    throw new CertrollError('USAGE', `SNI must be a DNS name, not the IP address ${target.sni}`, {
+      hint: 'Clients never send an IP address as SNI; probe with sni: none instead.',
+    });
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const at = new Date().toISOString();
+  const start = performance.now();
+  return new Promise((resolve) => {
+    let tcpAt: number | undefined;
+    let settled = false;
+    const socket = connect({
+      host: target.address,
+      port: target.port,
+      // An empty servername sends no SNI even when address is a host name.
+      servername: target.sni ?? '',
+      rejectUnauthorized: false,
+      checkServerIdentity: skipNodeNameCheck,
+      secureContext: contextFor(options.trust),
+    });
+    const fail = (failure: ProbeFailureDetail): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      resolve({ ok: false, target, failure, elapsedMs: performance.now() - start, at });
+    };
+    const failClassified = (error: unknown): void => {
+      if (settled) return;
+      const failure = classifyError(error, tcpAt !== undefined);
+      if (failure.kind !== 'not-tls' || options.sniffNotTls === false) return fail(failure);
+      settled = true;
+      cleanup();
+      const left = Math.max(200, timeoutMs - (performance.now() - start));
+      void sniffPeer(target, left, options.signal).then((bytes) =>
+        resolve({
+          ok: false,
+          target,
+          failure:
+            bytes === undefined
+              ? failure
+              : {
+                  ...failure,
+                  peerBytes: bytes,
+                  message: `${failure.message}; peer sent "${bytes}"`,
+                },
+          elapsedMs: performance.now() - start,
+          at,
+        }),
+      );
+    };
+    const onAbort = (): void =>
+      fail({
+        kind: 'aborted',
+        code: 'ABORT_ERR',
+        phase: tcpAt ? 'tls' : 'tcp',
+        message: 'probe aborted',
+      });
+    const timer = setTimeout(() => {
+      const open = tcpAt !== undefined;
+      fail({
+        kind: 'timeout',
+        code: 'ETIMEDOUT',
+        phase: open ? 'tls' : 'tcp',
+        message: open
+          ? `TCP connected but no TLS handshake answer within ${timeoutMs} ms`
+          : `no TCP connection within ${timeoutMs} ms`,
+      });
+    }, timeoutMs);
+    function cleanup(): void {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+    }
+    if (options.signal?.aborted === true) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    socket.once('connect', () => {
+      tcpAt = performance.now();
+    });
+    socket.on('error', failClassified);
+    socket.once('close', () =>
+      fail({
+        kind: 'reset',
+        code: 'ECONNRESET',
+        phase: tcpAt ? 'tls' : 'tcp',
+        message: 'connection closed before the TLS handshake finished',
+      }),
+    );
+    socket.once('secureConnect', () => {
+      if (settled) return;
+      const end = performance.now();
+      const leafX509 = socket.getPeerX509Certificate();
+      if (leafX509 === undefined) {
+        return fail({
+          kind: 'error',
+          code: 'NO_CERTIFICATE',
+          phase: 'tls',
+          message: 'the server sent no certificate',
+        });
+      }
+      const reason = socket.authorizationError;
+      const cipher = socket.getCipher();
+      const result: ProbeResult = {
+        ok: true,
+        target,
+        leaf: summarise(leafX509),
+        chain: chainOf(leafX509).map(summarise),
+        protocol: socket.getProtocol() ?? 'unknown',
+        cipher: cipher.standardName || cipher.name,
+        trust: socket.authorized
+          ? { trusted: true }
+          : {
+              trusted: false,
+              reason:
+                reason instanceof Error
+                  ? ((reason as NodeJS.ErrnoException).code ?? reason.message)
+                  : String(reason),
+            },
+        name: nameVerdict(leafX509, target),
+        sessionReused: socket.isSessionReused(),
+        connectMs: (tcpAt ?? end) - start,
+        handshakeMs: end - (tcpAt ?? start),
+        at,
+      };
+      settled = true;
+      cleanup();
+      resolve(result);
+    });
+  });
+}

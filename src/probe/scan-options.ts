@@ -1,0 +1,103 @@
+// Command-line values of `certroll scan`, checked into the options the library takes. Every
+// problem is a USAGE error naming the value; the command reports it as UNKNOWN (exit 3).
+import { CertrollError } from '../errors.js';
+import { normaliseSha256 } from './cert-summary.js';
+
+export type ScanFormat = 'table' | 'json' | 'prometheus';
+
+export interface ScanCliValues {
+  readonly inventory?: string;
+  readonly env?: string;
+  readonly host?: string;
+  readonly expect?: string;
+  readonly bundle?: string;
+  readonly bundleKey?: string;
+  readonly bundlePasswordFile?: string;
+  readonly old?: string;
+  readonly warnDays?: string;
+  readonly critDays?: string;
+  readonly format?: string;
+  readonly promFile?: string;
+  readonly concurrency?: string;
+  readonly trust?: string;
+  readonly timeout?: string;
+  readonly progress?: boolean;
+}
+
+export interface CheckedScanValues {
+  readonly inventory: string;
+  readonly env?: string;
+  readonly host?: string;
+  readonly expect?: string;
+  readonly old?: string;
+  readonly warnDays: number;
+  readonly critDays: number;
+  readonly format: ScanFormat;
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+}
+
+function usage(message: string, hint?: string): CertrollError {
+  return new CertrollError('USAGE', message, hint === undefined ? {} : { hint });
+}
+
+function integer(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw usage(`${name} ${value} is not a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+function fingerprint(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  const sha = normaliseSha256(value);
+  if (sha === undefined) {
+    throw usage(
+      `${name} ${value} is not a SHA-256 fingerprint`,
+      'Give 64 hex digits (colons and case do not matter), as `certroll cert check` prints it.',
+    );
+  }
+  return sha;
+}
+
+export function checkScanValues(
+  v: ScanCliValues,
+  json: boolean,
+  extra: readonly string[],
+): CheckedScanValues {
+  if (extra.length > 0)
+    throw usage(`unexpected argument(s) to scan: ${extra.join(' ')}`, 'See certroll scan --help.');
+  if (v.inventory === undefined)
+    throw usage('scan needs an inventory: -i INVENTORY', 'See certroll scan --help.');
+  if (v.expect !== undefined && v.bundle !== undefined)
+    throw usage('give --expect or --bundle, not both');
+  const format = v.format ?? (json ? 'json' : 'table');
+  if (format !== 'table' && format !== 'json' && format !== 'prometheus') {
+    throw usage(`--format ${format} is not one of table, json, prometheus`);
+  }
+  const warnDays = integer(v.warnDays, '--warn-days', 30, 0, 3650);
+  const critDays = integer(v.critDays, '--crit-days', 7, 0, 3650);
+  if (critDays > warnDays)
+    throw usage(`--crit-days ${critDays} is more than --warn-days ${warnDays}`);
+  const expect = fingerprint(v.expect, '--expect');
+  const old = fingerprint(v.old, '--old');
+  return {
+    inventory: v.inventory,
+    ...(v.env !== undefined ? { env: v.env } : {}),
+    ...(v.host !== undefined ? { host: v.host } : {}),
+    ...(expect !== undefined ? { expect } : {}),
+    ...(old !== undefined ? { old } : {}),
+    warnDays,
+    critDays,
+    format,
+    concurrency: integer(v.concurrency, '--concurrency', 32, 1, 4096),
+    timeoutMs: integer(v.timeout, '--timeout', 5000, 50, 600_000),
+  };
+}

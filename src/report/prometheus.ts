@@ -1,0 +1,191 @@
+// The scan in Prometheus text exposition format, for node_exporter's textfile collector. The
+// probe_* families and their extra labels follow blackbox_exporter, so existing dashboards and
+// alerts (probe_ssl_earliest_cert_expiry - time() < 86400 * 14) work unchanged; certroll adds
+// env/host/binding/address/port/sni/member and a few certroll_* families.
+import { type ClassifiedEndpoint, type ScanReport } from '../probe/scan-types.js';
+import { type CertSummary, type ProbeSuccess } from '../probe/types.js';
+import { exitCodeForStatus } from './status.js';
+
+type Labels = Readonly<Record<string, string>>;
+
+interface Family {
+  readonly name: string;
+  readonly help: string;
+  readonly samples: { labels: Labels; value: number }[];
+}
+
+export function escapeLabelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function formatLabels(labels: Labels): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
+  return parts.length > 0 ? `{${parts.join(',')}}` : '';
+}
+
+/** Node's `C=.., O=.., CN=..` as Go's pkix.Name.String(): most specific first, comma-joined. */
+export function goDistinguishedName(dn: string): string {
+  return dn.split(', ').reverse().join(',');
+}
+
+/** blackbox_exporter's version label: `TLS 1.3`. */
+export function tlsVersionLabel(protocol: string): string {
+  return protocol.replace(
+    /^TLSv(\d)(?:\.(\d))?$/,
+    (_m, a: string, b?: string) => `TLS ${a}.${b ?? '0'}`,
+  );
+}
+
+function chainInfoLabels(leaf: CertSummary): Labels {
+  return {
+    fingerprint_sha256: leaf.sha256,
+    subject: goDistinguishedName(leaf.subject),
+    issuer: goDistinguishedName(leaf.issuer),
+    subjectalternative: leaf.sans
+      .flatMap((s) => (s.startsWith('DNS:') ? [s.slice(4)] : []))
+      .join(','),
+    serialnumber: leaf.serial.toLowerCase().replace(/^0+(?=.)/, ''),
+  };
+}
+
+function endpointLabels(e: ClassifiedEndpoint): Labels {
+  const ep = e.endpoint;
+  return {
+    env: ep.env,
+    host: ep.host,
+    binding: ep.binding,
+    address: ep.address,
+    port: String(ep.port),
+    sni: ep.sni ?? '',
+    member: ep.member ?? '',
+  };
+}
+
+const STATUS_HELP = 'certroll status of the endpoint: 0 OK, 1 WARNING, 2 CRITICAL.';
+
+export function renderPrometheus(report: ScanReport): string {
+  const f = (name: string, help: string): Family => ({ name, help, samples: [] });
+  const success = f('probe_success', 'Whether every TLS handshake to the endpoint succeeded.');
+  const expiry = f(
+    'probe_ssl_earliest_cert_expiry',
+    'Earliest notAfter (unix seconds) in the served chain.',
+  );
+  const chainInfo = f(
+    'probe_ssl_last_chain_info',
+    'Leaf certificate served; one series per distinct leaf.',
+  );
+  const version = f('probe_tls_version_info', 'TLS version negotiated.');
+  const status = f('certroll_endpoint_status', STATUS_HELP);
+  const handshake = f(
+    'certroll_handshake_seconds',
+    'Slowest TLS handshake (after TCP connect) to the endpoint.',
+  );
+  const trusted = f(
+    'certroll_chain_trusted',
+    'Whether the served chain validates against the configured trust.',
+  );
+  const nameOk = f(
+    'certroll_name_matches',
+    'Whether the served leaf is valid for the SNI name (or address).',
+  );
+  const failure = f(
+    'certroll_probe_failure_info',
+    'Why a handshake failed; one series per failure kind.',
+  );
+  const vipSamples = f(
+    'certroll_vip_samples',
+    'VIP samples that served each leaf (fingerprint_sha256="" : no answer).',
+  );
+  const pool = f(
+    'certroll_pool_consistent',
+    'Whether every pool member and VIP sample served the same leaf.',
+  );
+  const overall = f(
+    'certroll_scan_status',
+    'Worst status of the scan: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.',
+  );
+  const time = f('certroll_scan_timestamp_seconds', 'When the scan started (unix seconds).');
+  const duration = f('certroll_scan_duration_seconds', 'How long the scan took.');
+
+  for (const e of report.endpoints) {
+    const labels = endpointLabels(e);
+    const oks = e.results.filter((r): r is ProbeSuccess => r.ok);
+    success.samples.push({
+      labels,
+      value: oks.length === e.results.length && oks.length > 0 ? 1 : 0,
+    });
+    status.samples.push({ labels, value: exitCodeForStatus(e.status) });
+    if (oks.length > 0) {
+      const earliest = Math.min(
+        ...oks.flatMap((r) => [r.leaf, ...r.chain].map((c) => c.notAfterMs)),
+      );
+      expiry.samples.push({ labels, value: Math.floor(earliest / 1000) });
+      const leaves = new Map(oks.map((r) => [r.leaf.sha256, r.leaf]));
+      for (const leaf of leaves.values()) {
+        chainInfo.samples.push({ labels: { ...labels, ...chainInfoLabels(leaf) }, value: 1 });
+      }
+      for (const v of new Set(oks.map((r) => tlsVersionLabel(r.protocol)))) {
+        version.samples.push({ labels: { ...labels, version: v }, value: 1 });
+      }
+      const slowestMs = Math.max(...oks.map((r) => r.handshakeMs));
+      handshake.samples.push({ labels, value: Math.round(slowestMs * 1000) / 1e6 });
+      trusted.samples.push({ labels, value: oks.every((r) => r.trust.trusted) ? 1 : 0 });
+      nameOk.samples.push({ labels, value: oks.every((r) => r.name.matches) ? 1 : 0 });
+    }
+    const kinds = new Set(e.results.flatMap((r) => (r.ok ? [] : [r.failure.kind])));
+    for (const kind of kinds) failure.samples.push({ labels: { ...labels, kind }, value: 1 });
+    if (e.endpoint.role === 'vip' && e.pool !== undefined) {
+      for (const [fp, n] of Object.entries(e.pool.vipCounts)) {
+        vipSamples.samples.push({
+          labels: { ...labels, fingerprint_sha256: fp === 'no-answer' ? '' : fp },
+          value: n,
+        });
+      }
+    }
+  }
+  for (const p of report.pools) {
+    const labels = { env: p.env, host: p.host, binding: p.binding, sni: p.sni ?? '' };
+    pool.samples.push({ labels, value: p.verdict.state === 'consistent' ? 1 : 0 });
+  }
+  overall.samples.push({ labels: {}, value: exitCodeForStatus(report.overall) });
+  time.samples.push({ labels: {}, value: Math.floor(Date.parse(report.startedAt) / 1000) });
+  duration.samples.push({ labels: {}, value: Math.round(report.durationMs) / 1000 });
+
+  const families = [
+    success,
+    expiry,
+    chainInfo,
+    version,
+    status,
+    handshake,
+    trusted,
+    nameOk,
+    failure,
+    vipSamples,
+    pool,
+    overall,
+    time,
+    duration,
+  ];
+  const out: string[] = [];
+  for (const fam of families) {
+    if (fam.samples.length === 0) continue;
+    out.push(`# HELP ${fam.name} ${fam.help}`, `# TYPE ${fam.name} gauge`);
+    for (const s of fam.samples)
+      out.push(`${fam.name}${formatLabels(s.labels)} ${String(s.value)}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** The textfile written when a scan could not run: UNKNOWN rather than stale values. */
+export function renderPrometheusUnknown(at: Date): string {
+  return [
+    '# HELP certroll_scan_status Worst status of the scan: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.',
+    '# TYPE certroll_scan_status gauge',
+    'certroll_scan_status 3',
+    '# HELP certroll_scan_timestamp_seconds When the scan started (unix seconds).',
+    '# TYPE certroll_scan_timestamp_seconds gauge',
+    `certroll_scan_timestamp_seconds ${Math.floor(at.getTime() / 1000)}`,
+    '',
+  ].join('\n');
+}

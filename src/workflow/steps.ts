@@ -1,0 +1,329 @@
+// The real steps of a rollout, built from injected dependencies (transports, playbooks, a
+// verifier), so the workflow never constructs an adapter itself. Each step is idempotent or checks
+// before it acts (the playbooks' scripts do: stage keeps the first backup, bind of an already
+// bound file rewrites the same bytes), because a resumed run runs the interrupted step again.
+import { CertrollError } from '../errors.js';
+import { type Binding, type Host, type Inventory } from '../inventory/model.js';
+import {
+  parseCapture,
+  renderStep,
+  type CapturedState,
+  type Material,
+  type Playbook,
+  type PlaybookRegistry,
+} from '../playbooks/index.js';
+import { assertSuccess } from '../transport/classify.js';
+import { type Transport } from '../transport/types.js';
+import { acquireHostLock, DEFAULT_LOCK_PATH, releaseHostLock } from './host-lock.js';
+import { type AllSteps } from './journaled.js';
+import {
+  type BindingOutcome,
+  type BindingStepInput,
+  type CaptureResult,
+  type HostOutput,
+  type VerifyResult,
+} from './types.js';
+
+/** How bindings are proven: implemented over the TLS probe by the composition root. */
+export interface BindingVerifier {
+  /**
+   * Every SNI name (and pool member) of the binding serves `sha256`, retried until a deadline.
+   * With `anyChain`, the fingerprint alone is proof: used for the previous certificate, which
+   * is restored as it was, even when its chain or name never validated.
+   */
+  serves(
+    binding: Binding,
+    sha256: string,
+    signal: AbortSignal,
+    anyChain?: boolean,
+  ): Promise<VerifyResult>;
+  /** Every probe of the binding answers with something other than `sha256`. */
+  notServes(binding: Binding, sha256: string, signal: AbortSignal): Promise<VerifyResult>;
+  /** What the binding serves right now (one probe), or undefined when it does not answer. */
+  current(binding: Binding, signal: AbortSignal): Promise<string | undefined>;
+}
+
+export interface StepDeps {
+  readonly runId: string;
+  readonly inventory: Inventory;
+  readonly playbooks: PlaybookRegistry;
+  readonly cert: { readonly sha256: string; readonly thumbprint: string };
+  /** The key material for a host, in the form its playbook takes (PFX repacked per host). */
+  readonly material: (host: Host, playbook: Playbook) => Material;
+  readonly transportFor: (host: Host) => Transport;
+  readonly verifier: BindingVerifier;
+  /** Approval gate; the CLI prompts or reads --approve / --yes. */
+  readonly approve?: (env: string, signal: AbortSignal) => Promise<boolean>;
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * The folder on the host for staged material, backups and the host lock (default /var/tmp on
+   * sh hosts, C:\ProgramData\certroll on Windows).
+   */
+  readonly stateDirFor?: (host: Host) => string | undefined;
+}
+
+/** What capture keeps for a binding: the playbook's capture and what was served before. */
+export interface BindingCapture {
+  readonly captured: CapturedState;
+  readonly previous?: string;
+}
+
+export function createRolloutSteps(deps: StepDeps): AllSteps {
+  const hosts = new Map<string, Host>();
+  for (const env of deps.inventory.environments) for (const h of env.hosts) hosts.set(h.name, h);
+  const open = new Map<string, Transport>();
+  // Bindings staged on each host in this process; after a resume, cleanup covers them all.
+  const stagedBindings = new Map<string, Set<string>>();
+  const staged = (name: string): Set<string> => {
+    let set = stagedBindings.get(name);
+    if (set === undefined) stagedBindings.set(name, (set = new Set()));
+    return set;
+  };
+
+  const host = (name: string): Host => {
+    const h = hosts.get(name);
+    if (h === undefined)
+      throw new CertrollError('INTERNAL', `host ${name} is not in the inventory`);
+    return h;
+  };
+  const binding = (h: Host, id: string): Binding => {
+    const b = h.bindings.find((x) => x.id === id);
+    if (b === undefined)
+      throw new CertrollError('INTERNAL', `binding ${id} is not on host ${h.name}`);
+    return b;
+  };
+  const playbook = (b: Binding): Playbook => {
+    const pb = deps.playbooks.get(b.kind);
+    if (pb === undefined)
+      throw new CertrollError('PLAYBOOK_NOT_FOUND', `No playbook for binding kind ${b.kind}.`);
+    return pb;
+  };
+  const transport = async (name: string, signal: AbortSignal): Promise<Transport> => {
+    const existing = open.get(name);
+    if (existing !== undefined) return existing;
+    const t = deps.transportFor(host(name));
+    await t.connect(signal);
+    open.set(name, t);
+    return t;
+  };
+  const stateDir = (name: string): string | undefined =>
+    deps.stateDirFor?.(host(name)) ?? host(name).stateDir;
+  const lockPath = (name: string, t: Transport): string => {
+    const dir = stateDir(name);
+    if (dir === undefined) return DEFAULT_LOCK_PATH[t.shell];
+    return t.shell === 'sh'
+      ? `${dir.replace(/\/+$/, '')}/certroll.lock`
+      : `${dir.replace(/\\+$/, '')}\\certroll.lock`;
+  };
+
+  const run = async (
+    hostName: string,
+    b: Binding,
+    step: 'preflight' | 'capture' | 'stage' | 'bind' | 'rollback' | 'cleanup',
+    signal: AbortSignal,
+    captured?: CapturedState,
+  ) => {
+    const h = host(hostName);
+    const pb = playbook(b);
+    const t = await transport(hostName, signal);
+    const rendered = renderStep(pb, step, {
+      runId: deps.runId,
+      host: {
+        name: h.name,
+        address: h.address,
+        ...(stateDir(h.name) !== undefined ? { stateDir: stateDir(h.name) } : {}),
+      },
+      binding: b,
+      cert: deps.cert,
+      ...(step === 'stage' ? { material: deps.material(h, pb) } : {}),
+      ...(captured !== undefined ? { captured } : {}),
+    });
+    if (rendered.prepare !== undefined)
+      assertSuccess(
+        await t.exec(rendered.prepare, { signal }),
+        `${b.id} ${step} (prepare)`,
+        t.target,
+      );
+    for (const upload of rendered.uploads)
+      await t.putFile(upload.path, upload.data, { mode: upload.mode, signal });
+    const result = await t.exec(rendered.script, {
+      signal,
+      ...(rendered.stdin !== undefined ? { stdin: rendered.stdin } : {}),
+    });
+    return assertSuccess(result, `${pb.kind} ${step} of ${b.id}`, t.target);
+  };
+
+  const bindingCapture = (input: BindingStepInput): BindingCapture =>
+    input.captured as BindingCapture;
+
+  const verifyRollback = async (
+    input: BindingStepInput,
+    signal: AbortSignal,
+  ): Promise<VerifyResult> => {
+    const b = binding(host(input.host), input.binding);
+    const { previous } = bindingCapture(input);
+    // The previous certificate is proven when it is known; a port that served nothing before
+    // can only be proven not to serve the new one.
+    return previous !== undefined
+      ? deps.verifier.serves(b, previous, signal, true)
+      : deps.verifier.notServes(b, deps.cert.sha256, signal);
+  };
+
+  const release = async (
+    { host: name, locked }: { host: string; locked: boolean },
+    signal: AbortSignal,
+  ): Promise<void> => {
+    const t = open.get(name);
+    if (t === undefined) return;
+    try {
+      if (locked) await releaseHostLock(t, deps.runId, lockPath(name, t), signal);
+    } finally {
+      open.delete(name);
+      await t.close();
+    }
+  };
+
+  return {
+    async connect({ host: name }, signal) {
+      await transport(name, signal);
+    },
+    async lockHost({ host: name }, signal) {
+      const t = await transport(name, signal);
+      await acquireHostLock(t, deps.runId, lockPath(name, t), signal);
+    },
+    async capture({ host: name, binding: id }, signal): Promise<CaptureResult> {
+      const b = binding(host(name), id);
+      await run(name, b, 'preflight', signal);
+      const out = await run(name, b, 'capture', signal);
+      const captured = parseCapture(out.stdout, { host: name, kind: b.kind });
+      const previous = await deps.verifier.current(b, signal);
+      const state: BindingCapture = { captured, ...(previous !== undefined ? { previous } : {}) };
+      // Already current only when a full verification passes, never on one lucky probe.
+      const alreadyCurrent =
+        previous === deps.cert.sha256 &&
+        (await deps.verifier.serves(b, deps.cert.sha256, signal)).ok;
+      return { alreadyCurrent, state };
+    },
+    async stage({ host: name, bindings }, signal) {
+      const h = host(name);
+      for (const { binding: id, captured } of bindings) {
+        await run(name, binding(h, id), 'stage', signal, (captured as BindingCapture).captured);
+        staged(name).add(id);
+      }
+    },
+    async bind(input, signal) {
+      const h = host(input.host);
+      const b = binding(h, input.binding);
+      await run(h.name, b, 'bind', signal, bindingCapture(input).captured);
+    },
+    async verify(input, signal) {
+      return deps.verifier.serves(
+        binding(host(input.host), input.binding),
+        deps.cert.sha256,
+        signal,
+      );
+    },
+    async rollback(input, signal) {
+      const b = binding(host(input.host), input.binding);
+      await run(input.host, b, 'rollback', signal, bindingCapture(input).captured);
+    },
+    verifyRollback,
+    async cleanup({ host: name }, signal) {
+      const h = host(name);
+      const failures: string[] = [];
+      // After a resume this process may not know what was staged: clean up every binding (the
+      // cleanup scripts remove what exists and ignore what does not).
+      const ids = stagedBindings.has(name) ? [...staged(name)] : h.bindings.map((b) => b.id);
+      for (const id of ids) {
+        try {
+          await run(name, binding(h, id), 'cleanup', signal);
+        } catch (error) {
+          failures.push(`${id}: ${(error as Error).message}`);
+        }
+      }
+      if (failures.length > 0) {
+        throw new CertrollError(
+          'TRANSPORT_COMMAND_FAILED',
+          `${name}: cleanup failed; staged key material may remain: ${failures.join('; ')}`,
+        );
+      }
+    },
+    release,
+    async rollbackHost({ host: name, output }, signal): Promise<HostOutput> {
+      // Restores a completed host's verified bindings from the captures its output kept, newest
+      // first, under the host lock, proving each with a probe.
+      const h = host(name);
+      const verified = Object.entries(output.bindings)
+        .filter(([, o]) => o.status === 'verified')
+        .reverse();
+      const bindings: Record<string, BindingOutcome> = { ...output.bindings };
+      const t = await transport(name, signal);
+      await acquireHostLock(t, deps.runId, lockPath(name, t), signal);
+      try {
+        for (const [id, outcome] of verified) {
+          const capture = outcome.captured as BindingCapture | undefined;
+          if (capture === undefined) {
+            bindings[id] = {
+              status: 'needs-attention',
+              reason: 'no capture kept to roll back from',
+            };
+            continue;
+          }
+          const input = { host: name, binding: id, captured: capture };
+          try {
+            await run(name, binding(h, id), 'rollback', signal, capture.captured);
+            const proof = await verifyRollback(input, signal);
+            bindings[id] = proof.ok
+              ? { status: 'rolled-back', ...(proof.observed ? { observed: proof.observed } : {}) }
+              : {
+                  status: 'needs-attention',
+                  reason: `previous certificate not proven after rollback: ${proof.reason ?? ''}`,
+                };
+          } catch (error) {
+            bindings[id] = {
+              status: 'needs-attention',
+              reason: `rollback failed: ${(error as Error).message}`,
+            };
+          }
+        }
+      } finally {
+        await release({ host: name, locked: true }, signal);
+      }
+      const attention = Object.values(bindings).some((o) => o.status === 'needs-attention');
+      return { host: name, status: attention ? 'needs-attention' : 'rolled-back', bindings };
+    },
+    async approve({ env }, signal) {
+      if (deps.approve === undefined) return false;
+      return deps.approve(env, signal);
+    },
+    async soak({ env, soakMs }, signal) {
+      const sleep =
+        deps.sleep ??
+        ((ms, s) =>
+          new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, ms);
+            s.addEventListener(
+              'abort',
+              () => {
+                clearTimeout(t);
+                resolve();
+              },
+              { once: true },
+            );
+          }));
+      await sleep(soakMs, signal);
+      const e = deps.inventory.environments.find((x) => x.name === env);
+      for (const h of e?.hosts ?? []) {
+        for (const b of h.bindings) {
+          const r = await deps.verifier.serves(b, deps.cert.sha256, signal);
+          if (!r.ok)
+            return {
+              ok: false,
+              reason: `${h.name} ${b.id}: ${r.reason ?? 'no longer serves the new certificate'}`,
+            };
+        }
+      }
+      return { ok: true };
+    },
+  };
+}

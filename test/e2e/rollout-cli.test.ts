@@ -1,0 +1,150 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listRunIds } from '../../src/journal/index.js';
+import { probe } from '../../src/probe/probe.js';
+import { startLab, type Lab, type LabService } from '../lab/index.js';
+import { TestPki, type Issued } from '../helpers/pki.js';
+import { runCli } from '../helpers/cli.js';
+
+// plan -> rollout -> plan again, through the built CLI against two lab hosts over real SSH, and a
+// stale plan refused. Nothing is faked: sshd, nginx, openssl-made certificates, TLS probes.
+const NAME = 'www.lab.test';
+let lab: Lab;
+let pki: TestPki;
+let root: Issued;
+let oldLeaf: Issued;
+let newLeaf: Issued;
+let intermediate: Issued;
+let inventoryPath: string;
+let bundlePath: string;
+let stateDir: string;
+const services: LabService[] = [];
+
+beforeAll(async () => {
+  pki = TestPki.create();
+  root = pki.root();
+  intermediate = pki.issue({ cn: 'lab intermediate', isCa: true, days: 365 }, root);
+  oldLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 20 }, intermediate);
+  newLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 200 }, intermediate);
+  bundlePath = pki.write('bundle.pem', newLeaf.certPem + intermediate.certPem + newLeaf.keyPem);
+  lab = await startLab({ hosts: 2 });
+  stateDir = join(lab.dir, 'control-state');
+  const hosts: string[] = [];
+  for (const h of lab.hosts) {
+    mkdirSync(join(h.dir, 'state'), { mode: 0o700 });
+    const svc = await h.nginx({
+      ports: [8443],
+      cert: { certPath: oldLeaf.certPath, keyPath: oldLeaf.keyPath },
+    });
+    services.push(svc);
+    hosts.push(
+      [
+        `      - name: ${h.name}`,
+        `        address: ${h.address}`,
+        `        stateDir: ${join(h.dir, 'state')}`,
+        `        transport: { port: ${h.sshPort} }`,
+        '        bindings:',
+        '          - port: 8443',
+        '            kind: nginx',
+        `            params: { certPath: ${svc.certPath}, keyPath: ${svc.keyPath}, nginxBinary: /usr/sbin/nginx, nginxArgs: [-p, ${svc.prefix}, -c, ${svc.configPath}] }`,
+        `            probe: { sni: [${NAME}] }`,
+      ].join('\n'),
+    );
+  }
+  inventoryPath = join(lab.dir, 'inventory.yaml');
+  writeFileSync(
+    inventoryPath,
+    [
+      'version: 1',
+      'defaults:',
+      `  transport: { kind: ssh, user: root, identityFile: ${lab.clientKey.privatePath}, knownHosts: ${lab.knownHostsPath} }`,
+      'environments:',
+      '  - name: lab',
+      '    policy: { batchSize: 2, concurrency: 2 }',
+      '    hosts:',
+      ...hosts,
+      '',
+    ].join('\n'),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  pki?.cleanup();
+});
+
+const common = () => ['-i', inventoryPath, '--cert', bundlePath, '--trust', root.certPath];
+const served = async (address: string) => {
+  const r = await probe({ address, port: 8443, sni: NAME }, { trust: [root.certPem] });
+  return r.ok ? r.leaf.sha256 : r.failure.kind;
+};
+
+describe('certroll plan, rollout and apply against the lab', () => {
+  it('previews the change and exits 2 without touching any host', async () => {
+    const r = runCli(['plan', ...common(), '-o', join(lab.dir, 'plan.json')], {
+      timeoutMs: 60_000,
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toContain(
+      `${oldLeaf.sha256.slice(0, 12)}… -> ${newLeaf.sha256.slice(0, 12)}…`,
+    );
+    expect(r.stdout).toContain('2 binding(s) to change, 0 already current.');
+    for (const h of lab.hosts) expect(await served(h.address)).toBe(oldLeaf.sha256);
+  }, 60_000);
+
+  it('refuses a plan whose binding changed since it was made, and touches nothing', () => {
+    // Someone reissues the certificate on one host (same key, so nginx still accepts it) after
+    // the plan was made.
+    const reissued = pki.issue(
+      { cn: NAME, sans: [NAME], days: 25, keyPath: oldLeaf.keyPath },
+      intermediate,
+    );
+    writeFileSync(services[0]!.certPath, reissued.certPem);
+    const r = runCli(
+      [
+        'apply',
+        join(lab.dir, 'plan.json'),
+        '--trust',
+        root.certPath,
+        '--yes',
+        '--state-dir',
+        stateDir,
+      ],
+      { timeoutMs: 60_000 },
+    );
+    expect(r.code, r.stderr).toBe(65);
+    expect(r.stderr).toContain('[PLAN_STALE]');
+    expect(r.stderr).toContain(
+      `lab/${lab.hosts[0]!.name}/${lab.hosts[0]!.name}:8443: the binding's current state changed`,
+    );
+    expect(r.stderr).toContain('No host was modified.');
+    expect(listRunIds(stateDir)).toEqual([]);
+    writeFileSync(services[0]!.certPath, readFileSync(oldLeaf.certPath));
+  }, 60_000);
+
+  it('rolls out with --yes, verifies every binding on the wire, and records the run', async () => {
+    const r = runCli(['rollout', ...common(), '--yes', '--state-dir', stateDir], {
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/rollout succeeded/);
+    for (const h of lab.hosts) expect(await served(h.address)).toBe(newLeaf.sha256);
+    const runs = listRunIds(stateDir);
+    expect(runs).toHaveLength(1);
+    const show = runCli(['show', runs[0]!, '--state-dir', stateDir]);
+    expect(show.stdout).toContain('succeeded');
+    expect(show.stdout).toMatch(/step-finished .*verify/);
+    // The private key never reaches the journal, the plan or the audit log.
+    const keyBody = newLeaf.keyPem.split('\n')[1]!;
+    for (const f of ['journal.jsonl', 'plan.json', 'audit.log']) {
+      expect(readFileSync(join(stateDir, 'runs', runs[0]!, f), 'utf8')).not.toContain(keyBody);
+    }
+  }, 120_000);
+
+  it('then plans nothing to do and exits 0', () => {
+    const r = runCli(['plan', ...common()], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('0 binding(s) to change, 2 already current.');
+  }, 60_000);
+});

@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { type Issued, TestPki } from '../helpers/pki.js';
+import {
+  type Daemon,
+  type Nginx,
+  freePort,
+  startHaproxy,
+  startNginx,
+} from '../helpers/tls-servers.js';
+
+// `certroll scan` through the built CLI (npm run build first; `npm test` does it).
+const WEB_A = '127.0.14.1';
+const M1 = '127.0.14.2';
+const M2 = '127.0.14.3';
+const LB = '127.0.14.4';
+const WEB_B = '127.0.14.5';
+const DAY = 86_400_000;
+
+describe('certroll scan', () => {
+  const pki = TestPki.create();
+  let root: Issued;
+  let good: Issued;
+  let soon: Issued;
+  let expired: Issued;
+  let nginx: Nginx;
+  let lb: Daemon;
+  let inv: string;
+  let port: number;
+
+  beforeAll(async () => {
+    root = pki.root();
+    const ec = { type: 'ec', curve: 'prime256v1' } as const;
+    good = pki.issue({ cn: 'app.test', sans: ['app.test', 'shop.test'], key: ec }, root);
+    soon = pki.issue({ cn: 'soon.test', sans: ['soon.test'], key: ec, days: 20 }, root);
+    expired = pki.issue(
+      {
+        cn: 'shop.test',
+        sans: ['shop.test'],
+        key: ec,
+        notBefore: new Date(Date.now() - 90 * DAY),
+        notAfter: new Date(Date.now() - DAY),
+      },
+      root,
+    );
+    port = await freePort(WEB_A);
+    const tls = (address: string, c: Issued) => ({
+      address,
+      port,
+      cert: c.certPath,
+      key: c.keyPath,
+      defaultServer: true,
+    });
+    nginx = await startNginx({
+      servers: [tls(WEB_A, good), tls(WEB_B, soon), tls(M1, good), tls(M2, expired)],
+    });
+    lb = await startHaproxy({
+      frontend: { address: LB, port },
+      backends: [
+        { name: 'web-1', address: M1, port },
+        { name: 'web-2', address: M2, port },
+      ],
+    });
+    inv = pki.write(
+      'inventory.yaml',
+      `version: 1
+environments:
+  - name: prod
+    hosts:
+      - name: web-a
+        address: ${WEB_A}
+        transport: { kind: local }
+        bindings:
+          - { port: ${port}, kind: nginx, probe: { sni: app.test } }
+      - name: web-b
+        address: ${WEB_B}
+        transport: { kind: local }
+        bindings:
+          - { port: ${port}, kind: nginx, probe: { sni: soon.test } }
+      - name: lb-01
+        address: ${LB}
+        transport: { kind: local }
+        bindings:
+          - port: ${port}
+            kind: haproxy
+            probe:
+              sni: shop.test
+              pool:
+                members:
+                  - { name: web-1, address: ${M1}, port: ${port} }
+                  - { name: web-2, address: ${M2}, port: ${port} }
+                vip: { address: ${LB}, port: ${port} }
+                vipSamples: 6
+`,
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.all([lb?.stop(), nginx?.stop()]);
+    pki.cleanup();
+  });
+
+  const scan = (...args: string[]) =>
+    runCli(['scan', '-i', inv, '--trust', root.certPath, '--timeout', '2000', ...args]);
+
+  it('exits 0 OK when the endpoint serves the expected, valid certificate', () => {
+    const r = scan('--host', 'web-a', '--expect', good.sha256.toUpperCase());
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^OK\s+prod\s+web-a\s+127\.0\.14\.1:\d+\s+app\.test/m);
+    expect(r.stdout).toContain(good.sha256.slice(0, 16));
+  });
+
+  it('takes the expected fingerprint from a PEM bundle', () => {
+    const r = scan('--host', 'web-a', '--bundle', good.certPath, '--bundle-key', good.keyPath);
+    expect(r.code).toBe(0);
+  });
+
+  it('exits 1 WARNING when the certificate expires within --warn-days', () => {
+    const r = scan('--host', 'web-b');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/certificate expires in 19 day\(s\)/);
+    expect(scan('--host', 'web-b', '--warn-days', '10').code).toBe(0);
+    expect(scan('--host', 'web-b', '--crit-days', '25', '--warn-days', '30').code).toBe(2);
+  });
+
+  it('exits 2 CRITICAL when an endpoint still serves --old', () => {
+    const r = scan('--host', 'web-a', '--old', good.sha256);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('still serves the old certificate');
+  });
+
+  it('exits 2 CRITICAL for the pool, naming the expired member and the mixed VIP, and writes the textfile', () => {
+    const prom = join(pki.dir, 'certroll.prom');
+    const r = scan('--prom-file', prom);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^CRITICAL\s+prod\s+lb-01\s+127\.0\.14\.3:\d+\s+shop\.test\s+web-2/m);
+    expect(r.stdout).toMatch(/^OK\s+prod\s+lb-01\s+127\.0\.14\.2:\d+\s+shop\.test\s+web-1/m);
+    expect(r.stdout).toMatch(/mixed pool: .*odd member\(s\): web-2/);
+    expect(r.stderr).toBe('');
+    const text = readFileSync(prom, 'utf8');
+    expect(text).toContain(
+      `probe_ssl_last_chain_info{env="prod",host="lb-01",binding="lb-01:${port}",address="${M2}",port="${port}",sni="shop.test",member="web-2",fingerprint_sha256="${expired.sha256}"`,
+    );
+    expect(text).toMatch(/^certroll_pool_consistent\{.*\} 0$/m);
+    expect(text).toMatch(/^certroll_scan_status 2$/m);
+  });
+
+  it('prints Prometheus text on stdout, and progress on stderr when asked', () => {
+    const r = scan('--host', 'web-a', '--format', 'prometheus', '--progress');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^# HELP probe_success /);
+    expect(r.stdout).toContain(`probe_ssl_earliest_cert_expiry{env="prod",host="web-a"`);
+    expect(r.stderr).toContain('scan: 1/1 handshakes\n');
+  });
+
+  it('prints JSON with every endpoint, its status and reasons', () => {
+    const r = scan('--format', 'json');
+    const doc = JSON.parse(r.stdout) as {
+      status: string;
+      exitCode: number;
+      endpoints: { member: string | null; status: string }[];
+    };
+    expect(doc.status).toBe('CRITICAL');
+    expect(doc.exitCode).toBe(2);
+    expect(doc.endpoints.map((e) => [e.member, e.status])).toEqual([
+      [null, 'OK'],
+      [null, 'WARNING'],
+      ['web-1', 'OK'],
+      ['web-2', 'CRITICAL'],
+      ['vip', 'CRITICAL'],
+    ]);
+  });
+
+  it('exits 3 UNKNOWN with a clear error when the scan cannot run, and says so in the textfile', () => {
+    const prom = join(pki.dir, 'unknown.prom');
+    const bad = scan('--expect', 'not-a-fingerprint', '--prom-file', prom);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain(
+      '[USAGE]: --expect not-a-fingerprint is not a SHA-256 fingerprint',
+    );
+    expect(readFileSync(prom, 'utf8')).toMatch(/^certroll_scan_status 3$/m);
+    const missing = runCli(['scan', '-i', join(pki.dir, 'nope.yaml')]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/nope\.yaml/);
+    expect(scan('--host', 'nobody').code).toBe(3);
+    const json = scan('--host', 'nobody', '--format', 'json');
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      status: 'UNKNOWN',
+      exitCode: 3,
+      error: { code: 'USAGE', message: 'no host named nobody in the inventory' },
+    });
+    expect(scan('--no-such-flag').code).toBe(3);
+  });
+});

@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeVerifier } from '../../../src/cli/adapters/verifier.js';
+import { type Binding, type Host, type Inventory } from '../../../src/inventory/model.js';
+import { Journal, readJournal, writeFileAtomic } from '../../../src/journal/index.js';
+import { loadPlaybooks } from '../../../src/playbooks/index.js';
+import { probe } from '../../../src/probe/probe.js';
+import { createTransport } from '../../../src/transport/factory.js';
+import {
+  createRolloutSteps,
+  journaled,
+  runRollout,
+  type RolloutRef,
+} from '../../../src/workflow/index.js';
+import { startLab, type Lab, type LabService } from '../../lab/index.js';
+import { TestPki, type Issued } from '../../helpers/pki.js';
+
+// The rollout end to end over real SSH to two lab hosts, each with a real nginx: bind, probe sees
+// the new certificate; and a host whose reload silently does nothing is rolled back, with the old
+// certificate proven again on the wire.
+const NAME = 'www.lab.test';
+let lab: Lab;
+let pki: TestPki;
+let root: Issued;
+let intermediate: Issued;
+let oldLeaf: Issued;
+let newLeaf: Issued;
+const services: LabService[] = [];
+const work = mkdtempSync(join(tmpdir(), 'certroll-rollout-'));
+
+beforeAll(async () => {
+  pki = TestPki.create();
+  root = pki.root();
+  intermediate = pki.issue({ cn: 'lab intermediate', isCa: true, days: 365 }, root);
+  oldLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 20 }, intermediate);
+  newLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 200 }, intermediate);
+  lab = await startLab({ hosts: 2 });
+  // Lab hosts share this machine's filesystem: each gets its own state folder.
+  for (const h of lab.hosts) mkdirSync(join(h.dir, 'state'), { mode: 0o700 });
+  for (const h of lab.hosts)
+    services.push(
+      await h.nginx({
+        ports: [8443],
+        cert: { certPath: oldLeaf.certPath, keyPath: oldLeaf.keyPath },
+      }),
+    );
+}, 60_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  pki?.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function inventory(brokenReloadOn?: string): Inventory {
+  const hosts: Host[] = lab.hosts.map((h, i) => {
+    const svc = services[i]!;
+    const binding: Binding = {
+      id: `${h.name}:8443`,
+      port: 8443,
+      kind: 'nginx',
+      params: {
+        certPath: svc.certPath,
+        keyPath: svc.keyPath,
+        nginxBinary: '/usr/sbin/nginx',
+        nginxArgs: ['-p', svc.prefix, '-c', svc.configPath],
+        ...(h.name === brokenReloadOn ? { reloadCommand: 'true' } : {}),
+      },
+      probe: { address: h.address, port: 8443, sni: [NAME] },
+      origin: {},
+    };
+    return { ...h.host, bindings: [binding] };
+  });
+  return {
+    source: 'lab',
+    digest: '0'.repeat(64),
+    playbookDirs: [],
+    environments: [
+      {
+        name: 'lab',
+        policy: {
+          canary: [],
+          batchSize: 10,
+          concurrency: 2,
+          failureBudget: 1,
+          onFailure: 'halt',
+          approval: false,
+          soakMs: 0,
+          coldStartCheck: false,
+        },
+        hosts,
+        origin: {},
+      },
+    ],
+  };
+}
+
+async function rollout(inv: Inventory, runId: string) {
+  const env = inv.environments[0]!;
+  const ref: RolloutRef = {
+    runId,
+    environments: [
+      {
+        name: env.name,
+        hosts: env.hosts.map((h) => ({ name: h.name, bindings: h.bindings.map((b) => b.id) })),
+        canary: [],
+        batchSize: 10,
+        concurrency: 2,
+        failureBudget: 1,
+        onFailure: 'halt',
+        approval: false,
+        soakMs: 0,
+      },
+    ],
+  };
+  const journalPath = join(work, `${runId}.jsonl`);
+  const journal = Journal.create(journalPath, { runId });
+  const steps = createRolloutSteps({
+    runId,
+    inventory: inv,
+    playbooks: loadPlaybooks(),
+    cert: { sha256: newLeaf.sha256, thumbprint: newLeaf.thumbprint },
+    material: () => ({
+      kind: 'pem',
+      certPem: newLeaf.certPem,
+      chainPem: intermediate.certPem,
+      keyPem: newLeaf.keyPem,
+    }),
+    transportFor: (h) => createTransport(h),
+    // Lab hosts share this machine's filesystem: each gets its own state folder.
+    stateDirFor: (h) => join(lab.hosts.find((l) => l.name === h.name)!.dir, 'state'),
+    verifier: probeVerifier({ trust: [root.certPem], deadlineMs: 3000, timeoutMs: 2000 }),
+  });
+  const output = await runRollout({
+    ref,
+    steps: journaled(steps, journal),
+    persist: (json) => writeFileAtomic(join(work, `${runId}.snapshot.json`), json),
+  });
+  return { output, journal: readJournal(journalPath).records };
+}
+
+const served = async (address: string) => {
+  const r = await probe({ address, port: 8443, sni: NAME }, { trust: [root.certPem] });
+  return r.ok ? r.leaf.sha256 : `failed: ${r.failure.kind}`;
+};
+
+describe('a rollout over SSH to real nginx hosts', () => {
+  it('rolls back a host whose reload does nothing, proving the old certificate, and verifies the other', async () => {
+    const broken = lab.hosts[1]!;
+    const { output, journal } = await rollout(inventory(broken.name), 'lab-run-1');
+    const hosts = output.environments[0]!.hosts;
+    expect(hosts[lab.hosts[0]!.name]?.status).toBe('verified');
+    expect(hosts[broken.name]).toMatchObject({
+      status: 'rolled-back',
+      error: { code: 'PROBE_FAILED' },
+    });
+    expect(hosts[broken.name]?.bindings[`${broken.name}:8443`]).toMatchObject({
+      status: 'rolled-back',
+      observed: oldLeaf.sha256,
+    });
+    expect(await served(lab.hosts[0]!.address)).toBe(newLeaf.sha256);
+    expect(await served(broken.address)).toBe(oldLeaf.sha256);
+    // The file on disk was restored too, not just the served certificate.
+    expect(readFileSync(services[1]!.certPath, 'utf8')).toBe(
+      readFileSync(oldLeaf.certPath, 'utf8'),
+    );
+    expect(output.status).toBe('failed');
+    const steps = journal
+      .filter((r) => r.type === 'step-finished')
+      .map((r) => `${r.data['step'] as string} ${r.data['host'] as string}`);
+    expect(steps).toContain(`rollback ${broken.name}`);
+    expect(steps).toContain(`verifyRollback ${broken.name}`);
+  }, 90_000);
+
+  it('then verifies every host once the reload works, and leaves no staged key or lock behind', async () => {
+    const { output } = await rollout(inventory(), 'lab-run-2');
+    expect(output.status).toBe('succeeded');
+    for (const h of lab.hosts) expect(await served(h.address)).toBe(newLeaf.sha256);
+    const first = output.environments[0]!.hosts[lab.hosts[0]!.name]!;
+    expect(first.bindings[`${lab.hosts[0]!.name}:8443`]?.status).toBe('skipped');
+    const t = createTransport(lab.hosts[1]!.host);
+    await t.connect();
+    const leftovers = await t.exec(
+      'ls -d /var/tmp/certroll-lab-run-2 /var/tmp/certroll.lock 2>/dev/null; true',
+    );
+    await t.close();
+    expect(leftovers.stdout.trim()).toBe('');
+  }, 90_000);
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { normaliseSha256 } from '../../../src/probe/cert-summary.js';
+import { checkScanValues } from '../../../src/probe/scan-options.js';
+
+const FP = 'ab'.repeat(32);
+
+describe('scan command values', () => {
+  it('applies the defaults', () => {
+    expect(checkScanValues({ inventory: 'inv.yaml' }, false, [])).toEqual({
+      inventory: 'inv.yaml',
+      warnDays: 30,
+      critDays: 7,
+      format: 'table',
+      concurrency: 32,
+      timeoutMs: 5000,
+    });
+    expect(checkScanValues({ inventory: 'i' }, true, []).format).toBe('json');
+  });
+
+  it('accepts fingerprints with colons and any case, in canonical form', () => {
+    const colon = FP.toUpperCase().match(/../g)!.join(':');
+    expect(checkScanValues({ inventory: 'i', expect: colon, old: FP }, false, [])).toMatchObject({
+      expect: FP,
+      old: FP,
+    });
+    expect(normaliseSha256(`sha256:${FP}`)).toBe(FP);
+    expect(normaliseSha256('abc')).toBeUndefined();
+  });
+
+  it.each([
+    [{}, 'scan needs an inventory'],
+    [{ inventory: 'i', expect: 'xyz' }, '--expect xyz is not a SHA-256 fingerprint'],
+    [{ inventory: 'i', expect: FP, bundle: 'b.pfx' }, 'give --expect or --bundle, not both'],
+    [{ inventory: 'i', format: 'xml' }, '--format xml is not one of table, json, prometheus'],
+    [{ inventory: 'i', warnDays: '5', critDays: '7' }, '--crit-days 7 is more than --warn-days 5'],
+    [{ inventory: 'i', concurrency: '0' }, '--concurrency 0 is not a whole number from 1 to 4096'],
+    [{ inventory: 'i', timeout: '1.5' }, '--timeout 1.5 is not a whole number'],
+  ])('refuses %j', (values, message) => {
+    expect(() => checkScanValues(values, false, [])).toThrow(message);
+  });
+
+  it('refuses stray arguments', () => {
+    expect(() => checkScanValues({ inventory: 'i' }, false, ['--bogus'])).toThrow(
+      'unexpected argument(s) to scan: --bogus',
+    );
+  });
+});
