@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +167,8 @@ describe('a rollout over SSH to real nginx hosts', () => {
     expect(readFileSync(services[1]!.certPath, 'utf8')).toBe(
       readFileSync(oldLeaf.certPath, 'utf8'),
     );
+    // After the failure too, no staged key and no host lock remain on either host.
+    for (const h of lab.hosts) expect(readdirSync(join(h.dir, 'state'))).toEqual([]);
     expect(output.status).toBe('failed');
     const steps = journal
       .filter((r) => r.type === 'step-finished')
