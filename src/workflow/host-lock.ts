@@ -54,19 +54,28 @@ if (-not (Test-Path -LiteralPath $d.path)) { exit 0 }
 $o = Get-Content -LiteralPath $owner -Raw -ErrorAction SilentlyContinue
 if ($o -eq $d.runId) { Remove-Item -LiteralPath $d.path -Recurse -Force }`;
 
+// sh gets its values quoted into the script; PowerShell's script is static, values on stdin.
+function runLockScript(
+  t: Transport,
+  sh: string,
+  ps: string,
+  path: string,
+  runId: string,
+  signal: AbortSignal | undefined,
+) {
+  const options = signal ? { signal } : {};
+  return t.shell === 'sh'
+    ? t.exec(sh, options)
+    : t.exec(ps, { ...options, stdin: JSON.stringify({ path, runId }) });
+}
+
 export async function acquireHostLock(
   t: Transport,
   runId: string,
   path: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const result =
-    t.shell === 'sh'
-      ? await t.exec(shAcquire(path, runId), { ...(signal ? { signal } : {}) })
-      : await t.exec(PS_ACQUIRE, {
-          stdin: JSON.stringify({ path, runId }),
-          ...(signal ? { signal } : {}),
-        });
+  const result = await runLockScript(t, shAcquire(path, runId), PS_ACQUIRE, path, runId, signal);
   if (result.exitCode === 0) return;
   if (result.exitCode === HELD_EXIT) {
     throw new CertrollError(
@@ -92,13 +101,7 @@ export async function releaseHostLock(
   path: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const result =
-    t.shell === 'sh'
-      ? await t.exec(shRelease(path, runId), { ...(signal ? { signal } : {}) })
-      : await t.exec(PS_RELEASE, {
-          stdin: JSON.stringify({ path, runId }),
-          ...(signal ? { signal } : {}),
-        });
+  const result = await runLockScript(t, shRelease(path, runId), PS_RELEASE, path, runId, signal);
   if (result.exitCode !== 0) {
     throw new CertrollError(
       'TRANSPORT_COMMAND_FAILED',

@@ -4,17 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeVerifier } from '../../../src/cli/adapters/verifier.js';
+import { rolloutRef } from '../../../src/cli/rollout/plan-doc.js';
 import { type Binding, type Host, type Inventory } from '../../../src/inventory/model.js';
 import { Journal, readJournal, writeFileAtomic } from '../../../src/journal/index.js';
 import { loadPlaybooks } from '../../../src/playbooks/index.js';
 import { probe } from '../../../src/probe/probe.js';
 import { createTransport } from '../../../src/transport/factory.js';
-import {
-  createRolloutSteps,
-  journaled,
-  runRollout,
-  type RolloutRef,
-} from '../../../src/workflow/index.js';
+import { createRolloutSteps, journaled, runRollout } from '../../../src/workflow/index.js';
 import { startLab, type Lab, type LabService } from '../../lab/index.js';
 import { TestPki, type Issued } from '../../helpers/pki.js';
 
@@ -99,23 +95,7 @@ function inventory(brokenReloadOn?: string): Inventory {
 }
 
 async function rollout(inv: Inventory, runId: string) {
-  const env = inv.environments[0]!;
-  const ref: RolloutRef = {
-    runId,
-    environments: [
-      {
-        name: env.name,
-        hosts: env.hosts.map((h) => ({ name: h.name, bindings: h.bindings.map((b) => b.id) })),
-        canary: [],
-        batchSize: 10,
-        concurrency: 2,
-        failureBudget: 1,
-        onFailure: 'halt',
-        approval: false,
-        soakMs: 0,
-      },
-    ],
-  };
+  const ref = rolloutRef(runId, inv);
   const journalPath = join(work, `${runId}.jsonl`);
   const journal = Journal.create(journalPath, { runId });
   const steps = createRolloutSteps({
