@@ -129,6 +129,10 @@ describe('certroll plan, rollout and apply against the lab', () => {
     });
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/rollout succeeded/);
+    // Progress, one plain line per step that matters, on stderr.
+    expect(r.stderr).toMatch(
+      new RegExp(`${lab.hosts[1]!.name} ${lab.hosts[1]!.name}:8443: new certificate proven`),
+    );
     for (const h of lab.hosts) expect(await served(h.address)).toBe(newLeaf.sha256);
     const runs = listRunIds(stateDir);
     expect(runs).toHaveLength(1);

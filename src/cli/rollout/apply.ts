@@ -123,7 +123,7 @@ export async function applyPlan(
     });
     const output = await runRollout({
       ref: rolloutRef(runId, prepared.inventory),
-      steps: journaled(steps, journal),
+      steps: journaled(steps, withProgress(journal, io)),
       persist: (json) => writeFileAtomic(paths.snapshot, json),
       ...(options.resume !== undefined ? { restore: options.resume.snapshot } : {}),
     });
@@ -195,4 +195,47 @@ export function renderSummary(output: RolloutOutput): string {
   lines.push(`rollout ${output.status}${output.reason !== undefined ? `: ${output.reason}` : ''}`);
   if (output.notStarted.length > 0) lines.push(`not started: ${output.notStarted.join(', ')}`);
   return `${lines.join('\n')}\n`;
+}
+
+// Progress as plain lines on stderr, one per finished or failed step that matters to a person
+// watching; the journal gets every record regardless.
+const SHOWN = new Set([
+  'connect',
+  'capture',
+  'bind',
+  'verify',
+  'rollback',
+  'verifyRollback',
+  'cleanup',
+  'rollbackHost',
+  'soak',
+]);
+
+function withProgress(
+  journal: { append(type: string, data: Record<string, unknown>): unknown },
+  io: CliIo,
+) {
+  return {
+    append(type: string, data: Record<string, unknown>) {
+      journal.append(type, data);
+      const step = typeof data['step'] === 'string' ? data['step'] : '';
+      if (!SHOWN.has(step) || type === 'step-started') return;
+      const where = [data['env'], data['host'], data['binding']]
+        .filter((v) => typeof v === 'string')
+        .join(' ');
+      if (type === 'step-failed') {
+        const error = data['error'] as { message?: string } | undefined;
+        io.stderr(`  ${where}: ${step} failed: ${error?.message ?? 'unknown error'}\n`);
+      } else if (step === 'verify' || step === 'verifyRollback') {
+        const ok = data['ok'] === true;
+        const observed =
+          typeof data['observed'] === 'string' ? ` (serves ${data['observed'].slice(0, 12)}…)` : '';
+        io.stderr(
+          `  ${where}: ${step === 'verify' ? 'new certificate' : 'previous certificate'} ${ok ? 'proven' : 'NOT proven'}${observed}\n`,
+        );
+      } else {
+        io.stderr(`  ${where}: ${step} done\n`);
+      }
+    },
+  };
 }
