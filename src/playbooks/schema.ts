@@ -9,12 +9,18 @@ export const STEP_NAMES = [
   'bind',
   'rollback',
   'cleanup',
+  'purge',
   'discover',
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
-/** Steps every playbook must define; `discover` is optional. */
-export const REQUIRED_STEPS: readonly StepName[] = STEP_NAMES.filter((s) => s !== 'discover');
+/**
+ * Steps every playbook must define. `purge` (remove the backups a finished run kept for
+ * `certroll rollback RUN`) and `discover` are optional.
+ */
+export const REQUIRED_STEPS: readonly StepName[] = STEP_NAMES.filter(
+  (s) => s !== 'discover' && s !== 'purge',
+);
 
 export const PARAM_TYPES = ['string', 'int', 'bool', 'path', 'thumbprint', 'list'] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
@@ -73,6 +79,7 @@ export const playbookSchema = z.strictObject({
     bind: script,
     rollback: script,
     cleanup: script,
+    purge: script.optional(),
     discover: script.optional(),
   }),
 });

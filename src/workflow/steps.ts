@@ -68,7 +68,12 @@ export interface BindingCapture {
   readonly previous?: string;
 }
 
-export function createRolloutSteps(deps: StepDeps): AllSteps {
+/** The rollout's steps, plus `purge`: removing what a finished run kept on a host (backups). */
+export interface RolloutStepsImpl extends AllSteps {
+  purge(input: { host: string }, signal: AbortSignal): Promise<string[]>;
+}
+
+export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
   const hosts = new Map<string, Host>();
   for (const env of deps.inventory.environments) for (const h of env.hosts) hosts.set(h.name, h);
   const open = new Map<string, Transport>();
@@ -119,7 +124,7 @@ export function createRolloutSteps(deps: StepDeps): AllSteps {
   const run = async (
     hostName: string,
     b: Binding,
-    step: 'preflight' | 'capture' | 'stage' | 'bind' | 'rollback' | 'cleanup',
+    step: 'preflight' | 'capture' | 'stage' | 'bind' | 'rollback' | 'cleanup' | 'purge',
     signal: AbortSignal,
     captured?: CapturedState,
   ) => {
@@ -183,7 +188,19 @@ export function createRolloutSteps(deps: StepDeps): AllSteps {
     }
   };
 
+  const purge = async ({ host: name }: { host: string }, signal: AbortSignal): Promise<string[]> => {
+    // Only playbooks that keep something on the host have a purge step.
+    const purged: string[] = [];
+    for (const b of host(name).bindings) {
+      if (playbook(b).steps.purge === undefined) continue;
+      await run(name, b, 'purge', signal);
+      purged.push(b.id);
+    }
+    return purged;
+  };
+
   return {
+    purge,
     async connect({ host: name }, signal) {
       await transport(name, signal);
     },

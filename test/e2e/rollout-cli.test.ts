@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRunIds } from '../../src/journal/index.js';
@@ -151,4 +151,18 @@ describe('certroll plan, rollout and apply against the lab', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('0 binding(s) to change, 2 already current.');
   }, 60_000);
+
+  it('rolls the finished run back: the old certificate is proven again and the backups are purged', async () => {
+    const [run] = listRunIds(stateDir);
+    const r = runCli(['rollback', run!, '--trust', root.certPath, '--state-dir', stateDir], {
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/rolled-back/);
+    expect(r.stdout).toMatch(/rollback succeeded/);
+    for (const h of lab.hosts) expect(await served(h.address)).toBe(oldLeaf.sha256);
+    for (const h of lab.hosts) expect(readdirSync(join(h.dir, 'state'))).toEqual([]);
+    const show = runCli(['show', run!, '--state-dir', stateDir]);
+    expect(show.stdout).toContain('rollback-finished');
+  }, 120_000);
 });

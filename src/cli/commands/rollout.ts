@@ -109,4 +109,33 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
     const { runResume } = await import('../rollout/run-commands.js');
     ctx.setExit(await runResume(run, options, ctx));
   });
+
+  program
+    .command('rollback')
+    .description(
+      "restore a finished run's previous bindings (verified by probe), newest first; then purge its backups",
+    )
+    .argument('<run>', 'run id, or a unique prefix of it')
+    .option('--env <name>', 'only this environment')
+    .option('--host <name>', 'only this host')
+    .option('--trust <file>', 'trust anchors (PEM) for the probes; repeatable', collect, [])
+    .option('--state-dir <dir>', STATE_DIR_HELP)
+    .action(async (run: string, options: Record<string, unknown>) => {
+      const { runRollbackFinished } = await import('../rollout/finished-run.js');
+      ctx.setExit(await runRollbackFinished(run, options, ctx));
+    });
+
+  program
+    .command('purge')
+    .description(
+      'remove what a finished run kept on its hosts for a later rollback (backups of the previous files)',
+    )
+    .argument('<run>', 'run id, or a unique prefix of it')
+    .option('--env <name>', 'only this environment')
+    .option('--host <name>', 'only this host')
+    .option('--state-dir <dir>', STATE_DIR_HELP)
+    .action(async (run: string, options: Record<string, unknown>) => {
+      const { runPurgeFinished } = await import('../rollout/finished-run.js');
+      ctx.setExit(await runPurgeFinished(run, options, ctx));
+    });
 }

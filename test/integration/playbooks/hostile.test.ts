@@ -82,7 +82,7 @@ describe('hostile parameter values in sh playbooks', () => {
     expect(readFileSync(join(root, params.certPath), 'utf8')).toBe(leaf.certPem);
     expect(readFileSync(join(root, params.keyPath), 'utf8')).toBe(leaf.keyPem);
     expect(readFileSync(join(root, params.chainPath), 'utf8')).toBe(chain[0]!.certPem);
-    for (const name of ['rollback', 'cleanup'] as const) {
+    for (const name of ['rollback', 'cleanup', 'purge'] as const) {
       const r = await runRendered(renderStep(playbook, name, ctx), root);
       expect(r.exitCode, r.stderr).toBe(0);
     }

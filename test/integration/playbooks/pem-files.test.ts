@@ -4,6 +4,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -130,8 +131,14 @@ describe('pem-files on this machine', () => {
     expect(mode(p.certPath)).toBe(0o640);
     expect(existsSync(p.chainPath)).toBe(false);
 
+    // cleanup removes the staged new key but keeps the backups for `certroll rollback RUN`;
+    // purge removes the run folder.
     await step('cleanup', ctx);
-    expect(existsSync(join(p.state, 'certroll-run-1'))).toBe(false);
+    const runDir = join(p.state, 'certroll-run-1');
+    const bindingDirs = readdirSync(runDir).map((b) => join(runDir, b));
+    expect(bindingDirs.flatMap((d) => readdirSync(d))).toEqual(['backup']);
+    await step('purge', ctx);
+    expect(existsSync(runDir)).toBe(false);
   });
 
   it('writes fullchain and restores the previous files when the test command fails', async () => {
