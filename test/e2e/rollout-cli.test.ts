@@ -5,7 +5,7 @@ import { listRunIds } from '../../src/journal/index.js';
 import { probe } from '../../src/probe/probe.js';
 import { startLab, type Lab, type LabService } from '../lab/index.js';
 import { TestPki, type Issued } from '../helpers/pki.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliAsync } from '../helpers/cli.js';
 
 // plan -> rollout -> plan again, through the built CLI against two lab hosts over real SSH, and a
 // stale plan refused. Nothing is faked: sshd, nginx, openssl-made certificates, TLS probes.
@@ -60,10 +60,13 @@ beforeAll(async () => {
       'defaults:',
       `  transport: { kind: ssh, user: root, identityFile: ${lab.clientKey.privatePath}, knownHosts: ${lab.knownHostsPath} }`,
       'environments:',
-      '  - name: lab',
-      '    policy: { batchSize: 2, concurrency: 2 }',
+      '  - name: staging',
       '    hosts:',
-      ...hosts,
+      hosts[0]!,
+      '  - name: production',
+      '    policy: { approval: true }',
+      '    hosts:',
+      hosts[1]!,
       '',
     ].join('\n'),
   );
@@ -116,33 +119,38 @@ describe('certroll plan, rollout and apply against the lab', () => {
     expect(r.code, r.stderr).toBe(65);
     expect(r.stderr).toContain('[PLAN_STALE]');
     expect(r.stderr).toContain(
-      `lab/${lab.hosts[0]!.name}/${lab.hosts[0]!.name}:8443: the binding's current state changed`,
+      `staging/${lab.hosts[0]!.name}/${lab.hosts[0]!.name}:8443: the binding's current state changed`,
     );
     expect(r.stderr).toContain('No host was modified.');
     expect(listRunIds(stateDir)).toEqual([]);
     writeFileSync(services[0]!.certPath, readFileSync(oldLeaf.certPath));
   }, 60_000);
 
-  it('rolls out with --yes, verifies every binding on the wire, and records the run', async () => {
-    const r = runCli(['rollout', ...common(), '--yes', '--state-dir', stateDir], {
-      timeoutMs: 120_000,
-    });
-    expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/rollout succeeded/);
-    // Progress, one plain line per step that matters, on stderr.
-    expect(r.stderr).toMatch(
-      new RegExp(`${lab.hosts[1]!.name} ${lab.hosts[1]!.name}:8443: new certificate proven`),
-    );
+  it('runs exactly one of two applies of one plan started together, through both environments', async () => {
+    const args = ['apply', join(lab.dir, 'plan.json'), '--trust', root.certPath, '--yes'];
+    const [a, b] = await Promise.all([
+      runCliAsync([...args, '--state-dir', stateDir], { timeoutMs: 120_000 }),
+      runCliAsync([...args, '--state-dir', stateDir], { timeoutMs: 120_000 }),
+    ]);
+    const codes = [a.code, b.code].sort();
+    // The loser either finds the environment locked (75) or, if it got there after the winner
+    // finished, finds the plan stale (65); it never runs.
+    expect(codes[0], a.stderr + b.stderr).toBe(0);
+    expect([65, 75]).toContain(codes[1]);
+    const winner = a.code === 0 ? a : b;
+    expect(winner.stdout).toMatch(/staging .* verified/);
+    expect(winner.stdout).toMatch(/production .* verified/);
+    expect(winner.stdout).toMatch(/rollout succeeded/);
+    expect(listRunIds(stateDir)).toHaveLength(1);
     for (const h of lab.hosts) expect(await served(h.address)).toBe(newLeaf.sha256);
-    const runs = listRunIds(stateDir);
-    expect(runs).toHaveLength(1);
-    const show = runCli(['show', runs[0]!, '--state-dir', stateDir]);
+    const run = listRunIds(stateDir)[0]!;
+    const show = runCli(['show', run, '--state-dir', stateDir]);
     expect(show.stdout).toContain('succeeded');
     expect(show.stdout).toMatch(/step-finished .*verify/);
     // The private key never reaches the journal, the plan or the audit log.
     const keyBody = newLeaf.keyPem.split('\n')[1]!;
     for (const f of ['journal.jsonl', 'plan.json', 'audit.log']) {
-      expect(readFileSync(join(stateDir, 'runs', runs[0]!, f), 'utf8')).not.toContain(keyBody);
+      expect(readFileSync(join(stateDir, 'runs', run, f), 'utf8')).not.toContain(keyBody);
     }
   }, 120_000);
 
@@ -164,5 +172,19 @@ describe('certroll plan, rollout and apply against the lab', () => {
     for (const h of lab.hosts) expect(readdirSync(join(h.dir, 'state'))).toEqual([]);
     const show = runCli(['show', run!, '--state-dir', stateDir]);
     expect(show.stdout).toContain('rollback-finished');
+  }, 120_000);
+
+  it('rolls out again with --yes after the rollback, with progress on stderr', async () => {
+    const r = runCli(['rollout', ...common(), '--yes', '--state-dir', stateDir], {
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/rollout succeeded/);
+    // Progress, one plain line per step that matters, on stderr.
+    expect(r.stderr).toMatch(
+      new RegExp(`${lab.hosts[1]!.name} ${lab.hosts[1]!.name}:8443: new certificate proven`),
+    );
+    for (const h of lab.hosts) expect(await served(h.address)).toBe(newLeaf.sha256);
+    expect(listRunIds(stateDir)).toHaveLength(2);
   }, 120_000);
 });

@@ -1,17 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeVerifier } from '../../../src/cli/adapters/verifier.js';
 import { rolloutRef } from '../../../src/cli/rollout/plan-doc.js';
-import { type Binding, type Host, type Inventory } from '../../../src/inventory/model.js';
+import {
+  type Binding,
+  type Host,
+  type Inventory,
+  type RolloutPolicy,
+} from '../../../src/inventory/model.js';
 import { Journal, readJournal, writeFileAtomic } from '../../../src/journal/index.js';
 import { loadPlaybooks } from '../../../src/playbooks/index.js';
 import { probe } from '../../../src/probe/probe.js';
 import { createTransport } from '../../../src/transport/factory.js';
 import { createRolloutSteps, journaled, runRollout } from '../../../src/workflow/index.js';
-import { startLab, type Lab, type LabService } from '../../lab/index.js';
+import { startLab, type Lab, type LabHost, type LabService } from '../../lab/index.js';
 import { TestPki, type Issued } from '../../helpers/pki.js';
 
 // The rollout end to end over real SSH to two lab hosts, each with a real nginx: bind, probe sees
@@ -51,7 +55,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function inventory(brokenReloadOn?: string): Inventory {
+function inventory(brokenReloadOn?: string, policy: Partial<RolloutPolicy> = {}): Inventory {
   const hosts: Host[] = lab.hosts.map((h, i) => {
     const svc = services[i]!;
     const binding: Binding = {
@@ -86,6 +90,7 @@ function inventory(brokenReloadOn?: string): Inventory {
           approval: false,
           soakMs: 0,
           coldStartCheck: false,
+          ...policy,
         },
         hosts,
         origin: {},
@@ -94,7 +99,7 @@ function inventory(brokenReloadOn?: string): Inventory {
   };
 }
 
-async function rollout(inv: Inventory, runId: string) {
+async function rollout(inv: Inventory, runId: string, leaf: Issued = newLeaf) {
   const ref = rolloutRef(runId, inv);
   const journalPath = join(work, `${runId}.jsonl`);
   const journal = Journal.create(journalPath, { runId });
@@ -102,12 +107,12 @@ async function rollout(inv: Inventory, runId: string) {
     runId,
     inventory: inv,
     playbooks: loadPlaybooks(),
-    cert: { sha256: newLeaf.sha256, thumbprint: newLeaf.thumbprint },
+    cert: { sha256: leaf.sha256, thumbprint: leaf.thumbprint },
     material: () => ({
       kind: 'pem',
-      certPem: newLeaf.certPem,
+      certPem: leaf.certPem,
       chainPem: intermediate.certPem,
-      keyPem: newLeaf.keyPem,
+      keyPem: leaf.keyPem,
     }),
     transportFor: (h) => createTransport(h),
     // Lab hosts share this machine's filesystem: each gets its own state folder.
@@ -173,5 +178,19 @@ describe('a rollout over SSH to real nginx hosts', () => {
     const first = output.environments[0]!.hosts[lab.hosts[0]!.name]!;
     expect(first.bindings[`${lab.hosts[0]!.name}:8443`]?.status).toBe('skipped');
     for (const h of lab.hosts) expect(leftovers(h.dir)).toEqual([]);
+  }, 90_000);
+
+  it('stops the environment when a failure spends its budget, starting no further host', async () => {
+    const next = pki.issue({ cn: NAME, sans: [NAME], days: 300 }, intermediate);
+    const [first, second] = lab.hosts as [LabHost, LabHost];
+    const inv = inventory(first.name, { concurrency: 1, batchSize: 1, failureBudget: 0 });
+    const { output } = await rollout(inv, 'lab-run-3', next);
+    const env = output.environments[0]!;
+    expect(env.status).toBe('failed');
+    expect(env.reason).toContain('failure budget of 0 exceeded');
+    expect(env.hosts[first.name]?.status).toBe('rolled-back');
+    expect(env.notStarted).toEqual([second.name]);
+    // The first host is back on what it served before; the second was never touched.
+    for (const h of lab.hosts) expect(await served(h.address)).toBe(newLeaf.sha256);
   }, 90_000);
 });
