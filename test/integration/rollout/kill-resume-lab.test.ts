@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listRunIds, readJournal, runPaths } from '../../../src/journal/index.js';
+import { probe } from '../../../src/probe/probe.js';
+import { startLab, type Lab, type LabService } from '../../lab/index.js';
+import { BIN, runCli } from '../../helpers/cli.js';
+import { TestPki, type Issued } from '../../helpers/pki.js';
+
+// The real CLI over real SSH and nginx, killed with SIGKILL at journal points spread over a
+// rollout, then `certroll resume`: the binding ends serving the new certificate, nothing staged
+// and no lock is left, and the run records its end. (Every journal point is enumerated against
+// file-backed hosts in test/integration/workflow/kill-resume.test.ts; this samples them on the lab.)
+const NAME = 'www.lab.test';
+let lab: Lab;
+let pki: TestPki;
+let root: Issued;
+let oldLeaf: Issued;
+let newLeaf: Issued;
+let svc: LabService;
+let inventoryPath: string;
+let bundlePath: string;
+let stateDir: string;
+let stateOnHost: string;
+
+beforeAll(async () => {
+  pki = TestPki.create();
+  root = pki.root();
+  const intermediate = pki.issue({ cn: 'lab intermediate', isCa: true, days: 365 }, root);
+  oldLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 20 }, intermediate);
+  newLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 200 }, intermediate);
+  bundlePath = pki.write('bundle.pem', newLeaf.certPem + intermediate.certPem + newLeaf.keyPem);
+  lab = await startLab({ hosts: 1 });
+  const h = lab.hosts[0]!;
+  stateOnHost = join(h.dir, 'state');
+  mkdirSync(stateOnHost, { mode: 0o700 });
+  svc = await h.nginx({
+    ports: [8443],
+    cert: { certPath: oldLeaf.certPath, keyPath: oldLeaf.keyPath },
+  });
+  inventoryPath = join(lab.dir, 'inventory.yaml');
+  writeFileSync(
+    inventoryPath,
+    [
+      'version: 1',
+      'environments:',
+      '  - name: lab',
+      '    hosts:',
+      `      - name: ${h.name}`,
+      `        address: ${h.address}`,
+      `        stateDir: ${stateOnHost}`,
+      `        transport: { kind: ssh, port: ${h.sshPort}, user: root, identityFile: ${lab.clientKey.privatePath}, knownHosts: ${lab.knownHostsPath} }`,
+      '        bindings:',
+      '          - port: 8443',
+      '            kind: nginx',
+      `            params: { certPath: ${svc.certPath}, keyPath: ${svc.keyPath}, nginxBinary: /usr/sbin/nginx, nginxArgs: [-p, ${svc.prefix}, -c, ${svc.configPath}] }`,
+      `            probe: { sni: [${NAME}] }`,
+      '',
+    ].join('\n'),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  pki?.cleanup();
+});
+
+function resetHost(): void {
+  writeFileSync(svc.certPath, oldLeaf.certPem);
+  writeFileSync(svc.keyPath, oldLeaf.keyPem);
+  svc.reload();
+  rmSync(stateOnHost, { recursive: true, force: true });
+  mkdirSync(stateOnHost, { mode: 0o700 });
+}
+
+const served = async () => {
+  const r = await probe(
+    { address: lab.hosts[0]!.address, port: 8443, sni: NAME },
+    { trust: [root.certPem] },
+  );
+  return r.ok ? r.leaf.sha256 : r.failure.kind;
+};
+
+/** Starts `certroll rollout` and SIGKILLs it as soon as its journal holds `killAt` records. */
+async function rolloutKilledAt(
+  dir: string,
+  killAt: number,
+): Promise<{ records: number; signal: string | null }> {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'rollout',
+      '-i',
+      inventoryPath,
+      '--cert',
+      bundlePath,
+      '--trust',
+      root.certPath,
+      '--yes',
+      '--state-dir',
+      dir,
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<string | null>((resolve) =>
+    child.on('exit', (_code, signal) => resolve(signal)),
+  );
+  const deadline = Date.now() + 60_000;
+  let records = 0;
+  while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
+    const run = listRunIds(dir)[0];
+    const journal = run === undefined ? undefined : runPaths(dir, run).journal;
+    if (journal !== undefined && existsSync(journal)) {
+      records = readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '').length;
+      if (records >= killAt) {
+        child.kill('SIGKILL');
+        break;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 3));
+  }
+  return { records, signal: await exited };
+}
+
+describe('kill -9 of certroll rollout on the lab, then certroll resume', () => {
+  it('finds how many journal records a whole rollout writes', () => {
+    const dir = join(lab.dir, 'reference');
+    const r = runCli(
+      [
+        'rollout',
+        '-i',
+        inventoryPath,
+        '--cert',
+        bundlePath,
+        '--trust',
+        root.certPath,
+        '--yes',
+        '--state-dir',
+        dir,
+      ],
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const records = readJournal(runPaths(dir, listRunIds(dir)[0]!).journal).records;
+    expect(records.length).toBeGreaterThan(12);
+  }, 60_000);
+
+  // Journal points spread over the rollout: connect/lock, capture, stage, bind, verify, cleanup.
+  for (const killAt of [3, 6, 9, 12, 15]) {
+    it(`ends verified after a kill at journal record ${killAt}`, async () => {
+      resetHost();
+      // nginx reloads asynchronously: wait (bounded) until the old certificate is served again.
+      for (let i = 0; i < 100 && (await served()) !== oldLeaf.sha256; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(await served()).toBe(oldLeaf.sha256);
+      const dir = join(lab.dir, `kill-${killAt}`);
+      const killed = await rolloutKilledAt(dir, killAt);
+      expect(killed.signal).toBe('SIGKILL');
+      const run = listRunIds(dir)[0]!;
+      const resumed = runCli(
+        ['resume', run, '--trust', root.certPath, '--yes', '--state-dir', dir],
+        { timeoutMs: 60_000 },
+      );
+      expect(resumed.code, `kill at ${killed.records}: ${resumed.stderr}${resumed.stdout}`).toBe(0);
+      expect(await served()).toBe(newLeaf.sha256);
+      const journal = readJournal(runPaths(dir, run).journal).records;
+      expect(journal.at(-1)).toMatchObject({ type: 'run-finished', data: { status: 'succeeded' } });
+      expect(journal.some((r) => r.type === 'run-resumed')).toBe(true);
+      // No staged key and no host lock left: only the kept backups of the previous files.
+      const left = readdirSync(stateOnHost, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() || e.name === 'certroll.lock')
+        .map((e) => join(e.parentPath, e.name).slice(stateOnHost.length + 1))
+        .filter((f) => !/\/backup\/(cert|key|chain)$/.test(f));
+      expect(left, `kill at ${killed.records}`).toEqual([]);
+    }, 90_000);
+  }
+});
