@@ -21,7 +21,6 @@ let newLeaf: Issued;
 let svc: LabService;
 let inventoryPath: string;
 let bundlePath: string;
-let stateDir: string;
 let stateOnHost: string;
 
 beforeAll(async () => {
