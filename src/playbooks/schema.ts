@@ -9,17 +9,18 @@ export const STEP_NAMES = [
   'bind',
   'rollback',
   'cleanup',
+  'restart',
   'purge',
   'discover',
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 /**
- * Steps every playbook must define. `purge` (remove the backups a finished run kept for
- * `certroll rollback RUN`) and `discover` are optional.
+ * Steps every playbook must define. `restart` (the cold-start check), `purge` (remove the
+ * backups a finished run kept for `certroll rollback RUN`) and `discover` are optional.
  */
 export const REQUIRED_STEPS: readonly StepName[] = STEP_NAMES.filter(
-  (s) => s !== 'discover' && s !== 'purge',
+  (s) => s !== 'discover' && s !== 'purge' && s !== 'restart',
 );
 
 export const PARAM_TYPES = ['string', 'int', 'bool', 'path', 'thumbprint', 'list'] as const;
@@ -79,6 +80,7 @@ export const playbookSchema = z.strictObject({
     bind: script,
     rollback: script,
     cleanup: script,
+    restart: script.optional(),
     purge: script.optional(),
     discover: script.optional(),
   }),

@@ -64,7 +64,8 @@ export const environmentMachine = setup({
       const free = Math.max(1, context.env.concurrency) - context.running.length;
       const starting = context.queue.slice(0, Math.max(0, free));
       for (const name of starting) {
-        const ref = context.env.hosts.find((h) => h.name === name) ?? { name, bindings: [] };
+        const found = context.env.hosts.find((h) => h.name === name) ?? { name, bindings: [] };
+        const ref = { ...found, coldStart: context.env.coldStartCheck === true };
         enqueue.spawnChild('host', { id: `${CHILD}${name}`, input: ref });
       }
       enqueue.assign({

@@ -32,6 +32,8 @@ export interface HostContext {
   readonly error?: CertrollErrorJson;
   readonly unreachable: boolean;
   readonly cleanupFailed: boolean;
+  /** Restart the service after each verification and verify again (policy coldStartCheck). */
+  readonly coldStart: boolean;
 }
 
 const pending = <I, O>(name: string) =>
@@ -62,6 +64,7 @@ export const hostMachine = setup({
     verify: pending<BindingStepInput, VerifyResult>('verify'),
     rollback: pending<BindingStepInput, void>('rollback'),
     verifyRollback: pending<BindingStepInput, VerifyResult>('verifyRollback'),
+    restart: pending<BindingStepInput, void>('restart'),
     cleanup: pending<HostStepInput, void>('cleanup'),
     release: pending<HostStepInput & { locked: boolean }, void>('release'),
   },
@@ -84,6 +87,28 @@ export const hostMachine = setup({
       }),
       index: ({ context }) => context.index + 1,
     }),
+    markVerified: assign(({ context, event }) => {
+      const output = (event as unknown as { output: VerifyResult }).output;
+      return {
+        outcomes: {
+          ...context.outcomes,
+          [current(context)]: withObserved(
+            { status: 'verified', captured: context.captured[current(context)]?.state },
+            output,
+          ),
+        },
+        index: context.index + 1,
+      };
+    }),
+    recordVerifyFailure: assign(({ context, event }, params: { when: string }) => {
+      const output = (event as unknown as { output: VerifyResult }).output;
+      return {
+        error: {
+          code: 'PROBE_FAILED' as const,
+          message: `${context.host} ${current(context)}: the new certificate could not be proven${params.when}: ${output.reason ?? 'probe failed'}`,
+        },
+      };
+    }),
     markTouched: assign({
       undo: ({ context }) => [...context.undo, current(context)],
       touched: true,
@@ -103,6 +128,7 @@ export const hostMachine = setup({
     outcomes: {},
     unreachable: false,
     cleanupFailed: false,
+    coldStart: input.coldStart === true,
   }),
   initial: 'connecting',
   states: {
@@ -178,27 +204,40 @@ export const hostMachine = setup({
             input: ({ context }) => stepInput(context, current(context)),
             onDone: [
               {
-                guard: ({ event }) => event.output.ok,
+                guard: ({ event, context }) => event.output.ok && !context.coldStart,
                 target: 'next',
-                actions: assign({
-                  outcomes: ({ context, event }) => ({
-                    ...context.outcomes,
-                    [current(context)]: withObserved(
-                      { status: 'verified', captured: context.captured[current(context)]?.state },
-                      event.output,
-                    ),
-                  }),
-                  index: ({ context }) => context.index + 1,
-                }),
+                actions: 'markVerified',
               },
+              // Cold-start check: a binding that works only until the next restart is caught here.
+              { guard: ({ event }) => event.output.ok, target: 'restart' },
               {
                 target: '#host.undoing',
-                actions: assign({
-                  error: ({ context, event }) => ({
-                    code: 'PROBE_FAILED',
-                    message: `${context.host} ${current(context)}: the new certificate could not be proven: ${event.output.reason ?? 'probe failed'}`,
-                  }),
-                }),
+                actions: { type: 'recordVerifyFailure', params: { when: '' } },
+              },
+            ],
+            onError: { target: '#host.undoing', actions: 'recordError' },
+          },
+        },
+        restart: {
+          invoke: {
+            src: 'restart',
+            input: ({ context }) => stepInput(context, current(context)),
+            onDone: 'reverify',
+            onError: { target: '#host.undoing', actions: 'recordError' },
+          },
+        },
+        reverify: {
+          invoke: {
+            src: 'verify',
+            input: ({ context }) => stepInput(context, current(context)),
+            onDone: [
+              { guard: ({ event }) => event.output.ok, target: 'next', actions: 'markVerified' },
+              {
+                target: '#host.undoing',
+                actions: {
+                  type: 'recordVerifyFailure',
+                  params: { when: ' after a restart (cold-start check)' },
+                },
               },
             ],
             onError: { target: '#host.undoing', actions: 'recordError' },
@@ -335,6 +374,7 @@ export function createHostMachine(steps: HostSteps) {
       verify: fromPromise(({ input, signal }) => steps.verify(input, signal)),
       rollback: fromPromise(({ input, signal }) => steps.rollback(input, signal)),
       verifyRollback: fromPromise(({ input, signal }) => steps.verifyRollback(input, signal)),
+      restart: fromPromise(({ input, signal }) => steps.restart(input, signal)),
       cleanup: fromPromise(({ input, signal }) => steps.cleanup(input, signal)),
       release: fromPromise(({ input, signal }) => steps.release(input, signal)),
     },

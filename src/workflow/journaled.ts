@@ -20,6 +20,7 @@ const STEP_NAMES = [
   'verify',
   'rollback',
   'verifyRollback',
+  'restart',
   'cleanup',
   'release',
   'rollbackHost',

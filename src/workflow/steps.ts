@@ -124,7 +124,7 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
   const run = async (
     hostName: string,
     b: Binding,
-    step: 'preflight' | 'capture' | 'stage' | 'bind' | 'rollback' | 'cleanup' | 'purge',
+    step: 'preflight' | 'capture' | 'stage' | 'bind' | 'rollback' | 'cleanup' | 'purge' | 'restart',
     signal: AbortSignal,
     captured?: CapturedState,
   ) => {
@@ -188,7 +188,10 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
     }
   };
 
-  const purge = async ({ host: name }: { host: string }, signal: AbortSignal): Promise<string[]> => {
+  const purge = async (
+    { host: name }: { host: string },
+    signal: AbortSignal,
+  ): Promise<string[]> => {
     // Only playbooks that keep something on the host have a purge step.
     const purged: string[] = [];
     for (const b of host(name).bindings) {
@@ -245,6 +248,10 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
       await run(input.host, b, 'rollback', signal, bindingCapture(input).captured);
     },
     verifyRollback,
+    async restart(input, signal) {
+      const b = binding(host(input.host), input.binding);
+      await run(input.host, b, 'restart', signal, bindingCapture(input).captured);
+    },
     async cleanup({ host: name }, signal) {
       const h = host(name);
       const failures: string[] = [];

@@ -43,6 +43,8 @@ export interface CaptureResult {
 export interface HostRef {
   readonly name: string;
   readonly bindings: readonly string[];
+  /** Cold-start check: restart each service after verification and verify again. */
+  readonly coldStart?: boolean;
 }
 
 export interface BindingStepInput {
@@ -70,6 +72,8 @@ export interface HostSteps {
   verify(input: BindingStepInput, signal: AbortSignal): Promise<VerifyResult>;
   rollback(input: BindingStepInput, signal: AbortSignal): Promise<void>;
   verifyRollback(input: BindingStepInput, signal: AbortSignal): Promise<VerifyResult>;
+  /** Restarts the binding's service (the cold-start check); a failure undoes the host. */
+  restart(input: BindingStepInput, signal: AbortSignal): Promise<void>;
   cleanup(input: HostStepInput, signal: AbortSignal): Promise<void>;
   /** Releases the host lock if this run took it (`locked`), then closes the connection. */
   release(input: HostStepInput & { locked: boolean }, signal: AbortSignal): Promise<void>;
@@ -83,6 +87,8 @@ export interface EnvironmentRef {
   readonly concurrency: number;
   readonly failureBudget: number;
   readonly onFailure: 'halt' | 'rollback-environment';
+  /** Restart each service after verification and verify again. */
+  readonly coldStartCheck?: boolean;
 }
 
 /**

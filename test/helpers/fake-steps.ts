@@ -19,6 +19,9 @@ export interface Scenario {
   readonly bindFails?: readonly string[];
   readonly verifyFails?: readonly string[];
   readonly rollbackFails?: readonly string[];
+  /** `host/binding` keys whose restart fails, or after whose restart the new certificate is gone. */
+  readonly restartFails?: readonly string[];
+  readonly lostOnRestart?: readonly string[];
   readonly rollbackUnproven?: readonly string[];
   readonly cleanupFails?: readonly string[];
   /** Environments whose approval is refused, and whose soak re-probe fails. */
@@ -42,6 +45,7 @@ const OLD = 'b'.repeat(64);
 export function fakeSteps(scenario: Scenario = {}): FakeSteps {
   const calls: string[] = [];
   const active = new Set<string>();
+  const restarted = new Set<string>();
   let maxActive = 0;
   const has = (list: readonly string[] | undefined, key: string) => list?.includes(key) === true;
   const step = async (name: string, key: string) => {
@@ -97,7 +101,16 @@ export function fakeSteps(scenario: Scenario = {}): FakeSteps {
     async verify({ host, binding }) {
       const key = `${host}/${binding}`;
       await step('verify', key);
+      if (restarted.has(key))
+        return { ok: false, observed: OLD, reason: 'serves the old certificate after the restart' };
       return verify(scenario.verifyFails, key, NEW, OLD);
+    },
+    async restart({ host, binding }) {
+      const key = `${host}/${binding}`;
+      await step('restart', key);
+      if (has(scenario.restartFails, key))
+        throw new CertrollError('TRANSPORT_COMMAND_FAILED', `${key}: restart failed`);
+      if (has(scenario.lostOnRestart, key)) restarted.add(key);
     },
     async rollback({ host, binding }) {
       const key = `${host}/${binding}`;

@@ -120,6 +120,7 @@ export function rolloutRef(runId: string, inventory: Inventory): RolloutRef {
       onFailure: e.policy.onFailure,
       approval: e.policy.approval,
       soakMs: e.policy.soakMs,
+      coldStartCheck: e.policy.coldStartCheck,
     })),
   };
 }

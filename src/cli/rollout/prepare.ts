@@ -3,7 +3,7 @@
 // Nothing here touches a host; a failure reports that no host was modified.
 import { randomBytes } from 'node:crypto';
 import { CertrollError, type ErrorDetail } from '../../errors.js';
-import { type Host, type Inventory } from '../../inventory/model.js';
+import { type Binding, type Host, type Inventory } from '../../inventory/model.js';
 import { type Material, type Playbook, type PlaybookRegistry } from '../../playbooks/index.js';
 import { type Bundle, type Check } from '../../cert/index.js';
 import { readPassword, trustAnchors, type PasswordOptions } from '../bundle-input.js';
@@ -60,7 +60,9 @@ export async function prepareRollout(
           });
           continue;
         }
-        problems.push(...playbooksLib.validateParams(playbooks.get(b.kind), b));
+        const pb = playbooks.get(b.kind);
+        problems.push(...playbooksLib.validateParams(pb, b));
+        if (e.policy.coldStartCheck) problems.push(...coldStartProblems(pb, b));
       }
     }
   }
@@ -162,4 +164,27 @@ function selectEnvironments(inventory: Inventory, names: readonly string[]): Inv
     ...inventory,
     environments: inventory.environments.filter((e) => names.includes(e.name)),
   };
+}
+
+// The cold-start check restarts every service: refuse in pre-flight what could not be restarted,
+// rather than failing (and rolling back) halfway through the environment.
+function coldStartProblems(pb: Playbook, b: Binding): ErrorDetail[] {
+  if (pb.steps.restart === undefined) {
+    return [
+      {
+        ...b.origin,
+        message: `environment has coldStartCheck, but binding kind ${b.kind} has no restart step; turn coldStartCheck off for it or use a kind that restarts`,
+      },
+    ];
+  }
+  if ('restartCommand' in pb.params && b.params['restartCommand'] === undefined) {
+    return [
+      {
+        ...b.origin,
+        field: `${b.origin.field ?? 'binding'}.params.restartCommand`,
+        message: 'the cold-start check needs params.restartCommand (e.g. systemctl restart nginx)',
+      },
+    ];
+  }
+  return [];
 }

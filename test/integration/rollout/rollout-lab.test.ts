@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +55,11 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function inventory(brokenReloadOn?: string, policy: Partial<RolloutPolicy> = {}): Inventory {
+function inventory(
+  brokenReloadOn?: string,
+  policy: Partial<RolloutPolicy> = {},
+  extra: (i: number) => Record<string, unknown> = () => ({}),
+): Inventory {
   const hosts: Host[] = lab.hosts.map((h, i) => {
     const svc = services[i]!;
     const binding: Binding = {
@@ -68,6 +72,7 @@ function inventory(brokenReloadOn?: string, policy: Partial<RolloutPolicy> = {})
         nginxBinary: '/usr/sbin/nginx',
         nginxArgs: ['-p', svc.prefix, '-c', svc.configPath],
         ...(h.name === brokenReloadOn ? { reloadCommand: 'true' } : {}),
+        ...extra(i),
       },
       probe: { address: h.address, port: 8443, sni: [NAME] },
       origin: {},
@@ -192,5 +197,32 @@ describe('a rollout over SSH to real nginx hosts', () => {
     expect(env.notStarted).toEqual([second.name]);
     // The first host is back on what it served before; the second was never touched.
     for (const h of lab.hosts) expect(await served(h.address)).toBe(newLeaf.sha256);
+  }, 90_000);
+
+  it('restarts each service with the cold-start check and rolls back one that reverts on restart', async () => {
+    const next = pki.issue({ cn: NAME, sans: [NAME], days: 320 }, intermediate);
+    const [first, second] = lab.hosts as [LabHost, LabHost];
+    // On the second host, "restarting" puts the previous files back, as configuration management
+    // or a stale copy in a service's start script would: the new certificate works until the
+    // next restart only. (A reload is asynchronous; the sleep makes it behave like a restart,
+    // which returns once the service is up again.)
+    const revert = (i: number) =>
+      `cp ${join(work, 'prev.crt')} ${services[i]!.certPath} && cp ${join(work, 'prev.key')} ${services[i]!.keyPath} && ${services[i]!.reloadCommand} && sleep 1`;
+    writeFileSync(join(work, 'prev.crt'), readFileSync(services[1]!.certPath));
+    writeFileSync(join(work, 'prev.key'), readFileSync(services[1]!.keyPath));
+    const inv = inventory(undefined, { coldStartCheck: true }, (i) => ({
+      restartCommand: i === 0 ? services[0]!.reloadCommand : revert(1),
+    }));
+    const { output, journal } = await rollout(inv, 'lab-run-4', next);
+    const hosts = output.environments[0]!.hosts;
+    expect(hosts[first.name]?.status).toBe('verified');
+    expect(hosts[second.name]?.status).toBe('rolled-back');
+    expect(hosts[second.name]?.error?.message).toContain('after a restart (cold-start check)');
+    expect(await served(first.address)).toBe(next.sha256);
+    expect(await served(second.address)).toBe(newLeaf.sha256);
+    const restarts = journal.filter(
+      (r) => r.type === 'step-finished' && r.data['step'] === 'restart',
+    );
+    expect(restarts.map((r) => r.data['host']).sort()).toEqual([first.name, second.name]);
   }, 90_000);
 });

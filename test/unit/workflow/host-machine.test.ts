@@ -6,9 +6,9 @@ import { fakeSteps, type Scenario } from '../../helpers/fake-steps.js';
 
 const HOST = { name: 'web-01', bindings: ['443', '8443', '7147'] };
 
-async function run(scenario: Scenario = {}) {
+async function run(scenario: Scenario = {}, coldStart = false) {
   const steps = fakeSteps(scenario);
-  const actor = createActor(createHostMachine(steps), { input: HOST });
+  const actor = createActor(createHostMachine(steps), { input: { ...HOST, coldStart } });
   actor.start();
   const output: HostOutput = await toPromise(actor);
   return { output, calls: steps.calls };
@@ -136,5 +136,35 @@ describe('the host machine', () => {
   it('needs attention when cleanup fails, since key material may remain on the host', async () => {
     const { output } = await run({ cleanupFails: ['web-01'] });
     expect(output.status).toBe('needs-attention');
+  });
+
+  it('restarts each service and verifies it again when the cold-start check is on', async () => {
+    const { output, calls } = await run({}, true);
+    expect(
+      calls.slice(calls.indexOf('bind web-01/443'), calls.indexOf('bind web-01/8443')),
+    ).toEqual(['bind web-01/443', 'verify web-01/443', 'restart web-01/443', 'verify web-01/443']);
+    expect(output.status).toBe('verified');
+  });
+
+  it('does not restart anything when the cold-start check is off', async () => {
+    const { calls } = await run();
+    expect(calls.some((c) => c.startsWith('restart'))).toBe(false);
+  });
+
+  it('rolls back a binding that serves the new certificate only until its service restarts', async () => {
+    const { output, calls } = await run({ lostOnRestart: ['web-01/8443'] }, true);
+    expect(calls).toContain('rollback web-01/8443');
+    expect(calls).toContain('rollback web-01/443');
+    expect(output.status).toBe('rolled-back');
+    expect(output.error?.message).toContain('after a restart (cold-start check)');
+  });
+
+  it('undoes the host when a restart fails', async () => {
+    const { output } = await run({ restartFails: ['web-01/443'] }, true);
+    expect(output.status).toBe('rolled-back');
+    expect(output.error).toMatchObject({
+      code: 'TRANSPORT_COMMAND_FAILED',
+      message: 'web-01/443: restart failed',
+    });
   });
 });
