@@ -225,4 +225,31 @@ describe('a rollout over SSH to real nginx hosts', () => {
     );
     expect(restarts.map((r) => r.data['host']).sort()).toEqual([first.name, second.name]);
   }, 90_000);
+
+  it('rolls back the hosts an environment completed when its policy says so, proving each', async () => {
+    const before = await served(lab.hosts[0]!.address);
+    const beforeSecond = await served(lab.hosts[1]!.address);
+    const next = pki.issue({ cn: NAME, sans: [NAME], days: 330 }, intermediate);
+    const [first, second] = lab.hosts as [LabHost, LabHost];
+    const inv = inventory(second.name, {
+      concurrency: 1,
+      batchSize: 1,
+      failureBudget: 0,
+      onFailure: 'rollback-environment',
+    });
+    const { output, journal } = await rollout(inv, 'lab-run-5', next);
+    const env = output.environments[0]!;
+    expect(env.status).toBe('rolled-back');
+    expect(env.hosts[first.name]?.status).toBe('rolled-back');
+    expect(env.hosts[first.name]?.bindings[`${first.name}:8443`]).toMatchObject({
+      status: 'rolled-back',
+      observed: before,
+    });
+    expect(env.hosts[second.name]?.status).toBe('rolled-back');
+    expect(await served(first.address)).toBe(before);
+    expect(await served(second.address)).toBe(beforeSecond);
+    expect(
+      journal.some((r) => r.type === 'step-finished' && r.data['step'] === 'rollbackHost'),
+    ).toBe(true);
+  }, 90_000);
 });
