@@ -6,6 +6,7 @@ import { probe } from '../../src/probe/probe.js';
 import { startLab, type Lab, type LabService } from '../lab/index.js';
 import { TestPki, type Issued } from '../helpers/pki.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
+import { startSampler } from '../helpers/proc-sampler.js';
 
 // plan -> rollout -> plan again, through the built CLI against two lab hosts over real SSH, and a
 // stale plan refused. Nothing is faked: sshd, nginx, openssl-made certificates, TLS probes.
@@ -174,10 +175,16 @@ describe('certroll plan, rollout and apply against the lab', () => {
     expect(show.stdout).toContain('rollback-finished');
   }, 120_000);
 
-  it('rolls out again with --yes after the rollback, with progress on stderr', async () => {
-    const r = runCli(['rollout', ...common(), '--yes', '--state-dir', stateDir], {
+  it('rolls out again with --yes after the rollback, with progress, and no key in any argv or environment', async () => {
+    // While it runs, every process's argv and environment is sampled for the private key.
+    const keyLine = newLeaf.keyPem.split('\n')[1]!;
+    const sampler = startSampler(lab.dir, keyLine, 'bin/certroll.js');
+    const r = await runCliAsync(['rollout', ...common(), '--yes', '--state-dir', stateDir], {
       timeoutMs: 120_000,
     });
+    const sampled = await sampler.stop();
+    expect(sampled.hits).toBe('');
+    expect(sampled.seen).not.toBe('');
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/rollout succeeded/);
     // Progress, one plain line per step that matters, on stderr.

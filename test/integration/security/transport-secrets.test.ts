@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   existsSync,
@@ -7,12 +7,12 @@ import {
   readdirSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
 import { startLab, type Lab, type LabHost } from '../../lab/index.js';
+import { startSampler } from '../../helpers/proc-sampler.js';
 
 let lab: Lab;
 let h: LabHost;
@@ -44,50 +44,12 @@ function slowCat(seconds: number): void {
   );
 }
 
-/**
- * Samples /proc/<pid>/cmdline and environ of every process in a loop until stopped. The needle
- * is read from a file, so the sampler's own argv does not contain it.
- */
-function startSampler(secret: string): {
-  child: ChildProcess;
-  stop: () => Promise<{ hits: string; seen: string; rounds: number }>;
-} {
-  const dir = join(lab.dir, `sampler-${randomBytes(4).toString('hex')}`);
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'needle'), secret, { mode: 0o600 });
-  const script = [
-    'cd "$1"; n=0',
-    'while [ ! -e stop ] && [ $n -lt 2000 ]; do',
-    '  grep -laF -f needle /proc/[0-9]*/cmdline /proc/[0-9]*/environ >> hits 2>/dev/null',
-    '  grep -laF .certroll- /proc/[0-9]*/cmdline >> seen 2>/dev/null',
-    '  n=$((n+1)); echo $n > rounds',
-    'done',
-  ].join('\n');
-  const child = spawn('bash', ['-c', script, 'sampler', dir], { stdio: 'ignore' });
-  const read = (f: string): string =>
-    existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '';
-  return {
-    child,
-    stop: async () => {
-      writeFileSync(join(dir, 'stop'), '');
-      await new Promise<void>((r) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          r();
-        });
-      });
-      return { hits: read('hits'), seen: read('seen'), rounds: Number(read('rounds') || '0') };
-    },
-  };
-}
-
 describe('secrets on the wire to a host', () => {
   it('never appear in any process argv or environment while a key is written', async () => {
     const secret = `CERTROLL-TEST-SECRET-${randomBytes(12).toString('hex')}`;
     const path = join(work, 'server.key');
     slowCat(1);
-    const sampler = startSampler(secret);
+    const sampler = startSampler(lab.dir, secret, '.certroll-');
     try {
       await new Promise((r) => setTimeout(r, 100));
       await ssh.putFile(path, fakeKey(secret), { mode: 0o600 });
@@ -105,7 +67,7 @@ describe('secrets on the wire to a host', () => {
 
   it('are found by the sampler when a process does carry them (the control)', async () => {
     const secret = `CERTROLL-TEST-SECRET-${randomBytes(12).toString('hex')}`;
-    const sampler = startSampler(secret);
+    const sampler = startSampler(lab.dir, secret, '.certroll-');
     const leaky = spawn('sleep', ['0.6'], {
       env: { ...process.env, LEAK: secret },
       stdio: 'ignore',
