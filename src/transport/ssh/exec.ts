@@ -24,7 +24,9 @@ export interface ChannelExecOptions {
 
 function exitFromSignal(name: string | undefined): number {
   if (name === undefined) return 255;
-  const num = (constants.signals as Record<string, number | undefined>)[`SIG${name}`];
+  // ssh2 reports the signal as `SIGTERM`; the protocol's own form is `TERM`. Accept both.
+  const full = name.startsWith('SIG') ? name : `SIG${name}`;
+  const num = (constants.signals as Record<string, number | undefined>)[full];
   return num === undefined ? 255 : 128 + num;
 }
 

@@ -33,6 +33,11 @@ describe('ssh transport: exec', () => {
     expect(r.durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('reports a command killed by a signal as 128 + the signal number, like a shell', async () => {
+    const r = await ssh.exec('kill -TERM $$');
+    expect(r.exitCode).toBe(143);
+  });
+
   it('treats stderr on success as data, not failure', async () => {
     const r = await ssh.exec('echo "nginx: configuration file test is successful" >&2');
     expect(r.exitCode).toBe(0);
