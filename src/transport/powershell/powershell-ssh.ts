@@ -1,7 +1,6 @@
 // PowerShell over SSH (Windows OpenSSH): every script runs as
 // `powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand <static script>`
 // with its data as JSON on stdin. The SSH session is a seam so tests can see what is sent.
-import { assertSuccess } from '../classify.js';
 import { SshSession, type SshSessionDeps } from '../ssh/session.js';
 import {
   type ExecOptions,
@@ -10,8 +9,8 @@ import {
   type Transport,
 } from '../types.js';
 import { type Host } from '../../inventory/model.js';
-import { jsonInput, powershellCommandLine } from './encode.js';
-import { PS_PUT_FILE, PS_REMOVE } from './scripts.js';
+import { powershellCommandLine } from './encode.js';
+import { psPutFile, psRemove } from './file-ops.js';
 
 /** What the transport needs from an SSH session: the real one, or a fake in tests. */
 export interface RemoteSession {
@@ -49,31 +48,12 @@ export class PowerShellSshTransport implements Transport {
     return this.session.run(powershellCommandLine(script, this.exe), options);
   }
 
-  async putFile(path: string, data: string | Buffer, options: PutFileOptions): Promise<void> {
-    const what = `writing ${path}`;
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    const input = jsonInput({
-      path,
-      data: bytes.toString('base64'),
-      // Windows has no mode bits: a mode with no group/other bits means a protected ACL.
-      private: (options.mode & 0o077) === 0,
-    });
-    const result = await this.exec(PS_PUT_FILE, {
-      stdin: input,
-      what,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    assertSuccess(result, what, this.target);
+  putFile(path: string, data: string | Buffer, options: PutFileOptions): Promise<void> {
+    return psPutFile((script, o) => this.exec(script, o), this.target, path, data, options);
   }
 
-  async remove(path: string, signal?: AbortSignal): Promise<void> {
-    const what = `removing ${path}`;
-    const result = await this.exec(PS_REMOVE, {
-      stdin: jsonInput({ path }),
-      what,
-      ...(signal === undefined ? {} : { signal }),
-    });
-    assertSuccess(result, what, this.target);
+  remove(path: string, signal?: AbortSignal): Promise<void> {
+    return psRemove((script, o) => this.exec(script, o), this.target, path, signal);
   }
 
   close(): Promise<void> {

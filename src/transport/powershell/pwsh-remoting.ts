@@ -14,7 +14,7 @@ import {
 import { type Host, type SecretRef } from '../../inventory/model.js';
 import { POWERSHELL_ARGS, encodeCommand, jsonInput } from './encode.js';
 import { PWSH_REMOTING_WRAPPER, type RemotingRequest } from './remoting-wrapper.js';
-import { PS_PUT_FILE, PS_REMOVE } from './scripts.js';
+import { psPutFile, psRemove } from './file-ops.js';
 import { assertSuccess } from '../classify.js';
 
 export type ProcessRunner = (
@@ -102,30 +102,12 @@ export class PwshRemotingTransport implements Transport {
     return result;
   }
 
-  async putFile(path: string, data: string | Buffer, options: PutFileOptions): Promise<void> {
-    const what = `writing ${path}`;
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    const stdin = jsonInput({
-      path,
-      data: bytes.toString('base64'),
-      private: (options.mode & 0o077) === 0,
-    });
-    const result = await this.exec(PS_PUT_FILE, {
-      stdin,
-      what,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    assertSuccess(result, what, this.target);
+  putFile(path: string, data: string | Buffer, options: PutFileOptions): Promise<void> {
+    return psPutFile((script, o) => this.exec(script, o), this.target, path, data, options);
   }
 
-  async remove(path: string, signal?: AbortSignal): Promise<void> {
-    const what = `removing ${path}`;
-    const result = await this.exec(PS_REMOVE, {
-      stdin: jsonInput({ path }),
-      what,
-      ...(signal === undefined ? {} : { signal }),
-    });
-    assertSuccess(result, what, this.target);
+  remove(path: string, signal?: AbortSignal): Promise<void> {
+    return psRemove((script, o) => this.exec(script, o), this.target, path, signal);
   }
 
   close(): Promise<void> {
