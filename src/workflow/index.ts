@@ -1,4 +1,5 @@
-export { hostMachine, createHostMachine, hostOutput } from './host-machine.js';
+export { hostMachine, createHostMachine } from './host-machine.js';
+export { hostOutput, type HostContext } from './host-context.js';
 export {
   environmentMachine,
   createEnvironmentMachine,
