@@ -9,6 +9,12 @@ const pureFolders = [
   'src/playbooks/**',
   'src/report/**',
   'src/plan/**',
+  'src/discover/parse/**',
+  'src/discover/coverage.ts',
+  'src/discover/findings.ts',
+  'src/discover/gate.ts',
+  'src/discover/snippet.ts',
+  'src/discover/render.ts',
 ];
 const effectfulModules = [
   'node:net',

@@ -89,7 +89,7 @@ export async function runScan(
       ctx,
       values.progress === true || process.stderr.isTTY === true,
     );
-    const report = await scanInventory(inventory, {
+    let report = await scanInventory(inventory, {
       ...v,
       ...(expect !== undefined ? { expect } : {}),
       ...(trust !== undefined ? { trust } : {}),
@@ -98,6 +98,16 @@ export async function runScan(
     if (report.endpoints.length === 0) {
       throw new CertrollError('USAGE', `nothing to scan: no binding selected in ${v.inventory}`, {
         hint: 'Check --env and --host, and that the inventory lists bindings.',
+      });
+    }
+    if (values.configured === true) {
+      // Configured versus served (issue 6): needs the hosts themselves, so it is opt-in.
+      const { withConfigured } = await import('../discover/scan-hook.js');
+      report = await withConfigured(inventory, report, {
+        ...(v.env !== undefined ? { env: v.env } : {}),
+        ...(v.host !== undefined ? { host: v.host } : {}),
+        ...(trust !== undefined ? { trust } : {}),
+        critDays: v.critDays,
       });
     }
     if (values.promFile !== undefined)

@@ -22,6 +22,8 @@ export interface ScanCliValues {
   readonly trust?: string;
   readonly timeout?: string;
   readonly progress?: boolean;
+  /** Also discover each host and compare the configured certificate with the one served. */
+  readonly configured?: boolean;
 }
 
 export interface CheckedScanValues {

@@ -153,6 +153,19 @@ describe('certroll plan, rollout and apply against the lab', () => {
     for (const f of ['journal.jsonl', 'plan.json', 'audit.log']) {
       expect(readFileSync(join(stateDir, 'runs', run, f), 'utf8')).not.toContain(keyBody);
     }
+    // The audit log has one JSON record per step with its duration, and the verify steps carry
+    // the expected and the observed fingerprint.
+    const audit = readFileSync(join(stateDir, 'runs', run, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(audit.find((r) => r['step'] === 'verify')).toMatchObject({
+      runId: run,
+      expected: newLeaf.sha256,
+      observed: newLeaf.sha256,
+      outcome: 'ok',
+      durationMs: expect.any(Number),
+    });
   }, 120_000);
 
   it('then plans nothing to do and exits 0', () => {

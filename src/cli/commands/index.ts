@@ -5,6 +5,8 @@ import { registerInventory } from './inventory.js';
 import { registerScan } from './scan.js';
 import { registerRuns } from './runs.js';
 import { registerRollout } from './rollout.js';
+import { registerDiscover } from './discover.js';
+import { registerDemo } from './demo.js';
 
 // Each command module registers its options and a lazy action (dynamic import of the work), so
 // that building the program costs nothing beyond commander itself.
@@ -14,4 +16,6 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerScan(program, ctx);
   registerRollout(program, ctx);
   registerRuns(program, ctx);
+  registerDiscover(program, ctx);
+  registerDemo(program, ctx);
 }

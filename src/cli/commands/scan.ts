@@ -30,6 +30,11 @@ export function registerScan(program: Command, ctx: CommandContext): void {
     )
     .option('--timeout <ms>', 'per-handshake timeout in ms', '5000')
     .option('--progress', 'show progress on stderr even when it is not a terminal', false)
+    .option(
+      '--configured',
+      'also connect to each host and compare the certificate its services load with the one served',
+      false,
+    )
     .allowUnknownOption(true)
     .allowExcessArguments(true)
     .action(async (options: ScanCliValues, command: Command) => {

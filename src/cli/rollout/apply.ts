@@ -13,7 +13,7 @@ import {
   type HeldLock,
   type RunPaths,
 } from '../../journal/index.js';
-import { createLogger, Redactor } from '../../log/index.js';
+import { createLogger, Redactor, type Logger } from '../../log/index.js';
 import { describeDrift, planDrift } from '../../plan/pins.js';
 import { createTransport } from '../../transport/factory.js';
 import {
@@ -33,6 +33,8 @@ export interface ApplyOptions {
   readonly yes: boolean;
   readonly approve: readonly string[];
   readonly stateDirFor?: PreflightOptions['stateDirFor'];
+  /** The verifier to use instead of the default probe verifier (the demo shortens its deadline). */
+  readonly verifier?: PreflightOptions['verifier'];
   /** Resume: the run to continue and its persisted snapshot. */
   readonly resume?: { readonly paths: RunPaths; readonly snapshot: unknown };
 }
@@ -117,13 +119,13 @@ export async function applyPlan(
       cert: prepared.cert,
       material: prepared.material,
       transportFor: (h) => createTransport(h),
-      verifier: verifierFor(prepared),
+      verifier: options.verifier ?? verifierFor(prepared),
       approve: (env) => approve(env, options, io),
       ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),
     });
     const output = await runRollout({
       ref: rolloutRef(runId, prepared.inventory),
-      steps: journaled(steps, withProgress(journal, io)),
+      steps: journaled(steps, withProgress(journal, io, audit, prepared.cert.sha256)),
       persist: (json) => writeFileAtomic(paths.snapshot, json),
       ...(options.resume !== undefined ? { restore: options.resume.snapshot } : {}),
     });
@@ -144,7 +146,17 @@ export async function applyPlan(
     }
     journal.append('run-finished', { status: output.status });
     io.stdout(renderSummary(output));
-    return { exitCode: output.status === 'succeeded' ? EXIT.OK : EXIT.FAILED, output, runId };
+    // Sweep (issue 6): a port still serving a replaced certificate fails the run, verified or not.
+    const { sweepOld } = await import('../../discover/rollout-hooks.js');
+    const replaced = plan.environments.flatMap((e) => e.hosts.flatMap((h) => h.bindings));
+    const sweep = await sweepOld(
+      prepared.inventory,
+      replaced.map((b) => (b.current !== prepared.cert.sha256 ? b.current : undefined)),
+      { trust: prepared.trustPem },
+    );
+    io.stdout(sweep.text);
+    const ok = output.status === 'succeeded' && sweep.clean;
+    return { exitCode: ok ? EXIT.OK : EXIT.FAILED, output, runId };
   } finally {
     clearInterval(heartbeat);
     for (const l of locks) l.release();
@@ -214,11 +226,26 @@ const SHOWN = new Set([
 function withProgress(
   journal: { append(type: string, data: Record<string, unknown>): unknown },
   io: CliIo,
+  audit: Logger,
+  expected: string,
 ) {
+  // Every step also goes to the audit log, with its duration, expected and observed fingerprints.
+  const started = new Map<string, number>();
   return {
     append(type: string, data: Record<string, unknown>) {
       journal.append(type, data);
       const step = typeof data['step'] === 'string' ? data['step'] : '';
+      const key = `${step} ${String(data['host'])} ${String(data['binding'])}`;
+      if (type === 'step-started') started.set(key, Date.now());
+      else {
+        const durationMs = Date.now() - (started.get(key) ?? Date.now());
+        audit.info(type === 'step-failed' ? 'step failed' : 'step finished', {
+          ...data,
+          durationMs,
+          ...(step === 'verify' ? { expected } : {}),
+          outcome: type === 'step-failed' ? 'failed' : 'ok',
+        });
+      }
       if (!SHOWN.has(step) || type === 'step-started') return;
       const where = [data['env'], data['host'], data['binding']]
         .filter((v) => typeof v === 'string')

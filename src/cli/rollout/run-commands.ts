@@ -9,7 +9,7 @@ import { type CommandContext } from '../io.js';
 import { applyPlan, assertPlanFresh } from './apply.js';
 import { buildPlan, changesPlanned, parsePlan, type PlanDocument } from './plan-doc.js';
 import { captureAll } from './preflight.js';
-import { prepareRollout, type Prepared, type RolloutInputs } from './prepare.js';
+import { NOTHING_TOUCHED, prepareRollout, type Prepared, type RolloutInputs } from './prepare.js';
 import { renderPreview } from './preview.js';
 
 type Options = Record<string, unknown>;
@@ -46,6 +46,16 @@ async function makePlan(
 ): Promise<{ prepared: Prepared; plan: PlanDocument }> {
   const prepared = await prepareRollout(i, ctx.io.env);
   const captures = await captureAll(prepared, { runId: 'preflight' });
+  // Coverage gate (issue 6): nothing on the certificate being replaced may be left unlisted.
+  const { assertCoverage } = await import('../../discover/rollout-hooks.js');
+  await assertCoverage(
+    prepared.inventory,
+    [...captures.values()].map((c) =>
+      c.previous !== prepared.cert.sha256 ? c.previous : undefined,
+    ),
+    NOTHING_TOUCHED,
+    { trust: prepared.trustPem },
+  );
   const plan = buildPlan(
     prepared.inventory,
     i.inventory,
@@ -77,6 +87,10 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
   const plan = parsePlan(readFileSync(planFile, 'utf8'), planFile);
   const prepared = await prepareRollout(inputs(o, plan), ctx.io.env);
   await assertPlanFresh(plan, prepared, {});
+  const { assertCoverage } = await import('../../discover/rollout-hooks.js');
+  await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
+    trust: prepared.trustPem,
+  });
   const { exitCode } = await applyPlan(plan, prepared, applyOpts(o, ctx), ctx.io);
   return exitCode;
 }
@@ -121,6 +135,12 @@ export async function runResume(run: string, o: Options, ctx: CommandContext): P
   );
   return exitCode;
 }
+
+/** The certificates a plan replaces: what its bindings served, except the new one. */
+const oldOfPlan = (plan: PlanDocument): (string | undefined)[] =>
+  plan.environments
+    .flatMap((e) => e.hosts.flatMap((h) => h.bindings))
+    .map((b) => (b.current !== plan.bundle.sha256 ? b.current : undefined));
 
 function applyOpts(o: Options, ctx: CommandContext) {
   return {

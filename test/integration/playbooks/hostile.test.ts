@@ -106,7 +106,8 @@ describe('hostile parameter values in sh playbooks', () => {
           const fitting = values.filter((x) => pattern.test(x));
           const v = fitting[i++ % Math.max(fitting.length, 1)];
           // User-authored commands are run as commands by design.
-          if (['testCommand', 'reloadCommand', 'restartCommand'].includes(name)) params[name] = 'true';
+          if (['testCommand', 'reloadCommand', 'restartCommand'].includes(name))
+            params[name] = 'true';
           else if (v === undefined) continue;
           else if (spec.type === 'bool') params[name] = round % 2 === 0;
           else if (spec.type === 'list') params[name] = values.slice(0, 3);

@@ -1,0 +1,199 @@
+// Discovery's effects: run the discovery scripts on a host over its transport and probe what its
+// ports serve. Everything it reads is parsed by the pure modules beside it.
+import pLimit from 'p-limit';
+import { toCertrollError } from '../errors.js';
+import { type Host } from '../inventory/model.js';
+import { probe as realProbe } from '../probe/probe.js';
+import { type ProbeOptions, type ProbeResult, type ProbeTarget } from '../probe/types.js';
+import { createTransport } from '../transport/factory.js';
+import { type Transport } from '../transport/types.js';
+import { type HostFacts } from './coverage.js';
+import { certFactsFromPem } from './parse/cert-pem.js';
+import {
+  haproxyEndpoints,
+  parseCrtList,
+  parseHaproxyConfig,
+  type CrtListEntry,
+} from './parse/haproxy.js';
+import { parseProcNetTcp, parseSs } from './parse/listeners.js';
+import { nginxEndpoints, parseNginxConfig } from './parse/nginx.js';
+import { parseProcesses } from './parse/processes.js';
+import {
+  certScript,
+  configScript,
+  DEFAULT_HAPROXY_CONFIG,
+  DEFAULT_NGINX,
+  expandScript,
+  haproxyConfigs,
+  listenScript,
+  MARK,
+  nginxCommands,
+  splitSections,
+} from './sh-scripts.js';
+import { planProbes, type ProbePlanEntry } from './targets.js';
+import { type CertFacts, type ConfiguredEndpoint, type Listener, type Served } from './types.js';
+import { collectWindows } from './windows/collect.js';
+
+export interface CollectOptions {
+  readonly trust?: readonly string[];
+  /** Per handshake; unknown ports may not speak TLS, so this is short. */
+  readonly probeTimeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly transportFor?: (host: Host) => Transport;
+  readonly probe?: (t: ProbeTarget, o: ProbeOptions) => Promise<ProbeResult>;
+}
+
+const MAX_CERT_FILES = 256;
+
+const uniqueBy = <T>(list: readonly T[]): T[] => [
+  ...new Map(list.map((x) => [JSON.stringify(x), x])).values(),
+];
+const NOT_CERTS = /\.(key|ocsp|issuer|sctl)$/;
+
+export interface ConfigFacts {
+  readonly listeners: Listener[];
+  readonly configured: (ConfiguredEndpoint & { cert?: CertFacts })[];
+  readonly notes: string[];
+}
+
+async function collectLinux(host: Host, t: Transport, signal?: AbortSignal): Promise<ConfigFacts> {
+  const notes: string[] = [];
+  const run = async (script: string) => {
+    const r = await t.exec(script, signal ? { signal } : {});
+    if (r.exitCode !== 0)
+      notes.push(`a discovery script exited ${r.exitCode}: ${r.stderr.trim().slice(0, 200)}`);
+    return splitSections(r.stdout);
+  };
+  const first = await run(listenScript());
+  const running = parseProcesses(first.get('ps') ?? '');
+  const found = uniqueBy([...nginxCommands(host), ...running.nginx]);
+  const nginx = found.length > 0 ? found : [DEFAULT_NGINX];
+  const configs = [...new Set([...haproxyConfigs(host), ...running.haproxy])];
+  const haproxy = configs.length > 0 ? configs : [DEFAULT_HAPROXY_CONFIG];
+  const conf = await run(configScript(nginx, haproxy));
+  const listeners = first.has('ss')
+    ? parseSs(first.get('ss') ?? '')
+    : parseProcNetTcp(first.get('proc-tcp') ?? '');
+  if (!first.has('ss')) notes.push('ss is not installed: listeners read from /proc/net/tcp');
+  const configured: ConfiguredEndpoint[] = [];
+  nginx.forEach((n, i) => {
+    const text = conf.get(`nginx:${i}`);
+    if (text === undefined) return;
+    if (text.includes(`${MARK}failed`))
+      notes.push(`${n.binary} -T failed: its configuration was not read`);
+    else configured.push(...nginxEndpoints(parseNginxConfig(text)));
+  });
+  const binds = haproxy.flatMap((file, i) =>
+    parseHaproxyConfig(conf.get(`haproxy:${i}`) ?? '').map((b) => ({ ...b, file })),
+  );
+  if (binds.length > 0) {
+    const crtPaths = [...new Set(binds.flatMap((b) => b.crt))];
+    const lists = [...new Set(binds.flatMap((b) => b.crtList))];
+    const second = await run(expandScript(lists, crtPaths));
+    const dirFiles = new Map(
+      crtPaths.map((p, i) => {
+        const files = (second.get(`crt-dir:${i}`) ?? '')
+          .split('\n')
+          .filter((f) => f !== '' && !NOT_CERTS.test(f));
+        return [p, files.length > 0 ? files : [p]] as const;
+      }),
+    );
+    const crtLists = new Map<string, readonly CrtListEntry[]>(
+      lists.map((l, i) => [l, parseCrtList(second.get(`crt-list:${i}`) ?? '')]),
+    );
+    configured.push(...haproxyEndpoints(binds, (p) => dirFiles.get(p) ?? [p], crtLists));
+  }
+  const unique = uniqueBy(configured);
+  const files = [
+    ...new Set(unique.flatMap((c) => (c.certFile !== undefined ? [c.certFile] : []))),
+  ].slice(0, MAX_CERT_FILES);
+  const certs = new Map<string, CertFacts>();
+  if (files.length > 0) {
+    const third = await run(certScript(files));
+    files.forEach((f, i) => {
+      const facts = certFactsFromPem(third.get(`cert:${i}`) ?? '');
+      if (facts !== undefined) certs.set(f, facts);
+      else notes.push(`no certificate could be read from ${f}`);
+    });
+  }
+  return {
+    listeners,
+    configured: unique.map((c) => {
+      const cert = c.certFile !== undefined ? certs.get(c.certFile) : undefined;
+      return cert !== undefined ? { ...c, cert } : c;
+    }),
+    notes,
+  };
+}
+
+/** Reads a host's listeners and TLS configuration over its transport. */
+export async function collectConfig(host: Host, o: CollectOptions = {}): Promise<ConfigFacts> {
+  const t = (o.transportFor ?? ((h: Host) => createTransport(h)))(host);
+  try {
+    await t.connect(o.signal);
+    return t.shell === 'powershell'
+      ? await collectWindows(t, o.signal)
+      : await collectLinux(host, t, o.signal);
+  } finally {
+    await t.close().catch(() => undefined);
+  }
+}
+
+const factsOf = (r: ProbeResult): CertFacts | undefined =>
+  r.ok
+    ? {
+        sha256: r.leaf.sha256,
+        thumbprint: r.leaf.thumbprint,
+        subject: r.leaf.subject,
+        notAfter: r.leaf.notAfter,
+        notAfterMs: r.leaf.notAfterMs,
+      }
+    : undefined;
+
+/** Probes every port found (no SNI and each name); only TLS answers are kept. */
+export async function probeServed(
+  host: Host,
+  facts: ConfigFacts,
+  o: CollectOptions = {},
+): Promise<HostFacts['served']> {
+  const probe = o.probe ?? realProbe;
+  const limit = pLimit(16);
+  const plan = planProbes(host, facts.listeners, facts.configured);
+  const options: ProbeOptions = {
+    timeoutMs: o.probeTimeoutMs ?? 3000,
+    ...(o.trust !== undefined ? { trust: o.trust } : {}),
+    ...(o.signal !== undefined ? { signal: o.signal } : {}),
+  };
+  const one = (p: ProbePlanEntry, sni: string | null) =>
+    limit(() => probe({ address: p.address, port: p.port, sni }, options));
+  return Promise.all(
+    plan.map(async (p) => {
+      const first = await one(p, null);
+      // SNI names are worth a handshake only where TLS answered (or refused the missing name);
+      // a closed port or one that is not TLS would fail each of them the same way.
+      const tls = first.ok || (first.failure.phase === 'tls' && first.failure.kind !== 'not-tls');
+      const rest = tls ? await Promise.all(p.names.map((sni) => one(p, sni))) : [];
+      const served: Served[] = [];
+      for (const r of [first, ...rest]) {
+        const cert = factsOf(r);
+        if (cert !== undefined) served.push({ sni: r.target.sni, cert });
+      }
+      return { address: p.address, port: p.port, served };
+    }),
+  );
+}
+
+/** Everything discovery knows about one host, or the reason it could not look. */
+export async function collectHost(
+  host: Host,
+  o: CollectOptions = {},
+): Promise<HostFacts | { error: string }> {
+  let facts: ConfigFacts;
+  try {
+    facts = await collectConfig(host, o);
+  } catch (error) {
+    const e = toCertrollError(error);
+    return { error: `[${e.code}] ${e.message}` };
+  }
+  return { ...facts, served: await probeServed(host, facts, o) };
+}

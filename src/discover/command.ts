@@ -1,0 +1,110 @@
+// `certroll discover`: read the inventory, discover every selected host, print the report.
+// Loaded only when the command runs.
+import { resolve } from 'node:path';
+import { CertrollError } from '../errors.js';
+import { type Inventory } from '../inventory/model.js';
+import { normaliseSha256 } from '../probe/cert-summary.js';
+import { renderJson, renderTable, renderYaml, summarise, discoverExitCode } from './render.js';
+import { discoverHosts, type HostRef } from './run.js';
+
+export interface DiscoverCliValues {
+  readonly inventory?: string;
+  readonly env?: readonly string[];
+  readonly host?: readonly string[];
+  readonly old?: readonly string[];
+  readonly oldBundle?: string;
+  readonly trust?: readonly string[];
+  readonly format?: string;
+  readonly critDays?: string;
+  readonly timeout?: string;
+}
+
+export function selectHosts(
+  inv: Inventory,
+  envs: readonly string[],
+  hosts: readonly string[],
+): HostRef[] {
+  const refs = inv.environments
+    .filter((e) => envs.length === 0 || envs.includes(e.name))
+    .flatMap((e) => e.hosts.map((host) => ({ env: e.name, host })))
+    .filter((r) => hosts.length === 0 || hosts.includes(r.host.name));
+  const unknown = [
+    ...envs.filter((n) => !inv.environments.some((e) => e.name === n)),
+    ...hosts.filter((n) => !inv.environments.some((e) => e.hosts.some((h) => h.name === n))),
+  ];
+  if (unknown.length > 0 || refs.length === 0)
+    throw new CertrollError(
+      'USAGE',
+      `No host selected in ${inv.source}${unknown.length > 0 ? `: unknown ${unknown.join(', ')}` : ''}.`,
+      {
+        hint: `Environments: ${inv.environments.map((e) => e.name).join(', ')}.`,
+      },
+    );
+  return refs;
+}
+
+async function oldSet(v: DiscoverCliValues, cwd: string): Promise<Set<string> | undefined> {
+  const out = new Set<string>();
+  for (const o of v.old ?? []) {
+    const sha = normaliseSha256(o);
+    if (sha === undefined)
+      throw new CertrollError(
+        'USAGE',
+        `--old must be a SHA-256 fingerprint (64 hex digits), not ${o}`,
+        {
+          hint: 'Print one with `certroll cert check FILE` or `openssl x509 -noout -fingerprint -sha256`.',
+        },
+      );
+    out.add(sha);
+  }
+  if (v.oldBundle !== undefined) {
+    const { loadCertificates } = await import('../cert/index.js');
+    const { canonicalFingerprint } = await import('../probe/cert-summary.js');
+    for (const c of loadCertificates(resolve(cwd, v.oldBundle), 'old bundle').filter((x) => !x.ca))
+      out.add(canonicalFingerprint(c.fingerprint256));
+  }
+  return out.size > 0 ? out : undefined;
+}
+
+export async function runDiscover(
+  v: DiscoverCliValues,
+  io: { stdout: (s: string) => void; cwd: string },
+  json: boolean,
+): Promise<number> {
+  if (v.inventory === undefined)
+    throw new CertrollError('USAGE', 'discover needs an inventory: -i INV');
+  const format = v.format ?? (json ? 'json' : 'table');
+  if (!['table', 'json', 'yaml'].includes(format))
+    throw new CertrollError('USAGE', `--format must be table, json or yaml, not ${format}`);
+  const critDays = Number(v.critDays ?? '7');
+  const timeout = Number(v.timeout ?? '3000');
+  if (!Number.isInteger(critDays) || critDays < 0 || !Number.isInteger(timeout) || timeout < 1)
+    throw new CertrollError('USAGE', '--crit-days and --timeout must be whole positive numbers');
+  const { loadInventory } = await import('../inventory/index.js');
+  const inventory = loadInventory(v.inventory, { cwd: io.cwd });
+  const refs = selectHosts(inventory, v.env ?? [], v.host ?? []);
+  const old = await oldSet(v, io.cwd);
+  const trust =
+    v.trust !== undefined && v.trust.length > 0
+      ? await trustPems(v.trust.map((t) => resolve(io.cwd, t)))
+      : undefined;
+  const { hosts, old: used } = await discoverHosts(refs, {
+    ...(old !== undefined ? { old } : {}),
+    ...(trust !== undefined ? { trust } : {}),
+    critDays,
+    probeTimeoutMs: timeout,
+  });
+  io.stdout(
+    format === 'json'
+      ? renderJson(hosts, used)
+      : format === 'yaml'
+        ? renderYaml(hosts, used)
+        : renderTable(hosts, used),
+  );
+  return discoverExitCode(summarise(hosts));
+}
+
+export async function trustPems(files: readonly string[]): Promise<string[]> {
+  const { loadCertificates } = await import('../cert/index.js');
+  return files.flatMap((f) => loadCertificates(f, 'trust file').map((c) => c.toString()));
+}

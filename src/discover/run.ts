@@ -1,0 +1,58 @@
+// Discovery over many hosts: collect each (bounded concurrency), then decide the old certificate
+// set and analyse coverage. Used by `certroll discover`, the plan gate and the sweep.
+import pLimit from 'p-limit';
+import { type Host } from '../inventory/model.js';
+import { collectHost, type CollectOptions } from './collect.js';
+import { analyseHost, servedByBindings, type HostFacts } from './coverage.js';
+import { type HostDiscovery } from './types.js';
+
+export interface DiscoverOptions extends CollectOptions {
+  /** Old certificates (SHA-256); default: what the inventory's bindings serve now. */
+  readonly old?: ReadonlySet<string>;
+  readonly critDays?: number;
+  readonly now?: number;
+  readonly concurrency?: number;
+}
+
+export interface HostRef {
+  readonly env: string;
+  readonly host: Host;
+}
+
+export async function discoverHosts(
+  refs: readonly HostRef[],
+  o: DiscoverOptions = {},
+): Promise<{ hosts: HostDiscovery[]; old: ReadonlySet<string> }> {
+  const limit = pLimit(o.concurrency ?? 4);
+  const collected = await Promise.all(refs.map((r) => limit(() => collectHost(r.host, o))));
+  const base = { now: o.now ?? Date.now(), critDays: o.critDays ?? 7 };
+  const ok = refs.flatMap((r, i) => {
+    const c = collected[i];
+    return c !== undefined && !('error' in c) ? [{ ref: r, facts: c }] : [];
+  });
+  const old =
+    o.old ??
+    new Set(
+      ok.flatMap(({ ref, facts }) => [
+        ...servedByBindings(analyseHost(ref.host, facts, { ...base, old: new Set() })),
+      ]),
+    );
+  const oldThumbprints = new Set<string>();
+  for (const { facts } of ok)
+    for (const s of facts.served.flatMap((x) => x.served))
+      if (old.has(s.cert.sha256) && s.cert.thumbprint !== undefined)
+        oldThumbprints.add(s.cert.thumbprint);
+  const hosts = refs.map((r, i): HostDiscovery => {
+    const c = collected[i];
+    const head = { env: r.env, host: r.host.name, address: r.host.address };
+    if (c === undefined || 'error' in c)
+      return { ...head, endpoints: [], notes: [], error: c?.error ?? 'not collected' };
+    const facts: HostFacts = c;
+    return {
+      ...head,
+      endpoints: analyseHost(r.host, facts, { ...base, old, oldThumbprints }),
+      notes: [...facts.notes],
+    };
+  });
+  return { hosts, old };
+}

@@ -1,0 +1,125 @@
+// The sh scripts discovery runs on a Linux host. Pure: each value is quoted by shQuote, and the
+// output is split into marked sections that src/discover/parse/ reads on our side.
+import { shQuote } from '../playbooks/quote.js';
+import { type Host } from '../inventory/model.js';
+
+export const MARK = '@@certroll-discover:';
+
+/** Used when neither a binding nor a running process names one. */
+export const DEFAULT_NGINX: NginxCommand = { binary: 'nginx', args: [] };
+export const DEFAULT_HAPROXY_CONFIG = '/etc/haproxy/haproxy.cfg';
+
+export interface NginxCommand {
+  readonly binary: string;
+  readonly args: readonly string[];
+}
+
+/** nginx executables and arguments from the host's nginx bindings. */
+export function nginxCommands(host: Host): NginxCommand[] {
+  const seen = new Map<string, NginxCommand>();
+  for (const b of host.bindings.filter((x) => x.kind === 'nginx')) {
+    const binary = typeof b.params['nginxBinary'] === 'string' ? b.params['nginxBinary'] : 'nginx';
+    const raw = b.params['nginxArgs'];
+    const args = Array.isArray(raw) ? raw.map(String) : [];
+    seen.set(JSON.stringify([binary, args]), { binary, args });
+  }
+  return [...seen.values()];
+}
+
+/** haproxy configuration files from the host's haproxy bindings. */
+export function haproxyConfigs(host: Host): string[] {
+  const paths = host.bindings
+    .filter((b) => b.kind === 'haproxy' && typeof b.params['configPath'] === 'string')
+    .map((b) => b.params['configPath'] as string);
+  return [...new Set(paths)];
+}
+
+/** First pass: listeners, and the nginx and haproxy processes that run. */
+export function listenScript(): string {
+  return [
+    `if command -v ss >/dev/null 2>&1; then`,
+    `  printf '%s\\n' '${MARK}ss'`,
+    `  ss -Htlnp 2>/dev/null || ss -Htln`,
+    `else`,
+    `  printf '%s\\n' '${MARK}proc-tcp'`,
+    `  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null`,
+    `fi`,
+    `printf '%s\\n' '${MARK}ps'`,
+    `ps -eo args= 2>/dev/null`,
+    `exit 0`,
+    '',
+  ].join('\n');
+}
+
+/** Second pass: `nginx -T` per nginx, each haproxy configuration (a folder: its *.cfg). */
+export function configScript(nginx: readonly NginxCommand[], haproxy: readonly string[]): string {
+  const lines: string[] = [];
+  nginx.forEach((n, i) => {
+    const cmd = [n.binary, ...n.args, '-T'].map(shQuote).join(' ');
+    lines.push(
+      `if command -v ${shQuote(n.binary)} >/dev/null 2>&1; then`,
+      `  printf '%s\\n' '${MARK}nginx:${i}'`,
+      `  ${cmd} 2>/dev/null || printf '%s\\n' '${MARK}failed'`,
+      `fi`,
+    );
+  });
+  haproxy.forEach((p, i) => {
+    lines.push(
+      `printf '%s\\n' '${MARK}haproxy:${i}'`,
+      `if [ -d ${shQuote(p)} ]; then cat ${shQuote(p)}/*.cfg 2>/dev/null; elif [ -r ${shQuote(p)} ]; then cat ${shQuote(p)}; fi`,
+    );
+  });
+  return `${lines.join('\n')}\nexit 0\n`;
+}
+
+/** Third pass: crt-list files' text and the files in crt directories (haproxy). */
+export function expandScript(crtLists: readonly string[], crtPaths: readonly string[]): string {
+  const lines: string[] = [];
+  crtLists.forEach((p, i) => {
+    lines.push(`printf '%s\\n' '${MARK}crt-list:${i}'`, `cat ${shQuote(p)} 2>/dev/null`);
+  });
+  crtPaths.forEach((p, i) => {
+    lines.push(
+      `printf '%s\\n' '${MARK}crt-dir:${i}'`,
+      `if [ -d ${shQuote(p)} ]; then for f in ${shQuote(p)}/*; do [ -f "$f" ] && printf '%s\\n' "$f"; done; fi`,
+    );
+  });
+  return `${lines.join('\n')}\nexit 0\n`;
+}
+
+/**
+ * Fourth pass: the certificate of each file, as PEM. `openssl x509` prints the first certificate
+ * only, so a combined PEM's private key never leaves the host; fingerprint and expiry are read
+ * on our side from that public text.
+ */
+export function certScript(files: readonly string[]): string {
+  const lines = files.map(
+    (f, i) =>
+      `printf '%s\\n' '${MARK}cert:${i}'; openssl x509 -in ${shQuote(f)} -outform PEM 2>&1 | head -c 65536`,
+  );
+  return `${lines.join('\n')}\nexit 0\n`;
+}
+
+/** Splits marked output into sections, keyed by the text after the mark. */
+export function splitSections(stdout: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let key: string | undefined;
+  let body: string[] = [];
+  const flush = () => {
+    if (key !== undefined) out.set(key, (out.get(key) ?? '') + body.join('\n'));
+  };
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith(MARK)) {
+      const k = line.slice(MARK.length);
+      if (k === 'failed' && key !== undefined) {
+        body.push(line);
+        continue;
+      }
+      flush();
+      key = k;
+      body = [];
+    } else body.push(line);
+  }
+  flush();
+  return out;
+}

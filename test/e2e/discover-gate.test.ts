@@ -1,0 +1,158 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLab, type Lab, type LabHost, type LabService } from '../lab/index.js';
+import { freePort } from '../lab/procs.js';
+import { TestPki, type Issued } from '../helpers/pki.js';
+import { runCli } from '../helpers/cli.js';
+import { probe } from '../../src/probe/probe.js';
+
+// Issue 6 through the built CLI against a lab host with three nginx TLS ports of which the
+// inventory lists two: discover and the plan gate name the third; an exclusion lets the plan
+// through; the rollout's sweep is clean, and fails the run when an excluded port keeps the
+// replaced certificate.
+const NAME = 'gate.lab.test';
+let lab: Lab;
+let h: LabHost;
+let pki: TestPki;
+let root: Issued;
+let leaves: Issued[];
+let nginx: LabService;
+let ports: number[];
+let stateDir: string;
+
+beforeAll(async () => {
+  pki = TestPki.create();
+  root = pki.root();
+  leaves = [1, 2, 3].map((i) => pki.issue({ cn: NAME, sans: [NAME], days: 50 + i }, root));
+  lab = await startLab({ hosts: 1 });
+  h = lab.hosts[0]!;
+  ports = [];
+  for (let i = 0; i < 4; i++) ports.push(await freePort(h.address));
+  mkdirSync(join(h.dir, 'state'), { mode: 0o700 });
+  stateDir = join(lab.dir, 'control-state');
+  nginx = await h.nginx({
+    ports: ports.slice(0, 3),
+    cert: { certPath: leaves[0]!.certPath, keyPath: leaves[0]!.keyPath },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  pki?.cleanup();
+});
+
+function inventory(name: string, bound: number[], exclude: number[]): string {
+  const path = join(lab.dir, `${name}.yaml`);
+  const params = `{ certPath: ${nginx.certPath}, keyPath: ${nginx.keyPath}, nginxBinary: /usr/sbin/nginx, nginxArgs: [-p, ${nginx.prefix}, -c, ${nginx.configPath}] }`;
+  writeFileSync(
+    path,
+    [
+      'version: 1',
+      'defaults:',
+      `  transport: { kind: ssh, user: root, identityFile: ${lab.clientKey.privatePath}, knownHosts: ${lab.knownHostsPath} }`,
+      'environments:',
+      '  - name: lab',
+      '    hosts:',
+      `      - name: ${h.name}`,
+      `        address: ${h.address}`,
+      `        stateDir: ${join(h.dir, 'state')}`,
+      `        transport: { port: ${h.sshPort} }`,
+      '        bindings:',
+      ...bound.flatMap((p) => [
+        `          - port: ${p}`,
+        '            kind: nginx',
+        `            params: ${params}`,
+        `            probe: { sni: [${NAME}] }`,
+      ]),
+      ...(exclude.length > 0 ? ['        exclude:'] : []),
+      ...exclude.map(
+        (p) => `          - { port: ${p}, reason: 'shares the nginx certificate file' }`,
+      ),
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+const bundle = (leaf: Issued) =>
+  pki.write(`bundle-${leaf.sha256.slice(0, 8)}.pem`, leaf.certPem + leaf.keyPem);
+const served = async (port: number) => {
+  const r = await probe({ address: h.address, port, sni: NAME }, { trust: [root.certPem] });
+  return r.ok ? r.leaf.sha256 : r.failure.kind;
+};
+const planArgs = (inv: string, leaf: Issued) => [
+  '-i',
+  inv,
+  '--cert',
+  bundle(leaf),
+  '--trust',
+  root.certPath,
+];
+
+describe('discovery, the plan gate and the sweep against the lab', () => {
+  it('discover names the unlisted port, prints the entry to add, and exits 1', () => {
+    const inv = inventory('two', [ports[0]!, ports[1]!], []);
+    const r = runCli(['discover', '-i', inv, '--trust', root.certPath], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr + r.stdout).toBe(1);
+    expect(r.stdout).toMatch(
+      new RegExp(`${h.address}:${ports[2]}\\s+-\\s+NOT IN INVENTORY \\(old certificate\\)`),
+    );
+    expect(r.stdout).toContain(`- port: ${ports[2]}\n        kind: nginx`);
+    expect(r.stdout).toContain(
+      `params: { certPath: "${nginx.certPath}", keyPath: "${nginx.keyPath}" }`,
+    );
+    expect(r.stdout).toContain(`- { port: ${ports[2]}, reason: "FILL-IN`);
+    expect(r.stdout).toContain(`old certificate(s): ${leaves[0]!.sha256.slice(0, 12)}`);
+  }, 60_000);
+
+  it('plan fails with COVERAGE_GAP naming the third port, and nothing was modified', async () => {
+    const inv = inventory('two', [ports[0]!, ports[1]!], []);
+    const r = runCli(['plan', ...planArgs(inv, leaves[1]!)], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr + r.stdout).toBe(1);
+    expect(r.stderr).toContain('[COVERAGE_GAP]');
+    expect(r.stderr).toContain(`${h.name} ${h.address}:${ports[2]}`);
+    expect(r.stderr).not.toContain(`${h.address}:${ports[0]} `);
+    expect(r.stderr).toContain(`- port: ${ports[2]}`);
+    expect(r.stderr).toContain('No host was modified.');
+    expect(await served(ports[2]!)).toBe(leaves[0]!.sha256);
+  }, 60_000);
+
+  it('plan passes once the third port is a binding, or excluded with a reason', () => {
+    const added = inventory('three', ports.slice(0, 3), []);
+    expect(runCli(['plan', ...planArgs(added, leaves[1]!)], { timeoutMs: 60_000 }).code).toBe(2);
+    const excluded = inventory('excluded', [ports[0]!, ports[1]!], [ports[2]!]);
+    const r = runCli(['plan', ...planArgs(excluded, leaves[1]!)], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(2);
+  }, 60_000);
+
+  it('rollout verifies, and the sweep finds no port left on the old certificate', () => {
+    const inv = inventory('excluded', [ports[0]!, ports[1]!], [ports[2]!]);
+    const r = runCli(['rollout', ...planArgs(inv, leaves[1]!), '--yes', '--state-dir', stateDir], {
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('rollout succeeded');
+    expect(r.stdout).toContain('sweep: no endpoint serves the old certificate');
+  }, 120_000);
+
+  it('a port excluded from the rollout that keeps the replaced certificate fails the run', async () => {
+    // haproxy on a fourth port serves the certificate now being replaced; excluded, so the plan
+    // goes through, but the sweep still finds it.
+    await h.haproxy({
+      ports: [ports[3]!],
+      cert: { certPath: leaves[1]!.certPath, keyPath: leaves[1]!.keyPath },
+    });
+    const inv = inventory('haproxy', [ports[0]!, ports[1]!], [ports[2]!, ports[3]!]);
+    const r = runCli(['rollout', ...planArgs(inv, leaves[2]!), '--yes', '--state-dir', stateDir], {
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stderr + r.stdout).toBe(1);
+    expect(r.stdout).toContain('rollout succeeded');
+    expect(r.stdout).toContain('sweep: 1 endpoint(s) still serve the old certificate');
+    expect(r.stdout).toContain(`${h.address}:${ports[3]}`);
+    expect(r.stdout).toContain(
+      `still serves ${leaves[1]!.sha256.slice(0, 16)} (excluded: shares the nginx certificate file)`,
+    );
+  }, 120_000);
+});

@@ -1,0 +1,102 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { assertCoverage, sweepOld } from '../../../src/discover/rollout-hooks.js';
+import { type Host, type Inventory } from '../../../src/inventory/model.js';
+import { TestPki } from '../../helpers/pki.js';
+import { fakeProbe, fakeTransport } from './fakes.js';
+import { binding, host, sha } from './helpers.js';
+
+// The gate and the sweep as the rollout calls them, over a fake host whose 443 (bound) and 7147
+// (not listed) serve the certificate being replaced.
+const pki = TestPki.create();
+afterAll(() => pki.cleanup());
+const leaf = pki.issue({ cn: 'www.example.com', sans: ['www.example.com'], days: 30 }, pki.root());
+const inventory = (h: Host): Inventory => ({
+  source: 'inv.yaml',
+  digest: 'd',
+  playbookDirs: [],
+  environments: [
+    {
+      name: 'prod',
+      policy: {
+        canary: [],
+        batchSize: 1,
+        concurrency: 1,
+        failureBudget: 0,
+        onFailure: 'halt',
+        approval: false,
+        soakMs: 0,
+        coldStartCheck: false,
+      },
+      hosts: [h],
+      origin: {},
+    },
+  ],
+});
+const fakes = { transportFor: () => fakeTransport(leaf), probe: fakeProbe(leaf, [], [443, 7147]) };
+const NOTHING = 'No host was modified.';
+
+describe('the plan gate', () => {
+  it('fails with COVERAGE_GAP naming the uncovered port on the certificate being replaced', async () => {
+    await expect(
+      assertCoverage(inventory(host([binding(443)])), [leaf.sha256], NOTHING, fakes),
+    ).rejects.toMatchObject({
+      code: 'COVERAGE_GAP',
+      message: expect.stringMatching(
+        /1 endpoint\(s\) .*: web-1 10\.0\.0\.5:7147\. No host was modified\.$/,
+      ),
+    });
+  });
+
+  it('passes when the port is excluded with a reason, or when it serves another certificate', async () => {
+    const excluded = host([binding(443)], [{ port: 7147, reason: 'vendor' }]);
+    await expect(
+      assertCoverage(inventory(excluded), [leaf.sha256], NOTHING, fakes),
+    ).resolves.toBeUndefined();
+    await expect(
+      assertCoverage(inventory(host([binding(443)])), [sha('f')], NOTHING, fakes),
+    ).resolves.toBeUndefined();
+  });
+
+  it('does not connect when nothing is being replaced, and fails when a host cannot be read', async () => {
+    const never = {
+      ...fakes,
+      transportFor: () => {
+        throw new Error('must not connect');
+      },
+    };
+    await expect(
+      assertCoverage(inventory(host([binding(443)])), [undefined], NOTHING, never),
+    ).resolves.toBeUndefined();
+    const down = {
+      ...fakes,
+      transportFor: () => ({
+        ...fakeTransport(leaf),
+        connect: () => Promise.reject(new Error('ECONNREFUSED')),
+      }),
+    };
+    await expect(
+      assertCoverage(inventory(host([binding(443)])), [leaf.sha256], NOTHING, down),
+    ).rejects.toMatchObject({
+      code: 'COVERAGE_GAP',
+      message: 'Coverage could not be checked on 1 host(s). No host was modified.',
+    });
+  });
+});
+
+describe('the sweep', () => {
+  it('lists every port still serving the old certificate, bound or not', async () => {
+    const r = await sweepOld(inventory(host([binding(443)])), [leaf.sha256], fakes);
+    expect(r.clean).toBe(false);
+    expect(r.text).toContain('sweep: 2 endpoint(s) still serve the old certificate');
+    expect(r.text).toContain(
+      'prod/web-1 10.0.0.5:7147 (no SNI, SNI www.example.com): still serves',
+    );
+  });
+
+  it('is clean when no port serves it', async () => {
+    expect(await sweepOld(inventory(host([binding(443)])), [sha('f')], fakes)).toEqual({
+      clean: true,
+      text: 'sweep: no endpoint serves the old certificate\n',
+    });
+  });
+});
