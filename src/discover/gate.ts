@@ -83,6 +83,7 @@ export function sweepLeftovers(
 export function renderLeftovers(
   leftovers: readonly Leftover[],
   unreachable: readonly string[],
+  rolledBack = 0,
 ): string {
   const lines: string[] = [];
   for (const l of leftovers) {
@@ -98,6 +99,8 @@ export function renderLeftovers(
     );
   }
   for (const u of unreachable) lines.push(`  ${u}`);
-  if (lines.length === 0) return 'sweep: no endpoint serves the old certificate\n';
-  return `sweep: ${leftovers.length} endpoint(s) still serve the old certificate${unreachable.length > 0 ? `, ${unreachable.length} host(s) not swept` : ''}\n${lines.join('\n')}\n`;
+  // Bindings the rollout rolled back serve the old certificate by design; they are in its summary.
+  const except = rolledBack > 0 ? ` besides the ${rolledBack} binding(s) rolled back above` : '';
+  if (lines.length === 0) return `sweep: no endpoint serves the old certificate${except}\n`;
+  return `sweep: ${leftovers.length} endpoint(s) still serve the old certificate${except}${unreachable.length > 0 ? `, ${unreachable.length} host(s) not swept` : ''}\n${lines.join('\n')}\n`;
 }

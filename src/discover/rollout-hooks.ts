@@ -39,19 +39,30 @@ export async function assertCoverage(
   if (gaps.length > 0) throw coverageGapError(gaps, nothingTouched);
 }
 
-/** Probes every TLS port of every host for the old certificate(s); `clean` when none is left. */
+/**
+ * Probes every TLS port of every host for the old certificate(s); `clean` when none is left.
+ * `rolledBack` names bindings (`host binding-id`) the rollout itself put back on the old
+ * certificate: they are reported in its summary already, so the sweep looks past them.
+ */
 export async function sweepOld(
   inventory: Inventory,
   old: Iterable<string | undefined>,
-  o: Omit<DiscoverOptions, 'old'> = {},
+  o: Omit<DiscoverOptions, 'old'> & { rolledBack?: ReadonlySet<string> } = {},
 ): Promise<{ clean: boolean; text: string }> {
   const set = new Set([...old].filter((s): s is string => s !== undefined));
   if (set.size === 0) return { clean: true, text: '' };
-  const { hosts } = await discoverHosts(refsOf(inventory), { ...o, old: set });
-  const leftovers = sweepLeftovers(hosts, set);
+  const { rolledBack, ...discover } = o;
+  const { hosts } = await discoverHosts(refsOf(inventory), { ...discover, old: set });
+  const leftovers = sweepLeftovers(hosts, set).filter(
+    (l) =>
+      !(
+        l.endpoint.coverage.kind === 'binding' &&
+        rolledBack?.has(`${l.host} ${l.endpoint.coverage.binding}`)
+      ),
+  );
   const unreachable = hostProblems(hosts).map((p) => p.message);
   return {
     clean: leftovers.length === 0 && unreachable.length === 0,
-    text: renderLeftovers(leftovers, unreachable),
+    text: renderLeftovers(leftovers, unreachable, rolledBack?.size ?? 0),
   };
 }

@@ -149,10 +149,19 @@ export async function applyPlan(
     // Sweep (issue 6): a port still serving a replaced certificate fails the run, verified or not.
     const { sweepOld } = await import('../../discover/rollout-hooks.js');
     const replaced = plan.environments.flatMap((e) => e.hosts.flatMap((h) => h.bindings));
+    const rolledBack = new Set(
+      output.environments.flatMap((e) =>
+        Object.values(e.hosts).flatMap((h) =>
+          Object.entries(h.bindings)
+            .filter(([, b]) => b.status !== 'verified' && b.status !== 'skipped')
+            .map(([id]) => `${h.host} ${id}`),
+        ),
+      ),
+    );
     const sweep = await sweepOld(
       prepared.inventory,
       replaced.map((b) => (b.current !== prepared.cert.sha256 ? b.current : undefined)),
-      { trust: prepared.trustPem },
+      { trust: prepared.trustPem, rolledBack },
     );
     io.stdout(sweep.text);
     const ok = output.status === 'succeeded' && sweep.clean;

@@ -93,6 +93,18 @@ describe('the sweep', () => {
     );
   });
 
+  it('looks past bindings the rollout itself rolled back, and says so', async () => {
+    const r = await sweepOld(inventory(host([binding(443)])), [leaf.sha256], {
+      ...fakes,
+      rolledBack: new Set(['web-1 web-1:443']),
+    });
+    expect(r.clean).toBe(false);
+    expect(r.text).toContain(
+      'sweep: 1 endpoint(s) still serve the old certificate besides the 1 binding(s) rolled back above',
+    );
+    expect(r.text).not.toContain(':443');
+  });
+
   it('is clean when no port serves it', async () => {
     expect(await sweepOld(inventory(host([binding(443)])), [sha('f')], fakes)).toEqual({
       clean: true,
