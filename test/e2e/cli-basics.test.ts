@@ -13,6 +13,13 @@ describe('the certroll command', () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
+  it('prints the same version through the fast path (-V alone) and through commander', () => {
+    expect(runCli(['-V']).stdout.trim()).toBe(pkg.version);
+    const viaCommander = runCli(['--debug', '--version']);
+    expect(viaCommander.code).toBe(0);
+    expect(viaCommander.stdout.trim()).toBe(pkg.version);
+  });
+
   it('prints help that lists its commands', () => {
     const r = runCli(['--help']);
     expect(r.code).toBe(0);
