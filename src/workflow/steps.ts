@@ -178,7 +178,8 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
     { host: name, locked }: { host: string; locked: boolean },
     signal: AbortSignal,
   ): Promise<void> => {
-    const t = open.get(name);
+    // A resumed run may release a lock taken by the process that died: connect to do it.
+    const t = locked ? await transport(name, signal) : open.get(name);
     if (t === undefined) return;
     try {
       if (locked) await releaseHostLock(t, deps.runId, lockPath(name, t), signal);
