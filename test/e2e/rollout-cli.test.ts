@@ -2,8 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRunIds } from '../../src/journal/index.js';
-import { probe } from '../../src/probe/probe.js';
 import { startLab, type Lab, type LabService } from '../lab/index.js';
+import { servedStable } from '../helpers/served.js';
 import { TestPki, type Issued } from '../helpers/pki.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
 import { startSampler } from '../helpers/proc-sampler.js';
@@ -79,10 +79,7 @@ afterAll(async () => {
 });
 
 const common = () => ['-i', inventoryPath, '--cert', bundlePath, '--trust', root.certPath];
-const served = async (address: string) => {
-  const r = await probe({ address, port: 8443, sni: NAME }, { trust: [root.certPem] });
-  return r.ok ? r.leaf.sha256 : r.failure.kind;
-};
+const served = (address: string) => servedStable(address, 8443, NAME, [root.certPem]);
 
 describe('certroll plan, rollout and apply against the lab', () => {
   it('previews the change and exits 2 without touching any host', async () => {

@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRunIds, readJournal, runPaths } from '../../../src/journal/index.js';
-import { probe } from '../../../src/probe/probe.js';
 import { startLab, type Lab, type LabService } from '../../lab/index.js';
 import { BIN, runCli } from '../../helpers/cli.js';
+import { servedStable } from '../../helpers/served.js';
 import { TestPki, type Issued } from '../../helpers/pki.js';
 
 // The real CLI over real SSH and nginx, killed with SIGKILL at journal points spread over a
@@ -73,13 +73,8 @@ function resetHost(): void {
   mkdirSync(stateOnHost, { mode: 0o700 });
 }
 
-const served = async () => {
-  const r = await probe(
-    { address: lab.hosts[0]!.address, port: 8443, sni: NAME },
-    { trust: [root.certPem] },
-  );
-  return r.ok ? r.leaf.sha256 : r.failure.kind;
-};
+const served = (until?: string) =>
+  servedStable(lab.hosts[0]!.address, 8443, NAME, [root.certPem], until ? { until } : {});
 
 /** Starts `certroll rollout` and SIGKILLs it as soon as its journal holds `killAt` records. */
 async function rolloutKilledAt(
@@ -154,13 +149,8 @@ describe('kill -9 of certroll rollout on the lab, then certroll resume', () => {
   for (const killAt of [3, 6, 9, 12, 15]) {
     it(`ends verified after a kill at journal record ${killAt}`, async () => {
       resetHost();
-      // nginx reloads asynchronously, and old and new workers both answer for a moment: wait
-      // (bounded) until five handshakes in a row see the old certificate.
-      for (let i = 0, streak = 0; i < 200 && streak < 5; i++) {
-        streak = (await served()) === oldLeaf.sha256 ? streak + 1 : 0;
-        if (streak < 5) await new Promise((r) => setTimeout(r, 25));
-      }
-      expect(await served()).toBe(oldLeaf.sha256);
+      // nginx reloads asynchronously: wait (bounded) for the old certificate to settle.
+      expect(await served(oldLeaf.sha256)).toBe(oldLeaf.sha256);
       const dir = join(lab.dir, `kill-${killAt}`);
       const killed = await rolloutKilledAt(dir, killAt);
       expect(killed.signal).toBe('SIGKILL');

@@ -12,10 +12,10 @@ import {
 } from '../../../src/inventory/model.js';
 import { Journal, readJournal, writeFileAtomic } from '../../../src/journal/index.js';
 import { loadPlaybooks } from '../../../src/playbooks/index.js';
-import { probe } from '../../../src/probe/probe.js';
 import { createTransport } from '../../../src/transport/factory.js';
 import { createRolloutSteps, journaled, runRollout } from '../../../src/workflow/index.js';
 import { startLab, type Lab, type LabHost, type LabService } from '../../lab/index.js';
+import { servedStable } from '../../helpers/served.js';
 import { TestPki, type Issued } from '../../helpers/pki.js';
 
 // The rollout end to end over real SSH to two lab hosts, each with a real nginx: bind, probe sees
@@ -141,10 +141,7 @@ function leftovers(hostDir: string): string[] {
   return files.filter((f) => !/^certroll-[^/]+\/[^/]+\/backup\/(cert|key|chain)$/.test(f));
 }
 
-const served = async (address: string) => {
-  const r = await probe({ address, port: 8443, sni: NAME }, { trust: [root.certPem] });
-  return r.ok ? r.leaf.sha256 : `failed: ${r.failure.kind}`;
-};
+const served = (address: string) => servedStable(address, 8443, NAME, [root.certPem]);
 
 describe('a rollout over SSH to real nginx hosts', () => {
   it('rolls back a host whose reload does nothing, proving the old certificate, and verifies the other', async () => {
