@@ -133,6 +133,9 @@ export async function openSsh(
     client.on('error', (error) => finish(error));
     client.once('close', () => finish(new Error('connection closed during the handshake')));
     client.connect(config);
+    // Without this, Nagle's algorithm holds each small SSH packet back for an ACK: about 90 ms
+    // per remote command on an open connection instead of 3-5 ms (measured on the lab).
+    client.setNoDelay(true);
   });
 }
 
