@@ -1,0 +1,60 @@
+// Diagnostics, not part of a measured run: `node --import bench/rollout/diag-preload.ts
+// bin/certroll.js rollout ...` prints to stderr at exit how many SSH commands certroll ran and how
+// long they took, and what its synchronous fsyncs and writes cost the event loop.
+import fs from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+
+type Callback = (err: Error | undefined, channel: { on(e: 'close', f: () => void): void }) => void;
+interface Ssh2Client {
+  exec: (this: Ssh2Client, cmd: string, opts: unknown, cb?: Callback) => boolean;
+}
+
+const stats = { execs: 0, execMs: 0, fsyncs: 0, fsyncMs: 0, writes: 0, writeMs: 0, bytes: 0 };
+
+// The ssh2 that certroll loads: resolved from its own bin/certroll.js (the main script).
+const require = createRequire(process.argv[1] ?? import.meta.url);
+const { Client } = require('ssh2') as { Client: { prototype: Ssh2Client } };
+const exec = Client.prototype.exec;
+Client.prototype.exec = function (this: Ssh2Client, cmd, opts, cb) {
+  const done = (typeof opts === 'function' ? opts : cb) as Callback;
+  const t0 = performance.now();
+  const wrapped: Callback = (err, channel) => {
+    if (err === undefined || err === null) {
+      channel.on('close', () => {
+        stats.execs++;
+        stats.execMs += performance.now() - t0;
+      });
+    }
+    done(err, channel);
+  };
+  return typeof opts === 'function'
+    ? exec.call(this, cmd, wrapped)
+    : exec.call(this, cmd, opts, wrapped);
+};
+
+const fsync = fs.fsyncSync;
+const write = fs.writeSync;
+fs.fsyncSync = (fd: number): void => {
+  const t0 = performance.now();
+  fsync(fd);
+  stats.fsyncs++;
+  stats.fsyncMs += performance.now() - t0;
+};
+fs.writeSync = ((fd: number, data: string | NodeJS.ArrayBufferView, ...rest: never[]): number => {
+  const t0 = performance.now();
+  const n = (write as (...a: unknown[]) => number)(fd, data, ...rest);
+  stats.writes++;
+  stats.writeMs += performance.now() - t0;
+  stats.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+  return n;
+}) as typeof fs.writeSync;
+syncBuiltinESMExports();
+
+process.once('exit', () => {
+  const avg = stats.execs > 0 ? (stats.execMs / stats.execs).toFixed(1) : '-';
+  process.stderr.write(
+    `diag: ${stats.execs} ssh commands, ${avg} ms each on average; ` +
+      `${stats.fsyncs} fsyncs ${stats.fsyncMs.toFixed(0)} ms; ` +
+      `${stats.writes} sync writes ${(stats.bytes / 1e6).toFixed(1)} MB ${stats.writeMs.toFixed(0)} ms\n`,
+  );
+});

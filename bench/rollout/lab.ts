@@ -1,0 +1,161 @@
+// The bench lab: test/lab's hosts (each its own sshd on its own loopback address) with one nginx
+// each serving `ports` TLS ports with the old certificate, and a reset back to it. More than 50
+// hosts are several test labs (one client key each), started one after the other.
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { startLab, type Lab } from '../../test/lab/index.js';
+import { makePki, type BenchPki } from './pki.js';
+import { verifyAll } from './verify.js';
+
+export const SNI = 'www.bench.test';
+export const FIRST_PORT = 9443;
+
+export interface BenchHost {
+  readonly name: string;
+  readonly address: string;
+  readonly sshPort: number;
+  /** The client key this host's sshd accepts (one per test lab). */
+  readonly identityFile: string;
+  /** certroll's per-host state folder (staged material, backups, lock). */
+  readonly stateDir: string;
+  readonly certPath: string;
+  readonly keyPath: string;
+  readonly prefix: string;
+  readonly configPath: string;
+  reload(): void;
+}
+
+export interface BenchLab {
+  readonly dir: string;
+  /** Every host's key, one `[address]:port key` line each. */
+  readonly knownHostsPath: string;
+  readonly hosts: readonly BenchHost[];
+  readonly ports: readonly number[];
+  readonly pki: BenchPki;
+  /**
+   * CPU seconds used so far on the hosts' side: every sshd and nginx this process started, with
+   * their reaped children (sessions, shells, scripts, nginx -t, workers).
+   */
+  hostCpuS(): number;
+  /** Every host back to the old certificate, proven by a probe of every port. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// utime + stime + cutime + cstime of our direct children (the lab's daemons), in seconds
+// (Linux /proc; USER_HZ is 100).
+function hostCpuS(): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // After the parenthesised name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(f[1]) !== process.pid) continue;
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (name !== 'sshd' && name !== 'nginx') continue;
+    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  }
+  return ticks / 100;
+}
+
+/** Runs `fn` over `items`, at most `limit` at once. */
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** `chunk`: hosts per test lab; a larger fleet is several labs, started one after the other. */
+export async function startBenchLab(
+  hostCount: number,
+  portCount: number,
+  chunk = 50,
+): Promise<BenchLab> {
+  const labs: Lab[] = [];
+  const stop = async (): Promise<void> => {
+    for (const l of labs.reverse()) await l.stop();
+  };
+  try {
+    // One random 127.x.y/24 per lab, consecutive y, so that labs never share an address.
+    const x = 10 + Math.floor(Math.random() * 240);
+    const y = 1 + Math.floor(Math.random() * 200);
+    for (let k = 0; k * chunk < hostCount; k++) {
+      const hosts = Math.min(chunk, hostCount - k * chunk);
+      labs.push(await startLab({ hosts, subnet: `127.${x}.${y + k}`, namePrefix: `web${k + 1}` }));
+    }
+    const first = labs[0]!;
+    const knownHostsPath = join(first.dir, 'known_hosts.all');
+    writeFileSync(knownHostsPath, labs.map((l) => readFileSync(l.knownHostsPath, 'utf8')).join(''));
+    const pki = makePki(join(first.dir, 'pki'), SNI);
+    const ports = Array.from({ length: portCount }, (_, i) => FIRST_PORT + i);
+    const labHosts = labs.flatMap((l) => l.hosts.map((h) => ({ h, key: l.clientKey.privatePath })));
+    const hosts = await pool(labHosts, 16, async ({ h, key }): Promise<BenchHost> => {
+      const svc = await h.nginx({
+        ports,
+        cert: { certPath: pki.old.fullchain, keyPath: pki.old.key },
+      });
+      const stateDir = join(h.dir, 'state');
+      mkdirSync(stateDir, { mode: 0o700 });
+      return {
+        name: h.name,
+        address: h.address,
+        sshPort: h.sshPort,
+        identityFile: key,
+        stateDir,
+        certPath: svc.certPath,
+        keyPath: svc.keyPath,
+        prefix: svc.prefix,
+        configPath: svc.configPath,
+        reload: () => svc.reload(),
+      };
+    });
+    const reset = async (): Promise<void> => {
+      for (const h of hosts) {
+        copyFileSync(pki.old.fullchain, h.certPath);
+        copyFileSync(pki.old.key, h.keyPath);
+        chmodSync(h.certPath, 0o644);
+        chmodSync(h.keyPath, 0o600);
+        rmSync(h.stateDir, { recursive: true, force: true });
+        mkdirSync(h.stateDir, { mode: 0o700 });
+        h.reload();
+      }
+      // A reload takes effect shortly after nginx -s reload returns: wait (bounded) for it.
+      const until = Date.now() + 30_000;
+      for (let i = 0; i < 300; i++) {
+        const v = await verifyAll(hosts, ports, SNI, pki.old.sha256, 32);
+        if (v.wrong.length === 0) return;
+        if (Date.now() > until) throw new Error(`reset: ${v.wrong.length} port(s) not reset`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    return { dir: first.dir, knownHostsPath, hosts, ports, pki, reset, hostCpuS, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,115 @@
+// bench/rollout: N lab hosts (each its own sshd and one nginx serving P TLS ports with the old
+// certificate), rolled over to a new one by certroll, by the leanest parallel ssh script and by an
+// Ansible playbook, the lab reset to the old certificate between them; after each, every port is
+// probed with SNI and must serve the new leaf.
+//   npm run build && node bench/rollout/run.ts [--hosts 50] [--ports 4] [--concurrency 20] [--skip-ansible]
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import type { Row } from './report.js';
+import type { ToolRun } from './tools.js';
+// The hook first: it lets Node load the repository's .ts files by their .js names.
+await import(new URL('./ts-resolve.ts', import.meta.url).href);
+const { SNI, startBenchLab } = await import('./lab.js');
+const { verifyAll } = await import('./verify.js');
+const { killRunning } = await import('./measure.js');
+const { describeEnv } = await import('./env.js');
+const { formatRow, passed, verdicts } = await import('./report.js');
+const { WHAT_IFS, runAnsible, runCertroll, runLean } = await import('./tools.js');
+
+const { values } = parseArgs({
+  options: {
+    hosts: { type: 'string', default: '50' },
+    ports: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '20' },
+    'skip-ansible': { type: 'boolean', default: false },
+    // all: every what-if run of certroll (see WHAT_IFS); nodelay: the first only; none.
+    whatif: { type: 'string', default: 'all' },
+    'timeout-s': { type: 'string', default: '900' },
+    // Another built checkout of certroll to measure (bin/, dist/, playbooks/), e.g. a clean
+    // export of a commit while this working tree is being edited.
+    certroll: { type: 'string' },
+    'lab-chunk': { type: 'string', default: '50' },
+  },
+});
+const HOSTS = Math.max(1, Math.min(250, Number(values.hosts)));
+const PORTS = Math.max(1, Math.min(16, Number(values.ports)));
+const C = Math.max(1, Math.min(100, Number(values.concurrency)));
+const TIMEOUT_MS = Math.max(10, Number(values['timeout-s'])) * 1000;
+const WHAT =
+  values.whatif === 'none' ? [] : values.whatif === 'nodelay' ? WHAT_IFS.slice(0, 1) : WHAT_IFS;
+const repo = new URL('../../', import.meta.url).pathname;
+const root = values.certroll ?? repo;
+if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
+  throw new Error(`certroll is not built in ${root}: run \`npm run build\` first`);
+}
+
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const t0 = performance.now();
+console.log(`starting the lab: ${HOSTS} hosts x ${PORTS} ports (load ${load()})`);
+const lab = await startBenchLab(HOSTS, PORTS, Math.max(1, Number(values['lab-chunk'])));
+const work = mkdtempSync(join(tmpdir(), 'certroll-bench-rollout-'));
+const stop = async (): Promise<void> => {
+  await lab.stop();
+  rmSync(work, { recursive: true, force: true });
+};
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(signal, () => {
+    killRunning();
+    void stop().finally(() => process.exit(code));
+  });
+}
+try {
+  console.log(`lab up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const tools: (() => Promise<ToolRun>)[] = [
+    () => runCertroll(root, lab, work, C, TIMEOUT_MS),
+    () => runLean(lab, work, C, TIMEOUT_MS),
+    ...(values['skip-ansible'] ? [] : [() => runAnsible(lab, work, C, TIMEOUT_MS)]),
+    // Not certroll as shipped: the same CLI with one cost taken away by a preload.
+    ...WHAT.map((w) => () => runCertroll(root, lab, work, C, TIMEOUT_MS, w)),
+  ];
+  const rows: Row[] = [];
+  for (const [i, tool] of tools.entries()) {
+    if (i > 0) await lab.reset();
+    const before = load();
+    const cpu0 = lab.hostCpuS();
+    const run = await tool();
+    await new Promise((r) => setTimeout(r, 300)); // sshd reaps the closed sessions
+    const hostCpuS = lab.hostCpuS() - cpu0;
+    const v = await verifyAll(lab.hosts, lab.ports, SNI, lab.pki.next.sha256, 32);
+    const row: Row = {
+      run,
+      hostCpuS,
+      load: before,
+      endpoints: v.checked,
+      verified: v.checked - v.wrong.length,
+      wrong: v.wrong,
+    };
+    rows.push(row);
+    console.log(`  ${formatRow(row)}`);
+    if (!passed(row)) {
+      console.log(`    not serving the new leaf: ${v.wrong.slice(0, 5).join('; ')}`);
+      console.log(`    stderr: ${run.m.stderr.split('\tCommand being timed')[0]!.slice(-1500)}`);
+      console.log(`    stdout: ${run.m.stdout.slice(-1500)}`);
+    }
+  }
+  console.log(
+    `\n${HOSTS} hosts x ${PORTS} TLS ports (one sshd and one nginx per host, on loopback), concurrency ${C} for every tool`,
+  );
+  for (const line of describeEnv(root)) console.log(line);
+  console.log(
+    "wall time includes process start; CPU: user + system of the tool and its children; hosts' CPU: the lab's sshd and nginx and all they ran",
+  );
+  for (const r of rows) console.log(formatRow(r));
+  process.exitCode = verdicts(rows, (line) => console.log(line)) ? 0 : 1;
+} finally {
+  await stop();
+}
