@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { gnuTimeReport } from '../scan/measure.js';
 
 export interface Measured {
   readonly wallMs: number;
@@ -62,13 +63,9 @@ export function measure(
     child.once('close', (code) => {
       clearTimeout(timer);
       if (pid !== undefined) running.delete(pid);
-      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1];
-      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
-      const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
       resolve({
         wallMs: performance.now() - t0,
-        maxRssKb: rss === undefined ? undefined : Number(rss),
-        cpuS: user === undefined || sys === undefined ? undefined : Number(user) + Number(sys),
+        ...gnuTimeReport(stderr),
         stdout,
         stderr,
         code,

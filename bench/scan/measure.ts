@@ -34,19 +34,29 @@ export function measure(
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
-      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1];
-      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
-      const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
       resolve({
         wallMs: performance.now() - t0,
-        maxRssKb: rss === undefined ? undefined : Number(rss),
-        cpuS: user === undefined || sys === undefined ? undefined : Number(user) + Number(sys),
+        ...gnuTimeReport(stderr),
         stdout,
         stderr,
         code,
       });
     });
   });
+}
+
+/** Peak memory and CPU seconds from `/usr/bin/time -v` output (undefined when absent). */
+export function gnuTimeReport(stderr: string): {
+  maxRssKb: number | undefined;
+  cpuS: number | undefined;
+} {
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1];
+  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
+  return {
+    maxRssKb: rss === undefined ? undefined : Number(rss),
+    cpuS: user === undefined || sys === undefined ? undefined : Number(user) + Number(sys),
+  };
 }
 
 export function median(values: readonly number[]): number {
