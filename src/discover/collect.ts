@@ -17,7 +17,7 @@ import {
 } from './parse/haproxy.js';
 import { parseProcNetTcp, parseSs } from './parse/listeners.js';
 import { nginxEndpoints, parseNginxConfig } from './parse/nginx.js';
-import { parseProcesses } from './parse/processes.js';
+import { parseProcesses, selectRunning } from './parse/processes.js';
 import {
   certScript,
   configScript,
@@ -30,7 +30,7 @@ import {
   nginxCommands,
   splitSections,
 } from './sh-scripts.js';
-import { planProbes, type ProbePlanEntry } from './targets.js';
+import { planProbes, reachableAddress, type ProbePlanEntry } from './targets.js';
 import { type CertFacts, type ConfiguredEndpoint, type Listener, type Served } from './types.js';
 import { collectWindows } from './windows/collect.js';
 
@@ -56,6 +56,22 @@ export interface ConfigFacts {
   readonly notes: string[];
 }
 
+/**
+ * The pids that own a listener this host serves, or undefined where ss cannot tell: no pids at
+ * all (ss without -p, /proc/net/tcp), or, not as root, a listener of this host whose owner ss
+ * could not see (another user's process may hold it).
+ */
+function reachableOwners(
+  host: Host,
+  listeners: readonly Listener[],
+  root: boolean,
+): Set<number> | undefined {
+  if (!listeners.some((l) => l.pids !== undefined)) return undefined;
+  const ours = listeners.filter((l) => reachableAddress(host, l.address) !== undefined);
+  if (!root && ours.some((l) => l.pids === undefined)) return undefined;
+  return new Set(ours.flatMap((l) => l.pids ?? []));
+}
+
 async function collectLinux(host: Host, t: Transport, signal?: AbortSignal): Promise<ConfigFacts> {
   const notes: string[] = [];
   const run = async (script: string) => {
@@ -65,16 +81,28 @@ async function collectLinux(host: Host, t: Transport, signal?: AbortSignal): Pro
     return splitSections(r.stdout);
   };
   const first = await run(listenScript());
-  const running = parseProcesses(first.get('ps') ?? '');
-  const found = uniqueBy([...nginxCommands(host), ...running.nginx]);
-  const nginx = found.length > 0 ? found : [DEFAULT_NGINX];
-  const configs = [...new Set([...haproxyConfigs(host), ...running.haproxy])];
-  const haproxy = configs.length > 0 ? configs : [DEFAULT_HAPROXY_CONFIG];
-  const conf = await run(configScript(nginx, haproxy));
   const listeners = first.has('ss')
     ? parseSs(first.get('ss') ?? '')
     : parseProcNetTcp(first.get('proc-tcp') ?? '');
   if (!first.has('ss')) notes.push('ss is not installed: listeners read from /proc/net/tcp');
+  const running = parseProcesses(first.get('ps') ?? '');
+  const root = (first.get('uid') ?? '').trim() === '0';
+  const selected = selectRunning(running, reachableOwners(host, listeners, root));
+  const { skipped } = selected;
+  if (skipped.nginx + skipped.haproxy > 0)
+    notes.push(
+      `skipped ${[
+        ...(skipped.nginx > 0 ? [`${skipped.nginx} running nginx`] : []),
+        ...(skipped.haproxy > 0 ? [`${skipped.haproxy} running haproxy`] : []),
+      ].join(' and ')} instance(s) with no listener on this host's addresses`,
+    );
+  // The defaults stand in only where nothing names an instance, not where all were skipped.
+  const found = uniqueBy([...nginxCommands(host), ...selected.nginx]);
+  const nginx = found.length > 0 || running.nginx.length > 0 ? found : [DEFAULT_NGINX];
+  const configs = [...new Set([...haproxyConfigs(host), ...selected.haproxy])];
+  const haproxy =
+    configs.length > 0 || running.haproxy.length > 0 ? configs : [DEFAULT_HAPROXY_CONFIG];
+  const conf = await run(configScript(nginx, haproxy));
   const configured: ConfiguredEndpoint[] = [];
   nginx.forEach((n, i) => {
     const text = conf.get(`nginx:${i}`);
@@ -104,8 +132,16 @@ async function collectLinux(host: Host, t: Transport, signal?: AbortSignal): Pro
     configured.push(...haproxyEndpoints(binds, (p) => dirFiles.get(p) ?? [p], crtLists));
   }
   const unique = uniqueBy(configured);
+  // Coverage and the probe plan look past endpoints on other loopback addresses: their
+  // certificates are not read (an endpoint there keeps no cert unless it shares the file).
   const files = [
-    ...new Set(unique.flatMap((c) => (c.certFile !== undefined ? [c.certFile] : []))),
+    ...new Set(
+      unique.flatMap((c) =>
+        c.certFile !== undefined && reachableAddress(host, c.address) !== undefined
+          ? [c.certFile]
+          : [],
+      ),
+    ),
   ].slice(0, MAX_CERT_FILES);
   const certs = new Map<string, CertFacts>();
   if (files.length > 0) {

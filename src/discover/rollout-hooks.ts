@@ -15,6 +15,14 @@ import { discoverHosts, type DiscoverOptions, type HostRef } from './run.js';
 const refsOf = (inventory: Inventory): HostRef[] =>
   inventory.environments.flatMap((e) => e.hosts.map((host) => ({ env: e.name, host })));
 
+/**
+ * Hosts read at once by the gate, the sweep and the capture: the largest `policy.concurrency` of
+ * the inventory's environments, never below `floor` (reading changes nothing on a host).
+ */
+export function readConcurrency(inventory: Inventory, floor = 4): number {
+  return Math.max(floor, ...inventory.environments.map((e) => e.policy.concurrency));
+}
+
 /** Throws COVERAGE_GAP naming every uncovered endpoint on an old certificate. */
 export async function assertCoverage(
   inventory: Inventory,
@@ -24,7 +32,11 @@ export async function assertCoverage(
 ): Promise<void> {
   const set = new Set([...old].filter((s): s is string => s !== undefined));
   if (set.size === 0) return;
-  const { hosts } = await discoverHosts(refsOf(inventory), { ...o, old: set });
+  const { hosts } = await discoverHosts(refsOf(inventory), {
+    concurrency: readConcurrency(inventory),
+    ...o,
+    old: set,
+  });
   const problems = hostProblems(hosts);
   if (problems.length > 0)
     throw new CertrollError(
@@ -52,7 +64,11 @@ export async function sweepOld(
   const set = new Set([...old].filter((s): s is string => s !== undefined));
   if (set.size === 0) return { clean: true, text: '' };
   const { rolledBack, ...discover } = o;
-  const { hosts } = await discoverHosts(refsOf(inventory), { ...discover, old: set });
+  const { hosts } = await discoverHosts(refsOf(inventory), {
+    concurrency: readConcurrency(inventory),
+    ...discover,
+    old: set,
+  });
   const leftovers = sweepLeftovers(hosts, set).filter(
     (l) =>
       !(

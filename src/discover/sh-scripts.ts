@@ -34,7 +34,11 @@ export function haproxyConfigs(host: Host): string[] {
   return [...new Set(paths)];
 }
 
-/** First pass: listeners, and the nginx and haproxy processes that run. */
+/**
+ * First pass: listeners (with their processes' pids where ss -p may see them), the nginx and
+ * haproxy processes that run with pid and parent, and whether we run as root (who sees every
+ * socket's process). A ps that refuses the pid and ppid columns gives args alone, as before.
+ */
 export function listenScript(): string {
   return [
     `if command -v ss >/dev/null 2>&1; then`,
@@ -45,7 +49,9 @@ export function listenScript(): string {
     `  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null`,
     `fi`,
     `printf '%s\\n' '${MARK}ps'`,
-    `ps -eo args= 2>/dev/null`,
+    `ps -eo pid=,ppid=,args= 2>/dev/null || ps -eo args= 2>/dev/null`,
+    `printf '%s\\n' '${MARK}uid'`,
+    `id -u 2>/dev/null`,
     `exit 0`,
     '',
   ].join('\n');

@@ -8,6 +8,8 @@ export interface Listener {
   readonly port: number;
   /** Process name when ss -p knows it. */
   readonly process?: string;
+  /** Every process that holds the socket (nginx master and workers), when ss -p knows them. */
+  readonly pids?: readonly number[];
 }
 
 export type ConfigSource = 'nginx' | 'haproxy' | 'netsh' | 'iis' | 'bc';

@@ -43,6 +43,49 @@ export function putFileScript(path: string, mode: number, temp = tempPathFor(pat
   ].join('\n');
 }
 
+export interface FileToPut {
+  readonly path: string;
+  readonly mode: number;
+  /** Length in bytes of this file's data on stdin. */
+  readonly size: number;
+}
+
+/**
+ * Writes several files from one stdin, one after another, each exactly `size` bytes: the data of
+ * all of them concatenated travels on stdin, never in the script. `dd bs=1` reads byte by byte,
+ * so it never takes the next file's bytes (POSIX; `head -c` may read ahead). Each file is created
+ * exclusively (noclobber) under a umask that keeps it within its mode, checked for its length,
+ * then renamed over the target; temp files are removed on failure and on TERM/INT/HUP.
+ */
+export function putFilesScript(files: readonly FileToPut[]): string {
+  const lines = [
+    'command -v dd >/dev/null 2>&1 || { echo "certroll: dd is not installed" >&2; exit 1; }',
+    // Only the file being written can be left behind: the ones before it were renamed.
+    "t=''",
+    `trap '[ -z "$t" ] || rm -f -- "$t"' EXIT`,
+    `trap 'exit 143' TERM HUP INT`,
+    'set -C',
+  ];
+  for (const f of files) {
+    if (f.path === '') throw new RangeError('An empty path cannot be written.');
+    if (!Number.isInteger(f.size) || f.size < 0) throw new RangeError(`Bad size ${f.size}.`);
+    const octal = checkMode(f.mode);
+    const umask = (0o777 & ~f.mode).toString(8).padStart(4, '0');
+    const temp = tempPathFor(f.path);
+    lines.push(
+      `p=${shQuote(f.path)}`,
+      `t=${shQuote(temp)}`,
+      `if [ -d "$p" ]; then echo "certroll: $p is a directory" >&2; exit 1; fi`,
+      `umask ${umask}`,
+      `dd bs=1 count=${f.size} 2>/dev/null > "$t" || exit 1`,
+      `[ $(wc -c < "$t") -eq ${f.size} ] || { echo "certroll: short data for $p" >&2; exit 1; }`,
+      `chmod ${octal} -- "$t" || exit 1`,
+      'mv -f -- "$t" "$p" || exit 1',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** Removes `path`; a file that is not there is not an error. */
 export function removeScript(path: string): string {
   if (path === '') throw new RangeError('An empty path cannot be removed.');

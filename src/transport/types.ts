@@ -33,6 +33,11 @@ export interface Transport {
   readonly target: string;
   readonly shell: Shell;
   /**
+   * False once the connection connect() opened was closed or lost (connect() does not reopen it:
+   * make a new transport). Absent where nothing stays open between commands (local, WinRM).
+   */
+  readonly isOpen?: boolean;
+  /**
    * Opens the connection. Fails with TRANSPORT_HOST_KEY (before authentication),
    * TRANSPORT_AUTH, TRANSPORT_UNREACHABLE or TRANSPORT_TIMEOUT.
    */

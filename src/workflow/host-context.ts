@@ -1,5 +1,6 @@
-// The host machine's context and the pure functions over it: which binding is current, what a
-// step gets as input, and how the machine's output is derived from the context.
+// The host machine's context and the pure functions over it: which unit is current, what a step
+// gets as input, and how the machine's output is derived from the context. The machine walks
+// units (bindings changed together, src/plan/units.ts); outcomes stay per binding.
 import { type CertrollErrorJson } from '../errors.js';
 import {
   type BindingOutcome,
@@ -14,10 +15,15 @@ import {
 export interface HostContext {
   readonly host: string;
   readonly bindings: readonly string[];
+  /** The bindings in units; absent in snapshots of older runs (then one unit per binding). */
+  readonly units?: readonly (readonly string[])[];
+  /** Index into the units. */
   readonly captureIndex: number;
+  /** Index into the units. */
   readonly index: number;
+  /** Per binding. */
   readonly captured: Readonly<Record<string, CaptureResult>>;
-  /** Bindings whose bind step started, in order: what must be undone on failure. */
+  /** Leaders of the units whose bind step started, in order: what must be undone on failure. */
   readonly undo: readonly string[];
   readonly touched: boolean;
   readonly locked: boolean;
@@ -29,17 +35,50 @@ export interface HostContext {
   readonly coldStart: boolean;
 }
 
-export const current = (c: HostContext): string => c.bindings[c.index] ?? '';
+export const unitsOf = (c: HostContext): readonly (readonly string[])[] =>
+  c.units ?? c.bindings.map((b) => [b]);
+/** The unit whose first binding (leader) is `leader`. */
+export const membersOf = (c: HostContext, leader: string): readonly string[] =>
+  unitsOf(c).find((u) => u[0] === leader) ?? [leader];
+/** Leader of the unit being bound. */
+export const current = (c: HostContext): string => unitsOf(c)[c.index]?.[0] ?? '';
+/** Leader of the unit to undo next. */
 export const top = (c: HostContext): string => c.undo.at(-1) ?? '';
-export const stepInput = (c: HostContext, binding: string): BindingStepInput => ({
-  host: c.host,
-  binding,
-  captured: c.captured[binding]?.state,
-});
+/** Every member of the unit already serves the new certificate. */
+export const unitIsCurrent = (c: HostContext, leader: string): boolean =>
+  membersOf(c, leader).every((b) => c.captured[b]?.alreadyCurrent === true);
 
+export function stepInput(c: HostContext, leader: string): BindingStepInput {
+  const bindings = membersOf(c, leader);
+  return {
+    host: c.host,
+    binding: leader,
+    captured: c.captured[leader]?.state,
+    ...(bindings.length > 1
+      ? {
+          bindings,
+          capturedBy: Object.fromEntries(bindings.map((b) => [b, c.captured[b]?.state])),
+        }
+      : {}),
+  };
+}
+
+/** The capture of a unit, spread over its members (each member's own, where the step gave it). */
+export function withCapture(c: HostContext, result: CaptureResult): Partial<HostContext> {
+  const unit = unitsOf(c)[c.captureIndex] ?? [];
+  const captured = { ...c.captured };
+  for (const b of unit) {
+    const own = result.members?.[b] ?? result;
+    captured[b] = { alreadyCurrent: own.alreadyCurrent, state: own.state };
+  }
+  return { captured, captureIndex: c.captureIndex + 1 };
+}
+
+/** One entry per unit that will change: its leader, with the leader's capture. */
 export function stageInput(c: HostContext): StageInput {
-  const bindings = c.bindings
-    .filter((b) => c.captured[b]?.alreadyCurrent !== true)
+  const bindings = unitsOf(c)
+    .map((u) => u[0] ?? '')
+    .filter((leader) => !unitIsCurrent(c, leader))
     .map((b) => ({ binding: b, captured: c.captured[b]?.state }));
   return { host: c.host, bindings };
 }
@@ -48,9 +87,29 @@ export function withObserved(outcome: BindingOutcome, result: VerifyResult): Bin
   return result.observed === undefined ? outcome : { ...outcome, observed: result.observed };
 }
 
-export function popWith(context: HostContext, outcome: BindingOutcome): Partial<HostContext> {
-  const binding = top(context);
-  return { undo: context.undo.slice(0, -1), outcomes: { ...context.outcomes, [binding]: outcome } };
+/** Sets the outcome of every member of the unit `leader`; `result` may hold each member's own. */
+export function withOutcomes(
+  c: HostContext,
+  leader: string,
+  outcome: (result: VerifyResult | undefined) => BindingOutcome,
+  result?: VerifyResult,
+): Readonly<Record<string, BindingOutcome>> {
+  const outcomes = { ...c.outcomes };
+  for (const b of membersOf(c, leader)) outcomes[b] = outcome(result?.bindings?.[b] ?? result);
+  return outcomes;
+}
+
+/** Pops the unit on top of the undo stack, giving each member its outcome. */
+export function popWith(
+  context: HostContext,
+  outcome: BindingOutcome | ((result: VerifyResult | undefined) => BindingOutcome),
+  result?: VerifyResult,
+): Partial<HostContext> {
+  const of = typeof outcome === 'function' ? outcome : () => outcome;
+  return {
+    undo: context.undo.slice(0, -1),
+    outcomes: withOutcomes(context, top(context), of, result),
+  };
 }
 
 /** The machine's output: every binding gets an outcome, the host a status derived from them. */

@@ -1,6 +1,8 @@
-// The host machine: connect, take the host lock, capture every binding, stage, then for each
-// binding bind and verify. On any failure it undoes what it touched, newest first, proving each
-// undo with a probe (saga). It always ends in `done` with a typed output; policy above acts on
+// The host machine: connect, take the host lock, capture every unit, stage, then for each unit
+// bind and verify every binding in it. A unit is the bindings one set of steps changes together
+// (four ports of one nginx served from one pair of files: one bind, one reload, four proofs; see
+// src/plan/units.ts); outcomes stay per binding. On any failure it undoes what it touched,
+// newest first, proving each undo with a probe (saga). It always ends in `done` with a typed output; policy above acts on
 // that output, never on exceptions. Steps are actors referenced by name and provided from
 // injected implementations (createHostMachine), so tests run it with fake steps.
 import { assign, fromPromise, setup } from 'xstate';
@@ -8,15 +10,21 @@ import { toCertrollError, type CertrollErrorJson } from '../errors.js';
 import {
   current,
   hostOutput,
+  membersOf,
   popWith,
   stageInput,
   stepInput,
   top,
+  unitIsCurrent,
+  unitsOf,
+  withCapture,
   withObserved,
+  withOutcomes,
   type HostContext,
 } from './host-context.js';
 import {
   type BindingStepInput,
+  type CaptureInput,
   type CaptureResult,
   type HostOutput,
   type HostRef,
@@ -40,7 +48,7 @@ export const hostMachine = setup({
   actors: {
     connect: pending<HostStepInput, void>('connect'),
     lockHost: pending<HostStepInput, void>('lockHost'),
-    capture: pending<{ host: string; binding: string }, CaptureResult>('capture'),
+    capture: pending<CaptureInput, CaptureResult>('capture'),
     stage: pending<StageInput, void>('stage'),
     bind: pending<BindingStepInput, void>('bind'),
     verify: pending<BindingStepInput, VerifyResult>('verify'),
@@ -51,11 +59,11 @@ export const hostMachine = setup({
     release: pending<HostStepInput & { locked: boolean }, void>('release'),
   },
   guards: {
-    allCaptured: ({ context }) => context.captureIndex >= context.bindings.length,
+    allCaptured: ({ context }) => context.captureIndex >= unitsOf(context).length,
     nothingToDo: ({ context }) =>
       context.bindings.every((b) => context.captured[b]?.alreadyCurrent === true),
-    allBound: ({ context }) => context.index >= context.bindings.length,
-    currentIsCurrent: ({ context }) => context.captured[current(context)]?.alreadyCurrent === true,
+    allBound: ({ context }) => context.index >= unitsOf(context).length,
+    currentIsCurrent: ({ context }) => unitIsCurrent(context, current(context)),
     nothingToUndo: ({ context }) => context.undo.length === 0,
   },
   actions: {
@@ -63,24 +71,24 @@ export const hostMachine = setup({
       error: ({ event }) => errorJson((event as unknown as { error: unknown }).error),
     }),
     skipCurrent: assign({
-      outcomes: ({ context }) => ({
-        ...context.outcomes,
-        [current(context)]: { status: 'skipped', reason: 'already serves the new certificate' },
-      }),
+      outcomes: ({ context }) =>
+        withOutcomes(context, current(context), () => ({
+          status: 'skipped',
+          reason: 'already serves the new certificate',
+        })),
       index: ({ context }) => context.index + 1,
     }),
     markVerified: assign(({ context, event }) => {
       const output = (event as unknown as { output: VerifyResult }).output;
-      return {
-        outcomes: {
-          ...context.outcomes,
-          [current(context)]: withObserved(
-            { status: 'verified', captured: context.captured[current(context)]?.state },
-            output,
-          ),
-        },
-        index: context.index + 1,
-      };
+      const outcomes = { ...context.outcomes };
+      // Each member keeps its own capture, so an environment rollback can restore it later.
+      for (const b of membersOf(context, current(context))) {
+        outcomes[b] = withObserved(
+          { status: 'verified', captured: context.captured[b]?.state },
+          output.bindings?.[b] ?? output,
+        );
+      }
+      return { outcomes, index: context.index + 1 };
     }),
     recordVerifyFailure: assign(({ context, event }, params: { when: string }) => {
       const output = (event as unknown as { output: VerifyResult }).output;
@@ -101,6 +109,7 @@ export const hostMachine = setup({
   context: ({ input }) => ({
     host: input.name,
     bindings: input.bindings,
+    units: input.units ?? input.bindings.map((b) => [b]),
     captureIndex: 0,
     index: 0,
     captured: {},
@@ -134,20 +143,18 @@ export const hostMachine = setup({
       always: { guard: 'allCaptured', target: 'staging' },
       invoke: {
         src: 'capture',
-        input: ({ context }) => ({
-          host: context.host,
-          binding: context.bindings[context.captureIndex] ?? '',
-        }),
+        input: ({ context }) => {
+          const unit = unitsOf(context)[context.captureIndex] ?? [];
+          return {
+            host: context.host,
+            binding: unit[0] ?? '',
+            ...(unit.length > 1 ? { bindings: unit } : {}),
+          };
+        },
         onDone: {
           target: 'capturing',
           reenter: true,
-          actions: assign({
-            captured: ({ context, event }) => ({
-              ...context.captured,
-              [context.bindings[context.captureIndex] ?? '']: event.output,
-            }),
-            captureIndex: ({ context }) => context.captureIndex + 1,
-          }),
+          actions: assign(({ context, event }) => withCapture(context, event.output)),
         },
         onError: { target: 'releasing', actions: 'recordError' },
       },
@@ -258,15 +265,17 @@ export const hostMachine = setup({
               actions: assign(({ context, event }) =>
                 popWith(
                   context,
-                  event.output.ok
-                    ? withObserved({ status: 'rolled-back' }, event.output)
-                    : withObserved(
-                        {
-                          status: 'needs-attention',
-                          reason: `previous certificate not proven after rollback: ${event.output.reason ?? 'probe failed'}`,
-                        },
-                        event.output,
-                      ),
+                  (r) =>
+                    r?.ok === true
+                      ? withObserved({ status: 'rolled-back' }, r)
+                      : withObserved(
+                          {
+                            status: 'needs-attention',
+                            reason: `previous certificate not proven after rollback: ${r?.reason ?? 'probe failed'}`,
+                          },
+                          r ?? { ok: false },
+                        ),
+                  event.output,
                 ),
               ),
             },

@@ -12,13 +12,16 @@ import {
   type Playbook,
   type PlaybookRegistry,
 } from '../playbooks/index.js';
+import { unitOfBinding, unitsOf, type Unit } from '../plan/units.js';
 import { assertSuccess } from '../transport/classify.js';
+import { putFilesScript } from '../transport/sh-scripts.js';
 import { type Transport } from '../transport/types.js';
 import { acquireHostLock, DEFAULT_LOCK_PATH, releaseHostLock } from './host-lock.js';
 import { type AllSteps } from './journaled.js';
 import {
   type BindingOutcome,
   type BindingStepInput,
+  type CaptureInput,
   type CaptureResult,
   type HostOutput,
   type VerifyResult,
@@ -103,6 +106,14 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
       throw new CertrollError('PLAYBOOK_NOT_FOUND', `No playbook for binding kind ${b.kind}.`);
     return pb;
   };
+  const unitCache = new Map<string, Unit[]>();
+  /** The host's bindings in units (src/plan/units.ts), the same in every process of a run. */
+  const units = (name: string): Unit[] => {
+    let u = unitCache.get(name);
+    if (u === undefined)
+      unitCache.set(name, (u = unitsOf(host(name), (k) => deps.playbooks.get(k))));
+    return u;
+  };
   const transport = async (name: string, signal: AbortSignal): Promise<Transport> => {
     const existing = open.get(name);
     if (existing !== undefined) return existing;
@@ -121,17 +132,12 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
       : `${dir.replace(/\\+$/, '')}\\certroll.lock`;
   };
 
-  const run = async (
-    hostName: string,
-    b: Binding,
-    step: 'preflight' | 'capture' | 'stage' | 'bind' | 'rollback' | 'cleanup' | 'purge' | 'restart',
-    signal: AbortSignal,
-    captured?: CapturedState,
-  ) => {
+  type StepName =
+    'preflight' | 'capture' | 'stage' | 'bind' | 'rollback' | 'cleanup' | 'purge' | 'restart';
+  const render = (hostName: string, b: Binding, step: StepName, captured?: CapturedState) => {
     const h = host(hostName);
     const pb = playbook(b);
-    const t = await transport(hostName, signal);
-    const rendered = renderStep(pb, step, {
+    return renderStep(pb, step, {
       runId: deps.runId,
       host: {
         name: h.name,
@@ -143,6 +149,34 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
       ...(step === 'stage' ? { material: deps.material(h, pb) } : {}),
       ...(captured !== undefined ? { captured } : {}),
     });
+  };
+
+  const run = async (
+    hostName: string,
+    b: Binding,
+    step: StepName,
+    signal: AbortSignal,
+    captured?: CapturedState,
+  ) => {
+    const t = await transport(hostName, signal);
+    const rendered = render(hostName, b, step, captured);
+    const what = `${b.kind} ${step} of ${b.id}`;
+    if (t.shell === 'sh' && rendered.stdin === undefined && rendered.uploads.length > 0) {
+      // One remote command: the staging folder, every file (their bytes on stdin, one after
+      // another) and the step's script, each part in a subshell that stops the rest on failure.
+      const files = rendered.uploads.map((u) => ({
+        path: u.path,
+        mode: u.mode,
+        data: typeof u.data === 'string' ? Buffer.from(u.data) : u.data,
+      }));
+      const script = [
+        ...(rendered.prepare !== undefined ? [`(\n${rendered.prepare}\n) || exit $?`] : []),
+        `(\n${putFilesScript(files.map((f) => ({ path: f.path, mode: f.mode, size: f.data.length })))}\n) || exit $?`,
+        rendered.script,
+      ].join('\n');
+      const stdin = Buffer.concat(files.map((f) => f.data));
+      return assertSuccess(await t.exec(script, { signal, stdin }), what, t.target);
+    }
     if (rendered.prepare !== undefined)
       assertSuccess(
         await t.exec(rendered.prepare, { signal }),
@@ -155,23 +189,68 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
       signal,
       ...(rendered.stdin !== undefined ? { stdin: rendered.stdin } : {}),
     });
-    return assertSuccess(result, `${pb.kind} ${step} of ${b.id}`, t.target);
+    return assertSuccess(result, what, t.target);
+  };
+
+  /**
+   * The read-only pre-flight and the capture: one remote command on sh hosts (the pre-flight in
+   * a subshell whose output goes to stderr, so stdout is the capture's document alone), two on
+   * PowerShell hosts, whose steps read their input document from stdin.
+   */
+  const preflightAndCapture = async (hostName: string, b: Binding, signal: AbortSignal) => {
+    const t = await transport(hostName, signal);
+    const pre = render(hostName, b, 'preflight');
+    const cap = render(hostName, b, 'capture');
+    const plain = (r: typeof pre) => r.stdin === undefined && r.uploads.length === 0;
+    if (t.shell !== 'sh' || !plain(pre) || !plain(cap)) {
+      await run(hostName, b, 'preflight', signal);
+      return run(hostName, b, 'capture', signal);
+    }
+    const script = `(\n${pre.script}\n) >&2 || exit $?\n${cap.script}`;
+    return assertSuccess(
+      await t.exec(script, { signal }),
+      `${b.kind} preflight and capture of ${b.id}`,
+      t.target,
+    );
   };
 
   const bindingCapture = (input: BindingStepInput): BindingCapture =>
     input.captured as BindingCapture;
 
+  /** Runs `check` for every member of the unit at once; ok when every member is. */
+  const everyMember = async (
+    input: BindingStepInput,
+    check: (id: string) => Promise<VerifyResult>,
+  ): Promise<VerifyResult> => {
+    const ids = input.bindings ?? [input.binding];
+    if (ids.length === 1) return check(ids[0]!);
+    const results = await Promise.all(ids.map(async (id) => [id, await check(id)] as const));
+    const failed = results.find(([, r]) => !r.ok);
+    const lead = failed ?? results[0]!;
+    return {
+      ok: failed === undefined,
+      ...(lead[1].observed !== undefined ? { observed: lead[1].observed } : {}),
+      ...(failed !== undefined
+        ? { reason: `${failed[0]}: ${failed[1].reason ?? 'probe failed'}` }
+        : {}),
+      bindings: Object.fromEntries(results),
+    };
+  };
+
   const verifyRollback = async (
     input: BindingStepInput,
     signal: AbortSignal,
   ): Promise<VerifyResult> => {
-    const b = binding(host(input.host), input.binding);
-    const { previous } = bindingCapture(input);
-    // The previous certificate is proven when it is known; a port that served nothing before
-    // can only be proven not to serve the new one.
-    return previous !== undefined
-      ? deps.verifier.serves(b, previous, signal, true)
-      : deps.verifier.notServes(b, deps.cert.sha256, signal);
+    const h = host(input.host);
+    return everyMember(input, (id) => {
+      const b = binding(h, id);
+      const { previous } = (input.capturedBy?.[id] ?? input.captured) as BindingCapture;
+      // The previous certificate is proven when it is known; a port that served nothing before
+      // can only be proven not to serve the new one.
+      return previous !== undefined
+        ? deps.verifier.serves(b, previous, signal, true)
+        : deps.verifier.notServes(b, deps.cert.sha256, signal);
+    });
   };
 
   const release = async (
@@ -212,18 +291,36 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
       const t = await transport(name, signal);
       await acquireHostLock(t, deps.runId, lockPath(name, t), signal);
     },
-    async capture({ host: name, binding: id }, signal): Promise<CaptureResult> {
-      const b = binding(host(name), id);
-      await run(name, b, 'preflight', signal);
-      const out = await run(name, b, 'capture', signal);
-      const captured = parseCapture(out.stdout, { host: name, kind: b.kind });
-      const previous = await deps.verifier.current(b, signal);
-      const state: BindingCapture = { captured, ...(previous !== undefined ? { previous } : {}) };
-      // Already current only when a full verification passes, never on one lucky probe.
-      const alreadyCurrent =
-        previous === deps.cert.sha256 &&
-        (await deps.verifier.serves(b, deps.cert.sha256, signal)).ok;
-      return { alreadyCurrent, state };
+    async capture(input: CaptureInput, signal): Promise<CaptureResult> {
+      const h = host(input.host);
+      const leader = binding(h, input.binding);
+      const out = await preflightAndCapture(h.name, leader, signal);
+      const captured = parseCapture(out.stdout, { host: h.name, kind: leader.kind });
+      // Each member's own served certificate (they share the files, not necessarily what is
+      // served: a port can lag behind, or already be on the new certificate).
+      const ids = input.bindings ?? [input.binding];
+      const members = await Promise.all(
+        ids.map(async (id): Promise<[string, CaptureResult]> => {
+          const b = binding(h, id);
+          const previous = await deps.verifier.current(b, signal);
+          const state: BindingCapture = {
+            captured,
+            ...(previous !== undefined ? { previous } : {}),
+          };
+          // Already current only when a full verification passes, never on one lucky probe.
+          const alreadyCurrent =
+            previous === deps.cert.sha256 &&
+            (await deps.verifier.serves(b, deps.cert.sha256, signal)).ok;
+          return [id, { alreadyCurrent, state }];
+        }),
+      );
+      const [, first] = members[0]!;
+      if (members.length === 1) return first;
+      return {
+        alreadyCurrent: members.every(([, m]) => m.alreadyCurrent),
+        state: first.state,
+        members: Object.fromEntries(members),
+      };
     },
     async stage({ host: name, bindings }, signal) {
       const h = host(name);
@@ -238,10 +335,9 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
       await run(h.name, b, 'bind', signal, bindingCapture(input).captured);
     },
     async verify(input, signal) {
-      return deps.verifier.serves(
-        binding(host(input.host), input.binding),
-        deps.cert.sha256,
-        signal,
+      const h = host(input.host);
+      return everyMember(input, (id) =>
+        deps.verifier.serves(binding(h, id), deps.cert.sha256, signal),
       );
     },
     async rollback(input, signal) {
@@ -275,40 +371,62 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
     },
     release,
     async rollbackHost({ host: name, output }, signal): Promise<HostOutput> {
-      // Restores a completed host's verified bindings from the captures its output kept, newest
-      // first, under the host lock, proving each with a probe.
+      // Restores a completed host's verified bindings from the captures its output kept, one
+      // unit at a time, newest first, under the host lock, proving each binding with a probe.
       const h = host(name);
       const verified = Object.entries(output.bindings)
         .filter(([, o]) => o.status === 'verified')
-        .reverse();
+        .map(([id]) => id);
+      const groups = new Map<string, string[]>();
+      for (const id of verified) {
+        const unit = unitOfBinding(units(name), id);
+        const leader = unit[0] ?? id;
+        groups.set(leader, [...(groups.get(leader) ?? []), id]);
+      }
       const bindings: Record<string, BindingOutcome> = { ...output.bindings };
+      const setAll = (ids: readonly string[], o: (id: string) => BindingOutcome) => {
+        for (const id of ids) bindings[id] = o(id);
+      };
       const t = await transport(name, signal);
       await acquireHostLock(t, deps.runId, lockPath(name, t), signal);
       try {
-        for (const [id, outcome] of verified) {
-          const capture = outcome.captured as BindingCapture | undefined;
+        for (const [leader, members] of [...groups].reverse()) {
+          const captureOf = (id: string) =>
+            output.bindings[id]?.captured as BindingCapture | undefined;
+          const capture = captureOf(leader) ?? captureOf(members[0] ?? leader);
           if (capture === undefined) {
-            bindings[id] = {
+            setAll(members, () => ({
               status: 'needs-attention',
               reason: 'no capture kept to roll back from',
-            };
+            }));
             continue;
           }
-          const input = { host: name, binding: id, captured: capture };
           try {
-            await run(name, binding(h, id), 'rollback', signal, capture.captured);
-            const proof = await verifyRollback(input, signal);
-            bindings[id] = proof.ok
-              ? { status: 'rolled-back', ...(proof.observed ? { observed: proof.observed } : {}) }
-              : {
-                  status: 'needs-attention',
-                  reason: `previous certificate not proven after rollback: ${proof.reason ?? ''}`,
-                };
+            await run(name, binding(h, leader), 'rollback', signal, capture.captured);
+            const proof = await verifyRollback(
+              {
+                host: name,
+                binding: members[0] ?? leader,
+                captured: capture,
+                bindings: members,
+                capturedBy: Object.fromEntries(members.map((m) => [m, captureOf(m) ?? capture])),
+              },
+              signal,
+            );
+            setAll(members, (id) => {
+              const r = proof.bindings?.[id] ?? proof;
+              return r.ok
+                ? { status: 'rolled-back', ...(r.observed ? { observed: r.observed } : {}) }
+                : {
+                    status: 'needs-attention',
+                    reason: `previous certificate not proven after rollback: ${r.reason ?? ''}`,
+                  };
+            });
           } catch (error) {
-            bindings[id] = {
+            setAll(members, () => ({
               status: 'needs-attention',
               reason: `rollback failed: ${(error as Error).message}`,
-            };
+            }));
           }
         }
       } finally {

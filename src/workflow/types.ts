@@ -31,6 +31,8 @@ export interface VerifyResult {
   readonly ok: boolean;
   readonly observed?: string;
   readonly reason?: string;
+  /** For a unit of several bindings: each member's own result (`ok` is true when all are). */
+  readonly bindings?: Readonly<Record<string, VerifyResult>>;
 }
 
 /** What capture learned about a binding, kept for rollback (opaque to the machine). */
@@ -38,19 +40,40 @@ export interface CaptureResult {
   /** The binding already serves (and is configured with) the new certificate: nothing to do. */
   readonly alreadyCurrent: boolean;
   readonly state: unknown;
+  /** For a unit of several bindings: each member's own capture (default: this one). */
+  readonly members?: Readonly<Record<string, CaptureResult>>;
 }
 
 export interface HostRef {
   readonly name: string;
   readonly bindings: readonly string[];
+  /**
+   * The bindings grouped into units that are staged, bound, verified and undone together (see
+   * src/plan/units.ts); each unit's first binding is its leader. Default: one unit per binding.
+   */
+  readonly units?: readonly (readonly string[])[];
   /** Cold-start check: restart each service after verification and verify again. */
   readonly coldStart?: boolean;
 }
 
+/**
+ * A step on one unit: `binding` is its leader (the binding the playbook is rendered for) and
+ * `captured` the leader's capture; `bindings` every member, `capturedBy` each member's capture.
+ */
 export interface BindingStepInput {
   readonly host: string;
   readonly binding: string;
   readonly captured: unknown;
+  readonly bindings?: readonly string[];
+  readonly capturedBy?: Readonly<Record<string, unknown>>;
+}
+
+export interface CaptureInput {
+  readonly host: string;
+  /** The unit's leader. */
+  readonly binding: string;
+  /** Every member of the unit (default: the leader alone). */
+  readonly bindings?: readonly string[];
 }
 
 export interface HostStepInput {
@@ -65,7 +88,7 @@ export interface StageInput extends HostStepInput {
 export interface HostSteps {
   connect(input: HostStepInput, signal: AbortSignal): Promise<void>;
   lockHost(input: HostStepInput, signal: AbortSignal): Promise<void>;
-  capture(input: { host: string; binding: string }, signal: AbortSignal): Promise<CaptureResult>;
+  capture(input: CaptureInput, signal: AbortSignal): Promise<CaptureResult>;
   /** Puts the new material on the host for every binding that will change (with its capture). */
   stage(input: StageInput, signal: AbortSignal): Promise<void>;
   bind(input: BindingStepInput, signal: AbortSignal): Promise<void>;

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost, type LabService } from '../lab/index.js';
@@ -75,6 +75,12 @@ function inventory(name: string, bound: number[], exclude: number[]): string {
   return path;
 }
 
+const runJournal = (runId: string): { type: string; data: Record<string, unknown> }[] =>
+  readFileSync(join(stateDir, 'runs', runId, 'journal.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown> });
+
 const bundle = (leaf: Issued) =>
   pki.write(`bundle-${leaf.sha256.slice(0, 8)}.pem`, leaf.certPem + leaf.keyPem);
 const served = async (port: number) => {
@@ -126,7 +132,7 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
     expect(r.code, r.stderr).toBe(2);
   }, 60_000);
 
-  it('rollout verifies, and the sweep finds no port left on the old certificate', () => {
+  it('rollout verifies, and the sweep finds no port left on the old certificate', async () => {
     const inv = inventory('excluded', [ports[0]!, ports[1]!], [ports[2]!]);
     const r = runCli(['rollout', ...planArgs(inv, leaves[1]!), '--yes', '--state-dir', stateDir], {
       timeoutMs: 120_000,
@@ -134,6 +140,19 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain('rollout succeeded');
     expect(r.stdout).toContain('sweep: no endpoint serves the old certificate');
+    // The two bound ports share one nginx and one pair of files: one unit, so one stage, one
+    // bind (one reload) and one verification that proves both ports.
+    const steps = runJournal(/^run (\S+)/m.exec(r.stderr)![1]!)
+      .filter((x) => x.type === 'step-started')
+      .map((x) => x.data['step']);
+    expect(steps.filter((s) => s === 'capture')).toHaveLength(1);
+    expect(steps.filter((s) => s === 'stage')).toHaveLength(1);
+    expect(steps.filter((s) => s === 'bind')).toHaveLength(1);
+    expect(steps.filter((s) => s === 'verify')).toHaveLength(1);
+    expect(r.stdout).toMatch(new RegExp(`${h.name}:${ports[0]}\\s+verified`));
+    expect(r.stdout).toMatch(new RegExp(`${h.name}:${ports[1]}\\s+verified`));
+    expect(await served(ports[0]!)).toBe(leaves[1]!.sha256);
+    expect(await served(ports[1]!)).toBe(leaves[1]!.sha256);
   }, 120_000);
 
   it('a port excluded from the rollout that keeps the replaced certificate fails the run', async () => {

@@ -42,6 +42,21 @@ export interface FakeSteps extends HostSteps, EnvironmentSteps, RolloutSteps {
 const NEW = 'a'.repeat(64);
 const OLD = 'b'.repeat(64);
 
+/** A unit's result: each member's own (keyed `host/binding` in the scenario), ok when all are. */
+function perMember(
+  host: string,
+  bindings: readonly string[],
+  one: (key: string) => VerifyResult,
+): VerifyResult {
+  const results = Object.fromEntries(bindings.map((b) => [b, one(`${host}/${b}`)]));
+  const failed = Object.entries(results).find(([, r]) => !r.ok);
+  return {
+    ok: failed === undefined,
+    ...(failed !== undefined ? { reason: `${failed[0]}: ${failed[1].reason ?? ''}` } : {}),
+    bindings: results,
+  };
+}
+
 export function fakeSteps(scenario: Scenario = {}): FakeSteps {
   const calls: string[] = [];
   const active = new Set<string>();
@@ -78,12 +93,22 @@ export function fakeSteps(scenario: Scenario = {}): FakeSteps {
       if (has(scenario.lockHeld, host))
         throw new CertrollError('LOCK_HELD', `${host} is locked by another run`);
     },
-    async capture({ host, binding }) {
+    async capture({ host, binding, bindings }) {
       const key = `${host}/${binding}`;
-      await step('capture', key);
+      await step('capture', bindings === undefined ? key : `${key} [${bindings.join(' ')}]`);
       if (has(scenario.captureFails, key))
         throw new CertrollError('PLAYBOOK_OUTPUT', `capture of ${key} printed garbage`);
-      return { alreadyCurrent: has(scenario.alreadyCurrent, key), state: { previous: OLD, key } };
+      const one = (id: string) => ({
+        alreadyCurrent: has(scenario.alreadyCurrent, `${host}/${id}`),
+        state: { previous: OLD, key: `${host}/${id}` },
+      });
+      if (bindings === undefined) return one(binding);
+      const members = Object.fromEntries(bindings.map((id) => [id, one(id)]));
+      return {
+        alreadyCurrent: Object.values(members).every((m) => m.alreadyCurrent),
+        state: one(binding).state,
+        members,
+      };
     },
     async stage({ host }) {
       await step('stage', host);
@@ -98,12 +123,14 @@ export function fakeSteps(scenario: Scenario = {}): FakeSteps {
       if (has(scenario.bindFails, key))
         throw new CertrollError('TRANSPORT_COMMAND_FAILED', `${key}: nginx -t failed`);
     },
-    async verify({ host, binding }) {
+    async verify({ host, binding, bindings }) {
       const key = `${host}/${binding}`;
       await step('verify', key);
-      if (restarted.has(key))
-        return { ok: false, observed: OLD, reason: 'serves the old certificate after the restart' };
-      return verify(scenario.verifyFails, key, NEW, OLD);
+      const one = (k: string): VerifyResult =>
+        restarted.has(key)
+          ? { ok: false, observed: OLD, reason: 'serves the old certificate after the restart' }
+          : verify(scenario.verifyFails, k, NEW, OLD);
+      return bindings === undefined ? one(key) : perMember(host, bindings, one);
     },
     async restart({ host, binding }) {
       const key = `${host}/${binding}`;
@@ -118,10 +145,11 @@ export function fakeSteps(scenario: Scenario = {}): FakeSteps {
       if (has(scenario.rollbackFails, key))
         throw new CertrollError('TRANSPORT_COMMAND_FAILED', `${key}: backup missing`);
     },
-    async verifyRollback({ host, binding }) {
+    async verifyRollback({ host, binding, bindings }) {
       const key = `${host}/${binding}`;
       await step('verifyRollback', key);
-      return verify(scenario.rollbackUnproven, key, OLD, NEW);
+      const one = (k: string) => verify(scenario.rollbackUnproven, k, OLD, NEW);
+      return bindings === undefined ? one(key) : perMember(host, bindings, one);
     },
     async cleanup({ host }) {
       await step('cleanup', host);

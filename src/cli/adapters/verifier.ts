@@ -10,8 +10,14 @@ import { type VerifyResult } from '../../workflow/types.js';
 
 export type VerifierOptions = Pick<
   ExpectOptions,
-  'deadlineMs' | 'maxAttempts' | 'timeoutMs' | 'trust'
+  'deadlineMs' | 'maxAttempts' | 'timeoutMs' | 'trust' | 'backoff'
 >;
+
+/**
+ * Retries after a bind start soon: a reload takes effect within tens of milliseconds, and until
+ * then the old workers answer. Then the delays double up to 4 s, within the deadline.
+ */
+export const VERIFY_BACKOFF = { initialMs: 50, factor: 2, maxMs: 4000, jitter: 1 } as const;
 
 /** Every endpoint a binding is proven on: each SNI name at its address, each pool member, the VIP. */
 export function bindingTargets(b: Binding): ProbeTarget[] {

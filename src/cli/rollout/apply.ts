@@ -15,7 +15,9 @@ import {
 } from '../../journal/index.js';
 import { createLogger, Redactor, type Logger } from '../../log/index.js';
 import { describeDrift, planDrift } from '../../plan/pins.js';
-import { createTransport } from '../../transport/factory.js';
+import { type Host } from '../../inventory/model.js';
+import { TransportPool } from '../../transport/pool.js';
+import { type Transport } from '../../transport/types.js';
 import {
   createRolloutSteps,
   journaled,
@@ -37,18 +39,31 @@ export interface ApplyOptions {
   readonly verifier?: PreflightOptions['verifier'];
   /** Resume: the run to continue and its persisted snapshot. */
   readonly resume?: { readonly paths: RunPaths; readonly snapshot: unknown };
+  /**
+   * The command's shared transports (a TransportPool's lease); the caller closes them. Without
+   * it, applyPlan pools the run's and the sweep's connections itself and closes them on return.
+   */
+  readonly transportFor?: (host: Host) => Transport;
+}
+
+/** What the pre-run checks share with the run: connections and how many hosts at once. */
+export interface ReadOptions {
+  readonly transportFor?: (host: Host) => Transport;
+  readonly concurrency?: number;
 }
 
 /** Re-captures every binding and refuses the plan when the bundle, inventory or a binding moved. */
 export async function assertPlanFresh(
   plan: PlanDocument,
   prepared: Prepared,
-  options: Pick<ApplyOptions, 'stateDirFor'>,
+  options: Pick<ApplyOptions, 'stateDirFor'> & ReadOptions,
 ): Promise<void> {
   const { buildPlan } = await import('./plan-doc.js');
   const captures = await captureAll(prepared, {
     runId: 'freshness-check',
     ...(options.stateDirFor ? { stateDirFor: options.stateDirFor } : {}),
+    ...(options.transportFor ? { transportFor: options.transportFor } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
   });
   const now = buildPlan(
     prepared.inventory,
@@ -99,6 +114,8 @@ export async function applyPlan(
     for (const l of locks) l.heartbeat();
   }, 15_000);
   heartbeat.unref();
+  let pool: TransportPool | undefined;
+  const transportFor = options.transportFor ?? (pool = new TransportPool()).lease;
   try {
     const paths = options.resume?.paths ?? createRunFolder(options.stateDir, plan, runId);
     const journal =
@@ -118,13 +135,13 @@ export async function applyPlan(
       playbooks: prepared.playbooks,
       cert: prepared.cert,
       material: prepared.material,
-      transportFor: (h) => createTransport(h),
+      transportFor,
       verifier: options.verifier ?? verifierFor(prepared),
       approve: (env) => approve(env, options, io),
       ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),
     });
     const output = await runRollout({
-      ref: rolloutRef(runId, prepared.inventory),
+      ref: rolloutRef(runId, prepared.inventory, (k) => prepared.playbooks.get(k)),
       steps: journaled(steps, withProgress(journal, io, audit, prepared.cert.sha256)),
       persist: (json) => writeFileAtomic(paths.snapshot, json),
       ...(options.resume !== undefined ? { restore: options.resume.snapshot } : {}),
@@ -161,7 +178,7 @@ export async function applyPlan(
     const sweep = await sweepOld(
       prepared.inventory,
       replaced.map((b) => (b.current !== prepared.cert.sha256 ? b.current : undefined)),
-      { trust: prepared.trustPem, rolledBack },
+      { trust: prepared.trustPem, rolledBack, transportFor },
     );
     io.stdout(sweep.text);
     const ok = output.status === 'succeeded' && sweep.clean;
@@ -169,6 +186,7 @@ export async function applyPlan(
   } finally {
     clearInterval(heartbeat);
     for (const l of locks) l.release();
+    await pool?.closeAll();
   }
 }
 

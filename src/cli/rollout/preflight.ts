@@ -3,9 +3,12 @@
 // before anything changed; the error says so.
 import pLimit from 'p-limit';
 import { CertrollError, toCertrollError, type ErrorCode, type ErrorDetail } from '../../errors.js';
+import { type Host } from '../../inventory/model.js';
+import { unitsOf } from '../../plan/units.js';
 import { createTransport } from '../../transport/factory.js';
+import { type Transport } from '../../transport/types.js';
 import { createRolloutSteps, type BindingVerifier } from '../../workflow/steps.js';
-import { probeVerifier } from '../adapters/verifier.js';
+import { probeVerifier, VERIFY_BACKOFF } from '../adapters/verifier.js';
 import { bindingKey, type CapturedBinding } from './plan-doc.js';
 import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
 
@@ -14,10 +17,17 @@ export interface PreflightOptions {
   readonly concurrency?: number;
   readonly verifier?: BindingVerifier;
   readonly stateDirFor?: Parameters<typeof createRolloutSteps>[0]['stateDirFor'];
+  /** Where connections come from (default: a new one per host, closed after its capture). */
+  readonly transportFor?: (host: Host) => Transport;
 }
 
 export function verifierFor(prepared: Prepared): BindingVerifier {
-  return probeVerifier({ trust: prepared.trustPem, deadlineMs: 30_000, timeoutMs: 5_000 });
+  return probeVerifier({
+    trust: prepared.trustPem,
+    deadlineMs: 30_000,
+    timeoutMs: 5_000,
+    backoff: VERIFY_BACKOFF,
+  });
 }
 
 export async function captureAll(
@@ -30,7 +40,7 @@ export async function captureAll(
     playbooks: prepared.playbooks,
     cert: prepared.cert,
     material: prepared.material,
-    transportFor: (h) => createTransport(h),
+    transportFor: options.transportFor ?? ((h) => createTransport(h)),
     verifier: options.verifier ?? verifierFor(prepared),
     ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),
   });
@@ -44,14 +54,25 @@ export async function captureAll(
       limit(async () => {
         try {
           await steps.connect({ host: h.name }, signal);
-          for (const b of h.bindings) {
-            const c = await steps.capture({ host: h.name, binding: b.id }, signal);
-            const state = c.state as { previous?: string };
-            captures.set(bindingKey(e.name, h.name, b.id), {
-              alreadyCurrent: c.alreadyCurrent,
-              state: c.state,
-              ...(state.previous !== undefined ? { previous: state.previous } : {}),
-            });
+          // One capture per unit (bindings changed together), recorded per binding.
+          for (const unit of unitsOf(h, (k) => prepared.playbooks.get(k))) {
+            const c = await steps.capture(
+              {
+                host: h.name,
+                binding: unit[0] ?? '',
+                ...(unit.length > 1 ? { bindings: unit } : {}),
+              },
+              signal,
+            );
+            for (const id of unit) {
+              const own = c.members?.[id] ?? c;
+              const state = own.state as { previous?: string };
+              captures.set(bindingKey(e.name, h.name, id), {
+                alreadyCurrent: own.alreadyCurrent,
+                state: own.state,
+                ...(state.previous !== undefined ? { previous: state.previous } : {}),
+              });
+            }
           }
         } catch (error) {
           const e2 = toCertrollError(error);

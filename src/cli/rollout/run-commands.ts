@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { CertrollError } from '../../errors.js';
 import { findRun, readRun, resolveStateDir, writeFileAtomic } from '../../journal/index.js';
+import { withTransportPool, type TransportPool } from '../../transport/pool.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
 import { applyPlan, assertPlanFresh } from './apply.js';
@@ -40,12 +41,28 @@ function inputs(o: Options, fromPlan?: PlanDocument): RolloutInputs {
   };
 }
 
+/** One connection per host for the whole command, and as many hosts read at once as allowed. */
+async function readOptions(prepared: Prepared, pool: TransportPool) {
+  const { readConcurrency } = await import('../../discover/rollout-hooks.js');
+  return {
+    transportFor: pool.lease,
+    capture: readConcurrency(prepared.inventory, 8),
+    discover: readConcurrency(prepared.inventory),
+  };
+}
+
 async function makePlan(
   i: RolloutInputs,
   ctx: CommandContext,
+  pool: TransportPool,
 ): Promise<{ prepared: Prepared; plan: PlanDocument }> {
   const prepared = await prepareRollout(i, ctx.io.env);
-  const captures = await captureAll(prepared, { runId: 'preflight' });
+  const read = await readOptions(prepared, pool);
+  const captures = await captureAll(prepared, {
+    runId: 'preflight',
+    transportFor: read.transportFor,
+    concurrency: read.capture,
+  });
   // Coverage gate (issue 6): nothing on the certificate being replaced may be left unlisted.
   const { assertCoverage } = await import('../../discover/rollout-hooks.js');
   await assertCoverage(
@@ -54,7 +71,7 @@ async function makePlan(
       c.previous !== prepared.cert.sha256 ? c.previous : undefined,
     ),
     NOTHING_TOUCHED,
-    { trust: prepared.trustPem },
+    { trust: prepared.trustPem, transportFor: read.transportFor, concurrency: read.discover },
   );
   const plan = buildPlan(
     prepared.inventory,
@@ -71,7 +88,7 @@ async function makePlan(
 }
 
 export async function runPlan(o: Options, ctx: CommandContext): Promise<number> {
-  const { plan } = await makePlan(inputs(o), ctx);
+  const { plan } = await withTransportPool((pool) => makePlan(inputs(o), ctx, pool));
   const out = str(o, 'output');
   if (out !== undefined) writeFileAtomic(out, `${JSON.stringify(plan, null, 2)}\n`);
   if (ctx.global().json) ctx.io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
@@ -86,25 +103,45 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
     });
   const plan = parsePlan(readFileSync(planFile, 'utf8'), planFile);
   const prepared = await prepareRollout(inputs(o, plan), ctx.io.env);
-  await assertPlanFresh(plan, prepared, {});
-  const { assertCoverage } = await import('../../discover/rollout-hooks.js');
-  await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
-    trust: prepared.trustPem,
+  return withTransportPool(async (pool) => {
+    const read = await readOptions(prepared, pool);
+    await assertPlanFresh(plan, prepared, {
+      transportFor: read.transportFor,
+      concurrency: read.capture,
+    });
+    const { assertCoverage } = await import('../../discover/rollout-hooks.js');
+    await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
+      trust: prepared.trustPem,
+      transportFor: read.transportFor,
+      concurrency: read.discover,
+    });
+    const { exitCode } = await applyPlan(
+      plan,
+      prepared,
+      { ...applyOpts(o, ctx), transportFor: read.transportFor },
+      ctx.io,
+    );
+    return exitCode;
   });
-  const { exitCode } = await applyPlan(plan, prepared, applyOpts(o, ctx), ctx.io);
-  return exitCode;
 }
 
 export async function runRolloutCommand(o: Options, ctx: CommandContext): Promise<number> {
-  const { prepared, plan } = await makePlan(inputs(o), ctx);
-  ctx.io.stdout(renderPreview(plan));
-  if (changesPlanned(plan) === 0) return EXIT.OK;
-  if (!(await confirm(o, ctx))) {
-    ctx.io.stderr('Not applied. No host was modified.\n');
-    return EXIT.FAILED;
-  }
-  const { exitCode } = await applyPlan(plan, prepared, applyOpts(o, ctx), ctx.io);
-  return exitCode;
+  return withTransportPool(async (pool) => {
+    const { prepared, plan } = await makePlan(inputs(o), ctx, pool);
+    ctx.io.stdout(renderPreview(plan));
+    if (changesPlanned(plan) === 0) return EXIT.OK;
+    if (!(await confirm(o, ctx))) {
+      ctx.io.stderr('Not applied. No host was modified.\n');
+      return EXIT.FAILED;
+    }
+    const { exitCode } = await applyPlan(
+      plan,
+      prepared,
+      { ...applyOpts(o, ctx), transportFor: pool.lease },
+      ctx.io,
+    );
+    return exitCode;
+  });
 }
 
 export async function runResume(run: string, o: Options, ctx: CommandContext): Promise<number> {

@@ -27,7 +27,12 @@ export function parseSs(text: string): Listener[] {
     const hp = splitHostPort(local);
     if (hp === undefined) continue;
     const proc = /users:\(\("([^"]+)"/.exec(line)?.[1];
-    out.push({ ...hp, ...(proc !== undefined ? { process: proc } : {}) });
+    const pids = [...line.matchAll(/",pid=(\d+)/g)].map((m) => Number(m[1]));
+    out.push({
+      ...hp,
+      ...(proc !== undefined ? { process: proc } : {}),
+      ...(pids.length > 0 ? { pids } : {}),
+    });
   }
   return dedupe(out);
 }
@@ -88,12 +93,16 @@ export function parseProcNetTcp(text: string): Listener[] {
   return dedupe(out);
 }
 
+/** One listener per address and port; the pids of each copy are kept (reuseport sockets). */
 function dedupe(list: Listener[]): Listener[] {
   const seen = new Map<string, Listener>();
   for (const l of list) {
     const key = `${l.address}|${l.port}`;
-    if (!seen.has(key) || (seen.get(key)?.process === undefined && l.process !== undefined))
-      seen.set(key, l);
+    const prev = seen.get(key);
+    const keep = prev === undefined || (prev.process === undefined && l.process !== undefined);
+    const next = keep ? l : prev;
+    const pids = [...new Set([...(prev?.pids ?? []), ...(l.pids ?? [])])];
+    seen.set(key, pids.length > 0 ? { ...next, pids } : next);
   }
   return [...seen.values()];
 }

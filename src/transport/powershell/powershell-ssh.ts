@@ -15,6 +15,8 @@ import { psPutFile, psRemove } from './file-ops.js';
 /** What the transport needs from an SSH session: the real one, or a fake in tests. */
 export interface RemoteSession {
   readonly target: string;
+  /** False once the connection was closed or lost; a fake may leave it out. */
+  readonly isOpen?: boolean;
   connect(signal?: AbortSignal): Promise<void>;
   run(command: string, options?: ExecOptions & { what?: string }): Promise<ExecResult>;
   close(): Promise<void>;
@@ -38,6 +40,10 @@ export class PowerShellSshTransport implements Transport {
 
   get target(): string {
     return this.session.target;
+  }
+
+  get isOpen(): boolean {
+    return this.session.isOpen !== false;
   }
 
   connect(signal?: AbortSignal): Promise<void> {

@@ -50,6 +50,11 @@ export class SshSession {
     this.target = targetOf(host);
   }
 
+  /** Connected and not closed or lost since. */
+  get isOpen(): boolean {
+    return this.client !== undefined && !this.closed;
+  }
+
   private async secret(ref: SecretRef | undefined): Promise<string | undefined> {
     if (ref === undefined) return undefined;
     const resolve = this.deps.resolveSecret ?? resolveSecret;

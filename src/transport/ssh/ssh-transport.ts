@@ -26,6 +26,10 @@ export class SshTransport implements Transport {
     return this.session.target;
   }
 
+  get isOpen(): boolean {
+    return this.session.isOpen;
+  }
+
   private get user(): string {
     return this.host.transport.user ?? 'the SSH user';
   }

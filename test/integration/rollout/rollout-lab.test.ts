@@ -105,13 +105,14 @@ function inventory(
 }
 
 async function rollout(inv: Inventory, runId: string, leaf: Issued = newLeaf) {
-  const ref = rolloutRef(runId, inv);
+  const playbooks = loadPlaybooks();
+  const ref = rolloutRef(runId, inv, (k) => playbooks.get(k));
   const journalPath = join(work, `${runId}.jsonl`);
   const journal = Journal.create(journalPath, { runId });
   const steps = createRolloutSteps({
     runId,
     inventory: inv,
-    playbooks: loadPlaybooks(),
+    playbooks,
     cert: { sha256: leaf.sha256, thumbprint: leaf.thumbprint },
     material: () => ({
       kind: 'pem',

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectHost } from '../../../src/discover/collect.js';
+import { MARK } from '../../../src/discover/sh-scripts.js';
 import { type ProbeTarget } from '../../../src/probe/types.js';
-import { fakeProbe, fakeTransport } from './fakes.js';
+import { fakeProbe, fakeTransport, type FakeOutput } from './fakes.js';
 import { TestPki } from '../../helpers/pki.js';
 import { binding, host } from './helpers.js';
 
@@ -56,5 +57,109 @@ describe('collecting one host', () => {
       probe: fakeProbe(leaf),
     });
     expect(r).toEqual({ error: expect.stringContaining('ECONNREFUSED') });
+  });
+});
+
+// One machine, three nginx instances: a (its worker holds 10.0.0.5:443, this host's address),
+// b and c (only on other loopback addresses: another host's, as in the benchmark lab).
+const threeNginx = (uid: string, extra: string[] = []) =>
+  [
+    `${MARK}ss`,
+    'LISTEN 0 511 10.0.0.5:443 0.0.0.0:* users:(("nginx",pid=201,fd=6))',
+    'LISTEN 0 511 127.0.0.2:443 0.0.0.0:* users:(("nginx",pid=301,fd=6),("nginx",pid=300,fd=6))',
+    'LISTEN 0 511 127.0.0.3:443 0.0.0.0:* users:(("nginx",pid=401,fd=6))',
+    'LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=50,fd=3))',
+    ...extra,
+    `${MARK}ps`,
+    '    1     0 /sbin/init',
+    '   50     1 sshd: /usr/sbin/sshd -D',
+    '  200     1 nginx: master process /usr/sbin/nginx -c /srv/a/nginx.conf',
+    '  201   200 nginx: worker process',
+    '  300     1 nginx: master process /usr/sbin/nginx -c /srv/b/nginx.conf',
+    '  301   300 nginx: worker process',
+    '  400     1 nginx: master process /usr/sbin/nginx -c /srv/c/nginx.conf',
+    '  401   400 nginx: worker process',
+    `${MARK}uid`,
+    uid,
+  ].join('\n');
+
+async function collectWith(out: FakeOutput) {
+  const scripts: string[] = [];
+  const facts = await collectHost(host([]), {
+    transportFor: () => fakeTransport(leaf, scripts, out),
+    probe: fakeProbe(leaf),
+  });
+  if ('error' in facts) throw new Error(facts.error);
+  return { scripts, facts };
+}
+
+describe('running instances on a shared machine', () => {
+  const skipped = "skipped 2 running nginx instance(s) with no listener on this host's addresses";
+
+  it('reads only the nginx whose worker listens on this host, and says how many it skipped', async () => {
+    const { scripts, facts } = await collectWith({ listen: threeNginx('1000') });
+    expect(scripts[1]).toContain(`'/usr/sbin/nginx' '-c' '/srv/a/nginx.conf' '-T'`);
+    expect(scripts[1]).not.toContain('/srv/b/');
+    expect(scripts[1]).not.toContain('/srv/c/');
+    expect(facts.notes).toContain(skipped);
+  });
+
+  it('reads them all when not root and a listener of this host has no known owner', async () => {
+    const unowned = 'LISTEN 0 128 0.0.0.0:8080 0.0.0.0:*';
+    const { scripts, facts } = await collectWith({ listen: threeNginx('1000', [unowned]) });
+    for (const c of ['a', 'b', 'c']) expect(scripts[1]).toContain(`/srv/${c}/nginx.conf`);
+    expect(facts.notes.join('\n')).not.toContain('skipped');
+  });
+
+  it('as root, still skips them past a listener no process owns (a kernel socket)', async () => {
+    const unowned = 'LISTEN 0 128 0.0.0.0:2049 0.0.0.0:*';
+    const { scripts, facts } = await collectWith({ listen: threeNginx('0', [unowned]) });
+    expect(scripts[1]).toContain('/srv/a/nginx.conf');
+    expect(scripts[1]).not.toContain('/srv/b/');
+    expect(facts.notes).toContain(skipped);
+  });
+
+  it('reads every running instance, as before, when ss printed no pids', async () => {
+    const listen = threeNginx('0').replace(/ users:\(.*\)$/gm, '');
+    const { scripts, facts } = await collectWith({ listen });
+    for (const c of ['a', 'b', 'c']) expect(scripts[1]).toContain(`/srv/${c}/nginx.conf`);
+    expect(facts.notes).toEqual([]);
+  });
+
+  it('always reads the nginx the bindings name, and never falls back to the default one', async () => {
+    const scripts: string[] = [];
+    const listen = threeNginx('0').replace('pid=201', 'pid=999');
+    const params = { nginxBinary: '/opt/nginx', nginxArgs: ['-c', '/srv/b/nginx.conf'] };
+    const facts = await collectHost(host([binding(443, { params })]), {
+      transportFor: () => fakeTransport(leaf, scripts, { listen }),
+      probe: fakeProbe(leaf),
+    });
+    if ('error' in facts) throw new Error(facts.error);
+    expect(scripts[1]).toContain(`'/opt/nginx' '-c' '/srv/b/nginx.conf' '-T'`);
+    expect(scripts[1]).not.toContain(`'nginx' '-T'`);
+    expect(scripts[1]).not.toContain(`'/usr/sbin/nginx'`);
+    expect(facts.notes).toContain(
+      "skipped 3 running nginx instance(s) with no listener on this host's addresses",
+    );
+  });
+
+  it('fetches certificates only of endpoints on addresses this host serves', async () => {
+    const config = [
+      `${MARK}nginx:0`,
+      '# configuration file /etc/nginx/nginx.conf:',
+      'http {',
+      '  server { listen 443 ssl; server_name www.example.com; ssl_certificate /etc/ssl/www.crt; }',
+      '  server { listen 127.0.0.9:8443 ssl; ssl_certificate /etc/ssl/other.crt; }',
+      '}',
+    ].join('\n');
+    const { scripts, facts } = await collectWith({ config });
+    expect(scripts[2]).toContain(`'/etc/ssl/www.crt'`);
+    expect(scripts[2]).not.toContain('other.crt');
+    expect(facts.configured.find((c) => c.port === 8443)).toMatchObject({
+      address: '127.0.0.9',
+      certFile: '/etc/ssl/other.crt',
+    });
+    expect(facts.configured.find((c) => c.port === 8443)?.cert).toBeUndefined();
+    expect(facts.configured.find((c) => c.port === 443)?.cert?.sha256).toBe(leaf.sha256);
   });
 });

@@ -6,24 +6,36 @@ import { type ProbeResult, type ProbeTarget } from '../../../src/probe/types.js'
 import { type Transport } from '../../../src/transport/types.js';
 import { type Issued } from '../../helpers/pki.js';
 
-export function fakeTransport(leaf: Issued, scripts: string[] = []): Transport {
+/** What a pass prints instead of the canned text: `listen` (ss, ps, uid), `config` (nginx -T). */
+export interface FakeOutput {
+  readonly listen?: string;
+  readonly config?: string;
+}
+
+export function fakeTransport(leaf: Issued, scripts: string[] = [], o: FakeOutput = {}): Transport {
   const out = (script: string): string => {
     if (script.includes('ss -Htlnp'))
-      return [
-        `${MARK}ss`,
-        'LISTEN 0 511 0.0.0.0:443 0.0.0.0:* users:(("nginx",pid=1,fd=6))',
-        'LISTEN 0 511 0.0.0.0:7147 0.0.0.0:*',
-        'LISTEN 0 128 0.0.0.0:22 0.0.0.0:*',
-        `${MARK}ps`,
-        'nginx: master process /usr/sbin/nginx -c /etc/nginx/nginx.conf',
-      ].join('\n');
+      return (
+        o.listen ??
+        [
+          `${MARK}ss`,
+          'LISTEN 0 511 0.0.0.0:443 0.0.0.0:* users:(("nginx",pid=1,fd=6))',
+          'LISTEN 0 511 0.0.0.0:7147 0.0.0.0:*',
+          'LISTEN 0 128 0.0.0.0:22 0.0.0.0:*',
+          `${MARK}ps`,
+          'nginx: master process /usr/sbin/nginx -c /etc/nginx/nginx.conf',
+        ].join('\n')
+      );
     if (script.includes("'-T'"))
-      return [
-        `${MARK}nginx:0`,
-        '# configuration file /etc/nginx/nginx.conf:',
-        'http { server { listen 443 ssl; server_name www.example.com; ssl_certificate /etc/ssl/www.crt; ssl_certificate_key /etc/ssl/www.key; } }',
-        `${MARK}haproxy:0`,
-      ].join('\n');
+      return (
+        o.config ??
+        [
+          `${MARK}nginx:0`,
+          '# configuration file /etc/nginx/nginx.conf:',
+          'http { server { listen 443 ssl; server_name www.example.com; ssl_certificate /etc/ssl/www.crt; ssl_certificate_key /etc/ssl/www.key; } }',
+          `${MARK}haproxy:0`,
+        ].join('\n')
+      );
     if (script.includes('openssl x509')) return `${MARK}cert:0\n${leaf.certPem}`;
     return '';
   };

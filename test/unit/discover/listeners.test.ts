@@ -13,9 +13,9 @@ describe('listening sockets', () => {
       'garbage line',
     ].join('\n');
     expect(parseSs(text)).toEqual([
-      { address: '0.0.0.0', port: 443, process: 'nginx' },
-      { address: '127.0.0.53', port: 53, process: 'systemd-resolve' },
-      { address: '::', port: 443, process: 'nginx' },
+      { address: '0.0.0.0', port: 443, process: 'nginx', pids: [812, 811] },
+      { address: '127.0.0.53', port: 53, process: 'systemd-resolve', pids: [1] },
+      { address: '::', port: 443, process: 'nginx', pids: [812] },
       { address: '0.0.0.0', port: 7147 },
       { address: '10.0.0.5', port: 8443 },
     ]);
@@ -24,6 +24,18 @@ describe('listening sockets', () => {
   it('reads ss output without the state column and drops duplicates', () => {
     const text = '0 128 10.1.2.3:7148 0.0.0.0:*\n0 128 10.1.2.3:7148 0.0.0.0:*\n';
     expect(parseSs(text)).toEqual([{ address: '10.1.2.3', port: 7148 }]);
+  });
+
+  it('keeps every process that holds a socket, across reuseport copies of one address', () => {
+    const text = [
+      'LISTEN 0 511 10.0.0.5:443 0.0.0.0:* users:(("nginx",pid=201,fd=6),("nginx",pid=200,fd=6),("nginx",pid=202,fd=6))',
+      'LISTEN 0 511 10.0.0.5:443 0.0.0.0:* users:(("nginx",pid=203,fd=7),("nginx",pid=200,fd=7))',
+      'LISTEN 0 511 10.0.0.5:8443 0.0.0.0:* users:(("pid=9",pid=77,fd=3))',
+    ].join('\n');
+    expect(parseSs(text)).toEqual([
+      { address: '10.0.0.5', port: 443, process: 'nginx', pids: [201, 200, 202, 203] },
+      { address: '10.0.0.5', port: 8443, process: 'pid=9', pids: [77] },
+    ]);
   });
 
   it('reads /proc/net/tcp and tcp6, keeping only LISTEN rows', () => {

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseProcesses } from '../../../src/discover/parse/processes.js';
+import { parseProcesses, selectRunning } from '../../../src/discover/parse/processes.js';
 import {
   certScript,
   configScript,
@@ -45,6 +45,31 @@ describe('discovery sh scripts', () => {
     const s = splitSections(sh(listenScript()).stdout);
     expect(s.has('ss') || s.has('proc-tcp')).toBe(true);
     expect(s.get('ps')).toMatch(/\S/);
+    expect(s.get('uid')?.trim()).toMatch(/^\d+$/);
+    // This machine's ps prints pids: `sh` itself is there with its parent.
+    const self = parseProcesses(s.get('ps') ?? '').parents;
+    expect(self?.size).toBeGreaterThan(0);
+  });
+
+  it('fall back to ps without pids where ps refuses the pid and ppid columns', () => {
+    const shim = join(dir, 'bin');
+    mkdirSync(shim, { recursive: true });
+    writeFileSync(
+      join(shim, 'ps'),
+      '#!/bin/sh\ncase "$*" in *pid*) echo "ps: bad -o" >&2; exit 1;; esac\necho "nginx: master process /usr/sbin/nginx"\n',
+      { mode: 0o755 },
+    );
+    const r = spawnSync('sh', ['-c', listenScript()], {
+      encoding: 'utf8',
+      cwd: dir,
+      timeout: 10_000,
+      env: { ...process.env, PATH: `${shim}:${process.env['PATH'] ?? ''}` },
+    });
+    const ps = splitSections(r.stdout).get('ps') ?? '';
+    expect(parseProcesses(ps)).toEqual({
+      nginx: [{ binary: '/usr/sbin/nginx', args: [] }],
+      haproxy: [],
+    });
   });
 
   it('fetch only the certificate of a combined PEM, never its key', () => {
@@ -92,7 +117,73 @@ describe('running nginx and haproxy processes', () => {
         { binary: '/usr/sbin/nginx', args: ['-p', '/srv/ng', '-c', '/srv/ng/nginx.conf'] },
         { binary: '/usr/sbin/nginx', args: [] },
       ],
-      haproxy: ['/etc/haproxy/haproxy.cfg', '/etc/haproxy/conf.d'],
+      haproxy: [{ config: '/etc/haproxy/haproxy.cfg' }, { config: '/etc/haproxy/conf.d' }],
     });
+  });
+
+  it('gives pid and parent of each process when ps prints them', () => {
+    const ps = [
+      '    1     0 /sbin/init',
+      '  200     1 nginx: master process /usr/sbin/nginx -c /srv/a/nginx.conf',
+      '  201   200 nginx: worker process',
+      '  300     1 nginx: master process /usr/sbin/nginx -c /srv/a/nginx.conf',
+      '  500     1 /usr/sbin/haproxy -Ws -f /etc/haproxy/haproxy.cfg',
+      '  501   500 /usr/sbin/haproxy -Ws -f /etc/haproxy/haproxy.cfg -x sockpair@3',
+    ].join('\n');
+    const running = parseProcesses(ps);
+    expect(running.nginx).toEqual([
+      {
+        binary: '/usr/sbin/nginx',
+        args: ['-c', '/srv/a/nginx.conf'],
+        procs: [
+          { pid: 200, ppid: 1 },
+          { pid: 300, ppid: 1 },
+        ],
+      },
+    ]);
+    expect(running.haproxy).toEqual([
+      {
+        config: '/etc/haproxy/haproxy.cfg',
+        procs: [
+          { pid: 500, ppid: 1 },
+          { pid: 501, ppid: 500 },
+        ],
+      },
+    ]);
+    expect(running.parents?.get(201)).toBe(200);
+  });
+
+  it('keeps the instances that own a listener themselves or through a worker', () => {
+    const ps = [
+      '  200     1 nginx: master process /usr/sbin/nginx -c /srv/a/nginx.conf',
+      '  201   200 nginx: worker process',
+      '  300     1 nginx: master process /usr/sbin/nginx -c /srv/b/nginx.conf',
+      '  400     1 nginx: master process /usr/sbin/nginx -c /srv/c/nginx.conf',
+      '  500     1 /usr/sbin/haproxy -Ws -f /srv/a/haproxy.cfg',
+      '  501   500 /usr/sbin/haproxy -Ws -f /srv/a/haproxy.cfg',
+      '  600     1 /usr/sbin/haproxy -Ws -f /srv/b/haproxy.cfg',
+      '  601   600 /usr/sbin/haproxy -Ws -f /srv/b/haproxy.cfg',
+    ].join('\n');
+    const running = parseProcesses(ps);
+    expect(selectRunning(running, new Set([201, 300, 501]))).toEqual({
+      nginx: [
+        { binary: '/usr/sbin/nginx', args: ['-c', '/srv/a/nginx.conf'] },
+        { binary: '/usr/sbin/nginx', args: ['-c', '/srv/b/nginx.conf'] },
+      ],
+      haproxy: ['/srv/a/haproxy.cfg'],
+      skipped: { nginx: 1, haproxy: 1 },
+    });
+    expect(selectRunning(running, undefined).skipped).toEqual({ nginx: 0, haproxy: 0 });
+    expect(selectRunning(running, undefined).nginx).toHaveLength(3);
+  });
+
+  it('keeps all instances when ps printed no pids, at most 16 of each kind', () => {
+    const ps = Array.from(
+      { length: 20 },
+      (_, i) => `nginx: master process /usr/sbin/nginx -c /srv/${i}/nginx.conf`,
+    ).join('\n');
+    const selected = selectRunning(parseProcesses(ps), new Set([1]));
+    expect(selected.nginx).toHaveLength(16);
+    expect(selected.skipped).toEqual({ nginx: 0, haproxy: 0 });
   });
 });

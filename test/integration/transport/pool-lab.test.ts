@@ -1,0 +1,121 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import { type CliIo } from '../../../src/cli/io.js';
+import { startLab, type Lab, type LabHost } from '../../lab/index.js';
+import { servedStable } from '../../helpers/served.js';
+import { TestPki, type Issued } from '../../helpers/pki.js';
+
+// A whole `certroll rollout` (capture, coverage gate, run, sweep) makes one SSH connection per
+// host and leaves none open. sshd logs each accepted login and each disconnect (LogLevel DEBUG1).
+const NAME = 'www.lab.test';
+let lab: Lab;
+let pki: TestPki;
+let root: Issued;
+let oldLeaf: Issued;
+let newLeaf: Issued;
+let bundlePath: string;
+let inventoryPath: string;
+
+beforeAll(async () => {
+  pki = TestPki.create();
+  root = pki.root();
+  const intermediate = pki.issue({ cn: 'lab intermediate', isCa: true, days: 365 }, root);
+  oldLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 20 }, intermediate);
+  newLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 200 }, intermediate);
+  bundlePath = pki.write('bundle.pem', newLeaf.certPem + intermediate.certPem + newLeaf.keyPem);
+  lab = await startLab({ hosts: 2 });
+  const hosts: string[] = [];
+  for (const h of lab.hosts) {
+    mkdirSync(join(h.dir, 'state'), { mode: 0o700 });
+    const svc = await h.nginx({
+      ports: [8443],
+      cert: { certPath: oldLeaf.certPath, keyPath: oldLeaf.keyPath },
+    });
+    hosts.push(
+      [
+        `      - name: ${h.name}`,
+        `        address: ${h.address}`,
+        `        stateDir: ${join(h.dir, 'state')}`,
+        `        transport: { port: ${h.sshPort} }`,
+        '        bindings:',
+        '          - port: 8443',
+        '            kind: nginx',
+        `            params: { certPath: ${svc.certPath}, keyPath: ${svc.keyPath}, nginxBinary: /usr/sbin/nginx, nginxArgs: [-p, ${svc.prefix}, -c, ${svc.configPath}] }`,
+        `            probe: { sni: [${NAME}] }`,
+      ].join('\n'),
+    );
+  }
+  inventoryPath = join(lab.dir, 'inventory.yaml');
+  writeFileSync(
+    inventoryPath,
+    [
+      'version: 1',
+      'defaults:',
+      `  transport: { kind: ssh, user: root, identityFile: ${lab.clientKey.privatePath}, knownHosts: ${lab.knownHostsPath} }`,
+      'environments:',
+      '  - name: staging',
+      '    policy: { concurrency: 2, batchSize: 2 }',
+      '    hosts:',
+      ...hosts,
+      '',
+    ].join('\n'),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  pki?.cleanup();
+});
+
+const count = (h: LabHost, what: RegExp): number =>
+  h
+    .sshdLog()
+    .split('\n')
+    .filter((l) => what.test(l)).length;
+const logins = (h: LabHost) => count(h, /Accepted publickey/);
+const disconnects = (h: LabHost) => count(h, /Received disconnect from|Connection closed by/);
+
+/** Runs the CLI in this process; returns its exit code and what it wrote. */
+async function certroll(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: (s) => void (stdout += s),
+    stderr: (s) => void (stderr += s),
+    isTTY: false,
+    env: process.env,
+    cwd: lab.dir,
+  };
+  const before = lab.hosts.map((h) => [logins(h), disconnects(h)] as const);
+  const code = await main(args, io);
+  // sshd writes its log a moment after the event.
+  await new Promise((r) => setTimeout(r, 300));
+  const per = lab.hosts.map((h, i) => ({
+    logins: logins(h) - before[i]![0],
+    disconnects: disconnects(h) - before[i]![1],
+  }));
+  return { code, stdout, stderr, per };
+}
+
+const common = () => ['-i', inventoryPath, '--cert', bundlePath, '--trust', root.certPath];
+const stateDir = () => join(lab.dir, 'control-state');
+
+describe('one SSH connection per host for a whole command', () => {
+  it('plans and stops at the confirmation over one connection per host, closed on return', async () => {
+    // No --yes and stdin is not a terminal: capture and the gate run, then the command refuses.
+    const r = await certroll(['rollout', ...common(), '--state-dir', stateDir()]);
+    expect(r.stderr).toContain('Refusing to apply without confirmation');
+    expect(r.per).toEqual(lab.hosts.map(() => ({ logins: 1, disconnects: 1 })));
+  }, 60_000);
+
+  it('rolls out (capture, gate, run, sweep) over one connection per host, closed on return', async () => {
+    const r = await certroll(['rollout', ...common(), '--yes', '--state-dir', stateDir()]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/rollout succeeded/);
+    expect(r.per).toEqual(lab.hosts.map(() => ({ logins: 1, disconnects: 1 })));
+    for (const h of lab.hosts)
+      expect(await servedStable(h.address, 8443, NAME, [root.certPem])).toBe(newLeaf.sha256);
+  }, 90_000);
+});
