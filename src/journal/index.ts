@@ -1,4 +1,5 @@
-export { writeFileAtomic, fsyncDir } from './atomic.js';
+export { writeFileAtomic, fsyncDir, replaceFile, fsyncReplaced } from './atomic.js';
+export { RunRecorder } from './run-recorder.js';
 export {
   Journal,
   readJournal,

@@ -3,7 +3,7 @@
 // failed. A failed canary stops the environment whatever the budget. When the budget is spent it
 // starts no more hosts, lets running ones finish, and then halts or also rolls back the hosts it
 // completed, as the policy says. It acts on host outputs only.
-import { and, assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { and, assign, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
 import { createHostMachine, hostMachine } from './host-machine.js';
 import { planWaves, type Wave } from './waves.js';
 import {
@@ -92,6 +92,9 @@ export const environmentMachine = setup({
         ...(stopReason !== undefined ? { stopReason } : {}),
       };
     }),
+    // A finished host lives on in `results`; its actor would stay among the children and in
+    // every snapshot written after it (the snapshot would grow with the fleet at every step).
+    forgetHost: stopChild(({ event }) => `${CHILD}${hostResult(event).host}`),
     nextWave: assign(({ context }) => ({
       waveIndex: context.waveIndex + 1,
       queue: context.waves[context.waveIndex + 1]?.hosts ?? [],
@@ -126,8 +129,8 @@ export const environmentMachine = setup({
     wave: {
       entry: 'fillSlots',
       on: {
-        [`${DONE}*`]: { actions: ['recordHost', 'fillSlots'] },
-        [`${ERROR}*`]: { actions: ['recordHost', 'fillSlots'] },
+        [`${DONE}*`]: { actions: ['recordHost', 'forgetHost', 'fillSlots'] },
+        [`${ERROR}*`]: { actions: ['recordHost', 'forgetHost', 'fillSlots'] },
       },
       always: [
         { guard: and(['waveFinished', 'stopped']), target: 'afterWaves' },

@@ -1,6 +1,8 @@
 // Invariant 4: every step is written to the journal (fsync) before and after it runs. This
 // wrapper does it for every step of a rollout, so no step implementation can forget; a
-// `step-started` without its `step-finished` is what resume treats as uncertain.
+// `step-started` without its `step-finished` is what resume treats as uncertain. With a sink that
+// groups fsyncs (journal/run-recorder.ts), the step waits at `durable()` until its record (and
+// the run's snapshot) is on disk, before it acts and before its result moves the machine on.
 import { toCertrollError } from '../errors.js';
 import { type EnvironmentSteps, type HostSteps, type RolloutSteps } from './types.js';
 
@@ -9,6 +11,8 @@ export type AllSteps = HostSteps & EnvironmentSteps & RolloutSteps;
 /** The part of a Journal the wrapper needs. */
 export interface JournalSink {
   append(type: string, data: Record<string, unknown>): unknown;
+  /** Resolves when everything appended so far is on disk; absent when `append` already is. */
+  durable?(): Promise<void>;
 }
 
 const STEP_NAMES = [
@@ -63,18 +67,22 @@ export function journaled(steps: AllSteps, journal: JournalSink): AllSteps {
     wrapped[name] = async (input: unknown, signal: AbortSignal) => {
       const at = where(input);
       journal.append('step-started', { step: name, ...at });
+      await journal.durable?.();
+      let result: unknown;
       try {
-        const result = await step(input, signal);
-        journal.append('step-finished', { step: name, ...at, ...summary(result) });
-        return result;
+        result = await step(input, signal);
       } catch (error) {
         journal.append('step-failed', {
           step: name,
           ...at,
           error: toCertrollError(error).toJSON(),
         });
+        await journal.durable?.();
         throw error;
       }
+      journal.append('step-finished', { step: name, ...at, ...summary(result) });
+      await journal.durable?.();
+      return result;
     };
   }
   return wrapped as AllSteps;

@@ -9,7 +9,7 @@ import {
   Journal,
   locksDir,
   newRunId,
-  writeFileAtomic,
+  RunRecorder,
   type HeldLock,
   type RunPaths,
 } from '../../journal/index.js';
@@ -140,12 +140,18 @@ export async function applyPlan(
       approve: (env) => approve(env, options, io),
       ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),
     });
-    const output = await runRollout({
-      ref: rolloutRef(runId, prepared.inventory, (k) => prepared.playbooks.get(k)),
-      steps: journaled(steps, withProgress(journal, io, audit, prepared.cert.sha256)),
-      persist: (json) => writeFileAtomic(paths.snapshot, json),
-      ...(options.resume !== undefined ? { restore: options.resume.snapshot } : {}),
-    });
+    const recorder = new RunRecorder(journal, paths.snapshot);
+    let output: RolloutOutput;
+    try {
+      output = await runRollout({
+        ref: rolloutRef(runId, prepared.inventory, (k) => prepared.playbooks.get(k)),
+        steps: journaled(steps, withProgress(recorder, io, audit, prepared.cert.sha256)),
+        snapshots: recorder,
+        ...(options.resume !== undefined ? { restore: options.resume.snapshot } : {}),
+      });
+    } finally {
+      recorder.close();
+    }
     for (const e of output.environments) {
       for (const h of Object.values(e.hosts)) {
         for (const [binding, o] of Object.entries(h.bindings)) {
@@ -251,7 +257,10 @@ const SHOWN = new Set([
 ]);
 
 function withProgress(
-  journal: { append(type: string, data: Record<string, unknown>): unknown },
+  journal: {
+    append(type: string, data: Record<string, unknown>): unknown;
+    durable(): Promise<void>;
+  },
   io: CliIo,
   audit: Logger,
   expected: string,
@@ -259,6 +268,7 @@ function withProgress(
   // Every step also goes to the audit log, with its duration, expected and observed fingerprints.
   const started = new Map<string, number>();
   return {
+    durable: () => journal.durable(),
     append(type: string, data: Record<string, unknown>) {
       journal.append(type, data);
       const step = typeof data['step'] === 'string' ? data['step'] : '';

@@ -10,7 +10,7 @@ import {
   type Inventory,
   type RolloutPolicy,
 } from '../../../src/inventory/model.js';
-import { Journal, readJournal, writeFileAtomic } from '../../../src/journal/index.js';
+import { Journal, readJournal, RunRecorder } from '../../../src/journal/index.js';
 import { loadPlaybooks } from '../../../src/playbooks/index.js';
 import { createTransport } from '../../../src/transport/factory.js';
 import { createRolloutSteps, journaled, runRollout } from '../../../src/workflow/index.js';
@@ -125,11 +125,13 @@ async function rollout(inv: Inventory, runId: string, leaf: Issued = newLeaf) {
     stateDirFor: (h) => join(lab.hosts.find((l) => l.name === h.name)!.dir, 'state'),
     verifier: probeVerifier({ trust: [root.certPem], deadlineMs: 3000, timeoutMs: 2000 }),
   });
+  const recorder = new RunRecorder(journal, join(work, `${runId}.snapshot.json`));
   const output = await runRollout({
     ref,
-    steps: journaled(steps, journal),
-    persist: (json) => writeFileAtomic(join(work, `${runId}.snapshot.json`), json),
+    steps: journaled(steps, recorder),
+    snapshots: recorder,
   });
+  recorder.close();
   return { output, journal: readJournal(journalPath).records };
 }
 

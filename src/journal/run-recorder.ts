@@ -1,0 +1,87 @@
+// What a run writes while it runs: journal records and the actor system's snapshot, made durable
+// together at barriers. A step awaits `durable()` after its `step-started` record and before it
+// acts; by then that record, and a snapshot at least as new as the state that started the step,
+// are on disk (invariant 4). Between barriers, records and snapshots are written without waiting
+// for the disk (a killed process loses nothing: the page cache survives it), and the snapshot is
+// serialised only when a barrier needs it. Steps of many hosts that reach a barrier together
+// share one group of fsyncs, run off the event loop: no host waits for another's disk writes.
+import { setImmediate } from 'node:timers/promises';
+import { CertrollError } from '../errors.js';
+import { fsyncReplaced, replaceFile, writeFileAtomic } from './atomic.js';
+import { type Journal } from './journal.js';
+
+export class RunRecorder {
+  private read: (() => unknown) | undefined;
+  private last = '';
+  private written = 0;
+  private synced = 0;
+  private syncing: Promise<void> | undefined;
+
+  constructor(
+    private readonly journal: Journal,
+    readonly snapshotPath: string,
+  ) {}
+
+  /** A journal record, durable at the next barrier. */
+  append(type: string, data: Record<string, unknown>): void {
+    this.journal.write(type, data);
+  }
+
+  /** The actor system changed; `read` returns its persisted snapshot, asked for only when saved. */
+  changed(read: () => unknown): void {
+    this.read = read;
+  }
+
+  /** Resolves once every record so far and the newest snapshot are on disk. */
+  async durable(): Promise<void> {
+    // The macrostep that started the step finishes first, so the snapshot includes it.
+    await setImmediate();
+    this.writeSnapshot();
+    await Promise.all([this.journal.sync(), this.syncSnapshot()]);
+  }
+
+  /** The run's last snapshot, written and fsynced at once. */
+  final(snapshot: unknown): void {
+    const json = JSON.stringify(snapshot);
+    writeFileAtomic(this.snapshotPath, json);
+    this.last = json;
+    this.read = undefined;
+  }
+
+  close(): void {
+    this.journal.close();
+  }
+
+  private writeSnapshot(): void {
+    if (this.read === undefined) return;
+    const json = JSON.stringify(this.read());
+    this.read = undefined;
+    if (json === this.last) return;
+    replaceFile(this.snapshotPath, json);
+    this.last = json;
+    this.written++;
+  }
+
+  // Group commit, as Journal.sync: callers while an fsync runs share the next one.
+  private async syncSnapshot(): Promise<void> {
+    const target = this.written;
+    for (let pass = 0; this.synced < target && pass < 3; pass++) {
+      if (this.syncing === undefined) {
+        const covers = this.written;
+        this.syncing = fsyncReplaced(this.snapshotPath)
+          .then(() => {
+            this.synced = Math.max(this.synced, covers);
+          })
+          .finally(() => {
+            this.syncing = undefined;
+          });
+      }
+      await this.syncing;
+    }
+    if (this.synced < target)
+      throw new CertrollError(
+        'INTERNAL',
+        `snapshot ${this.snapshotPath}: version ${target} not synced`,
+      );
+  }
+}

@@ -1,0 +1,108 @@
+// Group-committed durability: records and snapshots written without waiting for the disk, made
+// durable together at the barrier a step awaits before it acts.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Journal, readJournal, RunRecorder } from '../../../src/journal/index.js';
+import { journaled, type AllSteps } from '../../../src/workflow/journaled.js';
+import { fakeSteps } from '../../helpers/fake-steps.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'certroll-recorder-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('Journal.write and sync', () => {
+  it('writes records at once and resolves sync when they are durable; concurrent syncs share', async () => {
+    const path = join(dir, 'journal.jsonl');
+    const j = Journal.create(path, { runId: 'r1' });
+    for (let i = 0; i < 20; i++) j.write('step-started', { step: 'bind', i });
+    // Readable before any fsync: a killed process loses nothing the page cache holds.
+    expect(readJournal(path).records).toHaveLength(21);
+    await Promise.all([j.sync(), j.sync(), j.sync()]);
+    j.write('step-finished', { step: 'bind' });
+    await j.sync();
+    await j.sync(); // nothing new: resolves at once
+    j.close();
+    const { records, tornTail } = readJournal(path);
+    expect(tornTail).toBe(false);
+    expect(records.map((r) => r.seq)).toEqual([...Array(22).keys()].map((i) => i + 1));
+  });
+});
+
+describe('RunRecorder', () => {
+  it('serialises the snapshot only at a barrier, writes it when it changed, and ends with the final one', async () => {
+    const journal = Journal.create(join(dir, 'journal.jsonl'), { runId: 'r1' });
+    const path = join(dir, 'snapshot.json');
+    const recorder = new RunRecorder(journal, path);
+    let reads = 0;
+    let state = { value: 'connecting' };
+    const read = () => {
+      reads++;
+      return state;
+    };
+    for (let i = 0; i < 5; i++) recorder.changed(read);
+    expect(reads).toBe(0);
+    await recorder.durable();
+    expect(reads).toBe(1);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ value: 'connecting' });
+    const inode = statSync(path).ino;
+    recorder.changed(read);
+    await recorder.durable(); // same JSON: not rewritten
+    expect(statSync(path).ino).toBe(inode);
+    state = { value: 'binding' };
+    recorder.changed(read);
+    await Promise.all([recorder.durable(), recorder.durable()]);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ value: 'binding' });
+    recorder.final({ value: 'done' });
+    recorder.close();
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ value: 'done' });
+  });
+
+  it('lets no step act before its record and the snapshot of the state that started it are durable', async () => {
+    const journal = Journal.create(join(dir, 'journal.jsonl'), { runId: 'r1' });
+    const recorder = new RunRecorder(journal, join(dir, 'snapshot.json'));
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const sink = {
+      append: (type: string, data: Record<string, unknown>) => {
+        order.push(`${type} ${String(data['step'])}`);
+        recorder.append(type, data);
+      },
+      durable: async () => {
+        order.push('barrier');
+        await gate;
+        await recorder.durable();
+        order.push('durable');
+      },
+    };
+    const steps = fakeSteps();
+    const wrapped: AllSteps = journaled(steps, sink);
+    const bind = wrapped.bind(
+      { host: 'h', binding: 'b', captured: { key: 'h/b' } },
+      new AbortController().signal,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    expect(steps.calls).toEqual([]); // still waiting at the barrier
+    release();
+    await bind;
+    recorder.close();
+    expect(steps.calls).toEqual(['bind h/b']);
+    expect(order).toEqual([
+      'step-started bind',
+      'barrier',
+      'durable',
+      'step-finished bind',
+      'barrier',
+      'durable',
+    ]);
+    expect(readJournal(join(dir, 'journal.jsonl')).records.map((r) => r.type)).toEqual([
+      'journal-opened',
+      'step-started',
+      'step-finished',
+    ]);
+  });
+});
