@@ -41,6 +41,11 @@ export interface CollectOptions {
   readonly signal?: AbortSignal;
   readonly transportFor?: (host: Host) => Transport;
   readonly probe?: (t: ProbeTarget, o: ProbeOptions) => Promise<ProbeResult>;
+  /**
+   * Configuration already read in this command, by host name (the gate's, for the sweep): sh
+   * hosts then only list their listeners again.
+   */
+  readonly known?: ReadonlyMap<string, Pick<HostFacts, 'configured'>>;
 }
 
 const MAX_CERT_FILES = 256;
@@ -72,6 +77,41 @@ function reachableOwners(
   return new Set(ours.flatMap((l) => l.pids ?? []));
 }
 
+function listenersOf(first: Map<string, string>, notes: string[]): Listener[] {
+  if (!first.has('ss')) notes.push('ss is not installed: listeners read from /proc/net/tcp');
+  return first.has('ss')
+    ? parseSs(first.get('ss') ?? '')
+    : parseProcNetTcp(first.get('proc-tcp') ?? '');
+}
+
+/**
+ * The sweep after a rollout: listeners listed again (a port opened since is probed too), names
+ * and ports from the configuration read by the plan's gate in the same command. The rollout
+ * changes certificate files, not configuration, and the sweep judges what is served, so reading
+ * the configuration and its certificate files again would only cost the host.
+ */
+async function relistLinux(
+  t: Transport,
+  known: Pick<HostFacts, 'configured'>,
+  signal?: AbortSignal,
+): Promise<ConfigFacts> {
+  const notes: string[] = [];
+  const r = await t.exec(listenScript(), signal ? { signal } : {});
+  if (r.exitCode !== 0)
+    notes.push(`a discovery script exited ${r.exitCode}: ${r.stderr.trim().slice(0, 200)}`);
+  return {
+    listeners: listenersOf(splitSections(r.stdout), notes),
+    // Without the certificates read then: the files have changed since.
+    configured: known.configured.map(withoutCert),
+    notes,
+  };
+}
+
+const withoutCert = (c: HostFacts['configured'][number]): ConfiguredEndpoint =>
+  Object.fromEntries(
+    Object.entries(c).filter(([k]) => k !== 'cert'),
+  ) as unknown as ConfiguredEndpoint;
+
 async function collectLinux(host: Host, t: Transport, signal?: AbortSignal): Promise<ConfigFacts> {
   const notes: string[] = [];
   const run = async (script: string) => {
@@ -81,10 +121,7 @@ async function collectLinux(host: Host, t: Transport, signal?: AbortSignal): Pro
     return splitSections(r.stdout);
   };
   const first = await run(listenScript());
-  const listeners = first.has('ss')
-    ? parseSs(first.get('ss') ?? '')
-    : parseProcNetTcp(first.get('proc-tcp') ?? '');
-  if (!first.has('ss')) notes.push('ss is not installed: listeners read from /proc/net/tcp');
+  const listeners = listenersOf(first, notes);
   const running = parseProcesses(first.get('ps') ?? '');
   const root = (first.get('uid') ?? '').trim() === '0';
   const selected = selectRunning(running, reachableOwners(host, listeners, root));
@@ -167,8 +204,10 @@ export async function collectConfig(host: Host, o: CollectOptions = {}): Promise
   const t = (o.transportFor ?? ((h: Host) => createTransport(h)))(host);
   try {
     await t.connect(o.signal);
-    return t.shell === 'powershell'
-      ? await collectWindows(t, o.signal)
+    const known = o.known?.get(host.name);
+    if (t.shell === 'powershell') return await collectWindows(t, o.signal);
+    return known !== undefined
+      ? await relistLinux(t, known, o.signal)
       : await collectLinux(host, t, o.signal);
   } finally {
     await t.close().catch(() => undefined);

@@ -1,7 +1,9 @@
 // The two places the rollout calls discovery: the plan gate (before anything changes, every
 // endpoint on the certificate being replaced must be bound or excluded) and the sweep after the
 // rollout (no endpoint may still serve the old certificate).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CertrollError } from '../errors.js';
+import { probe as realProbe } from '../probe/probe.js';
 import { type Inventory } from '../inventory/model.js';
 import {
   coverageGapError,
@@ -9,7 +11,9 @@ import {
   hostProblems,
   renderLeftovers,
   sweepLeftovers,
+  type Leftover,
 } from './gate.js';
+import { type HostFacts } from './coverage.js';
 import { discoverHosts, type DiscoverOptions, type HostRef } from './run.js';
 
 const refsOf = (inventory: Inventory): HostRef[] =>
@@ -23,16 +27,19 @@ export function readConcurrency(inventory: Inventory, floor = 4): number {
   return Math.max(floor, ...inventory.environments.map((e) => e.policy.concurrency));
 }
 
-/** Throws COVERAGE_GAP naming every uncovered endpoint on an old certificate. */
+/**
+ * Throws COVERAGE_GAP naming every uncovered endpoint on an old certificate. Returns what it read
+ * on each host, for the sweep at the end of the same command (`sweepOld`'s `known`).
+ */
 export async function assertCoverage(
   inventory: Inventory,
   old: Iterable<string | undefined>,
   nothingTouched: string,
   o: Omit<DiscoverOptions, 'old'> = {},
-): Promise<void> {
+): Promise<ReadonlyMap<string, HostFacts>> {
   const set = new Set([...old].filter((s): s is string => s !== undefined));
-  if (set.size === 0) return;
-  const { hosts } = await discoverHosts(refsOf(inventory), {
+  if (set.size === 0) return new Map();
+  const { hosts, facts } = await discoverHosts(refsOf(inventory), {
     concurrency: readConcurrency(inventory),
     ...o,
     old: set,
@@ -49,6 +56,54 @@ export async function assertCoverage(
     );
   const gaps = coverageGaps(hosts);
   if (gaps.length > 0) throw coverageGapError(gaps, nothingTouched);
+  return facts;
+}
+
+export type SweepOptions = Omit<DiscoverOptions, 'old'> & {
+  readonly rolledBack?: ReadonlySet<string>;
+  /** The pauses between the re-probes of an endpoint seen on an old certificate. */
+  readonly settleDelaysMs?: readonly number[];
+};
+
+// About 4 s in all: nginx's and haproxy's old workers drain within it after a reload.
+const SETTLE_DELAYS_MS = [100, 200, 300, 400, 500, 500, 500, 500, 500, 500];
+const CLEAN_ROUNDS = 3;
+
+/**
+ * Right after a reload an old worker still draining may answer with the old certificate while
+ * the new ones answer with the new (nginx and haproxy let old processes finish): such a hit is a
+ * leftover only when it holds. Each is probed again (each SNI it was seen with), and is let go
+ * after CLEAN_ROUNDS rounds in a row that saw no old certificate; a port that keeps serving the
+ * old one, even now and then (one old member behind a round-robin balancer), stays.
+ */
+async function holding(
+  leftovers: readonly Leftover[],
+  old: ReadonlySet<string>,
+  o: SweepOptions,
+): Promise<Leftover[]> {
+  const probe = o.probe ?? realProbe;
+  const options = {
+    timeoutMs: o.probeTimeoutMs ?? 3000,
+    ...(o.trust !== undefined ? { trust: o.trust } : {}),
+    ...(o.signal !== undefined ? { signal: o.signal } : {}),
+  };
+  const kept = await Promise.all(
+    leftovers.map(async (l) => {
+      let clean = 0;
+      for (const delay of o.settleDelaysMs ?? SETTLE_DELAYS_MS) {
+        await sleep(delay, undefined, o.signal !== undefined ? { signal: o.signal } : {});
+        const seen = await Promise.all(
+          l.sni.map((sni) =>
+            probe({ address: l.endpoint.address, port: l.endpoint.port, sni }, options),
+          ),
+        );
+        clean = seen.some((r) => r.ok && old.has(r.leaf.sha256)) ? 0 : clean + 1;
+        if (clean >= CLEAN_ROUNDS) return undefined;
+      }
+      return l;
+    }),
+  );
+  return kept.filter((l): l is Leftover => l !== undefined);
 }
 
 /**
@@ -59,7 +114,7 @@ export async function assertCoverage(
 export async function sweepOld(
   inventory: Inventory,
   old: Iterable<string | undefined>,
-  o: Omit<DiscoverOptions, 'old'> & { rolledBack?: ReadonlySet<string> } = {},
+  o: SweepOptions = {},
 ): Promise<{ clean: boolean; text: string }> {
   const set = new Set([...old].filter((s): s is string => s !== undefined));
   if (set.size === 0) return { clean: true, text: '' };
@@ -69,12 +124,16 @@ export async function sweepOld(
     ...discover,
     old: set,
   });
-  const leftovers = sweepLeftovers(hosts, set).filter(
-    (l) =>
-      !(
-        l.endpoint.coverage.kind === 'binding' &&
-        rolledBack?.has(`${l.host} ${l.endpoint.coverage.binding}`)
-      ),
+  const leftovers = await holding(
+    sweepLeftovers(hosts, set).filter(
+      (l) =>
+        !(
+          l.endpoint.coverage.kind === 'binding' &&
+          rolledBack?.has(`${l.host} ${l.endpoint.coverage.binding}`)
+        ),
+    ),
+    set,
+    o,
   );
   const unreachable = hostProblems(hosts).map((p) => p.message);
   return {

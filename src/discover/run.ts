@@ -22,7 +22,12 @@ export interface HostRef {
 export async function discoverHosts(
   refs: readonly HostRef[],
   o: DiscoverOptions = {},
-): Promise<{ hosts: HostDiscovery[]; old: ReadonlySet<string> }> {
+): Promise<{
+  hosts: HostDiscovery[];
+  old: ReadonlySet<string>;
+  /** What was read on each host that answered, by name (for a later sweep's `known`). */
+  facts: ReadonlyMap<string, HostFacts>;
+}> {
   const limit = pLimit(o.concurrency ?? 4);
   const collected = await Promise.all(refs.map((r) => limit(() => collectHost(r.host, o))));
   const base = { now: o.now ?? Date.now(), critDays: o.critDays ?? 7 };
@@ -54,5 +59,6 @@ export async function discoverHosts(
       notes: [...facts.notes],
     };
   });
-  return { hosts, old };
+  const facts = new Map<string, HostFacts>(ok.map(({ ref, facts: f }) => [ref.host.name, f]));
+  return { hosts, old, facts };
 }

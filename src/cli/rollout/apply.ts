@@ -15,6 +15,7 @@ import {
 } from '../../journal/index.js';
 import { createLogger, Redactor, type Logger } from '../../log/index.js';
 import { describeDrift, planDrift } from '../../plan/pins.js';
+import { type HostFacts } from '../../discover/coverage.js';
 import { type Host } from '../../inventory/model.js';
 import { TransportPool } from '../../transport/pool.js';
 import { type Transport } from '../../transport/types.js';
@@ -44,6 +45,8 @@ export interface ApplyOptions {
    * it, applyPlan pools the run's and the sweep's connections itself and closes them on return.
    */
   readonly transportFor?: (host: Host) => Transport;
+  /** What the plan's gate read on each host in this command; the sweep lists listeners again only. */
+  readonly known?: ReadonlyMap<string, HostFacts>;
 }
 
 /** What the pre-run checks share with the run: connections and how many hosts at once. */
@@ -184,7 +187,12 @@ export async function applyPlan(
     const sweep = await sweepOld(
       prepared.inventory,
       replaced.map((b) => (b.current !== prepared.cert.sha256 ? b.current : undefined)),
-      { trust: prepared.trustPem, rolledBack, transportFor },
+      {
+        trust: prepared.trustPem,
+        rolledBack,
+        transportFor,
+        ...(options.known !== undefined ? { known: options.known } : {}),
+      },
     );
     io.stdout(sweep.text);
     const ok = output.status === 'succeeded' && sweep.clean;

@@ -7,13 +7,15 @@ import { findRun, readRun, resolveStateDir, writeFileAtomic } from '../../journa
 import { withTransportPool, type TransportPool } from '../../transport/pool.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
-import { applyPlan, assertPlanFresh } from './apply.js';
+import { applyPlan, assertPlanFresh, type ApplyOptions } from './apply.js';
 import { buildPlan, changesPlanned, parsePlan, type PlanDocument } from './plan-doc.js';
 import { captureAll } from './preflight.js';
 import { NOTHING_TOUCHED, prepareRollout, type Prepared, type RolloutInputs } from './prepare.js';
 import { renderPreview } from './preview.js';
 
 type Options = Record<string, unknown>;
+/** What the gate read on each host: the sweep at the end of the command reuses it. */
+type Known = ApplyOptions['known'];
 const str = (o: Options, k: string): string | undefined =>
   typeof o[k] === 'string' ? o[k] : undefined;
 const list = (o: Options, k: string): string[] => (Array.isArray(o[k]) ? (o[k] as string[]) : []);
@@ -55,7 +57,7 @@ async function makePlan(
   i: RolloutInputs,
   ctx: CommandContext,
   pool: TransportPool,
-): Promise<{ prepared: Prepared; plan: PlanDocument }> {
+): Promise<{ prepared: Prepared; plan: PlanDocument; known: Known }> {
   const prepared = await prepareRollout(i, ctx.io.env);
   const read = await readOptions(prepared, pool);
   const captures = await captureAll(prepared, {
@@ -65,7 +67,7 @@ async function makePlan(
   });
   // Coverage gate (issue 6): nothing on the certificate being replaced may be left unlisted.
   const { assertCoverage } = await import('../../discover/rollout-hooks.js');
-  await assertCoverage(
+  const known = await assertCoverage(
     prepared.inventory,
     [...captures.values()].map((c) =>
       c.previous !== prepared.cert.sha256 ? c.previous : undefined,
@@ -84,7 +86,7 @@ async function makePlan(
     },
     captures,
   );
-  return { prepared, plan };
+  return { prepared, plan, known };
 }
 
 export async function runPlan(o: Options, ctx: CommandContext): Promise<number> {
@@ -110,7 +112,7 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
       concurrency: read.capture,
     });
     const { assertCoverage } = await import('../../discover/rollout-hooks.js');
-    await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
+    const known = await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
       trust: prepared.trustPem,
       transportFor: read.transportFor,
       concurrency: read.discover,
@@ -118,7 +120,7 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
     const { exitCode } = await applyPlan(
       plan,
       prepared,
-      { ...applyOpts(o, ctx), transportFor: read.transportFor },
+      { ...applyOpts(o, ctx), transportFor: read.transportFor, known },
       ctx.io,
     );
     return exitCode;
@@ -127,7 +129,7 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
 
 export async function runRolloutCommand(o: Options, ctx: CommandContext): Promise<number> {
   return withTransportPool(async (pool) => {
-    const { prepared, plan } = await makePlan(inputs(o), ctx, pool);
+    const { prepared, plan, known } = await makePlan(inputs(o), ctx, pool);
     ctx.io.stdout(renderPreview(plan));
     if (changesPlanned(plan) === 0) return EXIT.OK;
     if (!(await confirm(o, ctx))) {
@@ -137,7 +139,7 @@ export async function runRolloutCommand(o: Options, ctx: CommandContext): Promis
     const { exitCode } = await applyPlan(
       plan,
       prepared,
-      { ...applyOpts(o, ctx), transportFor: pool.lease },
+      { ...applyOpts(o, ctx), transportFor: pool.lease, known },
       ctx.io,
     );
     return exitCode;

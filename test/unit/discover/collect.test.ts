@@ -23,7 +23,7 @@ describe('collecting one host', () => {
     if ('error' in facts) throw new Error(facts.error);
     expect(scripts).toHaveLength(3);
     expect(scripts[1]).toContain(`'/usr/sbin/nginx' '-c' '/etc/nginx/nginx.conf' '-T'`);
-    expect(scripts[2]).toContain(`openssl x509 -in '/etc/ssl/www.crt'`);
+    expect(scripts[2]).toContain(`'/etc/ssl/www.crt' 2>&1 | head -c 65536`);
     expect(facts.configured).toMatchObject([
       {
         source: 'nginx',
@@ -45,6 +45,34 @@ describe('collecting one host', () => {
       'www.example.com',
     ]);
     expect(facts.served.find((s) => s.port === 7147)?.served).toEqual([]);
+  });
+
+  it('for the sweep, lists listeners again and takes names from the configuration read before', async () => {
+    const first: string[] = [];
+    const before = await collectHost(host([binding(443)]), {
+      transportFor: () => fakeTransport(leaf, first),
+      probe: fakeProbe(leaf),
+    });
+    if ('error' in before) throw new Error(before.error);
+    const scripts: string[] = [];
+    const seen: ProbeTarget[] = [];
+    const after = await collectHost(host([binding(443)]), {
+      transportFor: () => fakeTransport(leaf, scripts),
+      probe: fakeProbe(leaf, seen),
+      known: new Map([['web-1', before]]),
+    });
+    if ('error' in after) throw new Error(after.error);
+    // One command: the listeners. Neither nginx -T nor the certificate files are read again.
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]).toContain('ss -Htlnp');
+    expect(after.configured).toEqual(before.configured.map(({ cert: _, ...c }) => c));
+    expect(after.configured[0]).not.toHaveProperty('cert');
+    expect(seen.map((t) => `${t.port} ${t.sni ?? '-'}`).sort()).toEqual([
+      '22 -',
+      '443 -',
+      '443 www.example.com',
+      '7147 -',
+    ]);
   });
 
   it('returns the reason when the host cannot be reached', async () => {

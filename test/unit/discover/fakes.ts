@@ -36,7 +36,7 @@ export function fakeTransport(leaf: Issued, scripts: string[] = [], o: FakeOutpu
           `${MARK}haproxy:0`,
         ].join('\n')
       );
-    if (script.includes('openssl x509')) return `${MARK}cert:0\n${leaf.certPem}`;
+    if (script.includes('BEGIN CERTIFICATE')) return `${MARK}cert:0\n${leaf.certPem}`;
     return '';
   };
   return {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertCoverage, sweepOld } from '../../../src/discover/rollout-hooks.js';
 import { type Host, type Inventory } from '../../../src/inventory/model.js';
+import { type ProbeTarget } from '../../../src/probe/types.js';
 import { TestPki } from '../../helpers/pki.js';
 import { fakeProbe, fakeTransport } from './fakes.js';
 import { binding, host, sha } from './helpers.js';
@@ -32,7 +33,11 @@ const inventory = (h: Host): Inventory => ({
     },
   ],
 });
-const fakes = { transportFor: () => fakeTransport(leaf), probe: fakeProbe(leaf, [], [443, 7147]) };
+const fakes = {
+  transportFor: () => fakeTransport(leaf),
+  probe: fakeProbe(leaf, [], [443, 7147]),
+  settleDelaysMs: [1, 1, 1],
+};
 const NOTHING = 'No host was modified.';
 
 describe('the plan gate', () => {
@@ -49,12 +54,12 @@ describe('the plan gate', () => {
 
   it('passes when the port is excluded with a reason, or when it serves another certificate', async () => {
     const excluded = host([binding(443)], [{ port: 7147, reason: 'vendor' }]);
-    await expect(
-      assertCoverage(inventory(excluded), [leaf.sha256], NOTHING, fakes),
-    ).resolves.toBeUndefined();
+    // What it read comes back, by host, for the sweep.
+    const known = await assertCoverage(inventory(excluded), [leaf.sha256], NOTHING, fakes);
+    expect(known.get('web-1')?.configured.map((c) => c.port)).toEqual([443]);
     await expect(
       assertCoverage(inventory(host([binding(443)])), [sha('f')], NOTHING, fakes),
-    ).resolves.toBeUndefined();
+    ).resolves.toBeInstanceOf(Map);
   });
 
   it('does not connect when nothing is being replaced, and fails when a host cannot be read', async () => {
@@ -66,7 +71,7 @@ describe('the plan gate', () => {
     };
     await expect(
       assertCoverage(inventory(host([binding(443)])), [undefined], NOTHING, never),
-    ).resolves.toBeUndefined();
+    ).resolves.toEqual(new Map());
     const down = {
       ...fakes,
       transportFor: () => ({
@@ -103,6 +108,36 @@ describe('the sweep', () => {
       'sweep: 1 endpoint(s) still serve the old certificate besides the 1 binding(s) rolled back above',
     );
     expect(r.text).not.toContain(':443');
+  });
+
+  it('lets go of a port that served the old certificate only while its old workers drained', async () => {
+    // The discovery's handshakes and the first re-probe see the old leaf, then only the new one.
+    let calls = 0;
+    const probe = fakeProbe(leaf, [], [443, 7147]);
+    const draining = (t: ProbeTarget) =>
+      t.port === 7147 && ++calls > 3 ? probe({ ...t, port: 1 }) : probe(t);
+    const r = await sweepOld(inventory(host([binding(443)])), [leaf.sha256], {
+      ...fakes,
+      probe: draining,
+      settleDelaysMs: [1, 1, 1, 1, 1],
+    });
+    expect(r.text).toContain('sweep: 1 endpoint(s) still serve the old certificate');
+    expect(r.text).toContain(':443');
+    expect(r.text).not.toContain(':7147');
+  });
+
+  it('keeps a port that serves the old certificate now and then (one old member behind a balancer)', async () => {
+    let n = 0;
+    const probe = fakeProbe(leaf, [], [443, 7147]);
+    const flapping = (t: ProbeTarget) =>
+      t.port === 7147 && ++n % 2 === 0 ? probe({ ...t, port: 1 }) : probe(t);
+    const r = await sweepOld(
+      inventory(host([binding(443)], [{ port: 443, reason: 'x' }])),
+      [leaf.sha256],
+      { ...fakes, probe: flapping, settleDelaysMs: Array<number>(8).fill(1) },
+    );
+    expect(r.clean).toBe(false);
+    expect(r.text).toContain(':7147');
   });
 
   it('is clean when no port serves it', async () => {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -100,6 +101,13 @@ describe('discovery sh scripts', () => {
     const out = splitSections(sh(certScript([combined])).stdout).get('cert:0') ?? '';
     expect(out).toContain('BEGIN CERTIFICATE');
     expect(out).not.toContain('PRIVATE KEY');
+    // The key first, then the leaf and a second certificate: only the leaf comes back, whole.
+    const keyFirst = join(dir, 'key-first.pem');
+    writeFileSync(keyFirst, sh(`cat k.pem c.pem c.pem`).stdout);
+    const leaf = splitSections(sh(certScript([keyFirst])).stdout).get('cert:0') ?? '';
+    expect(leaf).not.toContain('PRIVATE KEY');
+    expect(leaf.trim()).toBe(readFileSync(join(dir, 'c.pem'), 'utf8').trim());
+    expect(new X509Certificate(leaf).subject).toBe('CN=t');
   });
 });
 
