@@ -77,6 +77,14 @@ function reachableOwners(
   return new Set(ours.flatMap((l) => l.pids ?? []));
 }
 
+/**
+ * Only the listeners a client can reach on this host (see reachableAddress): where one machine
+ * holds many addresses (other network namespaces' loopbacks, a lab), keeping the others would
+ * only cost memory, host by host.
+ */
+const reachableOnly = (host: Host, listeners: readonly Listener[]): Listener[] =>
+  listeners.filter((l) => reachableAddress(host, l.address) !== undefined);
+
 function listenersOf(first: Map<string, string>, notes: string[]): Listener[] {
   if (!first.has('ss')) notes.push('ss is not installed: listeners read from /proc/net/tcp');
   return first.has('ss')
@@ -91,16 +99,17 @@ function listenersOf(first: Map<string, string>, notes: string[]): Listener[] {
  * the configuration and its certificate files again would only cost the host.
  */
 async function relistLinux(
+  host: Host,
   t: Transport,
   known: Pick<HostFacts, 'configured'>,
   signal?: AbortSignal,
 ): Promise<ConfigFacts> {
   const notes: string[] = [];
-  const r = await t.exec(listenScript(), signal ? { signal } : {});
+  const r = await t.exec(listenScript({ processes: false }), signal ? { signal } : {});
   if (r.exitCode !== 0)
     notes.push(`a discovery script exited ${r.exitCode}: ${r.stderr.trim().slice(0, 200)}`);
   return {
-    listeners: listenersOf(splitSections(r.stdout), notes),
+    listeners: reachableOnly(host, listenersOf(splitSections(r.stdout), notes)),
     // Without the certificates read then: the files have changed since.
     configured: known.configured.map(withoutCert),
     notes,
@@ -190,7 +199,7 @@ async function collectLinux(host: Host, t: Transport, signal?: AbortSignal): Pro
     });
   }
   return {
-    listeners,
+    listeners: reachableOnly(host, listeners),
     configured: unique.map((c) => {
       const cert = c.certFile !== undefined ? certs.get(c.certFile) : undefined;
       return cert !== undefined ? { ...c, cert } : c;
@@ -207,7 +216,7 @@ export async function collectConfig(host: Host, o: CollectOptions = {}): Promise
     const known = o.known?.get(host.name);
     if (t.shell === 'powershell') return await collectWindows(t, o.signal);
     return known !== undefined
-      ? await relistLinux(t, known, o.signal)
+      ? await relistLinux(host, t, known, o.signal)
       : await collectLinux(host, t, o.signal);
   } finally {
     await t.close().catch(() => undefined);
@@ -270,5 +279,7 @@ export async function collectHost(
     const e = toCertrollError(error);
     return { error: `[${e.code}] ${e.message}` };
   }
-  return { ...facts, served: await probeServed(host, facts, o) };
+  // A copy: the parsed values are slices of each script's whole output (ss and ps list every
+  // process of the machine), which would otherwise stay in memory as long as the facts do.
+  return structuredClone({ ...facts, served: await probeServed(host, facts, o) });
 }

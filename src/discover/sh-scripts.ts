@@ -39,7 +39,20 @@ export function haproxyConfigs(host: Host): string[] {
  * haproxy processes that run with pid and parent, and whether we run as root (who sees every
  * socket's process). A ps that refuses the pid and ppid columns gives args alone, as before.
  */
-export function listenScript(): string {
+export function listenScript(o: { processes?: boolean } = {}): string {
+  // The sweep needs the ports alone: no process names (ss -p reads every process's fds), no ps.
+  if (o.processes === false)
+    return [
+      `if command -v ss >/dev/null 2>&1; then`,
+      `  printf '%s\\n' '${MARK}ss'`,
+      `  ss -Htln`,
+      `else`,
+      `  printf '%s\\n' '${MARK}proc-tcp'`,
+      `  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null`,
+      `fi`,
+      `exit 0`,
+      '',
+    ].join('\n');
   return [
     `if command -v ss >/dev/null 2>&1; then`,
     `  printf '%s\\n' '${MARK}ss'`,

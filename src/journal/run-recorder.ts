@@ -32,8 +32,12 @@ export class RunRecorder {
     this.read = read;
   }
 
-  /** Resolves once every record so far and the newest snapshot are on disk. */
-  async durable(): Promise<void> {
+  /**
+   * Resolves once every record so far, and (unless `records`) the newest snapshot, are on disk.
+   * The snapshot is then serialised at most once for every caller that reached the barrier.
+   */
+  async durable(what: 'all' | 'records' = 'all'): Promise<void> {
+    if (what === 'records') return this.journal.sync();
     // The macrostep that started the step finishes first, so the snapshot includes it.
     await setImmediate();
     this.writeSnapshot();

@@ -1,11 +1,12 @@
 // The host key policy: the key a server presents must be in known_hosts and/or equal the pinned
 // fingerprint. Anything else (unknown, changed, revoked) is refused inside the key exchange,
 // before a single authentication request leaves this machine.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   checkHostKey,
+  entryMatches,
   fingerprintOf,
   knownKeyTypes,
   parseKnownHosts,
@@ -30,19 +31,34 @@ export interface HostKeyCheck {
 
 const RSA_ALGOS = ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 
+// Parsed files, by path, while the file is unchanged (same inode, size, mtime and ctime): a
+// fleet's hosts share one known_hosts, which would otherwise be read and parsed per connection.
+const parsed = new Map<string, { stamp: string; entries: KnownHostEntry[] }>();
+
 async function readEntries(files: readonly string[]): Promise<KnownHostEntry[]> {
   const entries: KnownHostEntry[] = [];
   for (const file of files) {
+    // The inventory resolves paths; a `~/` that reached us still means the home folder.
+    const path = file.startsWith('~/') ? join(homedir(), file.slice(2)) : file;
     let text: string;
+    let stamp: string;
     try {
-      // The inventory resolves paths; a `~/` that reached us still means the home folder.
-      text = await readFile(file.startsWith('~/') ? join(homedir(), file.slice(2)) : file, 'utf8');
+      const info = await stat(path);
+      stamp = `${info.ino} ${info.size} ${info.mtimeMs} ${info.ctimeMs}`;
+      const hit = parsed.get(path);
+      if (hit !== undefined && hit.stamp === stamp) {
+        entries.push(...hit.entries);
+        continue;
+      }
+      text = await readFile(path, 'utf8');
     } catch (error) {
       // A missing known_hosts file is an empty one, as in OpenSSH; the verdict says "unknown".
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw error;
     }
-    entries.push(...parseKnownHosts(text, file));
+    const fileEntries = parseKnownHosts(text, file);
+    parsed.set(path, { stamp, entries: fileEntries });
+    entries.push(...fileEntries);
   }
   return entries;
 }
@@ -56,7 +72,11 @@ export async function loadHostKeyCheck(
   port: number,
   policy: HostKeyPolicy,
 ): Promise<HostKeyCheck> {
-  const entries = await readEntries(policy.knownHosts);
+  // Only what can decide for this host is kept for the connection's life: its own lines, and
+  // every @revoked key (a revoked key is refused whichever host presents it).
+  const entries = (await readEntries(policy.knownHosts)).filter(
+    (e) => e.marker === 'revoked' || (e.marker !== 'cert-authority' && entryMatches(e, host, port)),
+  );
   const pin = policy.fingerprint === undefined ? undefined : normalisePin(policy.fingerprint);
   let last: HostKeyVerdict | undefined;
   const verify = (blob: Buffer): boolean => {

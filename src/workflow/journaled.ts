@@ -11,8 +11,12 @@ export type AllSteps = HostSteps & EnvironmentSteps & RolloutSteps;
 /** The part of a Journal the wrapper needs. */
 export interface JournalSink {
   append(type: string, data: Record<string, unknown>): unknown;
-  /** Resolves when everything appended so far is on disk; absent when `append` already is. */
-  durable?(): Promise<void>;
+  /**
+   * Resolves when everything appended so far is on disk; absent when `append` already is.
+   * `records` only: after a step, the journal alone must be durable (the state its result leads
+   * to is saved at the next step's barrier, before anything acts on it).
+   */
+  durable?(what?: 'all' | 'records'): Promise<void>;
 }
 
 const STEP_NAMES = [
@@ -77,11 +81,11 @@ export function journaled(steps: AllSteps, journal: JournalSink): AllSteps {
           ...at,
           error: toCertrollError(error).toJSON(),
         });
-        await journal.durable?.();
+        await journal.durable?.('records');
         throw error;
       }
       journal.append('step-finished', { step: name, ...at, ...summary(result) });
-      await journal.durable?.();
+      await journal.durable?.('records');
       return result;
     };
   }

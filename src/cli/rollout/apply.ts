@@ -267,7 +267,7 @@ const SHOWN = new Set([
 function withProgress(
   journal: {
     append(type: string, data: Record<string, unknown>): unknown;
-    durable(): Promise<void>;
+    durable(what?: 'all' | 'records'): Promise<void>;
   },
   io: CliIo,
   audit: Logger,
@@ -276,7 +276,7 @@ function withProgress(
   // Every step also goes to the audit log, with its duration, expected and observed fingerprints.
   const started = new Map<string, number>();
   return {
-    durable: () => journal.durable(),
+    durable: (what?: 'all' | 'records') => journal.durable(what),
     append(type: string, data: Record<string, unknown>) {
       journal.append(type, data);
       const step = typeof data['step'] === 'string' ? data['step'] : '';

@@ -22,6 +22,8 @@ describe('collecting one host', () => {
     });
     if ('error' in facts) throw new Error(facts.error);
     expect(scripts).toHaveLength(3);
+    // The listener on another loopback address is not this host's: not kept, not probed.
+    expect(facts.listeners.map((l) => l.port).sort()).toEqual([22, 443, 7147]);
     expect(scripts[1]).toContain(`'/usr/sbin/nginx' '-c' '/etc/nginx/nginx.conf' '-T'`);
     expect(scripts[2]).toContain(`'/etc/ssl/www.crt' 2>&1 | head -c 65536`);
     expect(facts.configured).toMatchObject([
@@ -64,9 +66,11 @@ describe('collecting one host', () => {
     if ('error' in after) throw new Error(after.error);
     // One command: the listeners. Neither nginx -T nor the certificate files are read again.
     expect(scripts).toHaveLength(1);
-    expect(scripts[0]).toContain('ss -Htlnp');
+    expect(scripts[0]).toContain('ss -Htln\n');
+    expect(scripts[0]).not.toContain('ps -eo');
     expect(after.configured).toEqual(before.configured.map(({ cert: _, ...c }) => c));
     expect(after.configured[0]).not.toHaveProperty('cert');
+    expect(after.listeners.map((l) => l.port).sort()).toEqual([22, 443, 7147]);
     expect(seen.map((t) => `${t.port} ${t.sni ?? '-'}`).sort()).toEqual([
       '22 -',
       '443 -',

@@ -14,7 +14,7 @@ export interface FakeOutput {
 
 export function fakeTransport(leaf: Issued, scripts: string[] = [], o: FakeOutput = {}): Transport {
   const out = (script: string): string => {
-    if (script.includes('ss -Htlnp'))
+    if (script.includes('ss -Htln'))
       return (
         o.listen ??
         [
@@ -22,8 +22,11 @@ export function fakeTransport(leaf: Issued, scripts: string[] = [], o: FakeOutpu
           'LISTEN 0 511 0.0.0.0:443 0.0.0.0:* users:(("nginx",pid=1,fd=6))',
           'LISTEN 0 511 0.0.0.0:7147 0.0.0.0:*',
           'LISTEN 0 128 0.0.0.0:22 0.0.0.0:*',
-          `${MARK}ps`,
-          'nginx: master process /usr/sbin/nginx -c /etc/nginx/nginx.conf',
+          // Another address's loopback listener (another namespace, a lab): never kept.
+          'LISTEN 0 128 127.0.0.9:8443 0.0.0.0:*',
+          ...(script.includes('ps -eo')
+            ? [`${MARK}ps`, 'nginx: master process /usr/sbin/nginx -c /etc/nginx/nginx.conf']
+            : []),
         ].join('\n')
       );
     if (script.includes("'-T'"))
