@@ -27,8 +27,6 @@ export function certrollInventory(
   sni: string,
   access: Access,
   concurrency: number,
-  /** Ports served from the same files but declared as exclusions, not bindings (what-if only). */
-  excluded: readonly number[] = [],
 ): string {
   const lines = [
     'version: 1',
@@ -58,11 +56,6 @@ export function certrollInventory(
         `            params: ${j(params)}`,
         `            probe: { sni: [${sni}] }`,
       ]),
-      ...(excluded.length > 0 ? ['        exclude:'] : []),
-      ...excluded.map(
-        (port) =>
-          `          - { port: ${port}, reason: "bench what-if: same files as the bound port" }`,
-      ),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -25,7 +25,7 @@ const { values } = parseArgs({
     ports: { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '20' },
     'skip-ansible': { type: 'boolean', default: false },
-    // all: every what-if run of certroll (see WHAT_IFS); nodelay: the first only; none.
+    // all: every what-if run of certroll (see WHAT_IFS); none.
     whatif: { type: 'string', default: 'all' },
     'timeout-s': { type: 'string', default: '900' },
     // Another built checkout of certroll to measure (bin/, dist/, playbooks/), e.g. a clean
@@ -38,8 +38,7 @@ const HOSTS = Math.max(1, Math.min(250, Number(values.hosts)));
 const PORTS = Math.max(1, Math.min(16, Number(values.ports)));
 const C = Math.max(1, Math.min(100, Number(values.concurrency)));
 const TIMEOUT_MS = Math.max(10, Number(values['timeout-s'])) * 1000;
-const WHAT =
-  values.whatif === 'none' ? [] : values.whatif === 'nodelay' ? WHAT_IFS.slice(0, 1) : WHAT_IFS;
+const WHAT = values.whatif === 'none' ? [] : WHAT_IFS;
 const repo = new URL('../../', import.meta.url).pathname;
 const root = values.certroll ?? repo;
 if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {

@@ -47,13 +47,6 @@ describe('bench/rollout inventories', () => {
     });
   });
 
-  it('can bind the first port only and exclude the others (the what-if)', () => {
-    const text = certrollInventory(hosts, [9443], 'www.bench.test', access, 20, [9444, 9445]);
-    const h = parseInventory(text, 'bench.yaml').environments[0]!.hosts[0]!;
-    expect(h.bindings.map((b) => b.port)).toEqual([9443]);
-    expect(h.exclusions.map((e) => e.port)).toEqual([9444, 9445]);
-  });
-
   it('writes an Ansible inventory with host key checking against the lab known_hosts', () => {
     const inv = parse(ansibleInventory(hosts, access)) as {
       all: { vars: Record<string, string>; hosts: Record<string, Record<string, unknown>> };
