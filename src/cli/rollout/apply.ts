@@ -30,6 +30,7 @@ import { type CliIo } from '../io.js';
 import { captureAll, verifierFor, type PreflightOptions } from './preflight.js';
 import { planPins, rolloutRef, type PlanDocument } from './plan-doc.js';
 import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
+import { createProgress, type Progress } from './progress.js';
 
 export interface ApplyOptions {
   readonly stateDir: string;
@@ -144,15 +145,22 @@ export async function applyPlan(
       ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),
     });
     const recorder = new RunRecorder(journal, paths.snapshot);
+    const progress = createProgress(io, {
+      environments: prepared.inventory.environments.map((e) => ({
+        name: e.name,
+        hosts: e.hosts.map((h) => h.name),
+      })),
+    });
     let output: RolloutOutput;
     try {
       output = await runRollout({
         ref: rolloutRef(runId, prepared.inventory, (k) => prepared.playbooks.get(k)),
-        steps: journaled(steps, withProgress(recorder, io, audit, prepared.cert.sha256)),
+        steps: journaled(steps, withProgress(recorder, progress, audit, prepared.cert.sha256)),
         snapshots: recorder,
         ...(options.resume !== undefined ? { restore: options.resume.snapshot } : {}),
       });
     } finally {
+      await progress.close();
       recorder.close();
     }
     for (const e of output.environments) {
@@ -250,33 +258,24 @@ export function renderSummary(output: RolloutOutput): string {
   return `${lines.join('\n')}\n`;
 }
 
-// Progress as plain lines on stderr, one per finished or failed step that matters to a person
-// watching; the journal gets every record regardless.
-const SHOWN = new Set([
-  'connect',
-  'capture',
-  'bind',
-  'verify',
-  'rollback',
-  'verifyRollback',
-  'cleanup',
-  'rollbackHost',
-  'soak',
-]);
-
+// Every journal record goes to the journal, every finished or failed step to the audit log (with
+// its duration and the expected fingerprint), and the steps also to the progress view.
 function withProgress(
   journal: {
     append(type: string, data: Record<string, unknown>): unknown;
     durable(what?: 'all' | 'records'): Promise<void>;
   },
-  io: CliIo,
+  progress: Progress,
   audit: Logger,
   expected: string,
 ) {
-  // Every step also goes to the audit log, with its duration, expected and observed fingerprints.
   const started = new Map<string, number>();
   return {
-    durable: (what?: 'all' | 'records') => journal.durable(what),
+    // After an approval step starts, the terminal view gives the terminal back before the prompt.
+    durable: async (what?: 'all' | 'records') => {
+      await journal.durable(what);
+      await progress.idle();
+    },
     append(type: string, data: Record<string, unknown>) {
       journal.append(type, data);
       const step = typeof data['step'] === 'string' ? data['step'] : '';
@@ -291,23 +290,7 @@ function withProgress(
           outcome: type === 'step-failed' ? 'failed' : 'ok',
         });
       }
-      if (!SHOWN.has(step) || type === 'step-started') return;
-      const where = [data['env'], data['host'], data['binding']]
-        .filter((v) => typeof v === 'string')
-        .join(' ');
-      if (type === 'step-failed') {
-        const error = data['error'] as { message?: string } | undefined;
-        io.stderr(`  ${where}: ${step} failed: ${error?.message ?? 'unknown error'}\n`);
-      } else if (step === 'verify' || step === 'verifyRollback') {
-        const ok = data['ok'] === true;
-        const observed =
-          typeof data['observed'] === 'string' ? ` (serves ${data['observed'].slice(0, 12)}…)` : '';
-        io.stderr(
-          `  ${where}: ${step === 'verify' ? 'new certificate' : 'previous certificate'} ${ok ? 'proven' : 'NOT proven'}${observed}\n`,
-        );
-      } else {
-        io.stderr(`  ${where}: ${step} done\n`);
-      }
+      progress.record(type, data);
     },
   };
 }
