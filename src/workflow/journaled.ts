@@ -36,6 +36,19 @@ const STEP_NAMES = [
   'soak',
 ] as const satisfies readonly (keyof AllSteps)[];
 
+// Steps that change nothing anywhere: before them only the journal must be durable. A crash in one
+// resumes from the snapshot saved at the last step that acts (lock, stage, bind ...), which is
+// then run again (it is idempotent); a capture is never run again after a bind, because the
+// bind's own barrier saved the state after the capture.
+const READ_ONLY: ReadonlySet<keyof AllSteps> = new Set([
+  'connect',
+  'capture',
+  'verify',
+  'verifyRollback',
+  'approve',
+  'soak',
+]);
+
 /** Fields of a step's input that identify it in the journal (never secrets or captured state). */
 function where(input: unknown): Record<string, unknown> {
   const i = input as { host?: unknown; binding?: unknown; env?: unknown };
@@ -71,7 +84,7 @@ export function journaled(steps: AllSteps, journal: JournalSink): AllSteps {
     wrapped[name] = async (input: unknown, signal: AbortSignal) => {
       const at = where(input);
       journal.append('step-started', { step: name, ...at });
-      await journal.durable?.();
+      await journal.durable?.(READ_ONLY.has(name) ? 'records' : 'all');
       let result: unknown;
       try {
         result = await step(input, signal);

@@ -75,6 +75,7 @@ function inventory(name: string, bound: number[], exclude: number[]): string {
   return path;
 }
 
+let lastRun = '';
 const runJournal = (runId: string): { type: string; data: Record<string, unknown> }[] =>
   readFileSync(join(stateDir, 'runs', runId, 'journal.jsonl'), 'utf8')
     .trim()
@@ -173,5 +174,19 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
     expect(r.stdout).toContain(
       `still serves ${leaves[1]!.sha256.slice(0, 16)} (excluded: shares the nginx certificate file)`,
     );
+    lastRun = /^run (\S+)/m.exec(r.stderr)![1]!;
+  }, 120_000);
+
+  it('rolls the finished run back unit by unit: one restore of the shared files, each port proven', async () => {
+    // The two bound ports were one unit, staged under the first binding's folder: a restore per
+    // binding would look for a backup the second one never had.
+    const r = runCli(['rollback', lastRun, '--trust', root.certPath, '--state-dir', stateDir], {
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`${h.name}:${ports[0]}\\s+rolled-back`));
+    expect(r.stdout).toMatch(new RegExp(`${h.name}:${ports[1]}\\s+rolled-back`));
+    expect(await served(ports[0]!)).toBe(leaves[1]!.sha256);
+    expect(await served(ports[1]!)).toBe(leaves[1]!.sha256);
   }, 120_000);
 });
