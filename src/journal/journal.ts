@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CertrollError } from '../errors.js';
+import { GroupCommit } from './group-commit.js';
 
 export const JOURNAL_VERSION = 1;
 
@@ -44,9 +45,8 @@ function checksum(record: JournalRecord): string {
 
 export class Journal {
   private seq: number;
-  /** Highest seq known to be on disk, the fsync in flight, and the fd it uses. */
-  private synced: number;
-  private syncing: Promise<void> | undefined;
+  /** Group-committed fsyncs of the records `write` leaves to the disk, and the fd they use. */
+  private readonly commit: GroupCommit;
   private syncFd: number | undefined;
 
   private constructor(
@@ -54,7 +54,12 @@ export class Journal {
     last: number,
   ) {
     this.seq = last;
-    this.synced = last;
+    this.commit = new GroupCommit(
+      () => this.fsync(),
+      () => this.seq,
+      `journal ${path}`,
+    );
+    this.commit.markDurable(last);
   }
 
   /** Creates a new journal, stamped with its version as the first record. */
@@ -87,29 +92,16 @@ export class Journal {
    * Resolves once every record written before the call is on disk. Calls made while an fsync is
    * in flight share the next one (group commit); the event loop is never blocked.
    */
-  async sync(): Promise<void> {
-    const target = this.seq;
-    // Bounded: each pass either finds the target synced or runs one fsync that started after
-    // the target's record was written.
-    for (let pass = 0; this.synced < target && pass < 3; pass++) {
-      if (this.syncing === undefined) {
-        const covers = this.seq;
-        this.syncFd ??= openSync(this.path, 'a', 0o600);
-        const fd = this.syncFd;
-        this.syncing = new Promise<void>((resolve, reject) => {
-          fsync(fd, (error) => (error ? reject(error) : resolve()));
-        })
-          .then(() => {
-            this.synced = Math.max(this.synced, covers);
-          })
-          .finally(() => {
-            this.syncing = undefined;
-          });
-      }
-      await this.syncing;
-    }
-    if (this.synced < target)
-      throw new CertrollError('INTERNAL', `journal ${this.path}: record ${target} not synced`);
+  sync(): Promise<void> {
+    return this.commit.upTo(this.seq);
+  }
+
+  private fsync(): Promise<void> {
+    this.syncFd ??= openSync(this.path, 'a', 0o600);
+    const fd = this.syncFd;
+    return new Promise<void>((resolve, reject) => {
+      fsync(fd, (error) => (error ? reject(error) : resolve()));
+    });
   }
 
   /** Releases the fd `sync` keeps open. */
@@ -135,7 +127,7 @@ export class Journal {
       closeSync(fd);
     }
     this.seq = record.seq;
-    if (durable) this.synced = record.seq;
+    if (durable) this.commit.markDurable(record.seq);
     return record;
   }
 }

@@ -6,21 +6,26 @@
 // serialised only when a barrier needs it. Steps of many hosts that reach a barrier together
 // share one group of fsyncs, run off the event loop: no host waits for another's disk writes.
 import { setImmediate } from 'node:timers/promises';
-import { CertrollError } from '../errors.js';
 import { fsyncReplaced, replaceFile, writeFileAtomic } from './atomic.js';
+import { GroupCommit } from './group-commit.js';
 import { type Journal } from './journal.js';
 
 export class RunRecorder {
   private read: (() => unknown) | undefined;
   private last = '';
   private written = 0;
-  private synced = 0;
-  private syncing: Promise<void> | undefined;
+  private readonly commit: GroupCommit;
 
   constructor(
     private readonly journal: Journal,
     readonly snapshotPath: string,
-  ) {}
+  ) {
+    this.commit = new GroupCommit(
+      () => fsyncReplaced(snapshotPath),
+      () => this.written,
+      `snapshot ${snapshotPath}`,
+    );
+  }
 
   /** A journal record, durable at the next barrier. */
   append(type: string, data: Record<string, unknown>): void {
@@ -41,7 +46,7 @@ export class RunRecorder {
     // The macrostep that started the step finishes first, so the snapshot includes it.
     await setImmediate();
     this.writeSnapshot();
-    await Promise.all([this.journal.sync(), this.syncSnapshot()]);
+    await Promise.all([this.journal.sync(), this.commit.upTo()]);
   }
 
   /** The run's last snapshot, written and fsynced at once. */
@@ -64,28 +69,5 @@ export class RunRecorder {
     replaceFile(this.snapshotPath, json);
     this.last = json;
     this.written++;
-  }
-
-  // Group commit, as Journal.sync: callers while an fsync runs share the next one.
-  private async syncSnapshot(): Promise<void> {
-    const target = this.written;
-    for (let pass = 0; this.synced < target && pass < 3; pass++) {
-      if (this.syncing === undefined) {
-        const covers = this.written;
-        this.syncing = fsyncReplaced(this.snapshotPath)
-          .then(() => {
-            this.synced = Math.max(this.synced, covers);
-          })
-          .finally(() => {
-            this.syncing = undefined;
-          });
-      }
-      await this.syncing;
-    }
-    if (this.synced < target)
-      throw new CertrollError(
-        'INTERNAL',
-        `snapshot ${this.snapshotPath}: version ${target} not synced`,
-      );
   }
 }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRunIds } from '../../src/journal/index.js';
 import { startLab, type Lab, type LabService } from '../lab/index.js';
 import { servedStable } from '../helpers/served.js';
-import { TestPki, type Issued } from '../helpers/pki.js';
+import { type TestPki, type Issued } from '../helpers/pki.js';
+import { labInventoryHead, nginxHostYaml, renewalPki } from '../helpers/lab-rollout.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
 import { startSampler } from '../helpers/proc-sampler.js';
 
@@ -23,12 +24,7 @@ let stateDir: string;
 const services: LabService[] = [];
 
 beforeAll(async () => {
-  pki = TestPki.create();
-  root = pki.root();
-  intermediate = pki.issue({ cn: 'lab intermediate', isCa: true, days: 365 }, root);
-  oldLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 20 }, intermediate);
-  newLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 200 }, intermediate);
-  bundlePath = pki.write('bundle.pem', newLeaf.certPem + intermediate.certPem + newLeaf.keyPem);
+  ({ pki, root, intermediate, oldLeaf, newLeaf, bundlePath } = renewalPki(NAME));
   lab = await startLab({ hosts: 2 });
   stateDir = join(lab.dir, 'control-state');
   const hosts: string[] = [];
@@ -39,28 +35,13 @@ beforeAll(async () => {
       cert: { certPath: oldLeaf.certPath, keyPath: oldLeaf.keyPath },
     });
     services.push(svc);
-    hosts.push(
-      [
-        `      - name: ${h.name}`,
-        `        address: ${h.address}`,
-        `        stateDir: ${join(h.dir, 'state')}`,
-        `        transport: { port: ${h.sshPort} }`,
-        '        bindings:',
-        '          - port: 8443',
-        '            kind: nginx',
-        `            params: { certPath: ${svc.certPath}, keyPath: ${svc.keyPath}, nginxBinary: /usr/sbin/nginx, nginxArgs: [-p, ${svc.prefix}, -c, ${svc.configPath}] }`,
-        `            probe: { sni: [${NAME}] }`,
-      ].join('\n'),
-    );
+    hosts.push(nginxHostYaml(h, svc, join(h.dir, 'state'), NAME));
   }
   inventoryPath = join(lab.dir, 'inventory.yaml');
   writeFileSync(
     inventoryPath,
     [
-      'version: 1',
-      'defaults:',
-      `  transport: { kind: ssh, user: root, identityFile: ${lab.clientKey.privatePath}, knownHosts: ${lab.knownHostsPath} }`,
-      'environments:',
+      ...labInventoryHead(lab),
       '  - name: staging',
       '    hosts:',
       hosts[0]!,

@@ -6,7 +6,8 @@ import { listRunIds, readJournal, runPaths } from '../../../src/journal/index.js
 import { startLab, type Lab, type LabService } from '../../lab/index.js';
 import { BIN, runCli } from '../../helpers/cli.js';
 import { servedStable } from '../../helpers/served.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
+import { type TestPki, type Issued } from '../../helpers/pki.js';
+import { renewalPki } from '../../helpers/lab-rollout.js';
 
 // The real CLI over real SSH and nginx, killed with SIGKILL at journal points spread over a
 // rollout, then `certroll resume`: the binding ends serving the new certificate, nothing staged
@@ -24,12 +25,7 @@ let bundlePath: string;
 let stateOnHost: string;
 
 beforeAll(async () => {
-  pki = TestPki.create();
-  root = pki.root();
-  const intermediate = pki.issue({ cn: 'lab intermediate', isCa: true, days: 365 }, root);
-  oldLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 20 }, intermediate);
-  newLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 200 }, intermediate);
-  bundlePath = pki.write('bundle.pem', newLeaf.certPem + intermediate.certPem + newLeaf.keyPem);
+  ({ pki, root, oldLeaf, newLeaf, bundlePath } = renewalPki(NAME));
   lab = await startLab({ hosts: 1 });
   const h = lab.hosts[0]!;
   stateOnHost = join(h.dir, 'state');

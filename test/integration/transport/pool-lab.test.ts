@@ -5,7 +5,8 @@ import { main } from '../../../src/cli/main.js';
 import { type CliIo } from '../../../src/cli/io.js';
 import { startLab, type Lab, type LabHost } from '../../lab/index.js';
 import { servedStable } from '../../helpers/served.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
+import { type TestPki, type Issued } from '../../helpers/pki.js';
+import { labInventoryHead, nginxHostYaml, renewalPki } from '../../helpers/lab-rollout.js';
 
 // A whole `certroll rollout` (capture, coverage gate, run, sweep) makes one SSH connection per
 // host and leaves none open. sshd logs each accepted login and each disconnect (LogLevel DEBUG1).
@@ -19,12 +20,7 @@ let bundlePath: string;
 let inventoryPath: string;
 
 beforeAll(async () => {
-  pki = TestPki.create();
-  root = pki.root();
-  const intermediate = pki.issue({ cn: 'lab intermediate', isCa: true, days: 365 }, root);
-  oldLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 20 }, intermediate);
-  newLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 200 }, intermediate);
-  bundlePath = pki.write('bundle.pem', newLeaf.certPem + intermediate.certPem + newLeaf.keyPem);
+  ({ pki, root, oldLeaf, newLeaf, bundlePath } = renewalPki(NAME));
   lab = await startLab({ hosts: 2 });
   const hosts: string[] = [];
   for (const h of lab.hosts) {
@@ -33,28 +29,13 @@ beforeAll(async () => {
       ports: [8443],
       cert: { certPath: oldLeaf.certPath, keyPath: oldLeaf.keyPath },
     });
-    hosts.push(
-      [
-        `      - name: ${h.name}`,
-        `        address: ${h.address}`,
-        `        stateDir: ${join(h.dir, 'state')}`,
-        `        transport: { port: ${h.sshPort} }`,
-        '        bindings:',
-        '          - port: 8443',
-        '            kind: nginx',
-        `            params: { certPath: ${svc.certPath}, keyPath: ${svc.keyPath}, nginxBinary: /usr/sbin/nginx, nginxArgs: [-p, ${svc.prefix}, -c, ${svc.configPath}] }`,
-        `            probe: { sni: [${NAME}] }`,
-      ].join('\n'),
-    );
+    hosts.push(nginxHostYaml(h, svc, join(h.dir, 'state'), NAME));
   }
   inventoryPath = join(lab.dir, 'inventory.yaml');
   writeFileSync(
     inventoryPath,
     [
-      'version: 1',
-      'defaults:',
-      `  transport: { kind: ssh, user: root, identityFile: ${lab.clientKey.privatePath}, knownHosts: ${lab.knownHostsPath} }`,
-      'environments:',
+      ...labInventoryHead(lab),
       '  - name: staging',
       '    policy: { concurrency: 2, batchSize: 2 }',
       '    hosts:',
