@@ -43,7 +43,11 @@ export function selectHosts(
   return refs;
 }
 
-async function oldSet(v: DiscoverCliValues, cwd: string): Promise<Set<string> | undefined> {
+/** The certificates `--old` and `--old-bundle` name (SHA-256, canonical), or undefined for none. */
+export async function oldSet(
+  v: Pick<DiscoverCliValues, 'old' | 'oldBundle'>,
+  cwd: string,
+): Promise<Set<string> | undefined> {
   const out = new Set<string>();
   for (const o of v.old ?? []) {
     const sha = normaliseSha256(o);

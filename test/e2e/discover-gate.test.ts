@@ -1,10 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost, type LabService } from '../lab/index.js';
 import { freePort } from '../lab/procs.js';
 import { TestPki, type Issued } from '../helpers/pki.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliAsync } from '../helpers/cli.js';
 import { probe } from '../../src/probe/probe.js';
 
 // Issue 6 through the built CLI against a lab host with three nginx TLS ports of which the
@@ -24,7 +25,7 @@ let stateDir: string;
 beforeAll(async () => {
   pki = TestPki.create();
   root = pki.root();
-  leaves = [1, 2, 3].map((i) => pki.issue({ cn: NAME, sans: [NAME], days: 50 + i }, root));
+  leaves = [1, 2, 3, 4].map((i) => pki.issue({ cn: NAME, sans: [NAME], days: 50 + i }, root));
   lab = await startLab({ hosts: 1 });
   h = lab.hosts[0]!;
   ports = [];
@@ -175,6 +176,58 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
       `still serves ${leaves[1]!.sha256.slice(0, 16)} (excluded: shares the nginx certificate file)`,
     );
     lastRun = /^run (\S+)/m.exec(r.stderr)![1]!;
+  }, 120_000);
+
+  it('with --old, also stops on an endpoint serving an older certificate, and the plan keeps it', async () => {
+    // A port on the host serving an older certificate that no binding serves any more (served by
+    // this process: the CLI runs asynchronously so that it can answer).
+    const older = await freePort(h.address);
+    const server = createServer({ cert: leaves[0]!.certPem, key: leaves[0]!.keyPem });
+    await new Promise<void>((r) => server.listen(older, h.address, r));
+    try {
+      const inv = inventory('older', [ports[0]!, ports[1]!], [ports[2]!, ports[3]!]);
+      // What the bindings serve (leaves[2], after the last rollout) is replaced; the older one is
+      // not looked for.
+      const without = await runCliAsync(['plan', ...planArgs(inv, leaves[3]!)], {
+        timeoutMs: 60_000,
+      });
+      expect(without.code, without.stderr).toBe(2);
+      const withOld = await runCliAsync(
+        ['plan', ...planArgs(inv, leaves[3]!), '--old', leaves[0]!.sha256],
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      expect(withOld.code, withOld.stderr + withOld.stdout).toBe(1);
+      expect(withOld.stderr).toContain('[COVERAGE_GAP]');
+      expect(withOld.stderr).toContain(`${h.address}:${older}`);
+      // Excluded, it goes through; the plan names what it replaces for apply's gate and sweep.
+      const excluded = inventory(
+        'older-excluded',
+        [ports[0]!, ports[1]!],
+        [ports[2]!, ports[3]!, older],
+      );
+      const out = join(lab.dir, 'older-plan.json');
+      const r = await runCliAsync(
+        ['plan', ...planArgs(excluded, leaves[3]!), '--old', leaves[0]!.sha256, '-o', out],
+        { timeoutMs: 60_000 },
+      );
+      expect(r.code, r.stderr).toBe(2);
+      expect((JSON.parse(readFileSync(out, 'utf8')) as { replaces?: string[] }).replaces).toEqual([
+        leaves[0]!.sha256,
+      ]);
+      // Naming the new certificate as replaced is a usage error.
+      const self = await runCliAsync([
+        'plan',
+        ...planArgs(inv, leaves[3]!),
+        '--old',
+        leaves[3]!.sha256,
+      ]);
+      expect(self.code).toBe(64);
+      expect(self.stderr).toContain('--old names the certificate being rolled out');
+    } finally {
+      server.close();
+    }
   }, 120_000);
 
   it('rolls the finished run back unit by unit: one restore of the shared files, each port proven', async () => {

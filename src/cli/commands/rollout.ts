@@ -20,6 +20,19 @@ function bundleOptions(c: Command): Command {
     .option('--min-days <days>', 'refuse a certificate expiring within this many days', '30');
 }
 
+// Certificates being replaced besides what the bindings serve now (an older one still out there):
+// the coverage gate and the sweep look for them too.
+function replacesOptions(c: Command): Command {
+  return c
+    .option(
+      '--old <sha256>',
+      'also replaced: endpoints serving it must be bindings or excluded; repeatable',
+      collect,
+      [],
+    )
+    .option('--old-bundle <file>', 'also replaced: the certificate(s) in this PEM/PFX file');
+}
+
 function secretOptions(c: Command): Command {
   return c
     .option('--password-file <file>', 'file holding the PFX password or key passphrase')
@@ -37,17 +50,19 @@ function applyOptions(c: Command): Command {
 }
 
 export function registerRollout(program: Command, ctx: CommandContext): void {
-  secretOptions(
-    bundleOptions(
-      program
-        .command('plan')
-        .description(
-          'dry run: gate the certificate, capture every binding on every host (read-only), write and preview the plan; exit 0 nothing to do, 2 changes planned',
-        )
-        .requiredOption('-i, --inventory <file>', 'inventory (YAML)')
-        .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM')
-        .option('--env <name>', 'only this environment; repeatable', collect, [])
-        .option('-o, --output <file>', 'write the plan here (JSON)'),
+  replacesOptions(
+    secretOptions(
+      bundleOptions(
+        program
+          .command('plan')
+          .description(
+            'dry run: gate the certificate, capture every binding on every host (read-only), write and preview the plan; exit 0 nothing to do, 2 changes planned',
+          )
+          .requiredOption('-i, --inventory <file>', 'inventory (YAML)')
+          .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM')
+          .option('--env <name>', 'only this environment; repeatable', collect, [])
+          .option('-o, --output <file>', 'write the plan here (JSON)'),
+      ),
     ),
   ).action(async (options: Record<string, unknown>) => {
     const { runPlan } = await import('../rollout/run-commands.js');
@@ -74,15 +89,17 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
     ctx.setExit(await runApply(plan, options, ctx));
   });
 
-  applyOptions(
-    secretOptions(
-      bundleOptions(
-        program
-          .command('rollout')
-          .description('plan, preview, confirm, apply')
-          .requiredOption('-i, --inventory <file>', 'inventory (YAML)')
-          .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM')
-          .option('--env <name>', 'only this environment; repeatable', collect, []),
+  replacesOptions(
+    applyOptions(
+      secretOptions(
+        bundleOptions(
+          program
+            .command('rollout')
+            .description('plan, preview, confirm, apply')
+            .requiredOption('-i, --inventory <file>', 'inventory (YAML)')
+            .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM')
+            .option('--env <name>', 'only this environment; repeatable', collect, []),
+        ),
       ),
     ),
   ).action(async (options: Record<string, unknown>) => {

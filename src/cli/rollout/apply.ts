@@ -194,7 +194,10 @@ export async function applyPlan(
     );
     const sweep = await sweepOld(
       prepared.inventory,
-      replaced.map((b) => (b.current !== prepared.cert.sha256 ? b.current : undefined)),
+      [
+        ...replaced.map((b) => (b.current !== prepared.cert.sha256 ? b.current : undefined)),
+        ...(plan.replaces ?? []),
+      ],
       {
         trust: prepared.trustPem,
         rolledBack,

@@ -37,6 +37,11 @@ export interface PlanDocument {
     readonly notAfter: string;
     readonly subject: string;
   };
+  /**
+   * Certificates named as replaced with `--old` / `--old-bundle` (SHA-256), besides what the
+   * bindings serve: the coverage gate and the sweep look for them too.
+   */
+  readonly replaces?: readonly string[];
   readonly environments: readonly {
     readonly name: string;
     readonly hosts: readonly {

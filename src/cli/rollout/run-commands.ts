@@ -53,12 +53,30 @@ async function readOptions(prepared: Prepared, pool: TransportPool) {
   };
 }
 
+/** `--old` / `--old-bundle`: certificates replaced besides what the bindings serve. */
+async function replacedNamed(o: Options, ctx: CommandContext, next: string): Promise<string[]> {
+  const { oldSet } = await import('../../discover/command.js');
+  const named = await oldSet({ old: list(o, 'old'), ...optionalOld(o) }, ctx.io.cwd);
+  if (named?.has(next))
+    throw new CertrollError('USAGE', `--old names the certificate being rolled out (${next}).`, {
+      hint: 'Name the certificates being replaced, not the new one.',
+    });
+  return [...(named ?? [])];
+}
+
+const optionalOld = (o: Options): { oldBundle?: string } => {
+  const b = str(o, 'oldBundle');
+  return b !== undefined ? { oldBundle: b } : {};
+};
+
 async function makePlan(
+  o: Options,
   i: RolloutInputs,
   ctx: CommandContext,
   pool: TransportPool,
 ): Promise<{ prepared: Prepared; plan: PlanDocument; known: Known }> {
   const prepared = await prepareRollout(i, ctx.io.env);
+  const replaces = [...(await replacedNamed(o, ctx, prepared.cert.sha256))];
   const read = await readOptions(prepared, pool);
   const captures = await captureAll(prepared, {
     runId: 'preflight',
@@ -69,9 +87,12 @@ async function makePlan(
   const { assertCoverage } = await import('../../discover/rollout-hooks.js');
   const known = await assertCoverage(
     prepared.inventory,
-    [...captures.values()].map((c) =>
-      c.previous !== prepared.cert.sha256 ? c.previous : undefined,
-    ),
+    [
+      ...[...captures.values()].map((c) =>
+        c.previous !== prepared.cert.sha256 ? c.previous : undefined,
+      ),
+      ...replaces,
+    ],
     NOTHING_TOUCHED,
     { trust: prepared.trustPem, transportFor: read.transportFor, concurrency: read.discover },
   );
@@ -86,11 +107,11 @@ async function makePlan(
     },
     captures,
   );
-  return { prepared, plan, known };
+  return { prepared, plan: replaces.length > 0 ? { ...plan, replaces } : plan, known };
 }
 
 export async function runPlan(o: Options, ctx: CommandContext): Promise<number> {
-  const { plan } = await withTransportPool((pool) => makePlan(inputs(o), ctx, pool));
+  const { plan } = await withTransportPool((pool) => makePlan(o, inputs(o), ctx, pool));
   const out = str(o, 'output');
   if (out !== undefined) writeFileAtomic(out, `${JSON.stringify(plan, null, 2)}\n`);
   if (ctx.global().json) ctx.io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
@@ -129,7 +150,7 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
 
 export async function runRolloutCommand(o: Options, ctx: CommandContext): Promise<number> {
   return withTransportPool(async (pool) => {
-    const { prepared, plan, known } = await makePlan(inputs(o), ctx, pool);
+    const { prepared, plan, known } = await makePlan(o, inputs(o), ctx, pool);
     ctx.io.stdout(renderPreview(plan));
     if (changesPlanned(plan) === 0) return EXIT.OK;
     if (!(await confirm(o, ctx))) {
@@ -176,10 +197,12 @@ export async function runResume(run: string, o: Options, ctx: CommandContext): P
 }
 
 /** The certificates a plan replaces: what its bindings served, except the new one. */
-const oldOfPlan = (plan: PlanDocument): (string | undefined)[] =>
-  plan.environments
+const oldOfPlan = (plan: PlanDocument): (string | undefined)[] => [
+  ...plan.environments
     .flatMap((e) => e.hosts.flatMap((h) => h.bindings))
-    .map((b) => (b.current !== plan.bundle.sha256 ? b.current : undefined));
+    .map((b) => (b.current !== plan.bundle.sha256 ? b.current : undefined)),
+  ...(plan.replaces ?? []),
+];
 
 function applyOpts(o: Options, ctx: CommandContext) {
   return {
