@@ -43,6 +43,16 @@ export function putFileScript(path: string, mode: number, temp = tempPathFor(pat
   ].join('\n');
 }
 
+/**
+ * What putFilesScript needs on the host besides a POSIX shell, checked by the pre-flight so that
+ * a host without it fails before anything changes, not at staging.
+ */
+export const PUT_FILES_TOOLS_CHECK = [
+  'for t in dd wc; do',
+  `  command -v "$t" >/dev/null 2>&1 || { printf 'certroll: %s is not installed (staging writes files with it)\\n' "$t" >&2; exit 1; }`,
+  'done',
+].join('\n');
+
 export interface FileToPut {
   readonly path: string;
   readonly mode: number;
@@ -59,7 +69,7 @@ export interface FileToPut {
  */
 export function putFilesScript(files: readonly FileToPut[]): string {
   const lines = [
-    'command -v dd >/dev/null 2>&1 || { echo "certroll: dd is not installed" >&2; exit 1; }',
+    PUT_FILES_TOOLS_CHECK,
     // Only the file being written can be left behind: the ones before it were renamed.
     "t=''",
     `trap '[ -z "$t" ] || rm -f -- "$t"' EXIT`,

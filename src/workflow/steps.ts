@@ -5,6 +5,7 @@
 import { CertrollError } from '../errors.js';
 import { type Binding, type Host, type Inventory } from '../inventory/model.js';
 import {
+  materialOf,
   parseCapture,
   renderStep,
   type CapturedState,
@@ -14,7 +15,7 @@ import {
 } from '../playbooks/index.js';
 import { unitOfBinding, unitsOf, type Unit } from '../plan/units.js';
 import { assertSuccess } from '../transport/classify.js';
-import { putFilesScript } from '../transport/sh-scripts.js';
+import { PUT_FILES_TOOLS_CHECK, putFilesScript } from '../transport/sh-scripts.js';
 import { type Transport } from '../transport/types.js';
 import { acquireHostLock, DEFAULT_LOCK_PATH, releaseHostLock } from './host-lock.js';
 import { type AllSteps } from './journaled.js';
@@ -206,7 +207,9 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
       await run(hostName, b, 'preflight', signal);
       return run(hostName, b, 'capture', signal);
     }
-    const script = `(\n${pre.script}\n) >&2 || exit $?\n${cap.script}`;
+    // Staging will write the files with dd (putFilesScript): check for it now, with the rest.
+    const tools = materialOf(playbook(b)) === 'pem' ? `${PUT_FILES_TOOLS_CHECK}\n` : '';
+    const script = `(\n${tools}${pre.script}\n) >&2 || exit $?\n${cap.script}`;
     return assertSuccess(
       await t.exec(script, { signal }),
       `${b.kind} preflight and capture of ${b.id}`,

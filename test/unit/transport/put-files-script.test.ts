@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { putFilesScript } from '../../../src/transport/sh-scripts.js';
+import { PUT_FILES_TOOLS_CHECK, putFilesScript } from '../../../src/transport/sh-scripts.js';
 
 let dir: string;
 beforeEach(() => {
@@ -69,5 +69,19 @@ describe('putFilesScript', () => {
     expect(() => putFilesScript([{ path: '/x', mode: 0o600, size: -1 }])).toThrow(RangeError);
     expect(() => putFilesScript([{ path: '/x', mode: 0o10000, size: 1 }])).toThrow(RangeError);
     expect(() => putFilesScript([{ path: '', mode: 0o600, size: 1 }])).toThrow(RangeError);
+  });
+});
+
+describe('PUT_FILES_TOOLS_CHECK (run by the pre-flight)', () => {
+  it('passes where dd and wc exist, and names the missing tool where not', () => {
+    expect(spawnSync('/bin/sh', ['-c', PUT_FILES_TOOLS_CHECK], { encoding: 'utf8' }).status).toBe(
+      0,
+    );
+    const r = spawnSync('/bin/sh', ['-c', PUT_FILES_TOOLS_CHECK], {
+      encoding: 'utf8',
+      env: { PATH: '/nonexistent' },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('certroll: dd is not installed');
   });
 });
