@@ -76,7 +76,7 @@ async function makePlan(
   pool: TransportPool,
 ): Promise<{ prepared: Prepared; plan: PlanDocument; known: Known }> {
   const prepared = await prepareRollout(i, ctx.io.env);
-  const replaces = [...(await replacedNamed(o, ctx, prepared.cert.sha256))];
+  const replaces = await replacedNamed(o, ctx, prepared.cert.sha256);
   const read = await readOptions(prepared, pool);
   const captures = await captureAll(prepared, {
     runId: 'preflight',
