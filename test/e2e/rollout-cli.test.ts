@@ -170,12 +170,16 @@ describe('certroll plan, rollout and apply against the lab', () => {
     // While it runs, every process's argv and environment is sampled for the private key.
     const keyLine = newLeaf.keyPem.split('\n')[1]!;
     const sampler = startSampler(lab.dir, keyLine, 'bin/certroll.js');
+    // The launcher replaces itself with a Node whose young generation is small (bin/certroll.js).
+    const young = startSampler(lab.dir, 'no secret here', '--max-semi-space-size=4');
     const r = await runCliAsync(['rollout', ...common(), '--yes', '--state-dir', stateDir], {
       timeoutMs: 120_000,
     });
     const sampled = await sampler.stop();
     expect(sampled.hits).toBe('');
     expect(sampled.seen).not.toBe('');
+    if (typeof process.execve === 'function') expect((await young.stop()).seen).not.toBe('');
+    else await young.stop();
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/rollout succeeded/);
     // Progress, one plain line per step that matters, on stderr.
