@@ -23,8 +23,6 @@ export interface WhatIf {
 export const WHAT_IFS: readonly WhatIf[] = [
   // An upper bound for what durability costs: fsync made a no-op (drops durability).
   { label: 'no fsync', preloads: ['nofsync-preload.ts'] },
-  // The young generation V8 sizes for a busy process is most of certroll's memory at 200 hosts.
-  { label: 'node --max-semi-space-size=4', preloads: [], nodeFlags: ['--max-semi-space-size=4'] },
 ];
 
 const here = new URL('.', import.meta.url).pathname;
