@@ -24,10 +24,13 @@ const BUSY = new Set([
 ]);
 const YOUNG = '--max-semi-space-size=4';
 const command = args.find((a) => !a.startsWith('-'));
-const tuned = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) =>
-  a.startsWith('--max-semi-space-size'),
+const nodeArgs = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+// Given its own young-generation size, or instrumented (a preload, an APM agent), the process
+// runs as started: process.execve is experimental, and an instrumented process is left alone.
+const keep = nodeArgs.some((a) =>
+  /^(--max-semi-space-size|--require|--import|--loader|--experimental-loader|-r$)/.test(a),
 );
-if (BUSY.has(command ?? '') && !tuned && typeof process.execve === 'function') {
+if (BUSY.has(command ?? '') && !keep && typeof process.execve === 'function') {
   try {
     process.execve(process.execPath, [
       process.execPath,

@@ -51,6 +51,9 @@ export async function runCertroll(
     process.execPath,
     [
       ...(whatIf?.nodeFlags ?? []),
+      // A preloaded process is left as started by the launcher (bin/certroll.js): the what-if
+      // runs get the young-generation flag it gives certroll as shipped.
+      ...(whatIf !== undefined ? ['--max-semi-space-size=4'] : []),
       // What-if runs also count SSH commands and fsyncs (diag-preload.ts).
       ...(whatIf === undefined ? [] : [...whatIf.preloads, 'diag-preload.ts']).flatMap((p) => [
         '--import',
