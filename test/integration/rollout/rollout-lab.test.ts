@@ -123,7 +123,8 @@ async function rollout(inv: Inventory, runId: string, leaf: Issued = newLeaf) {
     transportFor: (h) => createTransport(h),
     // Lab hosts share this machine's filesystem: each gets its own state folder.
     stateDirFor: (h) => join(lab.hosts.find((l) => l.name === h.name)!.dir, 'state'),
-    verifier: probeVerifier({ trust: [root.certPem], deadlineMs: 3000, timeoutMs: 2000 }),
+    // Long enough for a loaded machine to prove a working host; a broken one fails at the deadline.
+    verifier: probeVerifier({ trust: [root.certPem], deadlineMs: 6000, timeoutMs: 2000 }),
   });
   const recorder = new RunRecorder(journal, join(work, `${runId}.snapshot.json`));
   const output = await runRollout({
