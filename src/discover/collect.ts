@@ -92,6 +92,19 @@ function listenersOf(first: Map<string, string>, notes: string[]): Listener[] {
     : parseProcNetTcp(first.get('proc-tcp') ?? '');
 }
 
+/** Runs one discovery script; a failing one is a note, and its output is read as far as it got. */
+async function runSections(
+  t: Transport,
+  script: string,
+  notes: string[],
+  signal?: AbortSignal,
+): Promise<Map<string, string>> {
+  const r = await t.exec(script, signal ? { signal } : {});
+  if (r.exitCode !== 0)
+    notes.push(`a discovery script exited ${r.exitCode}: ${r.stderr.trim().slice(0, 200)}`);
+  return splitSections(r.stdout);
+}
+
 /**
  * The sweep after a rollout: listeners listed again (a port opened since is probed too), names
  * and ports from the configuration read by the plan's gate in the same command. The rollout
@@ -105,11 +118,9 @@ async function relistLinux(
   signal?: AbortSignal,
 ): Promise<ConfigFacts> {
   const notes: string[] = [];
-  const r = await t.exec(listenScript({ processes: false }), signal ? { signal } : {});
-  if (r.exitCode !== 0)
-    notes.push(`a discovery script exited ${r.exitCode}: ${r.stderr.trim().slice(0, 200)}`);
+  const first = await runSections(t, listenScript({ processes: false }), notes, signal);
   return {
-    listeners: reachableOnly(host, listenersOf(splitSections(r.stdout), notes)),
+    listeners: reachableOnly(host, listenersOf(first, notes)),
     // Without the certificates read then: the files have changed since.
     configured: known.configured.map(withoutCert),
     notes,
@@ -123,12 +134,7 @@ const withoutCert = (c: HostFacts['configured'][number]): ConfiguredEndpoint =>
 
 async function collectLinux(host: Host, t: Transport, signal?: AbortSignal): Promise<ConfigFacts> {
   const notes: string[] = [];
-  const run = async (script: string) => {
-    const r = await t.exec(script, signal ? { signal } : {});
-    if (r.exitCode !== 0)
-      notes.push(`a discovery script exited ${r.exitCode}: ${r.stderr.trim().slice(0, 200)}`);
-    return splitSections(r.stdout);
-  };
+  const run = (script: string) => runSections(t, script, notes, signal);
   const first = await run(listenScript());
   const listeners = listenersOf(first, notes);
   const running = parseProcesses(first.get('ps') ?? '');
@@ -234,6 +240,15 @@ const factsOf = (r: ProbeResult): CertFacts | undefined =>
       }
     : undefined;
 
+/** How discovery probes: a short timeout (unknown ports may not speak TLS), the trust, the signal. */
+export function probeOptionsOf(o: CollectOptions): ProbeOptions {
+  return {
+    timeoutMs: o.probeTimeoutMs ?? 3000,
+    ...(o.trust !== undefined ? { trust: o.trust } : {}),
+    ...(o.signal !== undefined ? { signal: o.signal } : {}),
+  };
+}
+
 /** Probes every port found (no SNI and each name); only TLS answers are kept. */
 export async function probeServed(
   host: Host,
@@ -243,11 +258,7 @@ export async function probeServed(
   const probe = o.probe ?? realProbe;
   const limit = pLimit(16);
   const plan = planProbes(host, facts.listeners, facts.configured);
-  const options: ProbeOptions = {
-    timeoutMs: o.probeTimeoutMs ?? 3000,
-    ...(o.trust !== undefined ? { trust: o.trust } : {}),
-    ...(o.signal !== undefined ? { signal: o.signal } : {}),
-  };
+  const options = probeOptionsOf(o);
   const one = (p: ProbePlanEntry, sni: string | null) =>
     limit(() => probe({ address: p.address, port: p.port, sni }, options));
   return Promise.all(

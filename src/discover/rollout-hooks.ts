@@ -13,6 +13,7 @@ import {
   sweepLeftovers,
   type Leftover,
 } from './gate.js';
+import { probeOptionsOf } from './collect.js';
 import { type HostFacts } from './coverage.js';
 import { discoverHosts, type DiscoverOptions, type HostRef } from './run.js';
 
@@ -82,11 +83,7 @@ async function holding(
   o: SweepOptions,
 ): Promise<Leftover[]> {
   const probe = o.probe ?? realProbe;
-  const options = {
-    timeoutMs: o.probeTimeoutMs ?? 3000,
-    ...(o.trust !== undefined ? { trust: o.trust } : {}),
-    ...(o.signal !== undefined ? { signal: o.signal } : {}),
-  };
+  const options = probeOptionsOf(o);
   const kept = await Promise.all(
     leftovers.map(async (l) => {
       let clean = 0;

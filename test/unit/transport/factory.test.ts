@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Host, type TransportKind } from '../../../src/inventory/model.js';
 import { createTransport } from '../../../src/transport/factory.js';
+import { testHost } from './hosts.js';
 
-const host = (kind: TransportKind): Host => ({
-  name: 'web-03',
-  address: '10.0.4.7',
-  transport: {
-    kind,
-    port: 22,
-    knownHosts: [],
-    sudo: false,
-    connectTimeoutMs: 1_000,
-    commandTimeoutMs: 1_000,
-  },
-  legacyPfx: false,
-  bindings: [],
-  exclusions: [],
-  origin: {},
-});
+const host = (kind: TransportKind): Host => testHost('web-03', kind);
 
 describe('createTransport', () => {
   it.each([

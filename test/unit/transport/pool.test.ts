@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type Host, type TransportKind } from '../../../src/inventory/model.js';
+import { type Host } from '../../../src/inventory/model.js';
 import { createTransport } from '../../../src/transport/factory.js';
 import { TransportPool, withTransportPool } from '../../../src/transport/pool.js';
 import { type Transport } from '../../../src/transport/types.js';
+import { testHost } from './hosts.js';
 
-const host = (name: string, kind: TransportKind = 'ssh'): Host => ({
-  name,
-  address: '10.0.4.7',
-  transport: {
-    kind,
-    port: 22,
-    knownHosts: [],
-    sudo: false,
-    connectTimeoutMs: 1_000,
-    commandTimeoutMs: 1_000,
-  },
-  legacyPfx: false,
-  bindings: [],
-  exclusions: [],
-  origin: {},
-});
+const host = testHost;
 
 /** A transport that counts its connects and closes; `drop()` loses the connection. */
 class FakeTransport implements Transport {
