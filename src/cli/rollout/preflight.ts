@@ -8,6 +8,7 @@ import { unitsOf } from '../../plan/units.js';
 import { createTransport } from '../../transport/factory.js';
 import { type Transport } from '../../transport/types.js';
 import { createRolloutSteps, type BindingVerifier } from '../../workflow/steps.js';
+import { type CaptureResult } from '../../workflow/types.js';
 import { probeVerifier, VERIFY_BACKOFF } from '../adapters/verifier.js';
 import { bindingKey, type CapturedBinding } from './plan-doc.js';
 import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
@@ -19,6 +20,29 @@ export interface PreflightOptions {
   readonly stateDirFor?: Parameters<typeof createRolloutSteps>[0]['stateDirFor'];
   /** Where connections come from (default: a new one per host, closed after its capture). */
   readonly transportFor?: (host: Host) => Transport;
+}
+
+/**
+ * What the plan records per binding of a captured unit. A unit is bound as a whole, so a member
+ * that already serves the new certificate is still rebound (and verified again) when any other
+ * member is not current: the plan says `replace` for it too, as the run will do.
+ */
+export function unitRecords(
+  unit: readonly string[],
+  c: CaptureResult,
+): [id: string, record: CapturedBinding][] {
+  return unit.map((id) => {
+    const own = c.members?.[id] ?? c;
+    const state = own.state as { previous?: string };
+    return [
+      id,
+      {
+        alreadyCurrent: c.alreadyCurrent && own.alreadyCurrent,
+        state: own.state,
+        ...(state.previous !== undefined ? { previous: state.previous } : {}),
+      },
+    ];
+  });
 }
 
 export function verifierFor(prepared: Prepared): BindingVerifier {
@@ -64,15 +88,8 @@ export async function captureAll(
               },
               signal,
             );
-            for (const id of unit) {
-              const own = c.members?.[id] ?? c;
-              const state = own.state as { previous?: string };
-              captures.set(bindingKey(e.name, h.name, id), {
-                alreadyCurrent: own.alreadyCurrent,
-                state: own.state,
-                ...(state.previous !== undefined ? { previous: state.previous } : {}),
-              });
-            }
+            for (const [id, record] of unitRecords(unit, c))
+              captures.set(bindingKey(e.name, h.name, id), record);
           }
         } catch (error) {
           const e2 = toCertrollError(error);

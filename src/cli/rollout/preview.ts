@@ -20,9 +20,13 @@ export function renderPreview(plan: PlanDocument): string {
       for (const b of h.bindings) {
         const names = b.sni.length > 0 ? b.sni.join(',') : '(no SNI)';
         const what =
-          b.action === 'replace'
-            ? `${short(b.current)} -> ${short(plan.bundle.sha256)}`
-            : 'already serves the new certificate';
+          b.action !== 'replace'
+            ? 'already serves the new certificate'
+            : b.current === plan.bundle.sha256
+              ? // A unit is bound as a whole (src/plan/units.ts): this port is rebound with the
+                // ports that share its files.
+                'already serves the new certificate; rebound with the ports sharing its files'
+              : `${short(b.current)} -> ${short(plan.bundle.sha256)}`;
         lines.push(
           `    :${String(b.port).padEnd(5)} ${b.kind.padEnd(15)} ${names.padEnd(28)} ${what}`,
         );
