@@ -1,7 +1,8 @@
 // Diagnostics, not part of a measured run: `node --import bench/rollout/diag-preload.ts
 // bin/certroll.js rollout ...` prints to stderr at exit how many SSH commands certroll ran and how
-// long they took, and what its synchronous fsyncs and writes cost the event loop.
+// long they took, how many TLS connections it opened, and what its synchronous fsyncs and writes cost the event loop.
 import fs from 'node:fs';
+import tls from 'node:tls';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 
 type Callback = (err: Error | undefined, channel: { on(e: 'close', f: () => void): void }) => void;
@@ -9,7 +10,16 @@ interface Ssh2Client {
   exec: (this: Ssh2Client, cmd: string, opts: unknown, cb?: Callback) => boolean;
 }
 
-const stats = { execs: 0, execMs: 0, fsyncs: 0, fsyncMs: 0, writes: 0, writeMs: 0, bytes: 0 };
+const stats = {
+  handshakes: 0,
+  execs: 0,
+  execMs: 0,
+  fsyncs: 0,
+  fsyncMs: 0,
+  writes: 0,
+  writeMs: 0,
+  bytes: 0,
+};
 
 // The ssh2 that certroll loads: resolved from its own bin/certroll.js (the main script).
 const require = createRequire(process.argv[1] ?? import.meta.url);
@@ -32,6 +42,19 @@ Client.prototype.exec = function (this: Ssh2Client, cmd, opts, cb) {
     : exec.call(this, cmd, opts, wrapped);
 };
 
+// DIAG_TLS=1: how many connections each address:port and name got.
+const targets = new Map<string, number>();
+const tlsConnect = tls.connect;
+tls.connect = ((...args: Parameters<typeof tls.connect>) => {
+  stats.handshakes++;
+  const o = args[0] as tls.ConnectionOptions | undefined;
+  if (process.env.DIAG_TLS !== undefined && typeof o === 'object') {
+    const key = `${o.socket ? 'tap ' : ''}${o.host}:${o.port} ${o.servername || '-'}`;
+    targets.set(key, (targets.get(key) ?? 0) + 1);
+  }
+  return tlsConnect(...args);
+}) as typeof tls.connect;
+
 const fsync = fs.fsyncSync;
 const write = fs.writeSync;
 fs.fsyncSync = (fd: number): void => {
@@ -51,9 +74,11 @@ fs.writeSync = ((fd: number, data: string | NodeJS.ArrayBufferView, ...rest: nev
 syncBuiltinESMExports();
 
 process.once('exit', () => {
+  for (const [k, n] of targets) process.stderr.write(`diag tls: ${n} ${k}\n`);
   const avg = stats.execs > 0 ? (stats.execMs / stats.execs).toFixed(1) : '-';
   process.stderr.write(
     `diag: ${stats.execs} ssh commands, ${avg} ms each on average; ` +
+      `${stats.handshakes} TLS connections; ` +
       `${stats.fsyncs} fsyncs ${stats.fsyncMs.toFixed(0)} ms; ` +
       `${stats.writes} sync writes ${(stats.bytes / 1e6).toFixed(1)} MB ${stats.writeMs.toFixed(0)} ms\n`,
   );

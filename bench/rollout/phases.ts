@@ -4,7 +4,7 @@
 // PHASES=rollout picks phases; DIAG=1 counts SSH commands and fsyncs (diag-preload.ts); MEM=1
 // prints certroll's memory peaks (mem-preload.ts).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -52,9 +52,16 @@ try {
       `${name}: exit ${r.status} wall ${wall.toFixed(2)} s, hosts' CPU ${(lab.hostCpuS() - cpu0).toFixed(2)} s ${extra.join('; ')}`,
     );
     if (r.status !== 0 && r.status !== 2) console.log(r.stderr.slice(-2000));
+    // DIAG_TLS=1: the TLS connections of the first host, by port and name.
+    const first = lab.hosts[0]?.address;
+    for (const l of r.stderr.split('\n'))
+      if (l.startsWith('diag tls: ') && first !== undefined && l.includes(`${first}:`))
+        console.log(`  ${l}`);
   }
   const runs = join(work, 's', 'runs');
   for (const id of wanted.includes('rollout') ? readdirSync(runs) : []) {
+    const size = (f: string) => (statSync(join(runs, id, f)).size / 1e3).toFixed(0);
+    console.log(`run folder: snapshot ${size('snapshot.json')} kB, journal ${size('journal.jsonl')} kB`);
     const recs = readFileSync(join(runs, id, 'journal.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -82,5 +89,6 @@ try {
   }
 } finally {
   await lab.stop();
-  rmSync(work, { recursive: true, force: true });
+  if (process.env.KEEP !== undefined) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
 }

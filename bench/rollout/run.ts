@@ -32,13 +32,22 @@ const { values } = parseArgs({
     // export of a commit while this working tree is being edited.
     certroll: { type: 'string' },
     'lab-chunk': { type: 'string', default: '50' },
+    // One more what-if row: certroll under these Node flags (space-separated), e.g.
+    // --whatif-flags='--heap-growing-percent=50' (with "=": the value starts with dashes).
+    'whatif-flags': { type: 'string' },
   },
 });
 const HOSTS = Math.max(1, Math.min(250, Number(values.hosts)));
 const PORTS = Math.max(1, Math.min(16, Number(values.ports)));
 const C = Math.max(1, Math.min(100, Number(values.concurrency)));
 const TIMEOUT_MS = Math.max(10, Number(values['timeout-s'])) * 1000;
-const WHAT = values.whatif === 'none' ? [] : WHAT_IFS;
+const flags = values['whatif-flags']?.split(/\s+/).filter((f) => f !== '') ?? [];
+const WHAT = [
+  ...(values.whatif === 'none' ? [] : WHAT_IFS),
+  ...(flags.length > 0
+    ? [{ label: `node ${flags.join(' ')}`, preloads: [], nodeFlags: flags }]
+    : []),
+];
 const repo = new URL('../../', import.meta.url).pathname;
 const root = values.certroll ?? repo;
 if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {

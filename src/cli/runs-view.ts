@@ -57,6 +57,24 @@ export function listRuns(ctx: CommandContext, stateDirOption: string | undefined
   return EXIT.OK;
 }
 
+// The records a run keeps for its snapshots (src/workflow/persisted.ts) are long: the rollout's
+// every host, a host's every captured binding. One line says what they are; --json has them whole.
+function briefData(type: string, data: Record<string, unknown>): Record<string, unknown> {
+  if (type === 'run-ref') {
+    const ref = data['ref'] as { environments?: { hosts?: unknown[] }[] } | undefined;
+    const envs = ref?.environments ?? [];
+    return {
+      environments: envs.length,
+      hosts: envs.reduce((n, e) => n + (e.hosts?.length ?? 0), 0),
+    };
+  }
+  if (type === 'host-result') {
+    const output = data['output'] as { status?: unknown } | undefined;
+    return { env: data['env'], host: data['host'], status: output?.status };
+  }
+  return data;
+}
+
 export function showRun(
   ctx: CommandContext,
   run: string,
@@ -75,7 +93,7 @@ export function showRun(
     const where = ['env', 'host', 'binding', 'step']
       .map((k) => r.data[k])
       .filter((v) => typeof v === 'string');
-    const rest = Object.entries(r.data)
+    const rest = Object.entries(briefData(r.type, r.data))
       .filter(([k]) => !['env', 'host', 'binding', 'step'].includes(k))
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
     ctx.io.stdout(

@@ -10,10 +10,23 @@ import { fsyncReplaced, replaceFile, writeFileAtomic } from './atomic.js';
 import { GroupCommit } from './group-commit.js';
 import { type Journal } from './journal.js';
 
+/**
+ * A snapshot to save, and the journal records it names (written once each, and made durable
+ * before the snapshot that names them is replaced: a power loss must not keep a snapshot whose
+ * records were lost).
+ */
+export interface SnapshotToSave {
+  readonly snapshot: unknown;
+  readonly records: readonly { readonly type: string; readonly data: Record<string, unknown> }[];
+}
+
 export class RunRecorder {
-  private read: (() => unknown) | undefined;
+  private read: (() => SnapshotToSave) | undefined;
   private last = '';
   private written = 0;
+  // Snapshots are saved one after the other: one waiting for its records to reach the disk must
+  // not replace a newer one.
+  private saving: Promise<void> = Promise.resolve();
   private readonly commit: GroupCommit;
 
   constructor(
@@ -32,8 +45,8 @@ export class RunRecorder {
     this.journal.write(type, data);
   }
 
-  /** The actor system changed; `read` returns its persisted snapshot, asked for only when saved. */
-  changed(read: () => unknown): void {
+  /** The actor system changed; `read` returns its snapshot to save, asked for only when saved. */
+  changed(read: () => SnapshotToSave): void {
     this.read = read;
   }
 
@@ -45,7 +58,9 @@ export class RunRecorder {
     if (what === 'records') return this.journal.sync();
     // The macrostep that started the step finishes first, so the snapshot includes it.
     await setImmediate();
-    this.writeSnapshot();
+    const save = this.saving.catch(() => undefined).then(() => this.saveSnapshot());
+    this.saving = save;
+    await save;
     await Promise.all([this.journal.sync(), this.commit.upTo()]);
   }
 
@@ -61,10 +76,13 @@ export class RunRecorder {
     this.journal.close();
   }
 
-  private writeSnapshot(): void {
+  private async saveSnapshot(): Promise<void> {
     if (this.read === undefined) return;
-    const json = JSON.stringify(this.read());
+    const { snapshot, records } = this.read();
     this.read = undefined;
+    for (const r of records) this.journal.write(r.type, r.data);
+    const json = JSON.stringify(snapshot);
+    if (records.length > 0) await this.journal.sync();
     if (json === this.last) return;
     replaceFile(this.snapshotPath, json);
     this.last = json;

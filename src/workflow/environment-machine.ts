@@ -27,6 +27,13 @@ export interface EnvironmentContext {
   readonly undoQueue: readonly string[];
 }
 
+/** An environment's waves: canary hosts, then batches (a pure function of hosts and policy). */
+export const wavesOf = (env: EnvironmentRef): Wave[] =>
+  planWaves(
+    env.hosts.map((h) => h.name),
+    env,
+  );
+
 // Child ids are `host.<name>` so that `xstate.done.actor.host.*` matches them (a wildcard must follow a dot).
 const CHILD = 'host.';
 const DONE = `xstate.done.actor.${CHILD}`;
@@ -109,10 +116,7 @@ export const environmentMachine = setup({
 }).createMachine({
   id: 'environment',
   context: ({ input }) => {
-    const waves = planWaves(
-      input.hosts.map((h) => h.name),
-      input,
-    );
+    const waves = wavesOf(input);
     return {
       env: input,
       waves,

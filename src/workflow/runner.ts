@@ -3,15 +3,23 @@
 // crash. The sink serialises the snapshot only when it must be saved: at the barrier every step
 // awaits before it acts (journaled.ts, journal/run-recorder.ts), and at the end. A restored
 // machine restarts the step that was running: steps are idempotent or check before they act
-// (invariant 4), which is what makes this safe.
+// (invariant 4), which is what makes this safe. The snapshots saved while the run goes are slim
+// (persisted.ts): what never changes again is in the journal, once.
 import { createActor, toPromise, type Snapshot } from 'xstate';
 import { createRolloutMachine } from './rollout-machine.js';
 import { type AllSteps } from './journaled.js';
+import { SnapshotCodec, type OnceRecord } from './persisted.js';
 import { type RolloutOutput, type RolloutRef } from './types.js';
 
+/** A slim snapshot and the journal records it names, which must be written (and durable) first. */
+export interface SlimSnapshot {
+  readonly snapshot: unknown;
+  readonly records: readonly OnceRecord[];
+}
+
 export interface SnapshotSink {
-  /** The actor system changed; `read()` returns its persisted snapshot (JSON-safe). */
-  changed(read: () => unknown): void;
+  /** The actor system changed; `read()` returns its slim snapshot (JSON-safe). */
+  changed(read: () => SlimSnapshot): void;
   /** The run ended: save its last snapshot durably before returning. */
   final(snapshot: unknown): void;
 }
@@ -20,17 +28,25 @@ export interface RunRolloutOptions {
   readonly ref: RolloutRef;
   readonly steps: AllSteps;
   readonly snapshots: SnapshotSink;
-  /** A snapshot from a previous, interrupted run of the same ref. */
-  readonly restore?: unknown;
+  /** A previous, interrupted run of the same ref: its last snapshot and its journal's records. */
+  readonly restore?: {
+    readonly snapshot: unknown;
+    readonly journal: readonly { type: string; data: Record<string, unknown> }[];
+  };
   readonly signal?: AbortSignal;
 }
 
 export async function runRollout(options: RunRolloutOptions): Promise<RolloutOutput> {
   const machine = createRolloutMachine(options.steps);
-  const read = () => actor.getPersistedSnapshot();
+  const codec = new SnapshotCodec();
+  const restored =
+    options.restore !== undefined
+      ? codec.fatten(options.restore.snapshot, options.restore.journal)
+      : undefined;
+  const read = () => codec.slim(actor.getPersistedSnapshot());
   const actor = createActor(machine, {
     input: options.ref,
-    ...(options.restore !== undefined ? { snapshot: options.restore as Snapshot<unknown> } : {}),
+    ...(restored !== undefined ? { snapshot: restored as Snapshot<unknown> } : {}),
     inspect: (event) => {
       if (event.type === '@xstate.snapshot') options.snapshots.changed(read);
     },

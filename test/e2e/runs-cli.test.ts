@@ -18,6 +18,22 @@ const done = createRunFolder(state, { kind: 'plan' }, '20261122T040000Z-aaaaaa')
 const j = Journal.create(done.journal, { runId: done.id });
 j.append('step-started', { step: 'bind', host: 'web-01', binding: '443' });
 j.append('step-finished', { step: 'bind', host: 'web-01', binding: '443' });
+// The records a run keeps for its snapshots: shown in brief, whole with --json.
+j.append('run-ref', {
+  ref: {
+    runId: done.id,
+    environments: [{ name: 'prod', hosts: [{ name: 'web-01' }, { name: 'web-02' }] }],
+  },
+});
+j.append('host-result', {
+  env: 'prod',
+  host: 'web-01',
+  output: {
+    host: 'web-01',
+    status: 'verified',
+    bindings: { '443': { captured: { sha256: 'c0ffee' } } },
+  },
+});
 j.append('run-finished', { status: 'succeeded' });
 const crashed = createRunFolder(state, { kind: 'plan' }, '20261122T050000Z-bbbbbb');
 Journal.create(crashed.journal, { runId: crashed.id }).append('step-started', {
@@ -41,8 +57,12 @@ describe('certroll runs, show and unlock', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('run 20261122T040000Z-aaaaaa: succeeded');
     expect(r.stdout).toMatch(/step-finished web-01 443 bind/);
+    expect(r.stdout).toMatch(/ run-ref +environments=1 hosts=2$/m);
+    expect(r.stdout).toMatch(/ host-result prod web-01 status=verified$/m);
+    expect(r.stdout).not.toContain('c0ffee');
     const json = runCli(['--json', 'show', done.id, '--state-dir', state]);
     expect(JSON.parse(json.stdout)).toMatchObject({ id: done.id, plan: { kind: 'plan' } });
+    expect(json.stdout).toContain('c0ffee');
   });
 
   it('exits 66 for an unknown run, with a hint', () => {

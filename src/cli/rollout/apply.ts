@@ -122,9 +122,10 @@ export async function applyPlan(
   const transportFor = options.transportFor ?? (pool = new TransportPool()).lease;
   try {
     const paths = options.resume?.paths ?? createRunFolder(options.stateDir, plan, runId);
+    const reopened = options.resume !== undefined ? Journal.open(paths.journal) : undefined;
     const journal =
-      options.resume !== undefined
-        ? Journal.open(paths.journal).journal
+      reopened !== undefined
+        ? reopened.journal
         : Journal.create(paths.journal, {
             runId,
             inventory: plan.inventory.path,
@@ -157,7 +158,9 @@ export async function applyPlan(
         ref: rolloutRef(runId, prepared.inventory, (k) => prepared.playbooks.get(k)),
         steps: journaled(steps, withProgress(recorder, progress, audit, prepared.cert.sha256)),
         snapshots: recorder,
-        ...(options.resume !== undefined ? { restore: options.resume.snapshot } : {}),
+        ...(options.resume !== undefined && reopened !== undefined
+          ? { restore: { snapshot: options.resume.snapshot, journal: reopened.contents.records } }
+          : {}),
       });
     } finally {
       await progress.close();

@@ -1,6 +1,6 @@
 // Group-committed durability: records and snapshots written without waiting for the disk, made
 // durable together at the barrier a step awaits before it acts.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ describe('RunRecorder', () => {
     let state = { value: 'connecting' };
     const read = () => {
       reads++;
-      return state;
+      return { snapshot: state, records: [] };
     };
     for (let i = 0; i < 5; i++) recorder.changed(read);
     expect(reads).toBe(0);
@@ -59,6 +59,66 @@ describe('RunRecorder', () => {
     recorder.final({ value: 'done' });
     recorder.close();
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ value: 'done' });
+  });
+
+  it('writes the records a snapshot names to the journal, durable before the snapshot is replaced', async () => {
+    const journalPath = join(dir, 'journal.jsonl');
+    const journal = Journal.create(journalPath, { runId: 'r1' });
+    const path = join(dir, 'snapshot.json');
+    const recorder = new RunRecorder(journal, path);
+    const snapshotAtSync: string[] = [];
+    const sync = journal.sync.bind(journal);
+    journal.sync = async () => {
+      snapshotAtSync.push(existsSync(path) ? readFileSync(path, 'utf8') : 'none');
+      await sync();
+    };
+    recorder.changed(() => ({
+      snapshot: { finished: ['h1'] },
+      records: [{ type: 'host-result', data: { host: 'h1', output: { status: 'verified' } } }],
+    }));
+    await recorder.durable();
+    recorder.close();
+    // The first sync ran before the snapshot naming the record existed.
+    expect(snapshotAtSync[0]).toBe('none');
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ finished: ['h1'] });
+    expect(readJournal(journalPath).records.map((r) => [r.type, r.data['host']])).toEqual([
+      ['journal-opened', undefined],
+      ['host-result', 'h1'],
+    ]);
+  });
+
+  it('never lets an older snapshot replace a newer one while it waits for its records', async () => {
+    const journal = Journal.create(join(dir, 'journal.jsonl'), { runId: 'r1' });
+    const path = join(dir, 'snapshot.json');
+    const recorder = new RunRecorder(journal, path);
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    const sync = journal.sync.bind(journal);
+    let first = true;
+    journal.sync = async () => {
+      if (first) {
+        first = false;
+        await gate; // the first snapshot's records are slow to reach the disk
+      }
+      await sync();
+    };
+    let state = 'a';
+    const read = () => ({
+      snapshot: { state },
+      records: state === 'a' ? [{ type: 'host-result', data: { host: 'h1' } }] : [],
+    });
+    recorder.changed(read);
+    const a = recorder.durable();
+    await new Promise((r) => setTimeout(r, 20));
+    state = 'b';
+    recorder.changed(read);
+    const b = recorder.durable();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(path)).toBe(false); // b waits behind a
+    open();
+    await Promise.all([a, b]);
+    recorder.close();
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ state: 'b' });
   });
 
   it('lets no step act before its record and the snapshot of the state that started it are durable', async () => {
