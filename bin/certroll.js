@@ -3,39 +3,25 @@
 import module from 'node:module';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { launchFlags } from './launch-flags.js';
 
 const args = process.argv.slice(2);
 
-// Commands that talk to many hosts at once allocate fast, and V8 then grows its young generation
-// to the maximum (a third of the resident size at 200 hosts). They run with a small young
-// generation instead: about 30 % less memory at 200 hosts, no measurable cost in time
-// (docs/benchmarks-rollout.md). The flag must be given at start, so the launcher replaces itself
-// (execve: same pid, same stdio, signals go straight to it) where Node can (POSIX, Node >= 22.15);
-// elsewhere, or when the flag was given, it runs as started.
-const BUSY = new Set([
-  'plan',
-  'apply',
-  'rollout',
-  'resume',
-  'rollback',
-  'purge',
-  'discover',
-  'scan',
-]);
-const YOUNG = '--max-semi-space-size=4';
-const command = args.find((a) => !a.startsWith('-'));
-const nodeArgs = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-// Given its own young-generation size, or instrumented (a preload, an APM agent), the process
-// runs as started: process.execve is experimental, and an instrumented process is left alone.
-const keep = nodeArgs.some((a) =>
-  /^(--max-semi-space-size|--require|--import|--loader|--experimental-loader|-r$)/.test(a),
-);
-if (BUSY.has(command ?? '') && !keep && typeof process.execve === 'function') {
+// Busy commands restart themselves with Node flags that keep the heap small (launch-flags.js).
+// The flags must be given at start, so the launcher replaces itself (execve: same pid, same
+// stdio, signals go straight to it) where Node can (POSIX, Node >= 22.15); elsewhere it runs as
+// started.
+const flags = launchFlags({
+  args,
+  nodeArgs: [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)],
+  v8: process.versions.v8,
+});
+if (flags.length > 0 && typeof process.execve === 'function') {
   try {
     process.execve(process.execPath, [
       process.execPath,
       ...process.execArgv,
-      YOUNG,
+      ...flags,
       fileURLToPath(import.meta.url),
       ...args,
     ]);

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { ansibleInventory, certrollInventory, leanHostList } from './inventory.js';
 import { SNI, type BenchLab } from './lab.js';
 import { measure, type Measured } from './measure.js';
+// @ts-expect-error: plain JavaScript next to the launcher, typed by its JSDoc only.
+import { launchFlags } from '../../bin/launch-flags.js';
 
 export interface ToolRun {
   readonly tool: string;
@@ -52,8 +54,14 @@ export async function runCertroll(
     [
       ...(whatIf?.nodeFlags ?? []),
       // A preloaded process is left as started by the launcher (bin/certroll.js): the what-if
-      // runs get the young-generation flag it gives certroll as shipped.
-      ...(whatIf !== undefined ? ['--max-semi-space-size=4'] : []),
+      // runs get the heap flags it gives certroll as shipped.
+      ...(whatIf !== undefined
+        ? launchFlags({
+            args: ['rollout'],
+            nodeArgs: whatIf.nodeFlags ?? [],
+            v8: process.versions.v8,
+          })
+        : []),
       // What-if runs also count SSH commands and fsyncs (diag-preload.ts).
       ...(whatIf === undefined ? [] : [...whatIf.preloads, 'diag-preload.ts']).flatMap((p) => [
         '--import',

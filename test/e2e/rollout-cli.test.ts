@@ -170,16 +170,20 @@ describe('certroll plan, rollout and apply against the lab', () => {
     // While it runs, every process's argv and environment is sampled for the private key.
     const keyLine = newLeaf.keyPem.split('\n')[1]!;
     const sampler = startSampler(lab.dir, keyLine, 'bin/certroll.js');
-    // The launcher replaces itself with a Node whose young generation is small (bin/certroll.js).
+    // The launcher replaces itself with a Node whose young generation is small and whose old
+    // generation grows by half (bin/certroll.js).
     const young = startSampler(lab.dir, 'no secret here', '--max-semi-space-size=4');
+    const old = startSampler(lab.dir, 'no secret here', '--heap-growing-percent=50');
     const r = await runCliAsync(['rollout', ...common(), '--yes', '--state-dir', stateDir], {
       timeoutMs: 120_000,
     });
     const sampled = await sampler.stop();
     expect(sampled.hits).toBe('');
     expect(sampled.seen).not.toBe('');
-    if (typeof process.execve === 'function') expect((await young.stop()).seen).not.toBe('');
-    else await young.stop();
+    if (typeof process.execve === 'function') {
+      expect((await young.stop()).seen).not.toBe('');
+      expect((await old.stop()).seen).not.toBe('');
+    } else await Promise.all([young.stop(), old.stop()]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/rollout succeeded/);
     // Progress, one plain line per step that matters, on stderr.
