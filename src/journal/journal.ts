@@ -17,7 +17,11 @@ import { createHash } from 'node:crypto';
 import { CertrollError } from '../errors.js';
 import { GroupCommit } from './group-commit.js';
 
-export const JOURNAL_VERSION = 1;
+// 2: slim snapshots, which name the journal's run-ref and host-result records
+// (src/workflow/persisted.ts). A version 1 run (whole snapshots) is still read and resumed: its
+// snapshots pass through unchanged. Older certrolls refuse version 2, which they could not resume.
+export const JOURNAL_VERSION = 2;
+const READS: ReadonlySet<unknown> = new Set([1, 2]);
 
 export interface JournalRecord {
   readonly seq: number;
@@ -160,10 +164,10 @@ export function readJournal(path: string): JournalContents {
     records.push({ seq: parsed.seq, at: parsed.at, type: parsed.type, data: parsed.data });
   }
   const version = records[0]?.data['version'];
-  if (records.length > 0 && version !== JOURNAL_VERSION) {
+  if (records.length > 0 && !READS.has(version)) {
     throw new CertrollError(
       'JOURNAL_INVALID',
-      `Journal ${path} has version ${String(version)}; this certroll reads version ${JOURNAL_VERSION}.`,
+      `Journal ${path} has version ${String(version)}; this certroll reads versions ${[...READS].join(' and ')}.`,
       {
         hint: 'Resume the run with the certroll version that started it.',
       },

@@ -28,7 +28,7 @@ describe('the journal', () => {
     const { records, tornTail } = readJournal(path);
     expect(tornTail).toBe(false);
     expect(records.map((r) => r.type)).toEqual(['journal-opened', 'step-started', 'step-finished']);
-    expect(records[0]!.data).toMatchObject({ version: 1, runId: 'r1' });
+    expect(records[0]!.data).toMatchObject({ version: 2, runId: 'r1' });
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
@@ -62,10 +62,19 @@ describe('the journal', () => {
     );
   });
 
+  it('reads a version 1 journal (a run from before slim snapshots)', () => {
+    const path = join(dir, 'journal.jsonl');
+    Journal.create(path, { version: 1 }).append('step-started', { step: 'bind' });
+    expect(readJournal(path).records.map((r) => r.type)).toEqual([
+      'journal-opened',
+      'step-started',
+    ]);
+  });
+
   it('refuses a journal of another version', () => {
     const path = join(dir, 'journal.jsonl');
     Journal.create(path, { version: 99 });
-    expect(() => readJournal(path)).toThrow(/version 99/);
+    expect(() => readJournal(path)).toThrow(/version 99; this certroll reads versions 1 and 2/);
   });
 });
 
