@@ -72,7 +72,49 @@ describe('certroll plan, rollout and apply against the lab', () => {
       `${oldLeaf.sha256.slice(0, 12)}… -> ${newLeaf.sha256.slice(0, 12)}…`,
     );
     expect(r.stdout).toContain('2 binding(s) to change, 0 already current.');
+    expect(r.stdout).not.toContain('commands for'); // only with --commands
     for (const h of lab.hosts) expect(await served(h.address)).toBe(oldLeaf.sha256);
+  }, 60_000);
+
+  it('renders every command each host will run, the key never shown, in the preview and the plan', () => {
+    const planPath = join(lab.dir, 'plan-commands.json');
+    const r = runCli(['plan', ...common(), '--commands', '-o', planPath], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(2);
+    const plan = JSON.parse(readFileSync(planPath, 'utf8')) as {
+      environments: {
+        hosts: {
+          units?: {
+            bindings: string[];
+            commands: { step: string; script: string; files?: { path: string; mode: string }[] }[];
+          }[];
+        }[];
+      }[];
+    };
+    const hosts = plan.environments.flatMap((e) => e.hosts);
+    expect(hosts).toHaveLength(2);
+    for (const [i, h] of hosts.entries()) {
+      const [unit] = h.units ?? [];
+      expect(unit?.bindings).toEqual([`${lab.hosts[i]!.name}:8443`]);
+      expect(unit?.commands.map((c) => c.step)).toEqual(['stage', 'bind', 'cleanup', 'rollback']);
+      const stage = unit!.commands[0]!;
+      // The key is staged as a file 0600 under the run's folder; its bytes are not in the plan.
+      expect(stage.files).toContainEqual(
+        expect.objectContaining({
+          path: expect.stringMatching(/certroll-RUN-ID\/.*\/key\.pem$/),
+          mode: '0600',
+        }),
+      );
+      // The bind script names the files it writes, as the run will.
+      expect(unit!.commands[1]!.script).toContain(services[i]!.certPath);
+    }
+    // Preview: per host, the unit's steps with their scripts; never a line of the key.
+    expect(r.stdout).toMatch(/commands for :8443:\n {6}stage\n/);
+    expect(r.stdout).toMatch(/ {6}rollback \(only if the unit cannot be proven\)\n/);
+    expect(r.stdout).toMatch(/file .*key\.pem \(mode 0600, \d+ bytes, contents not shown\)/);
+    expect(r.stdout).toContain("RUN-ID stands for the run's id");
+    const keyLine = newLeaf.keyPem.split('\n')[1]!;
+    expect(r.stdout).not.toContain(keyLine);
+    expect(readFileSync(planPath, 'utf8')).not.toContain(keyLine);
   }, 60_000);
 
   it('refuses a plan whose binding changed since it was made, and touches nothing', () => {

@@ -22,6 +22,9 @@ function bundleOptions(c: Command): Command {
 
 // Certificates being replaced besides what the bindings serve now (an older one still out there):
 // the coverage gate and the sweep look for them too.
+const COMMANDS_HELP =
+  'also preview the commands each host will run (rendered from the capture; secrets never shown)';
+
 function replacesOptions(c: Command): Command {
   return c
     .option(
@@ -61,7 +64,8 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
           .requiredOption('-i, --inventory <file>', 'inventory (YAML)')
           .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM')
           .option('--env <name>', 'only this environment; repeatable', collect, [])
-          .option('-o, --output <file>', 'write the plan here (JSON)'),
+          .option('-o, --output <file>', 'write the plan here (JSON)')
+          .option('--commands', COMMANDS_HELP, false),
       ),
     ),
   ).action(async (options: Record<string, unknown>) => {
@@ -98,7 +102,8 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
             .description('plan, preview, confirm, apply')
             .requiredOption('-i, --inventory <file>', 'inventory (YAML)')
             .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM')
-            .option('--env <name>', 'only this environment; repeatable', collect, []),
+            .option('--env <name>', 'only this environment; repeatable', collect, [])
+            .option('--commands', COMMANDS_HELP, false),
         ),
       ),
     ),

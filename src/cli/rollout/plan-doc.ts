@@ -8,6 +8,7 @@ import { type Inventory } from '../../inventory/model.js';
 import { stateDigest, type PlanPins } from '../../plan/pins.js';
 import { unitsOf } from '../../plan/units.js';
 import { type Playbook } from '../../playbooks/index.js';
+import { type PlannedUnit } from './plan-commands.js';
 import { type RolloutRef } from '../../workflow/types.js';
 
 export const PLAN_VERSION = 1;
@@ -48,6 +49,8 @@ export interface PlanDocument {
       readonly name: string;
       readonly address: string;
       readonly bindings: readonly PlannedBinding[];
+      /** The commands the run takes for each unit that changes (plan-commands.ts). */
+      readonly units?: readonly PlannedUnit[];
     }[];
   }[];
 }
@@ -67,6 +70,8 @@ export function buildPlan(
   bundle: PlanDocument['bundle'],
   captures: ReadonlyMap<string, CapturedBinding>,
   now: Date = new Date(),
+  /** Keyed `env/host`: the commands of the host's units that change. */
+  units: ReadonlyMap<string, readonly PlannedUnit[]> = new Map(),
 ): PlanDocument {
   return {
     version: PLAN_VERSION,
@@ -78,6 +83,7 @@ export function buildPlan(
       hosts: e.hosts.map((h) => ({
         name: h.name,
         address: h.address,
+        ...(units.has(`${e.name}/${h.name}`) ? { units: units.get(`${e.name}/${h.name}`) } : {}),
         bindings: h.bindings.map((b) => {
           const c = captures.get(bindingKey(e.name, h.name, b.id));
           if (c === undefined)

@@ -3,8 +3,8 @@
 // before anything changed; the error says so.
 import pLimit from 'p-limit';
 import { CertrollError, toCertrollError, type ErrorCode, type ErrorDetail } from '../../errors.js';
-import { type Host } from '../../inventory/model.js';
-import { unitsOf } from '../../plan/units.js';
+import { type Environment, type Host } from '../../inventory/model.js';
+import { unitsOf, type Unit } from '../../plan/units.js';
 import { createTransport } from '../../transport/factory.js';
 import { type Transport } from '../../transport/types.js';
 import { createRolloutSteps, type BindingVerifier } from '../../workflow/steps.js';
@@ -20,6 +20,8 @@ export interface PreflightOptions {
   readonly stateDirFor?: Parameters<typeof createRolloutSteps>[0]['stateDirFor'];
   /** Where connections come from (default: a new one per host, closed after its capture). */
   readonly transportFor?: (host: Host) => Transport;
+  /** Told of each unit captured (the plan renders its commands from the capture). */
+  readonly onUnit?: (env: Environment, host: Host, unit: Unit, capture: CaptureResult) => void;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function captureAll(
             );
             for (const [id, record] of unitRecords(unit, c))
               captures.set(bindingKey(e.name, h.name, id), record);
+            options.onUnit?.(e, h, unit, c);
           }
         } catch (error) {
           const e2 = toCertrollError(error);

@@ -1,11 +1,39 @@
 // The plan preview a person reads before approving: grouped by environment, host and port,
 // current certificate -> new one, and what will happen.
+import { RUN_ID_PLACEHOLDER, type PlannedUnit } from './plan-commands.js';
 import { type PlanDocument } from './plan-doc.js';
+
+export interface PreviewOptions {
+  /** Also print the commands each host's units will run (`--commands`). */
+  readonly commands?: boolean;
+}
+
+const block = (text: string, indent: string): string[] =>
+  text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `${indent}| ${l}`);
+
+function renderUnit(u: PlannedUnit, ports: ReadonlyMap<string, number>): string[] {
+  const which = u.bindings.map((id) => `:${ports.get(id) ?? id}`).join(' ');
+  const lines = [`    commands for ${which}:`];
+  for (const c of u.commands) {
+    lines.push(
+      `      ${c.step}${c.step === 'rollback' ? ' (only if the unit cannot be proven)' : ''}`,
+    );
+    if (c.prepare !== undefined) lines.push(...block(c.prepare, '        '));
+    for (const f of c.files ?? [])
+      lines.push(`        file ${f.path} (mode ${f.mode}, ${f.bytes} bytes, contents not shown)`);
+    if (c.stdin !== undefined) lines.push(`        stdin ${JSON.stringify(c.stdin)}`);
+    lines.push(...block(c.script, '        '));
+  }
+  return lines;
+}
 
 const short = (sha: string | undefined) =>
   sha === undefined ? 'no answer' : `${sha.slice(0, 12)}…`;
 
-export function renderPreview(plan: PlanDocument): string {
+export function renderPreview(plan: PlanDocument, options: PreviewOptions = {}): string {
   const lines: string[] = [];
   lines.push(`certificate ${plan.bundle.subject.replace(/\n/g, ', ')}`);
   lines.push(
@@ -33,8 +61,16 @@ export function renderPreview(plan: PlanDocument): string {
         if (b.action === 'replace') change++;
         else current++;
       }
+      if (options.commands === true) {
+        const ports = new Map(h.bindings.map((b) => [b.id, b.port]));
+        for (const u of h.units ?? []) lines.push(...renderUnit(u, ports));
+      }
     }
   }
+  if (options.commands === true)
+    lines.push(
+      `(${RUN_ID_PLACEHOLDER} stands for the run's id; key material and passwords are never shown.)`,
+    );
   lines.push(`${change} binding(s) to change, ${current} already current.`);
   return `${lines.join('\n')}\n`;
 }

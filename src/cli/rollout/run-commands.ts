@@ -10,6 +10,8 @@ import { type CommandContext } from '../io.js';
 import { applyPlan, assertPlanFresh, type ApplyOptions } from './apply.js';
 import { buildPlan, changesPlanned, parsePlan, type PlanDocument } from './plan-doc.js';
 import { captureAll } from './preflight.js';
+import { unitCommands, type PlannedUnit } from './plan-commands.js';
+import { type CapturedState } from '../../playbooks/index.js';
 import { NOTHING_TOUCHED, prepareRollout, type Prepared, type RolloutInputs } from './prepare.js';
 import { renderPreview } from './preview.js';
 
@@ -78,10 +80,28 @@ async function makePlan(
   const prepared = await prepareRollout(i, ctx.io.env);
   const replaces = await replacedNamed(o, ctx, prepared.cert.sha256);
   const read = await readOptions(prepared, pool);
+  const units = new Map<string, PlannedUnit[]>();
   const captures = await captureAll(prepared, {
     runId: 'preflight',
     transportFor: read.transportFor,
     concurrency: read.capture,
+    // Every command the run will take, rendered from the capture: a step that cannot be
+    // rendered fails the plan, and the plan shows what will run.
+    onUnit: (env, host, unit, c) => {
+      const leader = host.bindings.find((b) => b.id === unit[0]);
+      if (c.alreadyCurrent || leader === undefined) return;
+      const { captured } = c.state as { captured: CapturedState };
+      const key = `${env.name}/${host.name}`;
+      const planned = unitCommands(
+        prepared,
+        host,
+        env.policy.coldStartCheck,
+        unit,
+        leader,
+        captured,
+      );
+      units.set(key, [...(units.get(key) ?? []), planned]);
+    },
   });
   // Coverage gate (issue 6): nothing on the certificate being replaced may be left unlisted.
   const { assertCoverage } = await import('../../discover/rollout-hooks.js');
@@ -106,6 +126,8 @@ async function makePlan(
       ...prepared.cert,
     },
     captures,
+    new Date(),
+    units,
   );
   return { prepared, plan: replaces.length > 0 ? { ...plan, replaces } : plan, known };
 }
@@ -115,7 +137,7 @@ export async function runPlan(o: Options, ctx: CommandContext): Promise<number> 
   const out = str(o, 'output');
   if (out !== undefined) writeFileAtomic(out, `${JSON.stringify(plan, null, 2)}\n`);
   if (ctx.global().json) ctx.io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
-  else ctx.io.stdout(renderPreview(plan));
+  else ctx.io.stdout(renderPreview(plan, { commands: o['commands'] === true }));
   return changesPlanned(plan) > 0 ? EXIT.CHANGES : EXIT.OK;
 }
 
@@ -151,7 +173,7 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
 export async function runRolloutCommand(o: Options, ctx: CommandContext): Promise<number> {
   return withTransportPool(async (pool) => {
     const { prepared, plan, known } = await makePlan(o, inputs(o), ctx, pool);
-    ctx.io.stdout(renderPreview(plan));
+    ctx.io.stdout(renderPreview(plan, { commands: o['commands'] === true }));
     if (changesPlanned(plan) === 0) return EXIT.OK;
     if (!(await confirm(o, ctx))) {
       ctx.io.stderr('Not applied. No host was modified.\n');
