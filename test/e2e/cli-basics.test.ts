@@ -32,4 +32,13 @@ describe('the certroll command', () => {
     expect(r.stderr).toContain("unknown option '--no-such-option'");
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('exits 64 on an invalid CERTROLL_MAX_CONNECTIONS, naming it, before any host is reached', () => {
+    const r = runCli(['plan', '-i', 'no-such-inventory.yaml', '--cert', 'no-such.pem'], {
+      env: { CERTROLL_MAX_CONNECTIONS: 'lots' },
+    });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('CERTROLL_MAX_CONNECTIONS="lots" is not a valid connection limit');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });

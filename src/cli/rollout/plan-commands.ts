@@ -81,7 +81,9 @@ function planned(step: StepName, r: RenderedStep): PlannedCommand {
 
 /** Every command a run takes for the unit led by `leader`, rendered from its capture. */
 export function unitCommands(
-  prepared: Pick<Prepared, 'playbooks' | 'material' | 'cert'>,
+  prepared: Pick<Prepared, 'playbooks' | 'material'> & {
+    readonly cert: Pick<Prepared['cert'], 'sha256' | 'thumbprint'>;
+  },
   host: Host,
   coldStartCheck: boolean,
   unit: Unit,

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { CertrollError } from '../../errors.js';
 import { findRun, readRun, resolveStateDir, writeFileAtomic } from '../../journal/index.js';
+import { defaultMaxOpen, readProcessLimits } from '../../transport/fd-limit.js';
 import { withTransportPool, type TransportPool } from '../../transport/pool.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
@@ -44,6 +45,11 @@ function inputs(o: Options, fromPlan?: PlanDocument): RolloutInputs {
     ...(passwordEnv !== undefined ? { passwordEnv } : {}),
   };
 }
+
+/** The connection pool's limit, from this command's environment (CERTROLL_MAX_CONNECTIONS). */
+const poolOptions = (ctx: CommandContext) => ({
+  maxOpen: defaultMaxOpen(readProcessLimits(), ctx.io.env),
+});
 
 /** One connection per host for the whole command, and as many hosts read at once as allowed. */
 async function readOptions(prepared: Prepared, pool: TransportPool) {
@@ -133,7 +139,11 @@ async function makePlan(
 }
 
 export async function runPlan(o: Options, ctx: CommandContext): Promise<number> {
-  const { plan } = await withTransportPool((pool) => makePlan(o, inputs(o), ctx, pool));
+  const { plan } = await withTransportPool(
+    (pool) => makePlan(o, inputs(o), ctx, pool),
+    undefined,
+    poolOptions(ctx),
+  );
   const out = str(o, 'output');
   if (out !== undefined) writeFileAtomic(out, `${JSON.stringify(plan, null, 2)}\n`);
   if (ctx.global().json) ctx.io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
@@ -148,45 +158,53 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
     });
   const plan = parsePlan(readFileSync(planFile, 'utf8'), planFile);
   const prepared = await prepareRollout(inputs(o, plan), ctx.io.env);
-  return withTransportPool(async (pool) => {
-    const read = await readOptions(prepared, pool);
-    await assertPlanFresh(plan, prepared, {
-      transportFor: read.transportFor,
-      concurrency: read.capture,
-    });
-    const { assertCoverage } = await import('../../discover/rollout-hooks.js');
-    const known = await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
-      trust: prepared.trustPem,
-      transportFor: read.transportFor,
-      concurrency: read.discover,
-    });
-    const { exitCode } = await applyPlan(
-      plan,
-      prepared,
-      { ...applyOpts(o, ctx), transportFor: read.transportFor, known },
-      ctx.io,
-    );
-    return exitCode;
-  });
+  return withTransportPool(
+    async (pool) => {
+      const read = await readOptions(prepared, pool);
+      await assertPlanFresh(plan, prepared, {
+        transportFor: read.transportFor,
+        concurrency: read.capture,
+      });
+      const { assertCoverage } = await import('../../discover/rollout-hooks.js');
+      const known = await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
+        trust: prepared.trustPem,
+        transportFor: read.transportFor,
+        concurrency: read.discover,
+      });
+      const { exitCode } = await applyPlan(
+        plan,
+        prepared,
+        { ...applyOpts(o, ctx), transportFor: read.transportFor, known },
+        ctx.io,
+      );
+      return exitCode;
+    },
+    undefined,
+    poolOptions(ctx),
+  );
 }
 
 export async function runRolloutCommand(o: Options, ctx: CommandContext): Promise<number> {
-  return withTransportPool(async (pool) => {
-    const { prepared, plan, known } = await makePlan(o, inputs(o), ctx, pool);
-    ctx.io.stdout(renderPreview(plan, { commands: o['commands'] === true }));
-    if (changesPlanned(plan) === 0) return EXIT.OK;
-    if (!(await confirm(o, ctx))) {
-      ctx.io.stderr('Not applied. No host was modified.\n');
-      return EXIT.FAILED;
-    }
-    const { exitCode } = await applyPlan(
-      plan,
-      prepared,
-      { ...applyOpts(o, ctx), transportFor: pool.lease, known },
-      ctx.io,
-    );
-    return exitCode;
-  });
+  return withTransportPool(
+    async (pool) => {
+      const { prepared, plan, known } = await makePlan(o, inputs(o), ctx, pool);
+      ctx.io.stdout(renderPreview(plan, { commands: o['commands'] === true }));
+      if (changesPlanned(plan) === 0) return EXIT.OK;
+      if (!(await confirm(o, ctx))) {
+        ctx.io.stderr('Not applied. No host was modified.\n');
+        return EXIT.FAILED;
+      }
+      const { exitCode } = await applyPlan(
+        plan,
+        prepared,
+        { ...applyOpts(o, ctx), transportFor: pool.lease, known },
+        ctx.io,
+      );
+      return exitCode;
+    },
+    undefined,
+    poolOptions(ctx),
+  );
 }
 
 export async function runResume(run: string, o: Options, ctx: CommandContext): Promise<number> {

@@ -4,12 +4,18 @@
 import { describe, expect, it } from 'vitest';
 import { unitCommands } from '../../../src/cli/rollout/plan-commands.js';
 import { type Binding, type Host } from '../../../src/inventory/model.js';
+import { type CapturedState } from '../../../src/playbooks/capture.js';
 import { loadPlaybooks } from '../../../src/playbooks/load.js';
 import { materialOf, type Material } from '../../../src/playbooks/render.js';
 import { capturedFor, VARIANTS } from '../playbooks/windows-context.js';
 
 const playbooks = loadPlaybooks();
 const cert = { sha256: 'c'.repeat(64), thumbprint: VARIANTS[0]!.thumbprint };
+const file = { exists: true, sha256: 'a'.repeat(64), mode: '644', uid: 0, gid: 0 } as const;
+const FILES: CapturedState = {
+  type: 'files',
+  files: { cert: file, key: { ...file, mode: '600' } },
+};
 const origin = { file: 'inv.yaml', line: 9, field: 'environments[0].hosts[0].bindings[0]' };
 
 function host(kind: string, params: Record<string, unknown>): { host: Host; binding: Binding } {
@@ -73,7 +79,7 @@ describe('unitCommands', () => {
       false,
       [binding.id, 'app-01:8443'],
       binding,
-      { type: 'files', files: { cert: { exists: true }, key: { exists: true } } },
+      FILES,
     );
     expect(unit.bindings).toEqual(['app-01:443', 'app-01:8443']);
     expect(unit.commands.map((c) => c.step)).toEqual(['stage', 'bind', 'cleanup', 'rollback']);
@@ -102,10 +108,7 @@ describe('unitCommands', () => {
         coldStart,
         [binding.id],
         binding,
-        {
-          type: 'files',
-          files: { cert: { exists: true }, key: { exists: true } },
-        },
+        FILES,
       ).commands.map((c) => c.step);
     expect(render(true)).toEqual(['stage', 'bind', 'restart', 'cleanup', 'rollback']);
     expect(render(false)).not.toContain('restart');
