@@ -4,8 +4,8 @@
 // names them. A snapshot then holds the running hosts and a name per finished one, so saving it
 // at every barrier costs about the same at 20 hosts as at 2,000: whole snapshots would make a
 // run's writes grow with the square of the fleet (a 200-host run wrote 180 MB of snapshots).
-// `fattenSnapshot` puts them back from the journal for a resume; snapshots of older runs, which
-// hold everything, pass through it unchanged.
+// `SnapshotCodec.fatten` puts them back from the journal for a resume; snapshots of older runs,
+// which hold everything, pass through it unchanged.
 import { CertrollError } from '../errors.js';
 import { wavesOf } from './environment-machine.js';
 import {
