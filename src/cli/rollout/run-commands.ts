@@ -46,10 +46,11 @@ function inputs(o: Options, fromPlan?: PlanDocument): RolloutInputs {
   };
 }
 
-/** The connection pool's limit, from this command's environment (CERTROLL_MAX_CONNECTIONS). */
-const poolOptions = (ctx: CommandContext) => ({
-  maxOpen: defaultMaxOpen(readProcessLimits(), ctx.io.env),
-});
+/** One connection pool for the command, its limit from the command's environment. */
+const withPool = <T>(ctx: CommandContext, fn: (pool: TransportPool) => Promise<T>): Promise<T> =>
+  withTransportPool(fn, undefined, {
+    maxOpen: defaultMaxOpen(readProcessLimits(), ctx.io.env),
+  });
 
 /** One connection per host for the whole command, and as many hosts read at once as allowed. */
 async function readOptions(prepared: Prepared, pool: TransportPool) {
@@ -139,11 +140,7 @@ async function makePlan(
 }
 
 export async function runPlan(o: Options, ctx: CommandContext): Promise<number> {
-  const { plan } = await withTransportPool(
-    (pool) => makePlan(o, inputs(o), ctx, pool),
-    undefined,
-    poolOptions(ctx),
-  );
+  const { plan } = await withPool(ctx, (pool) => makePlan(o, inputs(o), ctx, pool));
   const out = str(o, 'output');
   if (out !== undefined) writeFileAtomic(out, `${JSON.stringify(plan, null, 2)}\n`);
   if (ctx.global().json) ctx.io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
@@ -158,53 +155,45 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
     });
   const plan = parsePlan(readFileSync(planFile, 'utf8'), planFile);
   const prepared = await prepareRollout(inputs(o, plan), ctx.io.env);
-  return withTransportPool(
-    async (pool) => {
-      const read = await readOptions(prepared, pool);
-      await assertPlanFresh(plan, prepared, {
-        transportFor: read.transportFor,
-        concurrency: read.capture,
-      });
-      const { assertCoverage } = await import('../../discover/rollout-hooks.js');
-      const known = await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
-        trust: prepared.trustPem,
-        transportFor: read.transportFor,
-        concurrency: read.discover,
-      });
-      const { exitCode } = await applyPlan(
-        plan,
-        prepared,
-        { ...applyOpts(o, ctx), transportFor: read.transportFor, known },
-        ctx.io,
-      );
-      return exitCode;
-    },
-    undefined,
-    poolOptions(ctx),
-  );
+  return withPool(ctx, async (pool) => {
+    const read = await readOptions(prepared, pool);
+    await assertPlanFresh(plan, prepared, {
+      transportFor: read.transportFor,
+      concurrency: read.capture,
+    });
+    const { assertCoverage } = await import('../../discover/rollout-hooks.js');
+    const known = await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
+      trust: prepared.trustPem,
+      transportFor: read.transportFor,
+      concurrency: read.discover,
+    });
+    const { exitCode } = await applyPlan(
+      plan,
+      prepared,
+      { ...applyOpts(o, ctx), transportFor: read.transportFor, known },
+      ctx.io,
+    );
+    return exitCode;
+  });
 }
 
 export async function runRolloutCommand(o: Options, ctx: CommandContext): Promise<number> {
-  return withTransportPool(
-    async (pool) => {
-      const { prepared, plan, known } = await makePlan(o, inputs(o), ctx, pool);
-      ctx.io.stdout(renderPreview(plan, { commands: o['commands'] === true }));
-      if (changesPlanned(plan) === 0) return EXIT.OK;
-      if (!(await confirm(o, ctx))) {
-        ctx.io.stderr('Not applied. No host was modified.\n');
-        return EXIT.FAILED;
-      }
-      const { exitCode } = await applyPlan(
-        plan,
-        prepared,
-        { ...applyOpts(o, ctx), transportFor: pool.lease, known },
-        ctx.io,
-      );
-      return exitCode;
-    },
-    undefined,
-    poolOptions(ctx),
-  );
+  return withPool(ctx, async (pool) => {
+    const { prepared, plan, known } = await makePlan(o, inputs(o), ctx, pool);
+    ctx.io.stdout(renderPreview(plan, { commands: o['commands'] === true }));
+    if (changesPlanned(plan) === 0) return EXIT.OK;
+    if (!(await confirm(o, ctx))) {
+      ctx.io.stderr('Not applied. No host was modified.\n');
+      return EXIT.FAILED;
+    }
+    const { exitCode } = await applyPlan(
+      plan,
+      prepared,
+      { ...applyOpts(o, ctx), transportFor: pool.lease, known },
+      ctx.io,
+    );
+    return exitCode;
+  });
 }
 
 export async function runResume(run: string, o: Options, ctx: CommandContext): Promise<number> {
