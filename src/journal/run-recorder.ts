@@ -27,6 +27,7 @@ export class RunRecorder {
   // Snapshots are saved one after the other: one waiting for its records to reach the disk must
   // not replace a newer one.
   private saving: Promise<void> = Promise.resolve();
+  private finished = false;
   private readonly commit: GroupCommit;
 
   constructor(
@@ -66,6 +67,7 @@ export class RunRecorder {
 
   /** The run's last snapshot, written and fsynced at once. */
   final(snapshot: unknown): void {
+    this.finished = true;
     const json = JSON.stringify(snapshot);
     writeFileAtomic(this.snapshotPath, json);
     this.last = json;
@@ -83,7 +85,8 @@ export class RunRecorder {
     for (const r of records) this.journal.write(r.type, r.data);
     const json = JSON.stringify(snapshot);
     if (records.length > 0) await this.journal.sync();
-    if (json === this.last) return;
+    // The final snapshot is never replaced by one saved before it.
+    if (json === this.last || this.finished) return;
     replaceFile(this.snapshotPath, json);
     this.last = json;
     this.written++;

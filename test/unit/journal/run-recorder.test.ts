@@ -121,6 +121,30 @@ describe('RunRecorder', () => {
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ state: 'b' });
   });
 
+  it('never replaces the final snapshot with one that was waiting for its records', async () => {
+    const journal = Journal.create(join(dir, 'journal.jsonl'), { runId: 'r1' });
+    const path = join(dir, 'snapshot.json');
+    const recorder = new RunRecorder(journal, path);
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    const sync = journal.sync.bind(journal);
+    journal.sync = async () => {
+      await gate;
+      await sync();
+    };
+    recorder.changed(() => ({
+      snapshot: { state: 'running' },
+      records: [{ type: 'host-result', data: { host: 'h1' } }],
+    }));
+    const barrier = recorder.durable();
+    await new Promise((r) => setTimeout(r, 20));
+    recorder.final({ state: 'done' });
+    open();
+    await barrier;
+    recorder.close();
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ state: 'done' });
+  });
+
   it('lets no step act before its record and the snapshot of the state that started it are durable', async () => {
     const journal = Journal.create(join(dir, 'journal.jsonl'), { runId: 'r1' });
     const recorder = new RunRecorder(journal, join(dir, 'snapshot.json'));
