@@ -2,7 +2,9 @@
 // `concurrency` at once, against one failure budget in which an unreachable host counts as
 // failed. A failed canary stops the environment whatever the budget. When the budget is spent it
 // starts no more hosts, lets running ones finish, and then halts or also rolls back the hosts it
-// completed, as the policy says. It acts on host outputs only.
+// completed, as the policy says. It acts on host outputs only. An `interrupt` event (the operator's
+// Ctrl-C) starts no more hosts either; the running ones finish, verified or rolled back, and an
+// interrupt alone never rolls the environment back.
 import { and, assign, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
 import { createHostMachine, hostMachine } from './host-machine.js';
 import { planWaves, type Wave } from './waves.js';
@@ -25,7 +27,13 @@ export interface EnvironmentContext {
   readonly stopReason?: string;
   /** Verified hosts still to roll back when the policy is rollback-environment. */
   readonly undoQueue: readonly string[];
+  /** The operator interrupted the run: no more hosts start (absent in older snapshots). */
+  readonly interrupted?: boolean;
 }
+
+/** Stopped starting hosts: by its policy (a failure) or by an interrupt. */
+const stoppedStarting = (c: EnvironmentContext): boolean =>
+  c.stopReason !== undefined || c.interrupted === true;
 
 /** An environment's waves: canary hosts, then batches (a pure function of hosts and policy). */
 export const wavesOf = (env: EnvironmentRef): Wave[] =>
@@ -55,9 +63,8 @@ export const environmentMachine = setup({
   },
   guards: {
     waveFinished: ({ context }) =>
-      context.running.length === 0 &&
-      (context.queue.length === 0 || context.stopReason !== undefined),
-    stopped: ({ context }) => context.stopReason !== undefined,
+      context.running.length === 0 && (context.queue.length === 0 || stoppedStarting(context)),
+    stopped: ({ context }) => stoppedStarting(context),
     moreWaves: ({ context }) => context.waveIndex + 1 < context.waves.length,
     shouldUndoEnvironment: ({ context }) =>
       context.env.onFailure === 'rollback-environment' &&
@@ -67,7 +74,7 @@ export const environmentMachine = setup({
   },
   actions: {
     fillSlots: enqueueActions(({ context, enqueue }) => {
-      if (context.stopReason !== undefined) return;
+      if (stoppedStarting(context)) return;
       const free = Math.max(1, context.env.concurrency) - context.running.length;
       const starting = context.queue.slice(0, Math.max(0, free));
       for (const name of starting) {
@@ -115,6 +122,7 @@ export const environmentMachine = setup({
   },
 }).createMachine({
   id: 'environment',
+  on: { interrupt: { actions: assign({ interrupted: true }) } },
   context: ({ input }) => {
     const waves = wavesOf(input);
     return {
@@ -216,18 +224,27 @@ export function environmentOutput(context: EnvironmentContext): EnvironmentOutpu
   // Failures within the budget do not stop the environment: it succeeds, with its failures
   // counted (the run as a whole still exits non-zero unless every binding was verified).
   const stopped = context.stopReason !== undefined;
-  const status = !stopped
-    ? 'succeeded'
-    : context.env.onFailure === 'rollback-environment'
+  // Interrupted only when the interrupt kept a host from starting: with none left, it succeeded.
+  const interrupted = !stopped && context.interrupted === true && notStarted.length > 0;
+  const status = stopped
+    ? context.env.onFailure === 'rollback-environment'
       ? 'rolled-back'
-      : 'failed';
+      : 'failed'
+    : interrupted
+      ? 'interrupted'
+      : 'succeeded';
+  const reason =
+    context.stopReason ??
+    (interrupted
+      ? `interrupted by the operator; ${notStarted.length} host(s) not started`
+      : undefined);
   return {
     env: context.env.name,
     status,
     hosts: context.results,
     notStarted,
     failures: context.failures,
-    ...(context.stopReason !== undefined ? { reason: context.stopReason } : {}),
+    ...(reason !== undefined ? { reason } : {}),
   };
 }
 

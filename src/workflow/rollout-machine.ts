@@ -2,8 +2,10 @@
 // followed by an optional soak (wait, then probe everything again). A stopped or failed
 // environment, a refused approval or a failed soak ends the rollout; later environments are not
 // started. Timers live inside the soak actor, not in `after` transitions, so a restored snapshot
-// never loses a delay.
-import { assign, fromPromise, setup } from 'xstate';
+// never loses a delay. An `interrupt` event (the operator's Ctrl-C) goes on to the environment
+// running (it starts no more hosts, and lets the running ones finish), ends an approval prompt or
+// a soak, and starts no further environment.
+import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import { createEnvironmentMachine, environmentMachine } from './environment-machine.js';
 import {
   type EnvironmentOutput,
@@ -20,6 +22,8 @@ export interface RolloutContext {
   readonly index: number;
   readonly results: readonly EnvironmentOutput[];
   readonly stopReason?: string;
+  /** The operator interrupted the run (absent in older snapshots). */
+  readonly interrupted?: boolean;
 }
 
 const currentEnv = (c: RolloutContext) => c.ref.environments[c.index];
@@ -39,23 +43,38 @@ export const rolloutMachine = setup({
     allDone: ({ context }) => context.index >= context.ref.environments.length,
     needsApproval: ({ context }) => currentEnv(context)?.approval === true,
     needsSoak: ({ context }) => (currentEnv(context)?.soakMs ?? 0) > 0,
+    interrupted: ({ context }) => context.interrupted === true,
   },
   actions: {
     advance: assign({ index: ({ context }) => context.index + 1 }),
+    interrupt: enqueueActions(({ enqueue, self }) => {
+      enqueue.assign({ interrupted: true });
+      // The environment under way, if any (the approval and soak actors ignore it).
+      for (const child of Object.values(self.getSnapshot().children))
+        if (child !== undefined) enqueue.sendTo(child, { type: 'interrupt' });
+    }),
+    stopInterrupted: assign({
+      stopReason: ({ context }) =>
+        `interrupted by the operator before environment ${currentEnv(context)?.name ?? '?'}`,
+    }),
   },
 }).createMachine({
   id: 'rollout',
   context: ({ input }) => ({ ref: input, index: 0, results: [] }),
+  on: { interrupt: { actions: 'interrupt' } },
   initial: 'next',
   states: {
     next: {
       always: [
         { guard: 'allDone', target: 'done' },
+        { guard: 'interrupted', target: 'done', actions: 'stopInterrupted' },
         { guard: 'needsApproval', target: 'approving' },
         { target: 'running' },
       ],
     },
     approving: {
+      // The prompt ends (its actor is stopped, its signal aborted).
+      always: { guard: 'interrupted', target: 'done', actions: 'stopInterrupted' },
       invoke: {
         src: 'approve',
         input: ({ context }) => ({ env: currentEnv(context)?.name ?? '' }),
@@ -117,6 +136,14 @@ export const rolloutMachine = setup({
       },
     },
     soaking: {
+      always: {
+        guard: 'interrupted',
+        target: 'done',
+        actions: assign({
+          stopReason: ({ context }) =>
+            `interrupted by the operator during the soak of ${currentEnv(context)?.name ?? '?'}`,
+        }),
+      },
       invoke: {
         src: 'soak',
         input: ({ context }) => ({
@@ -150,9 +177,15 @@ export const rolloutMachine = setup({
 export function rolloutOutput(context: RolloutContext): RolloutOutput {
   const ran = new Set(context.results.map((r) => r.env));
   const notStarted = context.ref.environments.map((e) => e.name).filter((n) => !ran.has(n));
-  const clean = context.results.every((r) => r.status === 'succeeded' && r.failures === 0);
+  const clean = context.results.every(
+    (r) => (r.status === 'succeeded' || r.status === 'interrupted') && r.failures === 0,
+  );
   const status =
-    context.stopReason === undefined && notStarted.length === 0 && clean ? 'succeeded' : 'failed';
+    context.stopReason === undefined && notStarted.length === 0 && clean
+      ? 'succeeded'
+      : context.interrupted === true && clean
+        ? 'interrupted'
+        : 'failed';
   return {
     runId: context.ref.runId,
     status,

@@ -34,6 +34,11 @@ export interface RunRolloutOptions {
     readonly journal: readonly { type: string; data: Record<string, unknown> }[];
   };
   readonly signal?: AbortSignal;
+  /**
+   * The operator's interrupt: no new host or environment starts, the hosts under way finish.
+   * (`signal` stops the machines at once instead, leaving the run to `certroll resume`.)
+   */
+  readonly interrupt?: AbortSignal;
 }
 
 export async function runRollout(options: RunRolloutOptions): Promise<RolloutOutput> {
@@ -52,13 +57,17 @@ export async function runRollout(options: RunRolloutOptions): Promise<RolloutOut
     },
   });
   const abort = () => actor.stop();
+  const interrupt = () => actor.send({ type: 'interrupt' });
   options.signal?.addEventListener('abort', abort, { once: true });
   try {
     actor.start();
+    if (options.interrupt?.aborted === true) interrupt();
+    else options.interrupt?.addEventListener('abort', interrupt, { once: true });
     const output = await toPromise(actor);
     options.snapshots.final(actor.getPersistedSnapshot());
     return output;
   } finally {
     options.signal?.removeEventListener('abort', abort);
+    options.interrupt?.removeEventListener('abort', interrupt);
   }
 }

@@ -118,7 +118,8 @@ export interface EnvironmentRef {
  * succeeded: every host ran (failures within the budget are counted in `failures`).
  * failed: stopped (canary failed or budget spent). rolled-back: stopped, and completed hosts undone.
  */
-export type EnvironmentStatus = 'succeeded' | 'failed' | 'rolled-back';
+/** `interrupted`: the operator stopped it before every host started; none failed. */
+export type EnvironmentStatus = 'succeeded' | 'failed' | 'rolled-back' | 'interrupted';
 
 export interface EnvironmentOutput {
   readonly env: string;
@@ -152,8 +153,11 @@ export interface RolloutRef {
 
 export interface RolloutOutput {
   readonly runId: string;
-  /** succeeded only when every environment ran and every binding ended verified or current. */
-  readonly status: 'succeeded' | 'failed';
+  /**
+   * succeeded only when every environment ran and every binding ended verified or current;
+   * interrupted when the operator stopped it and nothing failed.
+   */
+  readonly status: 'succeeded' | 'failed' | 'interrupted';
   readonly environments: readonly EnvironmentOutput[];
   readonly notStarted: readonly string[];
   readonly reason?: string;

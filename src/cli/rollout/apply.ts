@@ -1,7 +1,6 @@
 // Applying a plan: refuse it when stale, take every environment's lock, open the run folder
 // (plan, journal, snapshots, audit log), run the rollout machine over the real steps, and print
 // the summary. Exit 0 only when every binding ended verified (or was already current).
-import { createInterface } from 'node:readline/promises';
 import { CertrollError } from '../../errors.js';
 import {
   acquireLock,
@@ -27,6 +26,8 @@ import {
   type RolloutOutput,
 } from '../../workflow/index.js';
 import { EXIT } from '../exit-codes.js';
+import { askYesNo } from '../prompt.js';
+import { onInterrupts } from './interrupt.js';
 import { type CliIo } from '../io.js';
 import { captureAll, verifierFor, type PreflightOptions } from './preflight.js';
 import { planPins, rolloutRef, type PlanDocument } from './plan-doc.js';
@@ -147,7 +148,7 @@ export async function applyPlan(
       material: prepared.material,
       transportFor,
       verifier: options.verifier ?? verifierFor(prepared),
-      approve: (env) => approve(env, options, io),
+      approve: (env, signal) => approve(env, options, io, signal),
       ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),
     });
     const recorder = new RunRecorder(journal, paths.snapshot);
@@ -158,8 +159,10 @@ export async function applyPlan(
       })),
     });
     let output: RolloutOutput;
+    const interrupts = onInterrupts(io, runId);
     try {
       output = await runRollout({
+        interrupt: interrupts.signal,
         ref: rolloutRef(runId, prepared.inventory, (k) => prepared.playbooks.get(k)),
         steps: journaled(steps, withProgress(recorder, progress, audit, prepared.cert.sha256)),
         snapshots: recorder,
@@ -168,6 +171,7 @@ export async function applyPlan(
           : {}),
       });
     } finally {
+      interrupts.dispose();
       await progress.close();
       recorder.close();
     }
@@ -188,6 +192,14 @@ export async function applyPlan(
     }
     journal.append('run-finished', { status: output.status });
     io.stdout(renderSummary(output));
+    if (output.status === 'interrupted') {
+      // Hosts not started still serve the old certificate by design: no sweep.
+      io.stdout(
+        'No sweep: the run was interrupted. Plan and roll out again to finish; the hosts done ' +
+          'are planned as already current.\n',
+      );
+      return { exitCode: EXIT.INTERRUPTED, output, runId };
+    }
     // Sweep (issue 6): a port still serving a replaced certificate fails the run, verified or not.
     const { sweepOld } = await import('../../discover/rollout-hooks.js');
     const replaced = plan.environments.flatMap((e) => e.hosts.flatMap((h) => h.bindings));
@@ -223,19 +235,18 @@ export async function applyPlan(
   }
 }
 
-async function approve(env: string, options: ApplyOptions, io: CliIo): Promise<boolean> {
+async function approve(
+  env: string,
+  options: ApplyOptions,
+  io: CliIo,
+  signal: AbortSignal,
+): Promise<boolean> {
   if (options.yes || options.approve.includes(env)) return true;
   if (!process.stdin.isTTY) {
     io.stderr(`environment ${env} needs approval: pass --approve ${env} or --yes\n`);
     return false;
   }
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(`Start environment ${env}? [y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
+  return askYesNo(`Start environment ${env}? [y/N] `, { signal });
 }
 
 export function renderSummary(output: RolloutOutput): string {
@@ -265,6 +276,9 @@ export function renderSummary(output: RolloutOutput): string {
       .trimEnd(),
   );
   lines.push(`rollout ${output.status}${output.reason !== undefined ? `: ${output.reason}` : ''}`);
+  for (const e of output.environments)
+    if (e.notStarted.length > 0)
+      lines.push(`hosts not started in ${e.env}: ${e.notStarted.join(', ')}`);
   if (output.notStarted.length > 0) lines.push(`not started: ${output.notStarted.join(', ')}`);
   return `${lines.join('\n')}\n`;
 }

@@ -339,8 +339,11 @@ export function listrProgress(layout: ProgressLayout, options: ViewOptions = {})
         }),
   };
 
-  // On Ctrl-C the run's own handlers decide what happens; the view only gives the terminal back.
+  // On Ctrl-C the run's own handlers decide what happens. A run that handles it stops cleanly
+  // (interrupt.ts), so the view goes on drawing; otherwise it gives the terminal back and lets the
+  // signal end the process.
   const onSigint = () => {
+    if (process.listenerCount('SIGINT') > 1) return;
     void closeAll();
     process.off('SIGINT', onSigint);
     if (process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT');

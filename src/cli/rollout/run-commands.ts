@@ -1,12 +1,12 @@
 // Implementations of plan, apply, rollout and resume over prepare (no host), preflight (read-only
 // on every host) and apply (the run).
 import { existsSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
 import { CertrollError } from '../../errors.js';
 import { findRun, readRun, resolveStateDir, writeFileAtomic } from '../../journal/index.js';
 import { defaultMaxOpen, readProcessLimits } from '../../transport/fd-limit.js';
 import { withTransportPool, type TransportPool } from '../../transport/pool.js';
 import { EXIT } from '../exit-codes.js';
+import { askYesNo } from '../prompt.js';
 import { type CommandContext } from '../io.js';
 import { applyPlan, assertPlanFresh, type ApplyOptions } from './apply.js';
 import { buildPlan, changesPlanned, parsePlan, type PlanDocument } from './plan-doc.js';
@@ -199,10 +199,18 @@ export async function runRolloutCommand(o: Options, ctx: CommandContext): Promis
 export async function runResume(run: string, o: Options, ctx: CommandContext): Promise<number> {
   const stateDir = resolveStateDir(str(o, 'stateDir'), ctx.io.env);
   const record = readRun(findRun(stateDir, run));
-  if (record.journal.records.some((r) => r.type === 'run-finished')) {
-    throw new CertrollError('USAGE', `Run ${record.paths.id} already finished.`, {
-      hint: 'Inspect it with `certroll show RUN`; undo it with `certroll rollback RUN`.',
-    });
+  const finished = record.journal.records.find((r) => r.type === 'run-finished');
+  if (finished !== undefined) {
+    const interrupted = finished.data['status'] === 'interrupted';
+    throw new CertrollError(
+      'USAGE',
+      `Run ${record.paths.id} already finished${interrupted ? ' (interrupted: it stopped cleanly)' : ''}.`,
+      {
+        hint: interrupted
+          ? 'Plan and roll out again to finish: the hosts it did are planned as already current.'
+          : 'Inspect it with `certroll show RUN`; undo it with `certroll rollback RUN`.',
+      },
+    );
   }
   const plan = record.plan as PlanDocument;
   const prepared = await prepareRollout(inputs(o, plan), ctx.io.env);
@@ -249,10 +257,5 @@ async function confirm(o: Options, ctx: CommandContext): Promise<boolean> {
     );
     return false;
   }
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question('Apply this plan? [y/N] ')).trim());
-  } finally {
-    rl.close();
-  }
+  return askYesNo('Apply this plan? [y/N] ');
 }

@@ -1,0 +1,120 @@
+// Ctrl-C during `certroll rollout` against the lab, with a real SIGINT: the host under way
+// finishes and is proven, no other host starts, the run ends `interrupted` (exit 130) with its
+// locks released, and nothing is half done. Real sshd, nginx, openssl-made certificates.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLab, type Lab } from '../lab/index.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import {
+  labInventoryHead,
+  nginxHostYaml,
+  renewalPki,
+  type RenewalPki,
+} from '../helpers/lab-rollout.js';
+import { servedStable } from '../helpers/served.js';
+
+const NAME = 'www.lab.test';
+let lab: Lab;
+let r: RenewalPki;
+let inventoryPath: string;
+let stateDir: string;
+
+beforeAll(async () => {
+  r = renewalPki(NAME);
+  lab = await startLab({ hosts: 3 });
+  stateDir = join(lab.dir, 'control-state');
+  const hosts: string[] = [];
+  for (const h of lab.hosts) {
+    mkdirSync(join(h.dir, 'state'), { mode: 0o700 });
+    const svc = await h.nginx({
+      ports: [8443],
+      cert: { certPath: r.oldLeaf.certPath, keyPath: r.oldLeaf.keyPath },
+    });
+    hosts.push(nginxHostYaml(h, svc, join(h.dir, 'state'), NAME));
+  }
+  inventoryPath = join(lab.dir, 'inventory.yaml');
+  writeFileSync(
+    inventoryPath,
+    [
+      ...labInventoryHead(lab),
+      '  - name: prod',
+      '    policy: { concurrency: 1 }',
+      '    hosts:',
+      ...hosts,
+      '',
+    ].join('\n'),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  r?.pki.cleanup();
+});
+
+const served = (address: string) => servedStable(address, 8443, NAME, [r.root.certPem]);
+
+describe('Ctrl-C during certroll rollout', () => {
+  it('lets the host under way finish, starts no other, and ends interrupted with exit 130', async () => {
+    const [first, second, third] = lab.hosts;
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'rollout',
+        ...['-i', inventoryPath, '--cert', r.bundlePath, '--trust', r.root.certPath],
+        ...['--yes', '--state-dir', stateDir],
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // The first host has connected (in the run, not the plan): interrupt now.
+      if (!sent && /run \S+ \(/.test(stderr) && stderr.includes(`${first!.name}: connect done`)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    clearTimeout(timer);
+    expect(sent, stderr).toBe(true);
+    expect(code, stderr + stdout).toBe(130);
+    expect(stderr).toContain('Ctrl-C: stopping run');
+    expect(stdout).toMatch(
+      /rollout interrupted: environment prod interrupted: interrupted by the operator; 2 host\(s\) not started/,
+    );
+    expect(stdout).toContain(`hosts not started in prod: ${second!.name}, ${third!.name}`);
+    expect(stdout).toContain('No sweep: the run was interrupted.');
+    // The host under way finished and is proven; the others were never touched.
+    expect(await served(first!.address)).toBe(r.newLeaf.sha256);
+    expect(await served(second!.address)).toBe(r.oldLeaf.sha256);
+    expect(await served(third!.address)).toBe(r.oldLeaf.sha256);
+    // No lock left, on the hosts or for the environment; the run is listed as interrupted.
+    for (const h of lab.hosts)
+      expect(existsSync(join(h.dir, 'state', 'certroll.lock'))).toBe(false);
+    const runs = runCli(['runs', '--state-dir', stateDir]);
+    expect(runs.stdout).toMatch(/ {2}interrupted/);
+    expect(runs.stdout).not.toContain('lock ');
+    // It stopped cleanly: nothing to resume; the hint says how to finish.
+    const runId = /run (\S+) \(/.exec(stderr)?.[1] ?? '';
+    const resume = runCli(['resume', runId, '--yes', '--state-dir', stateDir]);
+    expect(resume.code).toBe(64);
+    expect(resume.stderr).toContain('already finished (interrupted: it stopped cleanly)');
+    expect(resume.stderr).toContain('Plan and roll out again to finish');
+    // Planning again finds the first host current and the other two to change.
+    const plan = runCli(
+      ['plan', '-i', inventoryPath, '--cert', r.bundlePath, '--trust', r.root.certPath],
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect(plan.code, plan.stderr).toBe(2);
+    expect(plan.stdout).toContain('2 binding(s) to change, 1 already current.');
+  }, 120_000);
+});
