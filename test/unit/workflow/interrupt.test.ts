@@ -1,9 +1,10 @@
 // The operator's interrupt (Ctrl-C, SIGTERM): no new host starts, the hosts under way finish
 // (verified or rolled back), no later environment starts, an approval prompt or a soak ends, and
 // an interrupt alone never rolls an environment back. Fake steps: pure logic.
-import { createActor, toPromise } from 'xstate';
+import { createActor, toPromise, type Snapshot } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createEnvironmentMachine } from '../../../src/workflow/environment-machine.js';
+import { SnapshotCodec, type OnceRecord } from '../../../src/workflow/persisted.js';
 import { createRolloutMachine } from '../../../src/workflow/rollout-machine.js';
 import {
   type EnvironmentRef,
@@ -146,5 +147,38 @@ describe('an interrupted rollout', () => {
       reason: 'interrupted by the operator during the soak of staging',
     });
     expect(output.environments.map((e) => e.status)).toEqual(['succeeded']);
+  });
+
+  it('is persisted: a run restored from any snapshot after the interrupt ends the same way', async () => {
+    const steps = fakeSteps({ delayMs: 5 });
+    const ref: RolloutRef = { runId: 'r4', environments: [env('staging'), env('prod')] };
+    const codec = new SnapshotCodec();
+    const journal: OnceRecord[] = [];
+    const after: { snapshot: unknown; journal: OnceRecord[] }[] = [];
+    let sent = false;
+    const actor = createActor(createRolloutMachine(steps), {
+      input: ref,
+      inspect: (e) => {
+        if (e.type !== '@xstate.snapshot' || !sent) return;
+        const slim = codec.slim(actor.getPersistedSnapshot());
+        journal.push(...slim.records);
+        after.push(JSON.parse(JSON.stringify({ snapshot: slim.snapshot, journal })) as never);
+      },
+    });
+    actor.start();
+    await seen(steps, 'connect staging-h2');
+    sent = true;
+    actor.send({ type: 'interrupt' });
+    const output = await toPromise(actor);
+    expect(output.status).toBe('interrupted');
+    expect(after.length).toBeGreaterThan(3);
+    for (const [i, saved] of after.entries()) {
+      const restored = createActor(createRolloutMachine(fakeSteps({ delayMs: 1 })), {
+        input: ref,
+        snapshot: new SnapshotCodec().fatten(saved.snapshot, saved.journal) as Snapshot<unknown>,
+      });
+      restored.start();
+      await expect(toPromise(restored), `snapshot ${i}`).resolves.toEqual(output);
+    }
   });
 });
