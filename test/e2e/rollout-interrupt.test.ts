@@ -2,7 +2,7 @@
 // finishes and is proven, no other host starts, the run ends `interrupted` (exit 130) with its
 // locks released, and nothing is half done. Real sshd, nginx, openssl-made certificates.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../lab/index.js';
@@ -117,4 +117,70 @@ describe('Ctrl-C during certroll rollout', () => {
     expect(plan.code, plan.stderr).toBe(2);
     expect(plan.stdout).toContain('2 binding(s) to change, 1 already current.');
   }, 120_000);
+
+  it('rolls back host by host: Ctrl-C lets the host under way finish, and a second rollback does the rest once', async () => {
+    const [first, second, third] = lab.hosts;
+    // Finish the rollout: the two hosts left change, the first is already current.
+    const done = runCli(
+      [
+        'rollout',
+        '-i',
+        inventoryPath,
+        '--cert',
+        r.bundlePath,
+        '--trust',
+        r.root.certPath,
+        '--yes',
+        '--state-dir',
+        stateDir,
+      ],
+      { timeoutMs: 90_000 },
+    );
+    expect(done.code, done.stderr + done.stdout).toBe(0);
+    const runId = /run (\S+) \(/.exec(done.stderr)?.[1] ?? '';
+    for (const h of lab.hosts) expect(await served(h.address)).toBe(r.newLeaf.sha256);
+
+    // Roll it back, with Ctrl-C as soon as the rollback has started.
+    const journalPath = join(stateDir, 'runs', runId, 'journal.jsonl');
+    const child = spawn(
+      process.execPath,
+      [BIN, 'rollback', runId, '--trust', r.root.certPath, '--state-dir', stateDir],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const watch = setInterval(() => {
+      if (readFileSync(journalPath, 'utf8').includes('"rollback-started"')) {
+        clearInterval(watch);
+        child.kill('SIGINT');
+      }
+    }, 10);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    clearTimeout(timer);
+    clearInterval(watch);
+    expect(code, stderr + stdout).toBe(130);
+    expect(stderr).toContain(`Ctrl-C: stopping the rollback of run ${runId}`);
+    // Newest first: the run finished the third host last, so it goes first.
+    expect(stdout).toContain(
+      `rollback interrupted: interrupted by the operator; not rolled back: ${second!.name}`,
+    );
+    expect(await served(third!.address)).toBe(r.oldLeaf.sha256);
+    expect(await served(second!.address)).toBe(r.newLeaf.sha256);
+    expect(await served(first!.address)).toBe(r.newLeaf.sha256); // not this run's
+
+    // Again: only the host left is rolled back (the other's backups were purged with it).
+    const again = runCli(['rollback', runId, '--trust', r.root.certPath, '--state-dir', stateDir], {
+      timeoutMs: 60_000,
+    });
+    expect(again.code, again.stderr + again.stdout).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`${second!.name} .*rolled-back`));
+    expect(again.stdout).not.toContain(third!.name);
+    expect(await served(second!.address)).toBe(r.oldLeaf.sha256);
+    const once = runCli(['rollback', runId, '--state-dir', stateDir]);
+    expect(once.code).toBe(0);
+    expect(once.stdout).toContain('every selected host was rolled back by an earlier rollback');
+  }, 180_000);
 });

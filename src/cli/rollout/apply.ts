@@ -27,7 +27,7 @@ import {
 } from '../../workflow/index.js';
 import { EXIT } from '../exit-codes.js';
 import { askYesNo } from '../prompt.js';
-import { onInterrupts } from './interrupt.js';
+import { onInterrupts, runWords } from './interrupt.js';
 import { type CliIo } from '../io.js';
 import { captureAll, verifierFor, type PreflightOptions } from './preflight.js';
 import { planPins, rolloutRef, type PlanDocument } from './plan-doc.js';
@@ -159,7 +159,7 @@ export async function applyPlan(
       })),
     });
     let output: RolloutOutput;
-    const interrupts = onInterrupts(io, runId);
+    const interrupts = onInterrupts(io, runWords(runId));
     try {
       output = await runRollout({
         interrupt: interrupts.signal,

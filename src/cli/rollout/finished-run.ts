@@ -22,6 +22,7 @@ import { probeVerifier } from '../adapters/verifier.js';
 import { trustAnchors } from '../bundle-input.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
+import { onInterrupts } from './interrupt.js';
 import { renderSummary } from './apply.js';
 import { type PlanDocument } from './plan-doc.js';
 
@@ -127,11 +128,24 @@ export async function runRollbackFinished(
   ctx: CommandContext,
 ): Promise<number> {
   const { record, results, steps } = await load(run, o, ctx);
-  const targets = selected(results, o).filter((t) =>
+  // A host an earlier `rollback RUN` restored is done: its backups were purged then, so restoring
+  // it again could only fail.
+  const done = new Set(
+    record.journal.records
+      .filter((r) => r.type === 'host-rolled-back' && r.data['status'] === 'rolled-back')
+      .map((r) => `${String(r.data['env'])}/${String(r.data['host'])}`),
+  );
+  const verified = selected(results, o).filter((t) =>
     Object.values(t.host.bindings).some((b) => b.status === 'verified'),
   );
+  // Newest first: the reverse of the order the run finished its hosts (environments in reverse).
+  const targets = verified.filter((t) => !done.has(`${t.env}/${t.host.host}`)).reverse();
   if (targets.length === 0) {
-    ctx.io.stdout('Nothing to roll back: no selected binding of this run ended verified.\n');
+    ctx.io.stdout(
+      verified.length > 0
+        ? 'Nothing to roll back: every selected host was rolled back by an earlier rollback of this run.\n'
+        : 'Nothing to roll back: no selected binding of this run ended verified.\n',
+    );
     return EXIT.OK;
   }
   const locks = lockEnvironments(
@@ -142,9 +156,18 @@ export async function runRollbackFinished(
   const { journal } = Journal.open(record.paths.journal);
   const signal = new AbortController().signal;
   const rolled: EnvironmentOutput[] = [];
+  const interrupts = onInterrupts(ctx.io, {
+    first: `stopping the rollback of run ${record.paths.id}: the host under way finishes; no other host starts.`,
+    second: `run \`certroll rollback ${record.paths.id}\` again to roll back the rest.`,
+  });
+  const left: string[] = [];
   try {
     journal.append('rollback-started', { hosts: targets.map((t) => t.host.host) });
     for (const { env, host } of targets) {
+      if (interrupts.signal.aborted) {
+        left.push(host.host);
+        continue;
+      }
       const output = await steps.rollbackHost({ host: host.host, output: host }, signal);
       journal.append('host-rolled-back', { env, host: host.host, status: output.status });
       if (output.status === 'rolled-back') {
@@ -169,19 +192,29 @@ export async function runRollbackFinished(
         });
     }
   } finally {
+    interrupts.dispose();
     for (const l of locks) l.release();
   }
   const ok = rolled.every((e) => Object.values(e.hosts).every((h) => h.status === 'rolled-back'));
-  journal.append('rollback-finished', { status: ok ? 'rolled-back' : 'needs-attention' });
+  const interrupted = left.length > 0;
+  journal.append('rollback-finished', {
+    status: !ok ? 'needs-attention' : interrupted ? 'interrupted' : 'rolled-back',
+    ...(interrupted ? { notStarted: left } : {}),
+  });
   ctx.io.stdout(
     renderSummary({
       runId: record.paths.id,
-      status: ok ? 'succeeded' : 'failed',
+      status: !ok ? 'failed' : interrupted ? 'interrupted' : 'succeeded',
       environments: rolled,
       notStarted: [],
+      ...(interrupted
+        ? {
+            reason: `interrupted by the operator; not rolled back: ${left.join(', ')} (run \`certroll rollback ${record.paths.id}\` again for them)`,
+          }
+        : {}),
     }).replace(/^rollout /m, 'rollback '),
   );
-  return ok ? EXIT.OK : EXIT.FAILED;
+  return !ok ? EXIT.FAILED : interrupted ? EXIT.INTERRUPTED : EXIT.OK;
 }
 
 export async function runPurgeFinished(

@@ -3,7 +3,7 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { askYesNo } from '../../../src/cli/prompt.js';
-import { onInterrupts, type Interrupts } from '../../../src/cli/rollout/interrupt.js';
+import { onInterrupts, runWords, type Interrupts } from '../../../src/cli/rollout/interrupt.js';
 
 describe('onInterrupts', () => {
   let live: Interrupts | undefined;
@@ -12,12 +12,13 @@ describe('onInterrupts', () => {
   it('stops cleanly at the first signal and at once at the second, naming the run to resume', () => {
     const err: string[] = [];
     const exits: number[] = [];
-    live = onInterrupts({ stderr: (t) => err.push(t) }, 'run-42', (c) => exits.push(c));
+    live = onInterrupts({ stderr: (t) => err.push(t) }, runWords('run-42'), (c) => exits.push(c));
     expect(live.signal.aborted).toBe(false);
     process.emit('SIGINT', 'SIGINT');
     expect(live.signal.aborted).toBe(true);
     expect(exits).toEqual([]);
     expect(err.join('')).toContain('Ctrl-C: stopping run run-42: no new host starts');
+    expect(err.join('')).toContain('Ctrl-C again stops at once.');
     process.emit('SIGTERM', 'SIGTERM');
     expect(exits).toEqual([130]);
     expect(err.join('')).toContain('SIGTERM: stopped at once; `certroll resume run-42` continues');
@@ -25,7 +26,7 @@ describe('onInterrupts', () => {
 
   it('stops listening once disposed', () => {
     const before = process.listenerCount('SIGINT');
-    const i = onInterrupts({ stderr: () => undefined }, 'r', () => undefined);
+    const i = onInterrupts({ stderr: () => undefined }, runWords('r'), () => undefined);
     expect(process.listenerCount('SIGINT')).toBe(before + 1);
     expect(process.listenerCount('SIGTERM')).toBeGreaterThan(0);
     i.dispose();
