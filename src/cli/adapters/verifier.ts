@@ -3,6 +3,7 @@
 // only when every one of those probes saw the expected leaf (invariant 1).
 import { expectNotServes, expectServes, type ExpectOptions } from '../../probe/expect.js';
 import { probe } from '../../probe/probe.js';
+import { type ProbeFn } from '../../probe/shared.js';
 import { type ProbeTarget } from '../../probe/types.js';
 import { type Binding } from '../../inventory/model.js';
 import { type BindingVerifier } from '../../workflow/steps.js';
@@ -11,7 +12,13 @@ import { type VerifyResult } from '../../workflow/types.js';
 export type VerifierOptions = Pick<
   ExpectOptions,
   'deadlineMs' | 'maxAttempts' | 'timeoutMs' | 'trust' | 'backoff'
->;
+> & {
+  /**
+   * What `current` probes with (a plan shares its answers with the coverage gate,
+   * src/probe/shared.ts). Verification always makes fresh handshakes.
+   */
+  readonly probe?: ProbeFn;
+};
 
 /**
  * Retries after a bind start soon: a reload takes effect within tens of milliseconds, and until
@@ -36,6 +43,8 @@ export function bindingTargets(b: Binding): ProbeTarget[] {
 const label = (t: ProbeTarget) => `${t.address}:${t.port}${t.sni !== null ? ` (${t.sni})` : ''}`;
 
 export function probeVerifier(options: VerifierOptions = {}): BindingVerifier {
+  // `probe` is for `current` only: expectations make their own fresh handshakes.
+  const { probe: currentProbe = probe, ...expectOptions } = options;
   const check = async (
     b: Binding,
     signal: AbortSignal,
@@ -62,7 +71,7 @@ export function probeVerifier(options: VerifierOptions = {}): BindingVerifier {
     signal: AbortSignal,
     anyChain = false,
   ) => {
-    const outcome = await fn(t, sha256, { ...options, signal, requireValid: !anyChain });
+    const outcome = await fn(t, sha256, { ...expectOptions, signal, requireValid: !anyChain });
     return {
       passed: outcome.passed,
       reason: outcome.reason,
@@ -77,7 +86,7 @@ export function probeVerifier(options: VerifierOptions = {}): BindingVerifier {
     async current(b, signal) {
       const first = bindingTargets(b)[0];
       if (first === undefined) return undefined;
-      const r = await probe(first, {
+      const r = await currentProbe(first, {
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         ...(options.trust ? { trust: options.trust } : {}),
         signal,

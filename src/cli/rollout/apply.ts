@@ -19,6 +19,7 @@ import { type Host } from '../../inventory/model.js';
 import { defaultMaxOpen, readProcessLimits } from '../../transport/fd-limit.js';
 import { TransportPool } from '../../transport/pool.js';
 import { type Transport } from '../../transport/types.js';
+import { type ProbeFn } from '../../probe/shared.js';
 import {
   createRolloutSteps,
   journaled,
@@ -56,6 +57,8 @@ export interface ApplyOptions {
 export interface ReadOptions {
   readonly transportFor?: (host: Host) => Transport;
   readonly concurrency?: number;
+  /** Shared with the coverage gate that follows (src/probe/shared.ts). */
+  readonly probe?: ProbeFn;
 }
 
 /** Re-captures every binding and refuses the plan when the bundle, inventory or a binding moved. */
@@ -70,6 +73,7 @@ export async function assertPlanFresh(
     ...(options.stateDirFor ? { stateDirFor: options.stateDirFor } : {}),
     ...(options.transportFor ? { transportFor: options.transportFor } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.probe !== undefined ? { verifier: verifierFor(prepared, options.probe) } : {}),
   });
   const now = buildPlan(
     prepared.inventory,

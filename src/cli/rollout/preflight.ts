@@ -9,6 +9,7 @@ import { createTransport } from '../../transport/factory.js';
 import { type Transport } from '../../transport/types.js';
 import { createRolloutSteps, type BindingVerifier } from '../../workflow/steps.js';
 import { type CaptureResult } from '../../workflow/types.js';
+import { type ProbeFn } from '../../probe/shared.js';
 import { probeVerifier, VERIFY_BACKOFF } from '../adapters/verifier.js';
 import { bindingKey, type CapturedBinding } from './plan-doc.js';
 import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
@@ -47,12 +48,14 @@ export function unitRecords(
   });
 }
 
-export function verifierFor(prepared: Prepared): BindingVerifier {
+/** `probe`: what the capture asks what a port serves with (the plan shares it with its gate). */
+export function verifierFor(prepared: Prepared, probe?: ProbeFn): BindingVerifier {
   return probeVerifier({
     trust: prepared.trustPem,
     deadlineMs: 30_000,
     timeoutMs: 5_000,
     backoff: VERIFY_BACKOFF,
+    ...(probe !== undefined ? { probe } : {}),
   });
 }
 

@@ -10,7 +10,8 @@ import { askYesNo } from '../prompt.js';
 import { type CommandContext } from '../io.js';
 import { applyPlan, assertPlanFresh, type ApplyOptions } from './apply.js';
 import { buildPlan, changesPlanned, parsePlan, type PlanDocument } from './plan-doc.js';
-import { captureAll } from './preflight.js';
+import { captureAll, verifierFor } from './preflight.js';
+import { sharedProbe } from '../../probe/shared.js';
 import { unitCommands, type PlannedUnit } from './plan-commands.js';
 import { type CapturedState } from '../../playbooks/index.js';
 import { NOTHING_TOUCHED, prepareRollout, type Prepared, type RolloutInputs } from './prepare.js';
@@ -88,10 +89,13 @@ async function makePlan(
   const replaces = await replacedNamed(o, ctx, prepared.cert.sha256);
   const read = await readOptions(prepared, pool);
   const units = new Map<string, PlannedUnit[]>();
+  // The capture and the gate ask some ports the same question seconds apart: one handshake.
+  const probe = sharedProbe();
   const captures = await captureAll(prepared, {
     runId: 'preflight',
     transportFor: read.transportFor,
     concurrency: read.capture,
+    verifier: verifierFor(prepared, probe),
     // Every command the run will take, rendered from the capture: a step that cannot be
     // rendered fails the plan, and the plan shows what will run.
     onUnit: (env, host, unit, c) => {
@@ -121,7 +125,12 @@ async function makePlan(
       ...replaces,
     ],
     NOTHING_TOUCHED,
-    { trust: prepared.trustPem, transportFor: read.transportFor, concurrency: read.discover },
+    {
+      trust: prepared.trustPem,
+      transportFor: read.transportFor,
+      concurrency: read.discover,
+      probe,
+    },
   );
   const plan = buildPlan(
     prepared.inventory,
@@ -157,15 +166,19 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
   const prepared = await prepareRollout(inputs(o, plan), ctx.io.env);
   return withPool(ctx, async (pool) => {
     const read = await readOptions(prepared, pool);
+    // The freshness check and the gate ask some ports the same question: one handshake.
+    const probe = sharedProbe();
     await assertPlanFresh(plan, prepared, {
       transportFor: read.transportFor,
       concurrency: read.capture,
+      probe,
     });
     const { assertCoverage } = await import('../../discover/rollout-hooks.js');
     const known = await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
       trust: prepared.trustPem,
       transportFor: read.transportFor,
       concurrency: read.discover,
+      probe,
     });
     const { exitCode } = await applyPlan(
       plan,
