@@ -179,3 +179,33 @@ const lost = (what: string) =>
       hint: 'The run cannot be resumed from this state; see it with `certroll show RUN` and check its hosts by hand.',
     },
   );
+
+/**
+ * The snapshot as the run is resumed: an interrupt the operator gave before the process stopped
+ * (Ctrl-C, then Ctrl-C again) is forgotten, since resuming is the decision to go on. A run that
+ * stopped cleanly has finished and is not resumed.
+ */
+export function withoutInterrupt(snapshot: unknown): unknown {
+  if (!isObj(snapshot) || !isObj(snapshot['context'])) return snapshot;
+  const forget = (context: Obj): Obj => {
+    const rest = { ...context };
+    delete rest['interrupted'];
+    return rest;
+  };
+  const children = snapshot['children'];
+  return {
+    ...snapshot,
+    context: forget(snapshot['context']),
+    ...(isObj(children)
+      ? {
+          children: Object.fromEntries(
+            Object.entries(children).map(([id, child]) => {
+              const snap = isObj(child) ? child['snapshot'] : undefined;
+              if (!isObj(child) || !isObj(snap) || !isObj(snap['context'])) return [id, child];
+              return [id, { ...child, snapshot: { ...snap, context: forget(snap['context']) } }];
+            }),
+          ),
+        }
+      : {}),
+  };
+}

@@ -8,7 +8,7 @@
 import { createActor, toPromise, type Snapshot } from 'xstate';
 import { createRolloutMachine } from './rollout-machine.js';
 import { type AllSteps } from './journaled.js';
-import { SnapshotCodec, type OnceRecord } from './persisted.js';
+import { SnapshotCodec, withoutInterrupt, type OnceRecord } from './persisted.js';
 import { type RolloutOutput, type RolloutRef } from './types.js';
 
 /** A slim snapshot and the journal records it names, which must be written (and durable) first. */
@@ -46,7 +46,7 @@ export async function runRollout(options: RunRolloutOptions): Promise<RolloutOut
   const codec = new SnapshotCodec();
   const restored =
     options.restore !== undefined
-      ? codec.fatten(options.restore.snapshot, options.restore.journal)
+      ? withoutInterrupt(codec.fatten(options.restore.snapshot, options.restore.journal))
       : undefined;
   const read = () => codec.slim(actor.getPersistedSnapshot());
   const actor = createActor(machine, {

@@ -5,6 +5,8 @@ import { createActor, toPromise, type Snapshot } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createEnvironmentMachine } from '../../../src/workflow/environment-machine.js';
 import { SnapshotCodec, type OnceRecord } from '../../../src/workflow/persisted.js';
+import { runRollout, type SlimSnapshot } from '../../../src/workflow/runner.js';
+import { type AllSteps } from '../../../src/workflow/journaled.js';
 import { createRolloutMachine } from '../../../src/workflow/rollout-machine.js';
 import {
   type EnvironmentRef,
@@ -180,5 +182,50 @@ describe('an interrupted rollout', () => {
       restored.start();
       await expect(toPromise(restored), `snapshot ${i}`).resolves.toEqual(output);
     }
+  });
+
+  it('is forgotten by a resume after a stop at once: the resumed run goes on with every host', async () => {
+    const ref: RolloutRef = { runId: 'r5', environments: [env('staging'), env('prod')] };
+    const steps = fakeSteps({ delayMs: 10 });
+    const journal: OnceRecord[] = [];
+    let last: SlimSnapshot | undefined;
+    const soft = new AbortController();
+    const hard = new AbortController();
+    const first = runRollout({
+      ref,
+      steps: steps as unknown as AllSteps,
+      snapshots: {
+        changed: (read) => {
+          if (hard.signal.aborted) return; // the process is gone: nothing more is saved
+          const s = read();
+          journal.push(...s.records);
+          last = s;
+        },
+        final: () => undefined,
+      },
+      signal: hard.signal,
+      interrupt: soft.signal,
+    });
+    void first.catch(() => undefined);
+    await seen(steps, 'connect staging-h2');
+    soft.abort(); // Ctrl-C
+    await seen(steps, 'verify staging-h2');
+    hard.abort(); // Ctrl-C again: the process would exit here
+    const saved = JSON.parse(JSON.stringify({ snapshot: last?.snapshot, journal })) as {
+      snapshot: unknown;
+      journal: OnceRecord[];
+    };
+    expect(JSON.stringify(saved.snapshot)).toContain('"interrupted":true');
+    const resumed = await runRollout({
+      ref,
+      steps: fakeSteps({ delayMs: 1 }) as unknown as AllSteps,
+      snapshots: { changed: () => undefined, final: () => undefined },
+      restore: saved,
+    });
+    expect(resumed.status).toBe('succeeded');
+    expect(resumed.environments.map((e) => [e.env, Object.keys(e.hosts).length])).toEqual([
+      ['staging', 6],
+      ['prod', 6],
+    ]);
   });
 });
