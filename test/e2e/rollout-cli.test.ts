@@ -1,11 +1,11 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRunIds } from '../../src/journal/index.js';
 import { startLab, type Lab, type LabService } from '../lab/index.js';
 import { servedStable } from '../helpers/served.js';
 import { type TestPki, type Issued } from '../helpers/pki.js';
-import { labInventoryHead, nginxHostYaml, renewalPki } from '../helpers/lab-rollout.js';
+import { labInventoryHead, nginxOnEveryHost, renewalPki } from '../helpers/lab-rollout.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
 import { startSampler } from '../helpers/proc-sampler.js';
 
@@ -27,16 +27,9 @@ beforeAll(async () => {
   ({ pki, root, intermediate, oldLeaf, newLeaf, bundlePath } = renewalPki(NAME));
   lab = await startLab({ hosts: 2 });
   stateDir = join(lab.dir, 'control-state');
-  const hosts: string[] = [];
-  for (const h of lab.hosts) {
-    mkdirSync(join(h.dir, 'state'), { mode: 0o700 });
-    const svc = await h.nginx({
-      ports: [8443],
-      cert: { certPath: oldLeaf.certPath, keyPath: oldLeaf.keyPath },
-    });
-    services.push(svc);
-    hosts.push(nginxHostYaml(h, svc, join(h.dir, 'state'), NAME));
-  }
+  const made = await nginxOnEveryHost(lab, oldLeaf, NAME);
+  services.push(...made.services);
+  const hosts = made.hostsYaml;
   inventoryPath = join(lab.dir, 'inventory.yaml');
   writeFileSync(
     inventoryPath,

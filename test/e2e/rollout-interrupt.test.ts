@@ -2,14 +2,14 @@
 // finishes and is proven, no other host starts, the run ends `interrupted` (exit 130) with its
 // locks released, and nothing is half done. Real sshd, nginx, openssl-made certificates.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../lab/index.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import {
   labInventoryHead,
-  nginxHostYaml,
+  nginxOnEveryHost,
   renewalPki,
   type RenewalPki,
 } from '../helpers/lab-rollout.js';
@@ -25,15 +25,7 @@ beforeAll(async () => {
   r = renewalPki(NAME);
   lab = await startLab({ hosts: 3 });
   stateDir = join(lab.dir, 'control-state');
-  const hosts: string[] = [];
-  for (const h of lab.hosts) {
-    mkdirSync(join(h.dir, 'state'), { mode: 0o700 });
-    const svc = await h.nginx({
-      ports: [8443],
-      cert: { certPath: r.oldLeaf.certPath, keyPath: r.oldLeaf.keyPath },
-    });
-    hosts.push(nginxHostYaml(h, svc, join(h.dir, 'state'), NAME));
-  }
+  const { hostsYaml: hosts } = await nginxOnEveryHost(lab, r.oldLeaf, NAME);
   inventoryPath = join(lab.dir, 'inventory.yaml');
   writeFileSync(
     inventoryPath,

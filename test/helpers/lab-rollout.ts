@@ -1,5 +1,7 @@
 // What the lab rollout tests share: the certificates of a renewal and the inventory entries of
 // lab hosts with nginx bindings.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Lab, type LabHost, type LabService } from '../lab/index.js';
 import { TestPki, type Issued } from './pki.js';
 
@@ -54,4 +56,27 @@ export function nginxHostYaml(h: LabHost, svc: LabService, stateDir: string, sni
       `            probe: { sni: [${sni}] }`,
     ]),
   ].join('\n');
+}
+
+/**
+ * On every host of the lab: a private state folder and one nginx serving `leaf` on port 8443;
+ * returns the services and each host's inventory entry (for `nginxHostYaml`'s `hosts:` list).
+ */
+export async function nginxOnEveryHost(
+  lab: Lab,
+  leaf: Pick<Issued, 'certPath' | 'keyPath'>,
+  sni: string,
+): Promise<{ services: LabService[]; hostsYaml: string[] }> {
+  const services: LabService[] = [];
+  const hostsYaml: string[] = [];
+  for (const h of lab.hosts) {
+    mkdirSync(join(h.dir, 'state'), { mode: 0o700 });
+    const svc = await h.nginx({
+      ports: [8443],
+      cert: { certPath: leaf.certPath, keyPath: leaf.keyPath },
+    });
+    services.push(svc);
+    hostsYaml.push(nginxHostYaml(h, svc, join(h.dir, 'state'), sni));
+  }
+  return { services, hostsYaml };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
@@ -7,7 +7,7 @@ import { withTransportPool, type TransportPoolOptions } from '../../../src/trans
 import { startLab, type Lab, type LabHost } from '../../lab/index.js';
 import { servedStable } from '../../helpers/served.js';
 import { type TestPki, type Issued } from '../../helpers/pki.js';
-import { labInventoryHead, nginxHostYaml, renewalPki } from '../../helpers/lab-rollout.js';
+import { labInventoryHead, nginxOnEveryHost, renewalPki } from '../../helpers/lab-rollout.js';
 
 // A whole `certroll rollout` (capture, coverage gate, run, sweep) makes one SSH connection per
 // host and leaves none open. sshd logs each accepted login and each disconnect (LogLevel DEBUG1).
@@ -24,15 +24,7 @@ let inventoryPath: string;
 beforeAll(async () => {
   ({ pki, root, oldLeaf, newLeaf, bundlePath } = renewalPki(NAME));
   lab = await startLab({ hosts: 3 });
-  const hosts: string[] = [];
-  for (const h of lab.hosts) {
-    mkdirSync(join(h.dir, 'state'), { mode: 0o700 });
-    const svc = await h.nginx({
-      ports: [8443],
-      cert: { certPath: oldLeaf.certPath, keyPath: oldLeaf.keyPath },
-    });
-    hosts.push(nginxHostYaml(h, svc, join(h.dir, 'state'), NAME));
-  }
+  const { hostsYaml: hosts } = await nginxOnEveryHost(lab, oldLeaf, NAME);
   inventoryPath = join(lab.dir, 'inventory.yaml');
   writeFileSync(
     inventoryPath,

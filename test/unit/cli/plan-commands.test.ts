@@ -1,6 +1,7 @@
 // The commands a plan renders for review (src/cli/rollout/plan-commands.ts): every step a run
 // takes for a unit, RUN-ID in place of the run's id, and no secret in any of it. PowerShell
 // playbooks get the PFX and its password on stdin: the plan shows that document redacted.
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { unitCommands } from '../../../src/cli/rollout/plan-commands.js';
 import { type Binding, type Host } from '../../../src/inventory/model.js';
@@ -62,7 +63,11 @@ describe('unitCommands', () => {
   }
 
   it("renders an sh playbook's staged files by path, mode and size, never their bytes", () => {
-    const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAkeybytes\n-----END PRIVATE KEY-----\n';
+    // A key of its own, made here: none of its lines may appear in what the plan shows.
+    const KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const keyLine = KEY.split('\n')[1]!;
     const material: Material = {
       kind: 'pem',
       certPem: '-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----\n',
@@ -90,7 +95,7 @@ describe('unitCommands', () => {
       mode: '0600',
       bytes: KEY.length,
     });
-    expect(JSON.stringify(unit)).not.toContain('MIGHAgEAkeybytes');
+    expect(JSON.stringify(unit)).not.toContain(keyLine);
     expect(unit.commands[1]!.script).toContain("'/etc/nginx/a.crt'");
   });
 

@@ -32,6 +32,25 @@ describe('Journal.write and sync', () => {
   });
 });
 
+/** A recorder whose journal syncs wait until `open()` (the first one only, or every one). */
+function slowJournal(o: { firstSyncOnly: boolean }) {
+  const journal = Journal.create(join(dir, 'journal.jsonl'), { runId: 'r1' });
+  const path = join(dir, 'snapshot.json');
+  const recorder = new RunRecorder(journal, path);
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (open = r));
+  const sync = journal.sync.bind(journal);
+  let waited = false;
+  journal.sync = async () => {
+    if (!o.firstSyncOnly || !waited) {
+      waited = true;
+      await gate;
+    }
+    await sync();
+  };
+  return { journal, path, recorder, open };
+}
+
 describe('RunRecorder', () => {
   it('serialises the snapshot only at a barrier, writes it when it changed, and ends with the final one', async () => {
     const journal = Journal.create(join(dir, 'journal.jsonl'), { runId: 'r1' });
@@ -88,20 +107,8 @@ describe('RunRecorder', () => {
   });
 
   it('never lets an older snapshot replace a newer one while it waits for its records', async () => {
-    const journal = Journal.create(join(dir, 'journal.jsonl'), { runId: 'r1' });
-    const path = join(dir, 'snapshot.json');
-    const recorder = new RunRecorder(journal, path);
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (open = r));
-    const sync = journal.sync.bind(journal);
-    let first = true;
-    journal.sync = async () => {
-      if (first) {
-        first = false;
-        await gate; // the first snapshot's records are slow to reach the disk
-      }
-      await sync();
-    };
+    // The first snapshot's records are slow to reach the disk.
+    const { path, recorder, open } = slowJournal({ firstSyncOnly: true });
     let state = 'a';
     const read = () => ({
       snapshot: { state },
@@ -122,16 +129,7 @@ describe('RunRecorder', () => {
   });
 
   it('never replaces the final snapshot with one that was waiting for its records', async () => {
-    const journal = Journal.create(join(dir, 'journal.jsonl'), { runId: 'r1' });
-    const path = join(dir, 'snapshot.json');
-    const recorder = new RunRecorder(journal, path);
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (open = r));
-    const sync = journal.sync.bind(journal);
-    journal.sync = async () => {
-      await gate;
-      await sync();
-    };
+    const { path, recorder, open } = slowJournal({ firstSyncOnly: false });
     recorder.changed(() => ({
       snapshot: { state: 'running' },
       records: [{ type: 'host-result', data: { host: 'h1' } }],
