@@ -6,7 +6,7 @@ import { startLab, type Lab, type LabHost, type LabService } from '../lab/index.
 import { freePort } from '../lab/procs.js';
 import { TestPki, type Issued } from '../helpers/pki.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
-import { probe } from '../../src/probe/probe.js';
+import { servedStable } from '../helpers/served.js';
 
 // Issue 6 through the built CLI against a lab host with three nginx TLS ports of which the
 // inventory lists two: discover and the plan gate name the third; an exclusion lets the plan
@@ -85,10 +85,8 @@ const runJournal = (runId: string): { type: string; data: Record<string, unknown
 
 const bundle = (leaf: Issued) =>
   pki.write(`bundle-${leaf.sha256.slice(0, 8)}.pem`, leaf.certPem + leaf.keyPem);
-const served = async (port: number) => {
-  const r = await probe({ address: h.address, port, sni: NAME }, { trust: [root.certPem] });
-  return r.ok ? r.leaf.sha256 : r.failure.kind;
-};
+// What a port settles on serving: right after a reload an old nginx worker may still answer.
+const served = (port: number) => servedStable(h.address, port, NAME, [root.certPem]);
 const planArgs = (inv: string, leaf: Issued) => [
   '-i',
   inv,
