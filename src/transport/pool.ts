@@ -16,6 +16,8 @@ export interface TransportPoolOptions {
    * CERTROLL_MAX_CONNECTIONS (see fd-limit.ts).
    */
   readonly maxOpen?: number;
+  /** Where CERTROLL_MAX_CONNECTIONS is read for the default (the command's environment). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 interface Entry {
@@ -55,7 +57,8 @@ export class TransportPool {
     options: TransportPoolOptions = {},
   ) {
     // Read now, not at import: Node raises the soft open-file limit during start-up.
-    const maxOpen = options.maxOpen ?? defaultMaxOpen(readProcessLimits(), process.env);
+    const maxOpen =
+      options.maxOpen ?? defaultMaxOpen(readProcessLimits(), options.env ?? process.env);
     if (!Number.isSafeInteger(maxOpen) || maxOpen < 1) {
       throw new CertrollError(
         'INTERNAL',

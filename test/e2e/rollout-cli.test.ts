@@ -5,7 +5,7 @@ import { listRunIds } from '../../src/journal/index.js';
 import { startLab, type Lab, type LabService } from '../lab/index.js';
 import { servedStable } from '../helpers/served.js';
 import { type TestPki, type Issued } from '../helpers/pki.js';
-import { labInventoryHead, nginxOnEveryHost, renewalPki } from '../helpers/lab-rollout.js';
+import { nginxOnEveryHost, renewalPki, writeLabInventory } from '../helpers/lab-rollout.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
 import { startSampler } from '../helpers/proc-sampler.js';
 
@@ -30,21 +30,10 @@ beforeAll(async () => {
   const made = await nginxOnEveryHost(lab, oldLeaf, NAME);
   services.push(...made.services);
   const hosts = made.hostsYaml;
-  inventoryPath = join(lab.dir, 'inventory.yaml');
-  writeFileSync(
-    inventoryPath,
-    [
-      ...labInventoryHead(lab),
-      '  - name: staging',
-      '    hosts:',
-      hosts[0]!,
-      '  - name: production',
-      '    policy: { approval: true }',
-      '    hosts:',
-      hosts[1]!,
-      '',
-    ].join('\n'),
-  );
+  inventoryPath = writeLabInventory(lab, [
+    { name: 'staging', hosts: [hosts[0]!] },
+    { name: 'production', policy: '{ approval: true }', hosts: [hosts[1]!] },
+  ]);
 }, 60_000);
 
 afterAll(async () => {

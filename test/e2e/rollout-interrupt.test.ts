@@ -2,16 +2,16 @@
 // finishes and is proven, no other host starts, the run ends `interrupted` (exit 130) with its
 // locks released, and nothing is half done. Real sshd, nginx, openssl-made certificates.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../lab/index.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import {
-  labInventoryHead,
   nginxOnEveryHost,
   renewalPki,
   type RenewalPki,
+  writeLabInventory,
 } from '../helpers/lab-rollout.js';
 import { servedStable } from '../helpers/served.js';
 
@@ -26,18 +26,7 @@ beforeAll(async () => {
   lab = await startLab({ hosts: 3 });
   stateDir = join(lab.dir, 'control-state');
   const { hostsYaml: hosts } = await nginxOnEveryHost(lab, r.oldLeaf, NAME);
-  inventoryPath = join(lab.dir, 'inventory.yaml');
-  writeFileSync(
-    inventoryPath,
-    [
-      ...labInventoryHead(lab),
-      '  - name: prod',
-      '    policy: { concurrency: 1 }',
-      '    hosts:',
-      ...hosts,
-      '',
-    ].join('\n'),
-  );
+  inventoryPath = writeLabInventory(lab, [{ name: 'prod', policy: '{ concurrency: 1 }', hosts }]);
 }, 60_000);
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 // What the lab rollout tests share: the certificates of a renewal and the inventory entries of
 // lab hosts with nginx bindings.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Lab, type LabHost, type LabService } from '../lab/index.js';
 import { TestPki, type Issued } from './pki.js';
@@ -79,4 +79,20 @@ export async function nginxOnEveryHost(
     hostsYaml.push(nginxHostYaml(h, svc, join(h.dir, 'state'), sni));
   }
   return { services, hostsYaml };
+}
+
+/** Writes `<lab>/inventory.yaml`: the lab's head, then each environment (policy as YAML flow). */
+export function writeLabInventory(
+  lab: Lab,
+  envs: readonly { name: string; policy?: string; hosts: readonly string[] }[],
+): string {
+  const path = join(lab.dir, 'inventory.yaml');
+  const lines = envs.flatMap((e) => [
+    `  - name: ${e.name}`,
+    ...(e.policy !== undefined ? [`    policy: ${e.policy}`] : []),
+    '    hosts:',
+    ...e.hosts,
+  ]);
+  writeFileSync(path, [...labInventoryHead(lab), ...lines, ''].join('\n'));
+  return path;
 }

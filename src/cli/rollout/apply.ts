@@ -16,7 +16,6 @@ import { createLogger, Redactor, type Logger } from '../../log/index.js';
 import { describeDrift, planDrift } from '../../plan/pins.js';
 import { type HostFacts } from '../../discover/coverage.js';
 import { type Host } from '../../inventory/model.js';
-import { defaultMaxOpen, readProcessLimits } from '../../transport/fd-limit.js';
 import { TransportPool } from '../../transport/pool.js';
 import { type Transport } from '../../transport/types.js';
 import { type ProbeFn } from '../../probe/shared.js';
@@ -126,10 +125,7 @@ export async function applyPlan(
   heartbeat.unref();
   let pool: TransportPool | undefined;
   const transportFor =
-    options.transportFor ??
-    (pool = new TransportPool(undefined, {
-      maxOpen: defaultMaxOpen(readProcessLimits(), io.env),
-    })).lease;
+    options.transportFor ?? (pool = new TransportPool(undefined, { env: io.env })).lease;
   try {
     const paths = options.resume?.paths ?? createRunFolder(options.stateDir, plan, runId);
     const reopened = options.resume !== undefined ? Journal.open(paths.journal) : undefined;

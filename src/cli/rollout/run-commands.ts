@@ -3,7 +3,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { CertrollError } from '../../errors.js';
 import { findRun, readRun, resolveStateDir, writeFileAtomic } from '../../journal/index.js';
-import { defaultMaxOpen, readProcessLimits } from '../../transport/fd-limit.js';
 import { withTransportPool, type TransportPool } from '../../transport/pool.js';
 import { EXIT } from '../exit-codes.js';
 import { askYesNo } from '../prompt.js';
@@ -49,9 +48,7 @@ function inputs(o: Options, fromPlan?: PlanDocument): RolloutInputs {
 
 /** One connection pool for the command, its limit from the command's environment. */
 const withPool = <T>(ctx: CommandContext, fn: (pool: TransportPool) => Promise<T>): Promise<T> =>
-  withTransportPool(fn, undefined, {
-    maxOpen: defaultMaxOpen(readProcessLimits(), ctx.io.env),
-  });
+  withTransportPool(fn, undefined, { env: ctx.io.env });
 
 /** One connection per host for the whole command, and as many hosts read at once as allowed. */
 async function readOptions(prepared: Prepared, pool: TransportPool) {

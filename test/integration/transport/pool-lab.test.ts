@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
@@ -7,7 +6,7 @@ import { withTransportPool, type TransportPoolOptions } from '../../../src/trans
 import { startLab, type Lab, type LabHost } from '../../lab/index.js';
 import { servedStable } from '../../helpers/served.js';
 import { type TestPki, type Issued } from '../../helpers/pki.js';
-import { labInventoryHead, nginxOnEveryHost, renewalPki } from '../../helpers/lab-rollout.js';
+import { nginxOnEveryHost, renewalPki, writeLabInventory } from '../../helpers/lab-rollout.js';
 
 // A whole `certroll rollout` (capture, coverage gate, run, sweep) makes one SSH connection per
 // host and leaves none open. sshd logs each accepted login and each disconnect (LogLevel DEBUG1).
@@ -25,18 +24,9 @@ beforeAll(async () => {
   ({ pki, root, oldLeaf, newLeaf, bundlePath } = renewalPki(NAME));
   lab = await startLab({ hosts: 3 });
   const { hostsYaml: hosts } = await nginxOnEveryHost(lab, oldLeaf, NAME);
-  inventoryPath = join(lab.dir, 'inventory.yaml');
-  writeFileSync(
-    inventoryPath,
-    [
-      ...labInventoryHead(lab),
-      '  - name: staging',
-      '    policy: { concurrency: 2, batchSize: 2 }',
-      '    hosts:',
-      ...hosts,
-      '',
-    ].join('\n'),
-  );
+  inventoryPath = writeLabInventory(lab, [
+    { name: 'staging', policy: '{ concurrency: 2, batchSize: 2 }', hosts },
+  ]);
 }, 60_000);
 
 afterAll(async () => {
