@@ -19,6 +19,8 @@ import { PUT_FILES_TOOLS_CHECK, putFilesScript } from '../transport/sh-scripts.j
 import { type Transport } from '../transport/types.js';
 import { acquireHostLock, DEFAULT_LOCK_PATH, releaseHostLock } from './host-lock.js';
 import { type AllSteps } from './journaled.js';
+import { REASON } from './outcome.js';
+import { undoUnit } from './undo.js';
 import {
   type BindingOutcome,
   type BindingStepInput,
@@ -256,6 +258,11 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
     });
   };
 
+  const rollbackStep = async (input: BindingStepInput, signal: AbortSignal): Promise<void> => {
+    const b = binding(host(input.host), input.binding);
+    await run(input.host, b, 'rollback', signal, bindingCapture(input).captured);
+  };
+
   const release = async (
     { host: name, locked }: { host: string; locked: boolean },
     signal: AbortSignal,
@@ -343,10 +350,7 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
         deps.verifier.serves(binding(h, id), deps.cert.sha256, signal),
       );
     },
-    async rollback(input, signal) {
-      const b = binding(host(input.host), input.binding);
-      await run(input.host, b, 'rollback', signal, bindingCapture(input).captured);
-    },
+    rollback: rollbackStep,
     verifyRollback,
     async restart(input, signal) {
       const b = binding(host(input.host), input.binding);
@@ -398,39 +402,21 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
             output.bindings[id]?.captured as BindingCapture | undefined;
           const capture = captureOf(leader) ?? captureOf(members[0] ?? leader);
           if (capture === undefined) {
-            setAll(members, () => ({
-              status: 'needs-attention',
-              reason: 'no capture kept to roll back from',
-            }));
+            setAll(members, () => ({ status: 'needs-attention', reason: REASON.noCapture }));
             continue;
           }
-          try {
-            await run(name, binding(h, leader), 'rollback', signal, capture.captured);
-            const proof = await verifyRollback(
-              {
-                host: name,
-                binding: members[0] ?? leader,
-                captured: capture,
-                bindings: members,
-                capturedBy: Object.fromEntries(members.map((m) => [m, captureOf(m) ?? capture])),
-              },
-              signal,
-            );
-            setAll(members, (id) => {
-              const r = proof.bindings?.[id] ?? proof;
-              return r.ok
-                ? { status: 'rolled-back', ...(r.observed ? { observed: r.observed } : {}) }
-                : {
-                    status: 'needs-attention',
-                    reason: `previous certificate not proven after rollback: ${r.reason ?? ''}`,
-                  };
-            });
-          } catch (error) {
-            setAll(members, () => ({
-              status: 'needs-attention',
-              reason: `rollback failed: ${(error as Error).message}`,
-            }));
-          }
+          const outcomes = await undoUnit(
+            { rollback: rollbackStep, verifyRollback },
+            {
+              host: name,
+              binding: leader,
+              captured: capture,
+              bindings: members,
+              capturedBy: Object.fromEntries(members.map((m) => [m, captureOf(m) ?? capture])),
+            },
+            signal,
+          );
+          Object.assign(bindings, outcomes);
         }
       } finally {
         await release({ host: name, locked: true }, signal);

@@ -33,6 +33,7 @@ import { captureAll, verifierFor, type PreflightOptions } from './preflight.js';
 import { planPins, rolloutRef, type PlanDocument } from './plan-doc.js';
 import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
 import { createProgress, type Progress } from './progress.js';
+import { renderSummary } from './summary.js';
 
 export interface ApplyOptions {
   readonly stateDir: string;
@@ -247,40 +248,6 @@ async function approve(
     return false;
   }
   return askYesNo(`Start environment ${env}? [y/N] `, { signal });
-}
-
-export function renderSummary(output: RolloutOutput): string {
-  const rows: string[][] = [['ENV', 'HOST', 'BINDING', 'STATUS', 'DETAIL']];
-  for (const e of output.environments) {
-    for (const h of Object.values(e.hosts)) {
-      for (const [binding, o] of Object.entries(h.bindings)) {
-        rows.push([
-          e.env,
-          h.host,
-          binding,
-          o.status,
-          o.reason ?? (o.observed !== undefined ? `serves ${o.observed.slice(0, 12)}…` : ''),
-        ]);
-      }
-      if (h.error !== undefined && h.status !== 'verified')
-        rows.push([e.env, h.host, '', h.status, h.error.message]);
-    }
-  }
-  const widths = rows[0]!.map((_, i) =>
-    Math.min(40, Math.max(...rows.map((r) => (r[i] ?? '').length))),
-  );
-  const lines = rows.map((r) =>
-    r
-      .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c))
-      .join('  ')
-      .trimEnd(),
-  );
-  lines.push(`rollout ${output.status}${output.reason !== undefined ? `: ${output.reason}` : ''}`);
-  for (const e of output.environments)
-    if (e.notStarted.length > 0)
-      lines.push(`hosts not started in ${e.env}: ${e.notStarted.join(', ')}`);
-  if (output.notStarted.length > 0) lines.push(`not started: ${output.notStarted.join(', ')}`);
-  return `${lines.join('\n')}\n`;
 }
 
 // Every journal record goes to the journal, every finished or failed step to the audit log (with

@@ -23,7 +23,7 @@ import { trustAnchors } from '../bundle-input.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
 import { onInterrupts } from './interrupt.js';
-import { renderSummary } from './apply.js';
+import { renderSummary } from './summary.js';
 import { type PlanDocument } from './plan-doc.js';
 
 export interface FinishedRunOptions {
