@@ -380,7 +380,6 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
     async rollbackHost({ host: name, output }, signal): Promise<HostOutput> {
       // Restores a completed host's verified bindings from the captures its output kept, one
       // unit at a time, newest first, under the host lock, proving each binding with a probe.
-      const h = host(name);
       const verified = Object.entries(output.bindings)
         .filter(([, o]) => o.status === 'verified')
         .map(([id]) => id);
