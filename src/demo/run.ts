@@ -9,7 +9,7 @@ import { CertrollError } from '../errors.js';
 import { probeVerifier } from '../cli/adapters/verifier.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { type CliIo } from '../cli/io.js';
-import { applyPlan } from '../cli/rollout/apply.js';
+import { applyPlan, lockRun } from '../cli/rollout/apply.js';
 import { buildPlan } from '../cli/rollout/plan-doc.js';
 import { captureAll } from '../cli/rollout/preflight.js';
 import { prepareRollout } from '../cli/rollout/prepare.js';
@@ -77,22 +77,31 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
     io.stdout('\n== certroll plan: connect to every host, capture every binding, probe ==\n');
     const inputs = { inventory, cert: certs.bundlePath, trust: [certs.caPath], chain: [] };
     const prepared = await prepareRollout(inputs, io.env);
-    const captures = await captureAll(prepared, { runId: 'preflight', verifier });
-    const plan = buildPlan(
-      prepared.inventory,
-      inventory,
-      { path: certs.bundlePath, ...prepared.cert },
-      captures,
-    );
-    io.stdout(renderPreview(plan));
+    // As `certroll rollout` does: the environments' locks before any host is read.
+    const locks = lockRun(stateDir, prepared.inventory.environments);
+    const applied = await (async () => {
+      try {
+        const captures = await captureAll(prepared, { runId: 'preflight', verifier });
+        const plan = buildPlan(
+          prepared.inventory,
+          inventory,
+          { path: certs.bundlePath, ...prepared.cert },
+          captures,
+        );
+        io.stdout(renderPreview(plan));
 
-    io.stdout('\n== certroll apply --yes: environment by environment, canary first ==\n');
-    const { output, runId } = await applyPlan(
-      plan,
-      prepared,
-      { stateDir, yes: true, approve: [], verifier },
-      io,
-    );
+        io.stdout('\n== certroll apply --yes: environment by environment, canary first ==\n');
+        return await applyPlan(
+          plan,
+          prepared,
+          { stateDir, locks, yes: true, approve: [], verifier },
+          io,
+        );
+      } finally {
+        locks.release();
+      }
+    })();
+    const { output, runId } = applied;
 
     const served: ServedNow[] = [];
     for (const h of lab.hosts)

@@ -7,7 +7,15 @@ export {
   type JournalRecord,
   type JournalContents,
 } from './journal.js';
-export { acquireLock, listLocks, unlock, type HeldLock, type LockInfo } from './lock.js';
+export {
+  acquireLock,
+  listLocks,
+  lockEnvironments,
+  unlock,
+  type EnvironmentLocks,
+  type HeldLock,
+  type LockInfo,
+} from './lock.js';
 export {
   resolveStateDir,
   newRunId,

@@ -3,13 +3,13 @@
 // the summary. Exit 0 only when every binding ended verified (or was already current).
 import { CertrollError } from '../../errors.js';
 import {
-  acquireLock,
   createRunFolder,
   Journal,
   locksDir,
+  lockEnvironments,
   newRunId,
   RunRecorder,
-  type HeldLock,
+  type EnvironmentLocks,
   type RunPaths,
 } from '../../journal/index.js';
 import { createLogger, Redactor, type Logger } from '../../log/index.js';
@@ -37,6 +37,11 @@ import { renderSummary } from './summary.js';
 
 export interface ApplyOptions {
   readonly stateDir: string;
+  /**
+   * The environments' locks, taken by the caller before it read any host (lockRun); their run id
+   * is the run's. The caller releases them.
+   */
+  readonly locks: EnvironmentLocks;
   readonly yes: boolean;
   readonly approve: readonly string[];
   readonly stateDirFor?: PreflightOptions['stateDirFor'];
@@ -97,33 +102,31 @@ export async function assertPlanFresh(
   }
 }
 
+/**
+ * Takes the lock of every environment the run will touch, first of all: before the plan's
+ * freshness check or any host is read, so a second apply is refused (LOCK_HELD) without logging
+ * in anywhere. A resumed run takes back the locks its dead process left.
+ */
+export function lockRun(
+  stateDir: string,
+  environments: readonly { readonly name: string }[],
+  resume?: { readonly runId: string },
+): EnvironmentLocks {
+  return lockEnvironments(
+    locksDir(stateDir),
+    environments.map((e) => e.name),
+    resume?.runId ?? newRunId(),
+    resume !== undefined,
+  );
+}
+
 export async function applyPlan(
   plan: PlanDocument,
   prepared: Prepared,
   options: ApplyOptions,
   io: CliIo,
 ): Promise<{ exitCode: number; output: RolloutOutput; runId: string }> {
-  const runId = options.resume?.paths.id ?? newRunId();
-  const locks: HeldLock[] = [];
-  try {
-    for (const e of prepared.inventory.environments)
-      locks.push(
-        acquireLock(
-          locksDir(options.stateDir),
-          `env:${e.name}`,
-          runId,
-          undefined,
-          options.resume !== undefined,
-        ),
-      );
-  } catch (error) {
-    for (const l of locks) l.release();
-    throw error;
-  }
-  const heartbeat = setInterval(() => {
-    for (const l of locks) l.heartbeat();
-  }, 15_000);
-  heartbeat.unref();
+  const runId = options.locks.runId;
   let pool: TransportPool | undefined;
   const transportFor =
     options.transportFor ?? (pool = new TransportPool(undefined, { env: io.env })).lease;
@@ -230,8 +233,6 @@ export async function applyPlan(
     const ok = output.status === 'succeeded' && sweep.clean;
     return { exitCode: ok ? EXIT.OK : EXIT.FAILED, output, runId };
   } finally {
-    clearInterval(heartbeat);
-    for (const l of locks) l.release();
     await pool?.closeAll();
   }
 }

@@ -6,13 +6,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { CertrollError } from '../../errors.js';
 import {
-  acquireLock,
+  lockEnvironments,
   findRun,
   Journal,
   locksDir,
   readRun,
   resolveStateDir,
-  type HeldLock,
   type RunRecord,
 } from '../../journal/index.js';
 import { createTransport } from '../../transport/factory.js';
@@ -110,18 +109,6 @@ function selected(
   return out;
 }
 
-function lockEnvironments(stateDir: string, envs: readonly string[], runId: string): HeldLock[] {
-  const locks: HeldLock[] = [];
-  try {
-    for (const env of new Set(envs))
-      locks.push(acquireLock(locksDir(stateDir), `env:${env}`, runId));
-  } catch (error) {
-    for (const l of locks) l.release();
-    throw error;
-  }
-  return locks;
-}
-
 export async function runRollbackFinished(
   run: string,
   o: FinishedRunOptions,
@@ -149,7 +136,7 @@ export async function runRollbackFinished(
     return EXIT.OK;
   }
   const locks = lockEnvironments(
-    resolveStateDir(o.stateDir, ctx.io.env),
+    locksDir(resolveStateDir(o.stateDir, ctx.io.env)),
     targets.map((t) => t.env),
     record.paths.id,
   );
@@ -193,7 +180,7 @@ export async function runRollbackFinished(
     }
   } finally {
     interrupts.dispose();
-    for (const l of locks) l.release();
+    locks.release();
   }
   const ok = rolled.every((e) => Object.values(e.hosts).every((h) => h.status === 'rolled-back'));
   const interrupted = left.length > 0;

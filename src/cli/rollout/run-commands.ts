@@ -7,7 +7,8 @@ import { withTransportPool, type TransportPool } from '../../transport/pool.js';
 import { EXIT } from '../exit-codes.js';
 import { askYesNo } from '../prompt.js';
 import { type CommandContext } from '../io.js';
-import { applyPlan, assertPlanFresh, type ApplyOptions } from './apply.js';
+import { applyPlan, assertPlanFresh, lockRun, type ApplyOptions } from './apply.js';
+import { type EnvironmentLocks } from '../../journal/index.js';
 import { buildPlan, changesPlanned, parsePlan, type PlanDocument } from './plan-doc.js';
 import { captureAll, verifierFor } from './preflight.js';
 import { sharedProbe } from '../../probe/shared.js';
@@ -81,8 +82,9 @@ async function makePlan(
   i: RolloutInputs,
   ctx: CommandContext,
   pool: TransportPool,
+  given?: Prepared,
 ): Promise<{ prepared: Prepared; plan: PlanDocument; known: Known }> {
-  const prepared = await prepareRollout(i, ctx.io.env);
+  const prepared = given ?? (await prepareRollout(i, ctx.io.env));
   const replaces = await replacedNamed(o, ctx, prepared.cert.sha256);
   const read = await readOptions(prepared, pool);
   const units = new Map<string, PlannedUnit[]>();
@@ -161,49 +163,55 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
     });
   const plan = parsePlan(readFileSync(planFile, 'utf8'), planFile);
   const prepared = await prepareRollout(inputs(o, plan), ctx.io.env);
-  return withPool(ctx, async (pool) => {
-    const read = await readOptions(prepared, pool);
-    // The freshness check and the gate ask some ports the same question: one handshake.
-    const probe = sharedProbe();
-    await assertPlanFresh(plan, prepared, {
-      transportFor: read.transportFor,
-      concurrency: read.capture,
-      probe,
-    });
-    const { assertCoverage } = await import('../../discover/rollout-hooks.js');
-    const known = await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
-      trust: prepared.trustPem,
-      transportFor: read.transportFor,
-      concurrency: read.discover,
-      probe,
-    });
-    const { exitCode } = await applyPlan(
-      plan,
-      prepared,
-      { ...applyOpts(o, ctx), transportFor: read.transportFor, known },
-      ctx.io,
-    );
-    return exitCode;
-  });
+  return withRunLocks(o, ctx, prepared.inventory.environments, undefined, (locks) =>
+    withPool(ctx, async (pool) => {
+      const read = await readOptions(prepared, pool);
+      // The freshness check and the gate ask some ports the same question: one handshake.
+      const probe = sharedProbe();
+      await assertPlanFresh(plan, prepared, {
+        transportFor: read.transportFor,
+        concurrency: read.capture,
+        probe,
+      });
+      const { assertCoverage } = await import('../../discover/rollout-hooks.js');
+      const known = await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
+        trust: prepared.trustPem,
+        transportFor: read.transportFor,
+        concurrency: read.discover,
+        probe,
+      });
+      const { exitCode } = await applyPlan(
+        plan,
+        prepared,
+        { ...applyOpts(o, ctx), locks, transportFor: read.transportFor, known },
+        ctx.io,
+      );
+      return exitCode;
+    }),
+  );
 }
 
 export async function runRolloutCommand(o: Options, ctx: CommandContext): Promise<number> {
-  return withPool(ctx, async (pool) => {
-    const { prepared, plan, known } = await makePlan(o, inputs(o), ctx, pool);
-    ctx.io.stdout(renderPreview(plan, { commands: o['commands'] === true }));
-    if (changesPlanned(plan) === 0) return EXIT.OK;
-    if (!(await confirm(o, ctx))) {
-      ctx.io.stderr('Not applied. No host was modified.\n');
-      return EXIT.FAILED;
-    }
-    const { exitCode } = await applyPlan(
-      plan,
-      prepared,
-      { ...applyOpts(o, ctx), transportFor: pool.lease, known },
-      ctx.io,
-    );
-    return exitCode;
-  });
+  const i = inputs(o);
+  const prepared = await prepareRollout(i, ctx.io.env);
+  return withRunLocks(o, ctx, prepared.inventory.environments, undefined, (locks) =>
+    withPool(ctx, async (pool) => {
+      const { plan, known } = await makePlan(o, i, ctx, pool, prepared);
+      ctx.io.stdout(renderPreview(plan, { commands: o['commands'] === true }));
+      if (changesPlanned(plan) === 0) return EXIT.OK;
+      if (!(await confirm(o, ctx))) {
+        ctx.io.stderr('Not applied. No host was modified.\n');
+        return EXIT.FAILED;
+      }
+      const { exitCode } = await applyPlan(
+        plan,
+        prepared,
+        { ...applyOpts(o, ctx), locks, transportFor: pool.lease, known },
+        ctx.io,
+      );
+      return exitCode;
+    }),
+  );
 }
 
 export async function runResume(run: string, o: Options, ctx: CommandContext): Promise<number> {
@@ -234,13 +242,35 @@ export async function runResume(run: string, o: Options, ctx: CommandContext): P
   const snapshot = existsSync(record.paths.snapshot)
     ? (JSON.parse(readFileSync(record.paths.snapshot, 'utf8')) as unknown)
     : undefined;
-  const { exitCode } = await applyPlan(
-    plan,
-    prepared,
-    { ...applyOpts(o, ctx), resume: { paths: record.paths, snapshot } },
-    ctx.io,
+  return withRunLocks(o, ctx, prepared.inventory.environments, record.paths.id, async (locks) => {
+    const { exitCode } = await applyPlan(
+      plan,
+      prepared,
+      { ...applyOpts(o, ctx), locks, resume: { paths: record.paths, snapshot } },
+      ctx.io,
+    );
+    return exitCode;
+  });
+}
+
+/** The environments' locks around everything that reads or changes a host (lockRun). */
+async function withRunLocks<T>(
+  o: Options,
+  ctx: CommandContext,
+  environments: readonly { readonly name: string }[],
+  resumeRunId: string | undefined,
+  fn: (locks: EnvironmentLocks) => Promise<T>,
+): Promise<T> {
+  const locks = lockRun(
+    applyOpts(o, ctx).stateDir,
+    environments,
+    resumeRunId !== undefined ? { runId: resumeRunId } : undefined,
   );
-  return exitCode;
+  try {
+    return await fn(locks);
+  } finally {
+    locks.release();
+  }
 }
 
 /** The certificates a plan replaces: what its bindings served, except the new one. */
