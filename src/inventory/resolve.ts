@@ -7,6 +7,7 @@ import { durationMs, isDnsName, isIPv4, isIPv6, thumbprint } from './fields.js';
 import { merge, resolvePolicy } from './resolve-policy.js';
 import {
   type Binding,
+  DEFAULT_TIMEOUTS,
   type Environment,
   type Exclusion,
   type Host,
@@ -122,8 +123,8 @@ function resolveTransport(
     // sudo only means something to a POSIX shell over ssh.
     sudo: kind === 'ssh' && (t.sudo ?? false),
     ...(t.password !== undefined && { password: secret(t.password) }),
-    connectTimeoutMs: durationMs(t.connectTimeout ?? '10s'),
-    commandTimeoutMs: durationMs(t.commandTimeout ?? '5m'),
+    connectTimeoutMs: durationMs(t.connectTimeout ?? DEFAULT_TIMEOUTS.connectTimeout),
+    commandTimeoutMs: durationMs(t.commandTimeout ?? DEFAULT_TIMEOUTS.commandTimeout),
   };
 }
 

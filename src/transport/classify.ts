@@ -2,6 +2,7 @@
 // so the wording and the codes live in one place. Remote commands are judged by exit code;
 // stderr is data, quoted in messages but never used to decide success.
 import { CertrollError, type ErrorCode } from '../errors.js';
+import { DEFAULT_TIMEOUTS } from '../inventory/model.js';
 import { type HostKeyVerdict } from './known-hosts.js';
 import { type ExecResult } from './types.js';
 
@@ -98,8 +99,8 @@ export function classifySshError(error: unknown, ctx: SshFailureContext): Certro
       'TRANSPORT_TIMEOUT',
       ctx.target,
       `SSH connection did not complete within ${ctx.connectTimeoutMs} ms.`,
-      'Check that the host is up and that nothing drops SSH traffic; raise connectTimeoutMs if ' +
-        'the link is slow.',
+      'Check that the host is up and that nothing drops SSH traffic; if the link is just slow, ' +
+        `raise ${timeoutField('connectTimeout')}.`,
       error,
     );
   }
@@ -121,14 +122,24 @@ export function classifySshError(error: unknown, ctx: SshFailureContext): Certro
   );
 }
 
+// Names the inventory field as it is written (a duration, not milliseconds) and where it lives,
+// so the hint can be followed as it stands.
+export function timeoutField(field: keyof typeof DEFAULT_TIMEOUTS): string {
+  return (
+    `the inventory's transport.${field} (a duration such as 30s or 10m; default ` +
+    `${DEFAULT_TIMEOUTS[field]}) ` +
+    `on the host, or defaults.transport.${field} for every host`
+  );
+}
+
 /** A command killed because it ran past its timeout. */
 export function commandTimeout(target: string, timeoutMs: number, what = 'command'): CertrollError {
   return transportError(
     'TRANSPORT_TIMEOUT',
     target,
     `${what} did not finish within ${timeoutMs} ms and was killed.`,
-    'Look for what the command waits on (a prompt, a lock, a slow service); raise ' +
-      'commandTimeoutMs only if it is just slow.',
+    'Look for what the command waits on (a prompt, a lock, a slow service); only if it is just ' +
+      `slow, raise ${timeoutField('commandTimeout')}.`,
   );
 }
 

@@ -76,6 +76,7 @@ describe('ssh transport: exec', () => {
     expect(err).toBeInstanceOf(CertrollError);
     expect(err).toMatchObject({ code: 'TRANSPORT_TIMEOUT' });
     expect((err as Error).message).toContain('300 ms');
+    expect((err as CertrollError).hint).toContain("the inventory's transport.commandTimeout");
     expect(Date.now() - t0).toBeLessThan(2_000);
     for (let i = 0; i < 50 && remoteProcesses(marker) !== ''; i++) await sleep(50);
     expect(remoteProcesses(marker)).toBe('');

@@ -155,6 +155,7 @@ describe('ssh connection failures', () => {
     const t0 = Date.now();
     const r = await attempt({ port, connectTimeoutMs: 300 });
     expect(r.error).toMatchObject({ code: 'TRANSPORT_TIMEOUT' });
+    expect(r.error!.hint).toContain("raise the inventory's transport.connectTimeout");
     expect(Date.now() - t0).toBeLessThan(3_000);
   });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { assertSuccess, classifySshError, hostKeyError } from '../../../src/transport/classify.js';
+import { transportInput } from '../../../src/inventory/schema.js';
+import {
+  assertSuccess,
+  classifySshError,
+  commandTimeout,
+  hostKeyError,
+} from '../../../src/transport/classify.js';
 
 const ctx = {
   target: 'web-03 (10.0.4.7:22)',
@@ -65,5 +71,24 @@ describe('classifying transport failures', () => {
     expect(() => assertSuccess({ ...r, exitCode: 2, stderr: long }, 'reload', 'h')).toThrow(
       /^Host h: reload failed with exit code 2: \.\.\.a+THE END$/,
     );
+  });
+
+  it('names timeout fields the inventory really has, as durations, and where to set them', () => {
+    const connect = classifySshError(err('Timed out', { level: 'client-timeout' }), ctx);
+    for (const [hint, field, fallback] of [
+      [connect.hint ?? '', 'connectTimeout', '10s'],
+      [commandTimeout('web-03', 300_000).hint ?? '', 'commandTimeout', '5m'],
+    ] as const) {
+      expect(hint).toContain(
+        `transport.${field} (a duration such as 30s or 10m; default ${fallback})`,
+      );
+      expect(hint).toContain(`defaults.transport.${field}`);
+      expect(hint).not.toMatch(/TimeoutMs/);
+      // Every transport.X the hint names is a field of the inventory's transport section.
+      for (const m of hint.matchAll(/transport\.(\w+)/g)) {
+        expect(Object.keys(transportInput.shape)).toContain(m[1]);
+      }
+      expect(transportInput.safeParse({ [field]: fallback }).success).toBe(true);
+    }
   });
 });
