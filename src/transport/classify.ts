@@ -3,6 +3,7 @@
 // stderr is data, quoted in messages but never used to decide success.
 import { CertrollError, type ErrorCode } from '../errors.js';
 import { DEFAULT_TIMEOUTS } from '../inventory/model.js';
+import { type HostKeyDecision } from './host-key.js';
 import { type HostKeyVerdict } from './known-hosts.js';
 import { type ExecResult } from './types.js';
 
@@ -34,35 +35,67 @@ export function assertSuccess(result: ExecResult, what: string, target?: string)
   );
 }
 
-export function hostKeyError(target: string, verdict: HostKeyVerdict | undefined): CertrollError {
-  if (verdict === undefined || verdict.status === 'match') {
+const CHANGED_KEY = 'certroll never accepts a changed key.';
+
+/** The refusal names the check(s) that disagreed, what each expected, and the presented key. */
+export function hostKeyError(target: string, decision: HostKeyDecision | undefined): CertrollError {
+  if (decision === undefined || decision.accepted) {
     return transportError('TRANSPORT_HOST_KEY', target, 'SSH host key was not accepted.');
   }
-  if (verdict.status === 'unknown') {
+  const { knownHosts: kh, pin, fingerprint } = decision;
+  const consulted = `consulted ${decision.files.length === 0 ? 'no file' : decision.files.join(', ')}`;
+  const at = (v: HostKeyVerdict): string => ('known' in v ? v.known.join(', ') : '');
+  const pinned = pin === undefined ? '' : `the pinned hostKeyFingerprint ${pin.fingerprint}`;
+  if (kh.status === 'revoked') {
     return transportError(
       'TRANSPORT_HOST_KEY',
       target,
-      `SSH host key ${verdict.fingerprint} is not in known_hosts.`,
+      `SSH host key ${fingerprint} is marked @revoked in known_hosts (${at(kh)}).`,
+      `A revoked key is refused whatever else says; ${CHANGED_KEY}`,
+    );
+  }
+  const khRefused = kh.status === 'changed' || (pin === undefined && kh.status === 'unknown');
+  const pinRefused = pin !== undefined && !pin.matched;
+  if (khRefused && pinRefused) {
+    return transportError(
+      'TRANSPORT_HOST_KEY',
+      target,
+      `SSH host key ${fingerprint} matches neither known_hosts (expected the key at ${at(kh)}) ` +
+        `nor ${pinned}.`,
+      `If the host was rebuilt, verify the new key out of band, then update both known_hosts and hostKeyFingerprint; ${CHANGED_KEY}`,
+    );
+  }
+  if (pinRefused) {
+    const listed =
+      kh.status === 'match' ? 'known_hosts lists it' : `known_hosts has no entry (${consulted})`;
+    return transportError(
+      'TRANSPORT_HOST_KEY',
+      target,
+      `SSH host key ${fingerprint} does not match ${pinned} (${listed}).`,
+      `If the host was rebuilt, verify the new key out of band, then update hostKeyFingerprint in the inventory; ${CHANGED_KEY}`,
+    );
+  }
+  if (kh.status === 'unknown') {
+    return transportError(
+      'TRANSPORT_HOST_KEY',
+      target,
+      `SSH host key ${fingerprint} is not in known_hosts (${consulted}).`,
       'Verify the fingerprint out of band, then add the key to known_hosts (ssh-keyscan) or ' +
         'pin it with hostKeyFingerprint; certroll never accepts an unknown key.',
     );
   }
-  const what =
-    verdict.status === 'revoked'
-      ? `SSH host key ${verdict.fingerprint} is marked @revoked (${verdict.known.join(', ')}).`
-      : `SSH host key does not match known_hosts (${verdict.fingerprint}; expected the key at ` +
-        `${verdict.known.join(', ')}).`;
+  const pinNote = pin === undefined ? '' : `; it does match ${pinned}`;
   return transportError(
     'TRANSPORT_HOST_KEY',
     target,
-    what,
-    'If the host was rebuilt, update known_hosts; certroll never accepts a changed key.',
+    `SSH host key does not match known_hosts (${fingerprint}; expected the key at ${at(kh)}${pinNote}).`,
+    `If the host was rebuilt, update known_hosts; ${CHANGED_KEY}`,
   );
 }
 
 export interface SshFailureContext {
   readonly target: string;
-  readonly verdict: HostKeyVerdict | undefined;
+  readonly verdict: HostKeyDecision | undefined;
   /** The host key check ran and refused the key. */
   readonly hostKeyRefused: boolean;
   readonly connectTimeoutMs: number;

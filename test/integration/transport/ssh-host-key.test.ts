@@ -118,14 +118,46 @@ describe('ssh host key policy', () => {
     expect(r.authRequests).toBe(0);
   });
 
-  it('refuses a wrong pinned fingerprint even when known_hosts has the key', async () => {
-    const r = await attempt({
-      knownHosts: [lab.knownHostsPath],
-      hostKeyFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
-    });
+  const WRONG_PIN = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+  it('refuses a wrong pinned fingerprint even when known_hosts has the key, blaming the pin', async () => {
+    const r = await attempt({ knownHosts: [lab.knownHostsPath], hostKeyFingerprint: WRONG_PIN });
     expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.error!.message).toContain(
+      `SSH host key ${h.hostKey.fingerprint} does not match the pinned hostKeyFingerprint ${WRONG_PIN} (known_hosts lists it).`,
+    );
+    expect(r.error!.hint).toContain('update hostKeyFingerprint');
     expect(r.trace.authStarted).toBe(false);
     expect(r.authRequests).toBe(0);
+  });
+
+  it('blames known_hosts alone when the pin matches but known_hosts lists another key', async () => {
+    const path = knownHosts(knownHostsLine(h.address, h.sshPort, otherKey()));
+    const r = await attempt({ knownHosts: [path], hostKeyFingerprint: h.hostKey.fingerprint });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.error!.message).toContain(
+      `SSH host key does not match known_hosts (${h.hostKey.fingerprint}; expected the key at ${path}:1; it does match the pinned hostKeyFingerprint`,
+    );
+    expect(r.authRequests).toBe(0);
+  });
+
+  it('names both checks when known_hosts and the pin both disagree', async () => {
+    const path = knownHosts(knownHostsLine(h.address, h.sshPort, otherKey()));
+    const r = await attempt({ knownHosts: [path], hostKeyFingerprint: WRONG_PIN });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.error!.message).toContain(
+      `SSH host key ${h.hostKey.fingerprint} matches neither known_hosts (expected the key at ${path}:1) nor the pinned hostKeyFingerprint ${WRONG_PIN}.`,
+    );
+    expect(r.authRequests).toBe(0);
+  });
+
+  it('names every known_hosts file it consulted for an unknown key, missing ones too', async () => {
+    const empty = knownHosts('# empty');
+    const gone = join(lab.dir, 'gone');
+    const r = await attempt({ knownHosts: [empty, gone] });
+    expect(r.error!.message).toContain(
+      `SSH host key ${h.hostKey.fingerprint} is not in known_hosts (consulted ${empty}, ${gone} (missing)).`,
+    );
   });
 
   it('refuses a host that offers none of the key types known_hosts has for it', async () => {
