@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,6 +158,40 @@ describe('haproxy playbook with a reload command instead of the runtime API', ()
     expect(await waitForServed(port2, newLeaf.sha256)).toBe(newLeaf.sha256);
     await step('rollback', ctx);
     expect(await waitForServed(port2, oldLeaf.sha256)).toBe(oldLeaf.sha256);
+    await step('cleanup', ctx);
+  });
+
+  it('neither reloads nor reports a failed reload when haproxy -c fails before any reload', async () => {
+    const before = readFileSync(crt2);
+    const log = join(dir2, 'reloads.log');
+    // A reload command that would fail: any run of it is recorded.
+    const params = {
+      crtPath: crt2,
+      configPath: hap.config,
+      haproxyBinary: '/usr/sbin/haproxy',
+      reloadCommand: `echo x >> ${log}; exit 9`,
+    };
+    const base = { kind: 'haproxy', params, stateDir: dir2, leaf: newLeaf, port: port2 };
+    const captured = parseCapture(await step('capture', context(base)), {
+      host: 'lab',
+      kind: 'haproxy',
+    });
+    const ctx = context({
+      ...base,
+      captured,
+      material: pemMaterial(newLeaf, chain, oldLeaf.keyPem),
+    });
+    await step('stage', ctx);
+    const r = await execute(labTransport(), renderStep(playbook, 'bind', ctx));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('haproxy -c failed with the new file');
+    expect(r.stderr).toContain(
+      'the running haproxy was not updated or reloaded; it still serves the previous certificate',
+    );
+    expect(r.stderr).not.toContain('activating the previous file failed');
+    expect(existsSync(log)).toBe(false);
+    expect(readFileSync(crt2)).toEqual(before);
+    expect(await servedSha256(port2)).toBe(oldLeaf.sha256);
     await step('cleanup', ctx);
   });
 });

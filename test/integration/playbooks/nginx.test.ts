@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,86 @@ describe('nginx playbook against a real nginx', () => {
     expect(sha(certPath)).toBe(oldCert);
     expect(sha(keyPath)).toBe(oldKey);
     expect(await servedSha256(port)).toBe(oldLeaf.sha256);
+    await step('cleanup', ctx);
+  });
+
+  // The reload command counts its runs in a file; it fails when told to, like a broken
+  // `systemctl reload` would.
+  function countingReload(name: string, failOn: string): { command: string; runs: () => number } {
+    const log = join(dir, `${name}.reloads`);
+    const command =
+      `echo x >> ${log}; case " ${failOn} " in *" $(wc -l < ${log}) "*) exit 9;; esac; ` +
+      `/usr/sbin/nginx ${nginx.args.join(' ')} -s reload`;
+    const runs = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').length - 1 : 0);
+    return { command, runs };
+  }
+
+  it('does not reload, or report a failed reload, when nginx -t fails before any reload', async () => {
+    const before = { cert: readFileSync(certPath), key: readFileSync(keyPath) };
+    const reload = countingReload('t-fails', '1 2 3');
+    const params = {
+      certPath,
+      keyPath,
+      nginxBinary: '/usr/sbin/nginx',
+      nginxArgs: nginx.args,
+      reloadCommand: reload.command,
+    };
+    const base = { kind: 'nginx', params, stateDir: dir, leaf: newLeaf, port, runId: 'no-reload' };
+    const captured = parseCapture(await step('capture', context(base)), {
+      host: 'lab',
+      kind: 'nginx',
+    });
+    const ctx = context({
+      ...base,
+      captured,
+      material: pemMaterial(newLeaf, chain, oldLeaf.keyPem),
+    });
+    await step('stage', ctx);
+    const r = await execute(labTransport(), renderStep(playbook, 'bind', ctx));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('nginx -t failed with the new files');
+    expect(r.stderr).toContain(
+      'the running nginx was not reloaded; it still serves the previous files',
+    );
+    expect(r.stderr).not.toContain('reload after restoring failed');
+    expect(reload.runs()).toBe(0);
+    expect(readFileSync(certPath)).toEqual(before.cert);
+    expect(readFileSync(keyPath)).toEqual(before.key);
+    expect(await servedSha256(port)).toBe(oldLeaf.sha256);
+    await step('cleanup', ctx);
+  });
+
+  it('reloads the restored files when the reload of the new ones had started and failed', async () => {
+    const before = readFileSync(certPath);
+    const reload = countingReload('reload-fails', '1');
+    const params = {
+      certPath,
+      keyPath,
+      nginxBinary: '/usr/sbin/nginx',
+      nginxArgs: nginx.args,
+      reloadCommand: reload.command,
+    };
+    const base = {
+      kind: 'nginx',
+      params,
+      stateDir: dir,
+      leaf: newLeaf,
+      port,
+      runId: 'reload-fails',
+    };
+    const captured = parseCapture(await step('capture', context(base)), {
+      host: 'lab',
+      kind: 'nginx',
+    });
+    const ctx = context({ ...base, captured, material: pemMaterial(newLeaf, chain) });
+    await step('stage', ctx);
+    const r = await execute(labTransport(), renderStep(playbook, 'bind', ctx));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('the reload failed');
+    expect(r.stderr).toContain('nginx reloaded with the previous files');
+    expect(reload.runs()).toBe(2);
+    expect(readFileSync(certPath)).toEqual(before);
+    expect(await waitForServed(port, oldLeaf.sha256)).toBe(oldLeaf.sha256);
     await step('cleanup', ctx);
   });
 });
