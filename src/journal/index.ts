@@ -3,9 +3,13 @@ export { RunRecorder } from './run-recorder.js';
 export {
   Journal,
   readJournal,
+  inspectJournal,
+  journalDamageError,
   JOURNAL_VERSION,
   type JournalRecord,
   type JournalContents,
+  type JournalDamage,
+  type InspectedJournal,
 } from './journal.js';
 export {
   acquireLock,
@@ -25,6 +29,8 @@ export {
   findRun,
   listRunIds,
   readRun,
+  inspectRun,
+  type InspectedRun,
   type RunPaths,
   type RunRecord,
 } from './runs.js';
