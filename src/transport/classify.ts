@@ -51,7 +51,8 @@ export function hostKeyError(target: string, decision: HostKeyDecision | undefin
       'TRANSPORT_HOST_KEY',
       target,
       `SSH host key ${fingerprint} is marked @revoked in known_hosts (${at(kh)}).`,
-      `A revoked key is refused whatever else says; ${CHANGED_KEY}`,
+      'A revoked key is refused even when it is listed or pinned: give the host a new key, ' +
+        'verify it out of band and list it in known_hosts.',
     );
   }
   const khRefused = kh.status === 'changed' || (pin === undefined && kh.status === 'unknown');
