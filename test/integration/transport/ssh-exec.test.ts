@@ -50,6 +50,12 @@ describe('ssh transport: exec', () => {
     expect(r.stdout).toBe(data.toString('hex'));
   });
 
+  it('returns multi-byte UTF-8 output intact wherever the SSH packets split it', async () => {
+    // 3-byte characters written in 4 KiB blocks (awk's buffer): chunks end mid-character.
+    const r = await ssh.exec(`awk 'BEGIN { for (i = 0; i < 40000; i++) printf "€" }'`);
+    expect(r.stdout).toBe('€'.repeat(40_000));
+  });
+
   it('closes stdin when none is given, so a reader does not wait', async () => {
     const r = await ssh.exec('cat; echo done', { timeoutMs: 3_000 });
     expect(r.stdout).toBe('done\n');
