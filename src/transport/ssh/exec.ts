@@ -98,7 +98,8 @@ export function execOnChannel(
       if (settled) {
         // Stopped while the channel opened: the command's input is never sent (a cancelled
         // putFile must not get its data), and stdin stays open until the channel is closed.
-        stdin.destroy();
+        // Not destroyed: node-ssh would then take it for a string and write() it, and the
+        // TypeError thrown inside ssh2's packet handler would take the connection down.
         stop();
         return;
       }

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertrollError } from '../../../src/errors.js';
 import { assertSuccess } from '../../../src/transport/classify.js';
@@ -97,6 +99,22 @@ describe('ssh transport: exec', () => {
     expect(err).toMatchObject({ code: 'TRANSPORT_ABORTED' });
     for (let i = 0; i < 50 && remoteProcesses(marker) !== ''; i++) await sleep(50);
     expect(remoteProcesses(marker)).toBe('');
+  });
+
+  it('never sends the stdin of a command cancelled while its channel opens', async () => {
+    const path = join(lab.hosts[0]!.dir, 'cancelled-early');
+    const ctl = new AbortController();
+    // The raw session: no pid announcement, so nothing kills `cat` before it could read.
+    const pending = ssh.session.run(`cat > ${path}`, { stdin: 'secret', signal: ctl.signal });
+    // The channel open request left in this tick; sshd's answer comes in a later one.
+    setImmediate(() => ctl.abort());
+    await expect(pending).rejects.toMatchObject({ code: 'TRANSPORT_ABORTED' });
+    // The command ran, and got end-of-file when the stopped channel was closed, but no data.
+    for (let i = 0; i < 50 && !existsSync(path); i++) await sleep(50);
+    await sleep(500);
+    expect(readFileSync(path, 'utf8')).toBe('');
+    // The connection stays usable.
+    expect((await ssh.exec('echo ok')).stdout).toBe('ok\n');
   });
 
   it('refuses to start a command with an already aborted signal', async () => {
