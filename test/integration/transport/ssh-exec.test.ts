@@ -129,6 +129,27 @@ describe('ssh transport: exec', () => {
     );
   });
 
+  it('notices a connection that dies after the handshake (keepalive), without crashing', async () => {
+    const other = new SshTransport(lab.hosts[0]!.host, {
+      keepaliveIntervalMs: 100,
+      keepaliveCountMax: 2,
+    });
+    await other.connect();
+    // The login shell's parent is the sshd process serving this one connection.
+    const sshd = Number((await other.exec('echo $PPID')).stdout);
+    expect(sshd).toBeGreaterThan(1);
+    process.kill(sshd, 'SIGSTOP');
+    try {
+      // ssh2 emits 'error' (Keepalive timeout) long after the handshake: unheard, it would throw.
+      for (let i = 0; i < 50 && other.isOpen; i++) await sleep(100);
+      expect(other.isOpen).toBe(false);
+      await expect(other.exec('true')).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+    } finally {
+      process.kill(sshd, 'SIGCONT');
+      await other.close();
+    }
+  });
+
   it('fails with TRANSPORT_UNREACHABLE after the connection was closed', async () => {
     const other = new SshTransport(lab.hosts[0]!.host);
     await other.connect();
