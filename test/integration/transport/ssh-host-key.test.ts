@@ -191,6 +191,20 @@ describe('ssh connection failures', () => {
     expect(Date.now() - t0).toBeLessThan(3_000);
   });
 
+  it('classifies a host that hangs up during the handshake as TRANSPORT_UNREACHABLE, not a timeout', async () => {
+    // Speaks first as sshd does, then closes: the connection ends with no error from ssh2.
+    const rude = createServer((socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n'));
+    await new Promise<void>((r) => rude.listen(0, h.address, r));
+    try {
+      const port = (rude.address() as { port: number }).port;
+      const r = await attempt({ port, connectTimeoutMs: 5_000 });
+      expect(r.error).toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+      expect(r.error!.message).toContain('closed during the handshake');
+    } finally {
+      rude.close();
+    }
+  });
+
   it('classifies a client key the host does not know as TRANSPORT_AUTH', async () => {
     const stranger = generateKey(join(lab.dir, `stranger-${++n}`));
     const r = await attempt({ identityFile: stranger.privatePath });
