@@ -6,13 +6,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CertrollError } from '../errors.js';
-import { probeVerifier } from '../cli/adapters/verifier.js';
+import { probeVerifier } from '../probe/verifier.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { type CliIo } from '../cli/io.js';
 import { applyPlan, lockRun } from '../cli/rollout/apply.js';
-import { buildPlan } from '../cli/rollout/plan-doc.js';
-import { captureAll } from '../cli/rollout/preflight.js';
-import { prepareRollout } from '../cli/rollout/prepare.js';
+import { buildPlan } from '../plan/document.js';
+import { captureAll } from '../rollout/preflight.js';
+import { prepareRollout } from '../rollout/prepare.js';
 import { renderPreview } from '../cli/rollout/preview.js';
 import { probe } from '../probe/probe.js';
 import { startLab, type Lab } from './lab.js';

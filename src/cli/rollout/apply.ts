@@ -29,9 +29,9 @@ import { EXIT } from '../exit-codes.js';
 import { askYesNo } from '../prompt.js';
 import { onInterrupts, runWords } from './interrupt.js';
 import { type CliIo } from '../io.js';
-import { captureAll, verifierFor, type PreflightOptions } from './preflight.js';
-import { planPins, rolloutRef, type PlanDocument } from './plan-doc.js';
-import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
+import { captureAll, verifierFor, type PreflightOptions } from '../../rollout/preflight.js';
+import { planPins, rolloutRef, type PlanDocument } from '../../plan/document.js';
+import { NOTHING_TOUCHED, type Prepared } from '../../rollout/prepare.js';
 import { createProgress, type Progress } from './progress.js';
 import { renderSummary } from './summary.js';
 
@@ -72,7 +72,7 @@ export async function assertPlanFresh(
   prepared: Prepared,
   options: Pick<ApplyOptions, 'stateDirFor'> & ReadOptions,
 ): Promise<void> {
-  const { buildPlan } = await import('./plan-doc.js');
+  const { buildPlan } = await import('../../plan/document.js');
   const captures = await captureAll(prepared, {
     runId: 'freshness-check',
     ...(options.stateDirFor ? { stateDirFor: options.stateDirFor } : {}),

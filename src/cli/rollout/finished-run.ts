@@ -17,13 +17,13 @@ import {
 import { createTransport } from '../../transport/factory.js';
 import { createRolloutSteps, type RolloutStepsImpl } from '../../workflow/steps.js';
 import { type EnvironmentOutput, type HostOutput } from '../../workflow/types.js';
-import { probeVerifier } from '../adapters/verifier.js';
-import { trustAnchors } from '../bundle-input.js';
+import { probeVerifier } from '../../probe/verifier.js';
+import { trustAnchors } from '../../cert/input.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
 import { onInterrupts } from './interrupt.js';
 import { renderSummary } from './summary.js';
-import { type PlanDocument } from './plan-doc.js';
+import { type PlanDocument } from '../../plan/document.js';
 
 export interface FinishedRunOptions {
   readonly stateDir?: string;

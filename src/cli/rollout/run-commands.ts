@@ -9,12 +9,12 @@ import { askYesNo } from '../prompt.js';
 import { type CommandContext } from '../io.js';
 import { applyPlan, assertPlanFresh, lockRun, type ApplyOptions } from './apply.js';
 import { type EnvironmentLocks } from '../../journal/index.js';
-import { buildPlan, changesPlanned, parsePlan, type PlanDocument } from './plan-doc.js';
-import { captureAll, verifierFor } from './preflight.js';
+import { buildPlan, changesPlanned, parsePlan, type PlanDocument } from '../../plan/document.js';
+import { captureAll, verifierFor } from '../../rollout/preflight.js';
 import { sharedProbe } from '../../probe/shared.js';
-import { unitCommands, type PlannedUnit } from './plan-commands.js';
+import { unitCommands, type PlannedUnit } from '../../plan/commands.js';
 import { type CapturedState } from '../../playbooks/index.js';
-import { NOTHING_TOUCHED, prepareRollout, type Prepared, type RolloutInputs } from './prepare.js';
+import { NOTHING_TOUCHED, prepareRollout, type Prepared, type RolloutInputs } from '../../rollout/prepare.js';
 import { renderPreview } from './preview.js';
 
 type Options = Record<string, unknown>;

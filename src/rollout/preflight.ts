@@ -2,16 +2,16 @@
 // preflight and capture steps, and one probe of what is served now). Any failure stops here,
 // before anything changed; the error says so.
 import pLimit from 'p-limit';
-import { CertrollError, toCertrollError, type ErrorCode, type ErrorDetail } from '../../errors.js';
-import { type Environment, type Host } from '../../inventory/model.js';
-import { unitsOf, type Unit } from '../../plan/units.js';
-import { createTransport } from '../../transport/factory.js';
-import { type Transport } from '../../transport/types.js';
-import { createRolloutSteps, type BindingVerifier } from '../../workflow/steps.js';
-import { type CaptureResult } from '../../workflow/types.js';
-import { type ProbeFn } from '../../probe/shared.js';
-import { probeVerifier, VERIFY_BACKOFF } from '../adapters/verifier.js';
-import { bindingKey, type CapturedBinding } from './plan-doc.js';
+import { CertrollError, toCertrollError, type ErrorCode, type ErrorDetail } from '../errors.js';
+import { type Environment, type Host } from '../inventory/model.js';
+import { unitsOf, type Unit } from '../plan/units.js';
+import { createTransport } from '../transport/factory.js';
+import { type Transport } from '../transport/types.js';
+import { createRolloutSteps, type BindingVerifier } from '../workflow/steps.js';
+import { type CaptureResult } from '../workflow/types.js';
+import { type ProbeFn } from '../probe/shared.js';
+import { probeVerifier, VERIFY_BACKOFF } from '../probe/verifier.js';
+import { bindingKey, type CapturedBinding } from '../plan/document.js';
 import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
 
 export interface PreflightOptions {
