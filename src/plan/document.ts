@@ -158,6 +158,11 @@ export function parsePlan(text: string, file: string): PlanDocument {
       hint: 'Make a plan with `certroll plan -i INV --cert BUNDLE -o PLAN`.',
     });
   }
+  return planOf(value, file);
+}
+
+/** A plan document read back (a run folder's copy), checked as a plan file is. */
+export function planOf(value: unknown, file: string): PlanDocument {
   const plan = value as Partial<PlanDocument>;
   if (
     plan.version !== PLAN_VERSION ||

@@ -6,11 +6,11 @@ import { type Transport } from '../../transport/types.js';
 
 export interface Connections {
   /** The host's open connection, connecting first if needed. */
-  get(name: string, signal: AbortSignal): Promise<Transport>;
+  readonly get: (name: string, signal: AbortSignal) => Promise<Transport>;
   /** The host's connection if one is open. */
-  opened(name: string): Transport | undefined;
+  readonly opened: (name: string) => Transport | undefined;
   /** Forgets and closes the host's connection. */
-  close(name: string): Promise<void>;
+  readonly close: (name: string) => Promise<void>;
 }
 
 export function createConnections(

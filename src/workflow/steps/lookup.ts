@@ -8,13 +8,13 @@ import { unitsOf, type Unit } from '../../plan/units.js';
 import { type StepDeps } from '../ports.js';
 
 export interface Lookup {
-  host(name: string): Host;
-  binding(host: Host, id: string): Binding;
-  playbook(binding: Binding): Playbook;
+  readonly host: (name: string) => Host;
+  readonly binding: (host: Host, id: string) => Binding;
+  readonly playbook: (binding: Binding) => Playbook;
   /** The host's bindings in units (src/plan/units.ts), the same in every process of a run. */
-  units(name: string): Unit[];
+  readonly units: (name: string) => Unit[];
   /** The host's state folder, when one is set. */
-  stateDir(name: string): string | undefined;
+  readonly stateDir: (name: string) => string | undefined;
 }
 
 export function createLookup(

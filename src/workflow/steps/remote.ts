@@ -16,21 +16,25 @@ export type StepName =
   'preflight' | 'capture' | 'stage' | 'bind' | 'rollback' | 'cleanup' | 'purge' | 'restart';
 
 export interface Remote {
-  run(
+  readonly run: (
     hostName: string,
     b: Binding,
     step: StepName,
     signal: AbortSignal,
     captured?: CapturedState,
-  ): Promise<ExecResult>;
+  ) => Promise<ExecResult>;
   /**
    * The read-only pre-flight and the capture: one remote command on sh hosts (the pre-flight in
    * a subshell whose output goes to stderr, so stdout is the capture's document alone), two on
    * PowerShell hosts, whose steps read their input document from stdin.
    */
-  preflightAndCapture(hostName: string, b: Binding, signal: AbortSignal): Promise<ExecResult>;
+  readonly preflightAndCapture: (
+    hostName: string,
+    b: Binding,
+    signal: AbortSignal,
+  ) => Promise<ExecResult>;
   /** Where the host lock lives: in the host's state folder, or the shell's default. */
-  lockPath(name: string, t: Transport): string;
+  readonly lockPath: (name: string, t: Transport) => string;
 }
 
 export function createRemote(

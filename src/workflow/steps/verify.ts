@@ -27,7 +27,7 @@ export async function everyMember(
 export function verifySteps(look: Lookup, verifier: BindingVerifier, next: string) {
   return {
     /** Every member serves the new certificate. */
-    verify(input: BindingStepInput, signal: AbortSignal): Promise<VerifyResult> {
+    verify: (input: BindingStepInput, signal: AbortSignal): Promise<VerifyResult> => {
       const h = look.host(input.host);
       return everyMember(input, (id) => verifier.serves(look.binding(h, id), next, signal));
     },
@@ -35,7 +35,7 @@ export function verifySteps(look: Lookup, verifier: BindingVerifier, next: strin
      * Every member serves its previous certificate again, when it is known; a port that served
      * nothing before can only be proven not to serve the new one.
      */
-    verifyRollback(input: BindingStepInput, signal: AbortSignal): Promise<VerifyResult> {
+    verifyRollback: (input: BindingStepInput, signal: AbortSignal): Promise<VerifyResult> => {
       const h = look.host(input.host);
       return everyMember(input, (id) => {
         const b = look.binding(h, id);
