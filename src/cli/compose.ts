@@ -34,10 +34,10 @@ export function rolloutAdapters(
 
 /** One connection pool for the command, its limit from the command's environment; closed after. */
 export function withAdapters<T>(
-  io: CliIo,
+  env: Readonly<Record<string, string | undefined>>,
   fn: (adapters: RolloutAdapters, pool: TransportPool) => Promise<T>,
 ): Promise<T> {
-  return withTransportPool((pool) => fn(rolloutAdapters(pool), pool), undefined, { env: io.env });
+  return withTransportPool((pool) => fn(rolloutAdapters(pool), pool), undefined, { env });
 }
 
 /** The demo's ports: the same adapters, preview and run as `certroll rollout`, shorter deadlines. */

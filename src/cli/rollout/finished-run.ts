@@ -28,7 +28,7 @@ export async function runRollbackFinished(
   ctx: CommandContext,
 ): Promise<number> {
   const o = optionsOf(cli, ctx);
-  return withAdapters(ctx.io, async (adapters) => {
+  return withAdapters(ctx.io.env, async (adapters) => {
     const loaded = await loadFinishedRun(run, o, adapters);
     noteChanged(loaded.inventoryChanged, loaded.plan.inventory.path, ctx);
     const id = loaded.record.paths.id;
@@ -83,7 +83,7 @@ export async function runPurgeFinished(
   ctx: CommandContext,
 ): Promise<number> {
   const o = optionsOf(cli, ctx);
-  return withAdapters(ctx.io, async (adapters) => {
+  return withAdapters(ctx.io.env, async (adapters) => {
     const loaded = await loadFinishedRun(run, o, adapters);
     noteChanged(loaded.inventoryChanged, loaded.plan.inventory.path, ctx);
     const results = await purgeFinished(loaded, o);

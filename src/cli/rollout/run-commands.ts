@@ -92,9 +92,9 @@ async function plan(
 
 export async function runPlan(o: Options, ctx: CommandContext): Promise<number> {
   const i = inputs(o);
-  const prepared = await prepareRollout(i, ctx.io.env);
-  const { plan: made } = await withAdapters(ctx.io, (adapters) =>
-    plan(o, i, ctx, prepared, adapters),
+  // The pool first: a bad connection limit is a usage error, reported before anything is read.
+  const { plan: made } = await withAdapters(ctx.io.env, async (adapters) =>
+    plan(o, i, ctx, await prepareRollout(i, ctx.io.env), adapters),
   );
   const out = str(o, 'output');
   if (out !== undefined) writeFileAtomic(out, `${JSON.stringify(made, null, 2)}\n`);
@@ -109,9 +109,9 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
       hint: 'Write one with `certroll plan -i INV --cert BUNDLE -o PLAN`.',
     });
   const doc = parsePlan(readFileSync(planFile, 'utf8'), planFile);
-  const prepared = await prepareRollout(inputs(o, doc), ctx.io.env);
-  return withRunLocks(o, ctx, prepared, undefined, (locks) =>
-    withAdapters(ctx.io, async (adapters) => {
+  return withAdapters(ctx.io.env, async (adapters) => {
+    const prepared = await prepareRollout(inputs(o, doc), ctx.io.env);
+    return withRunLocks(o, ctx, prepared, undefined, async (locks) => {
       const concurrency = await readConcurrency(prepared);
       const known = await preflightApply(doc, prepared, {
         adapters,
@@ -120,15 +120,15 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
       });
       const run = { ...applyOpts(o, ctx), locks, adapters, known };
       return (await runAndReport(doc, prepared, run, ctx.io)).exitCode;
-    }),
-  );
+    });
+  });
 }
 
 export async function runRolloutCommand(o: Options, ctx: CommandContext): Promise<number> {
   const i = inputs(o);
-  const prepared = await prepareRollout(i, ctx.io.env);
-  return withRunLocks(o, ctx, prepared, undefined, (locks) =>
-    withAdapters(ctx.io, async (adapters) => {
+  return withAdapters(ctx.io.env, async (adapters) => {
+    const prepared = await prepareRollout(i, ctx.io.env);
+    return withRunLocks(o, ctx, prepared, undefined, async (locks) => {
       const { plan: made, known } = await plan(o, i, ctx, prepared, adapters);
       ctx.io.stdout(renderPreview(made, { commands: o['commands'] === true }));
       if (changesPlanned(made) === 0) return EXIT.OK;
@@ -138,8 +138,8 @@ export async function runRolloutCommand(o: Options, ctx: CommandContext): Promis
       }
       const run = { ...applyOpts(o, ctx), locks, adapters, known };
       return (await runAndReport(made, prepared, run, ctx.io)).exitCode;
-    }),
-  );
+    });
+  });
 }
 
 export async function runResume(run: string, o: Options, ctx: CommandContext): Promise<number> {
@@ -170,8 +170,8 @@ export async function runResume(run: string, o: Options, ctx: CommandContext): P
   const snapshot = existsSync(record.paths.snapshot)
     ? (JSON.parse(readFileSync(record.paths.snapshot, 'utf8')) as unknown)
     : undefined;
-  return withRunLocks(o, ctx, prepared, record.paths.id, (locks) =>
-    withAdapters(ctx.io, async (adapters) => {
+  return withAdapters(ctx.io.env, (adapters) =>
+    withRunLocks(o, ctx, prepared, record.paths.id, async (locks) => {
       const resume = { paths: record.paths, snapshot };
       const runOptions = { ...applyOpts(o, ctx), locks, adapters, resume };
       return (await runAndReport(doc, prepared, runOptions, ctx.io)).exitCode;
