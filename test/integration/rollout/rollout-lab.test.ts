@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeVerifier } from '../../../src/cli/adapters/verifier.js';
-import { rolloutRef } from '../../../src/cli/rollout/plan-doc.js';
+import { probeVerifier } from '../../../src/probe/verifier.js';
+import { rolloutRef } from '../../../src/plan/document.js';
 import {
   type Binding,
   type Host,

@@ -2,14 +2,15 @@
 // fingerprint, the inventory's digest and each binding's captured state (by digest). `apply`
 // refuses it when any pin moved. It holds no secret: rendered scripts are checked for key
 // material by the renderer, and PFX data never enters a plan.
+import { type CertSummary } from '../cert/identity.js';
 import { resolve } from 'node:path';
-import { CertrollError } from '../../errors.js';
-import { type Inventory } from '../../inventory/model.js';
-import { stateDigest, type PlanPins } from '../../plan/pins.js';
-import { unitsOf } from '../../plan/units.js';
-import { type Playbook } from '../../playbooks/index.js';
-import { type PlannedUnit } from './plan-commands.js';
-import { type RolloutRef } from '../../workflow/types.js';
+import { CertrollError } from '../errors.js';
+import { type Inventory } from '../inventory/model.js';
+import { stateDigest, type PlanPins } from './pins.js';
+import { unitsOf } from './units.js';
+import { type Playbook } from '../playbooks/index.js';
+import { type PlannedUnit } from './commands.js';
+import { type RolloutRef } from '../workflow/types.js';
 
 export const PLAN_VERSION = 1;
 
@@ -28,15 +29,11 @@ export interface PlanDocument {
   readonly version: number;
   readonly createdAt: string;
   readonly inventory: { readonly path: string; readonly digest: string };
-  readonly bundle: {
+  readonly bundle: CertSummary & {
     readonly path: string;
     /** Separate key and chain files of a PEM bundle, as given to `plan`. */
     readonly keyPath?: string;
     readonly chainPaths?: readonly string[];
-    readonly sha256: string;
-    readonly thumbprint: string;
-    readonly notAfter: string;
-    readonly subject: string;
   };
   /**
    * Certificates named as replaced with `--old` / `--old-bundle` (SHA-256), besides what the
@@ -161,6 +158,11 @@ export function parsePlan(text: string, file: string): PlanDocument {
       hint: 'Make a plan with `certroll plan -i INV --cert BUNDLE -o PLAN`.',
     });
   }
+  return planOf(value, file);
+}
+
+/** A plan document read back (a run folder's copy), checked as a plan file is. */
+export function planOf(value: unknown, file: string): PlanDocument {
   const plan = value as Partial<PlanDocument>;
   if (
     plan.version !== PLAN_VERSION ||
