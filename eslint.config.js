@@ -9,6 +9,7 @@ const pureFolders = [
   'src/playbooks/**',
   'src/report/**',
   'src/plan/**',
+  'src/shell/**',
   'src/discover/parse/**',
   'src/discover/coverage.ts',
   'src/discover/findings.ts',

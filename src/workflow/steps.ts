@@ -15,7 +15,7 @@ import {
 } from '../playbooks/index.js';
 import { unitOfBinding, unitsOf, type Unit } from '../plan/units.js';
 import { assertSuccess } from '../transport/classify.js';
-import { PUT_FILES_TOOLS_CHECK, putFilesScript } from '../transport/sh-scripts.js';
+import { PUT_FILES_TOOLS_CHECK, putFilesScript } from '../shell/index.js';
 import { type Transport } from '../transport/types.js';
 import { acquireHostLock, DEFAULT_LOCK_PATH, releaseHostLock } from './host-lock.js';
 import { type AllSteps } from './journaled.js';
