@@ -6,14 +6,14 @@
 //             only the address).
 //   OK:       none of the above.
 // UNKNOWN is not decided here: it means the scan itself could not run.
-import { type PoolVerdict } from '../probe/pool-analysis.js';
+import { type PoolVerdict } from './pool-analysis.js';
 import {
   type ClassifiedEndpoint,
   type EndpointObservation,
   type Status,
   type StatusPolicy,
-} from '../probe/scan-types.js';
-import { type CertSummary, type ProbeResult } from '../probe/types.js';
+} from './scan-types.js';
+import { type CertSummary, type ProbeResult } from './types.js';
 
 const DAY_MS = 86_400_000;
 const RANK: Readonly<Record<Status, number>> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
@@ -22,11 +22,6 @@ export function worst(statuses: Iterable<Status>): Status {
   let w: Status = 'OK';
   for (const s of statuses) if (RANK[s] > RANK[w]) w = s;
   return w;
-}
-
-/** Monitoring plugin exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
-export function exitCodeForStatus(s: Status): 0 | 1 | 2 | 3 {
-  return RANK[s] as 0 | 1 | 2 | 3;
 }
 
 interface Finding {
