@@ -7,10 +7,7 @@ import { resolve } from 'node:path';
 import { CertrollError } from '../errors.js';
 import { type Inventory } from '../inventory/model.js';
 import { stateDigest, type PlanPins } from './pins.js';
-import { unitsOf } from './units.js';
-import { type Playbook } from '../playbooks/index.js';
 import { type PlannedUnit } from './commands.js';
-import { type RolloutRef } from '../workflow/types.js';
 
 export const PLAN_VERSION = 1;
 
@@ -117,36 +114,6 @@ export const changesPlanned = (plan: PlanDocument): number =>
     .filter((b) => b.action === 'replace').length;
 
 /** The rollout machine's input for a plan, with each environment's policy from the inventory. */
-/**
- * The rollout machine's input. `playbookFor` groups each host's bindings into units (bindings
- * staged, bound and undone together, src/plan/units.ts); without it every binding is its own.
- */
-export function rolloutRef(
-  runId: string,
-  inventory: Inventory,
-  playbookFor: (kind: string) => Playbook | undefined,
-): RolloutRef {
-  return {
-    runId,
-    environments: inventory.environments.map((e) => ({
-      name: e.name,
-      hosts: e.hosts.map((h) => ({
-        name: h.name,
-        bindings: h.bindings.map((b) => b.id),
-        units: unitsOf(h, playbookFor),
-      })),
-      canary: e.policy.canary,
-      batchSize: e.policy.batchSize,
-      concurrency: e.policy.concurrency,
-      failureBudget: e.policy.failureBudget,
-      onFailure: e.policy.onFailure,
-      approval: e.policy.approval,
-      soakMs: e.policy.soakMs,
-      coldStartCheck: e.policy.coldStartCheck,
-    })),
-  };
-}
-
 export function parsePlan(text: string, file: string): PlanDocument {
   let value: unknown;
   try {

@@ -1,6 +1,5 @@
 // The playbooks module: binding kinds as data (load), their parameters (params), one rendered
 // step per call (render), the capture output (capture), and the Windows output parsers.
-export { shQuote, psQuote } from './quote.js';
 export {
   STEP_NAMES,
   REQUIRED_STEPS,

@@ -7,7 +7,7 @@ import { CertrollError } from '../errors.js';
 import { type Binding } from '../inventory/model.js';
 import { type CapturedState } from './capture.js';
 import { resolveParams, type ResolvedParams } from './params.js';
-import { psQuote, shQuote } from './quote.js';
+import { psQuote, shQuote } from '../shell/index.js';
 import { type Playbook, type StepName } from './schema.js';
 import { DEFAULT_STATE_DIR, prepareStagingScript, stagingPaths } from './staging.js';
 import { renderTemplate } from './template.js';

@@ -16,7 +16,8 @@ import {
   type RunPaths,
 } from '../journal/index.js';
 import { type Logger } from '../log/index.js';
-import { buildPlan, planPins, rolloutRef, type PlanDocument } from '../plan/document.js';
+import { buildPlan, planPins, type PlanDocument } from '../plan/document.js';
+import { rolloutRef } from '../workflow/ref.js';
 import { describeDrift, planDrift } from '../plan/pins.js';
 import { sharedProbe, type ProbeFn } from '../probe/shared.js';
 import {

@@ -14,17 +14,8 @@ import {
   SimpleRenderer,
   VerboseRenderer,
 } from 'listr2';
-import { type Progress, type ProgressLayout } from './progress.js';
+import { type Progress, type ProgressLayout, type ViewOptions } from './progress-types.js';
 import { rollbackOutcome } from '../../workflow/outcome.js';
-
-export interface ViewOptions {
-  /** Where to draw; default process.stderr (and process.stdout is held back while drawing). */
-  readonly stream?: NodeJS.WriteStream;
-  /** `default` draws and redraws; `simple` and `verbose` write lines (deterministic, for tests). */
-  readonly renderer?: 'default' | 'simple' | 'verbose';
-  /** Called once when drawing failed; the caller shows the rest some other way. */
-  readonly onBroken?: () => void;
-}
 
 /** The default renderer, allowed to draw on stderr when only stderr is a terminal. */
 class StderrRenderer extends DefaultRenderer {

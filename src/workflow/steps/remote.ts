@@ -5,7 +5,7 @@
 import { type Binding } from '../../inventory/model.js';
 import { materialOf, renderStep, type CapturedState } from '../../playbooks/index.js';
 import { assertSuccess } from '../../transport/classify.js';
-import { PUT_FILES_TOOLS_CHECK, putFilesScript } from '../../transport/sh-scripts.js';
+import { PUT_FILES_TOOLS_CHECK, putFilesScript } from '../../shell/index.js';
 import { type ExecResult, type Transport } from '../../transport/types.js';
 import { DEFAULT_LOCK_PATH } from '../host-lock.js';
 import { type StepDeps } from '../ports.js';

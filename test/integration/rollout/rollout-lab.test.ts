@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeVerifier } from '../../../src/probe/verifier.js';
-import { rolloutRef } from '../../../src/plan/document.js';
+import { rolloutRef } from '../../../src/workflow/ref.js';
 import {
   type Binding,
   type Host,
