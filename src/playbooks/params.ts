@@ -1,6 +1,7 @@
 // Checks a binding's `params` against its playbook's parameter schema and fills in defaults.
 // Problems carry the binding's origin (inventory file and line) so the user can find them.
 import { CertrollError, type ErrorDetail } from '../errors.js';
+import type { BindingProblem, BindingRules } from '../inventory/checks.js';
 import { type Binding } from '../inventory/model.js';
 import {
   bcInstanceNameProblem,
@@ -11,6 +12,7 @@ import {
   type RemoteShell,
   type ValueProblem,
 } from '../inventory/values.js';
+import type { PlaybookRegistry } from './load.js';
 import { type ParamSpec, type Playbook } from './schema.js';
 
 export type ParamValue = string | number | boolean | readonly string[];
@@ -20,15 +22,33 @@ type BindingLike = Pick<Binding, 'id' | 'kind' | 'params' | 'origin'>;
 
 /** Every problem with the binding's params (unknown, missing, wrong type, pattern mismatch). */
 export function validateParams(playbook: Playbook, binding: BindingLike): ErrorDetail[] {
-  const errors: ErrorDetail[] = [];
   const field = (name: string): string =>
     binding.origin.field !== undefined
       ? `${binding.origin.field}.params.${name}`
       : `params.${name}`;
-  const add = (name: string, message: string, hint?: string): void => {
-    errors.push({ ...binding.origin, field: field(name), message, ...(hint ? { hint } : {}) });
+  return paramProblems(playbook, binding.params).map((p) => ({
+    ...binding.origin,
+    field: field(p.param),
+    message: p.message,
+    ...(p.hint !== undefined ? { hint: p.hint } : {}),
+  }));
+}
+
+interface ParamProblem {
+  readonly param: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+function paramProblems(
+  playbook: Playbook,
+  params: Readonly<Record<string, unknown>>,
+): ParamProblem[] {
+  const out: ParamProblem[] = [];
+  const add = (param: string, message: string, hint?: string): void => {
+    out.push({ param, message, ...(hint !== undefined ? { hint } : {}) });
   };
-  for (const name of Object.keys(binding.params)) {
+  for (const name of Object.keys(params)) {
     if (!(name in playbook.params)) {
       add(
         name,
@@ -38,7 +58,7 @@ export function validateParams(playbook: Playbook, binding: BindingLike): ErrorD
     }
   }
   for (const [name, spec] of Object.entries(playbook.params)) {
-    const value = binding.params[name];
+    const value = params[name];
     if (value === undefined || value === null) {
       if (spec.required) add(name, `missing required parameter ${name}: ${spec.description}`);
       continue;
@@ -46,7 +66,30 @@ export function validateParams(playbook: Playbook, binding: BindingLike): ErrorD
     const problem = checkParamValue(value, spec, playbook.shell);
     if (problem !== undefined) add(name, `${name}: ${problem.message}`, problem.hint);
   }
-  return errors;
+  return out;
+}
+
+/**
+ * The playbooks' word on each binding, for the inventory's own validation (`inventory check`):
+ * a kind without a playbook, and every problem with the params.
+ */
+export function bindingRules(registry: PlaybookRegistry): BindingRules {
+  return (binding): BindingProblem[] => {
+    if (!registry.has(binding.kind)) {
+      return [
+        {
+          at: ['kind'],
+          message: `binding kind ${binding.kind} has no playbook (known: ${registry.kinds.join(', ')})`,
+          hint: 'Check the spelling, or add your playbook folder to the inventory (`playbooks:`).',
+        },
+      ];
+    }
+    return paramProblems(registry.get(binding.kind), binding.params).map((p) => ({
+      at: ['params', p.param],
+      message: p.message,
+      ...(p.hint !== undefined ? { hint: p.hint } : {}),
+    }));
+  };
 }
 
 /** The binding's params with defaults applied; PLAYBOOK_INVALID listing every problem. */
