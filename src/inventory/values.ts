@@ -172,10 +172,13 @@ function windowsShape(value: string, what: string): ValueProblem | undefined {
     };
   const drive = DRIVE.test(value);
   if (!drive && !UNC.test(value)) {
+    if (value.startsWith('/'))
+      return {
+        message: `${what} ${visible(value)} is a POSIX path, but this host runs PowerShell`,
+        hint: 'Write a Windows path, like C:\\ProgramData\\certroll, or reach a POSIX host with transport kind ssh.',
+      };
     return {
-      message: value.startsWith('/')
-        ? `${what} ${visible(value)} is a POSIX path, but this host runs PowerShell`
-        : `${what} ${visible(value)} is not absolute: it must start with a drive (C:\\) or be a UNC path (\\\\server\\share)`,
+      message: `${what} ${visible(value)} is not absolute: it must start with a drive (C:\\) or be a UNC path (\\\\server\\share)`,
       hint: 'Write the full path, like C:\\ProgramData\\certroll; a relative path would depend on the remote session folder.',
     };
   }
