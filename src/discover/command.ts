@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { CertrollError } from '../errors.js';
 import { type Inventory } from '../inventory/model.js';
 import { normaliseSha256 } from '../probe/cert-summary.js';
+import { printable, sha256Mistake } from '../inventory/values.js';
 import { renderJson, renderTable, renderYaml, summarise, discoverExitCode } from './render.js';
 import { discoverHosts, type HostRef } from './run.js';
 
@@ -54,7 +55,7 @@ export async function oldSet(
     if (sha === undefined)
       throw new CertrollError(
         'USAGE',
-        `--old must be a SHA-256 fingerprint (64 hex digits), not ${o}`,
+        `--old must be a SHA-256 fingerprint (64 hex digits), not ${printable(o)}${because(o)}`,
         {
           hint: 'Print one with `certroll cert check FILE` or `openssl x509 -noout -fingerprint -sha256`.',
         },
@@ -112,3 +113,8 @@ export async function trustPems(files: readonly string[]): Promise<string[]> {
   const { loadCertificates } = await import('../cert/index.js');
   return files.flatMap((f) => loadCertificates(f, 'trust file').map((c) => c.toString()));
 }
+
+const because = (value: string): string => {
+  const why = sha256Mistake(value);
+  return why === undefined ? '' : `: ${why}`;
+};

@@ -304,3 +304,23 @@ export function thumbprintProblem(value: string, what = 'thumbprint'): ValueProb
     hint: 'Copy the whole thumbprint; `certroll cert check FILE` prints it.',
   };
 }
+
+/**
+ * Why a value given as a SHA-256 fingerprint (`--old`, `--expect`) is not one, when a reason can
+ * be named: a thumbprint given instead, or an invisible character pasted along.
+ */
+export function sha256Mistake(value: string): string | undefined {
+  const hidden = findHiddenCharacter(value.replace(/[ \t]/gu, ''));
+  if (hidden !== undefined) {
+    return `it contains ${hidden.description} (copied from the certificate dialog?)`;
+  }
+  if (/^[0-9A-Fa-f]{40}$/u.test(value.replace(/[\s:]/gu, ''))) {
+    return 'that is a SHA-1 thumbprint (40 hex digits), not the SHA-256 fingerprint (64)';
+  }
+  return undefined;
+}
+
+/** The value as typed, or as JSON with \uXXXX escapes when it holds a hidden character. */
+export function printable(value: string): string {
+  return findHiddenCharacter(value) === undefined ? value : visible(value);
+}
