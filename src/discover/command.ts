@@ -85,8 +85,16 @@ export async function runDiscover(
   const timeout = Number(v.timeout ?? '3000');
   if (!Number.isInteger(critDays) || critDays < 0 || !Number.isInteger(timeout) || timeout < 1)
     throw new CertrollError('USAGE', '--crit-days and --timeout must be whole positive numbers');
-  const { loadInventory } = await import('../inventory/index.js');
-  const inventory = loadInventory(v.inventory, { cwd: io.cwd });
+  const [{ loadInventory }, playbooks] = await Promise.all([
+    import('../inventory/index.js'),
+    import('../playbooks/index.js'),
+  ]);
+  // Discovery runs the bindings' nginx and haproxy commands on the hosts: their params pass the
+  // same rules as for `plan` before any host is reached.
+  const inventory = loadInventory(v.inventory, {
+    cwd: io.cwd,
+    bindingRules: (dirs) => playbooks.bindingRules(playbooks.loadPlaybooks({ userDirs: dirs })),
+  });
   const refs = selectHosts(inventory, v.env ?? [], v.host ?? []);
   const old = await oldSet(v, io.cwd);
   const trust =

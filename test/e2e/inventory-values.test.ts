@@ -235,4 +235,23 @@ describe('certroll plan on the same inventory', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(connections).toBe(0);
   });
+
+  it('discover refuses bad parameters too, before any host is reached', async () => {
+    const text = inventoryText({
+      linuxStateDir: '/var/tmp/certroll',
+      windowsStateDir: 'C:\\ProgramData\\certroll',
+      certHash: THUMB,
+    });
+    const file = write('discover-bad-params.yaml', text);
+    const r = await runCliAsync(['discover', '-i', file], {
+      timeoutMs: 60_000,
+      env: { TEST_PASS: 'not-used' },
+    });
+    expect(r.code, r.stderr).toBe(65);
+    expect(r.stderr).toContain(
+      `${file}:${at(text, '-c/tmp/evil.conf')}: ${H0}.bindings[0].params.nginxBinary: nginxBinary: command "-c/tmp/evil.conf"`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(connections).toBe(0);
+  });
 });
