@@ -16,7 +16,13 @@ export {
   type PlaybookRegistry,
   type LoadPlaybooksOptions,
 } from './load.js';
-export { validateParams, resolveParams, type ResolvedParams, type ParamValue } from './params.js';
+export {
+  validateParams,
+  resolveParams,
+  bindingRules,
+  type ResolvedParams,
+  type ParamValue,
+} from './params.js';
 export {
   renderStep,
   materialOf,

@@ -67,8 +67,9 @@ export function parsePlaybook(text: string, file: string, builtin = false): Play
     if (spec.required && spec.default !== undefined) {
       add(['params', name, 'default'], 'a required parameter cannot have a default');
     }
-    const bad = spec.default === undefined ? undefined : checkParamValue(spec.default, spec);
-    if (bad !== undefined) add(['params', name, 'default'], `default: ${bad}`);
+    const bad =
+      spec.default === undefined ? undefined : checkParamValue(spec.default, spec, doc.shell);
+    if (bad !== undefined) add(['params', name, 'default'], `default: ${bad.message}`);
   }
   const stepLines: Partial<Record<StepName, number>> = {};
   const lines = text.split('\n');

@@ -23,7 +23,22 @@ export const REQUIRED_STEPS: readonly StepName[] = STEP_NAMES.filter(
   (s) => s !== 'discover' && s !== 'purge' && s !== 'restart',
 );
 
-export const PARAM_TYPES = ['string', 'int', 'bool', 'path', 'thumbprint', 'list'] as const;
+/**
+ * `path`: a file or folder on the host, absolute for the playbook's shell. `command`: a program
+ * name found on the host's PATH, or an absolute path. `service-name`: a Windows service name.
+ * `bc-instance`: a Business Central server instance name. Rules in src/inventory/values.ts.
+ */
+export const PARAM_TYPES = [
+  'string',
+  'int',
+  'bool',
+  'path',
+  'command',
+  'thumbprint',
+  'service-name',
+  'bc-instance',
+  'list',
+] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
 
 const paramValue = z.union([z.string(), z.number().int(), z.boolean(), z.array(z.string())]);
