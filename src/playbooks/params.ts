@@ -12,8 +12,7 @@ import {
   type RemoteShell,
   type ValueProblem,
 } from '../inventory/values.js';
-import type { PlaybookRegistry } from './load.js';
-import { type ParamSpec, type Playbook } from './schema.js';
+import { type ParamSpec, type Playbook, type PlaybookRegistry } from './schema.js';
 
 export type ParamValue = string | number | boolean | readonly string[];
 export type ResolvedParams = Readonly<Record<string, ParamValue>>;

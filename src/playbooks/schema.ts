@@ -1,6 +1,7 @@
 // The playbook format: one YAML file per binding kind. Validated strictly (unknown fields are
 // errors) so a typo in a playbook fails at load time, not halfway through a rollout.
 import { z } from 'zod';
+import { type SourceLocation } from '../errors.js';
 
 export const STEP_NAMES = [
   'preflight',
@@ -110,4 +111,12 @@ export interface Playbook extends PlaybookDocument {
   readonly builtin: boolean;
   /** Line of each step's script in the file (for messages). */
   readonly stepLines: Readonly<Partial<Record<StepName, number>>>;
+}
+
+/** The playbooks known to a command: built in, then the inventory's own folders. */
+export interface PlaybookRegistry {
+  readonly kinds: readonly string[];
+  /** The playbook of a kind; PLAYBOOK_NOT_FOUND (listing the known kinds) otherwise. */
+  get(kind: string, origin?: SourceLocation): Playbook;
+  has(kind: string): boolean;
 }
