@@ -7,6 +7,8 @@ import { type Binding, type Host, type Inventory } from '../inventory/model.js';
 import { type Material, type Playbook, type PlaybookRegistry } from '../playbooks/index.js';
 import { type Bundle, type Check } from '../cert/index.js';
 import { type CertSummary } from '../cert/identity.js';
+import type * as certModule from '../cert/index.js';
+import type * as playbooksModule from '../playbooks/index.js';
 import { readPassword, trustAnchors, type PasswordOptions } from '../cert/input.js';
 
 export interface RolloutInputs extends PasswordOptions {
@@ -33,6 +35,10 @@ export interface Prepared {
 
 export const NOTHING_TOUCHED = 'No host was modified.';
 
+// The libraries are loaded when a command runs (start-up stays light); their types are static.
+type PlaybooksLib = typeof playbooksModule;
+type CertLib = typeof certModule;
+
 export async function prepareRollout(
   inputs: RolloutInputs,
   env: Readonly<Record<string, string | undefined>>,
@@ -42,9 +48,34 @@ export async function prepareRollout(
     import('../playbooks/index.js'),
     import('../cert/index.js'),
   ]);
-  const loaded = loadInventory(inputs.inventory);
-  const inventory = selectEnvironments(loaded, inputs.envs ?? []);
+  const inventory = selectEnvironments(loadInventory(inputs.inventory), inputs.envs ?? []);
   const playbooks = playbooksLib.loadPlaybooks({ userDirs: inventory.playbookDirs });
+  assertBindings(inventory, playbooks, playbooksLib, inputs.inventory);
+  const { bundle, trust, gate } = await gatedBundle(inputs, env, inventory, certLib);
+  const fp = certLib.fingerprints(bundle.leaf);
+  return {
+    inventory,
+    playbooks,
+    bundle,
+    cert: {
+      sha256: fp.sha256,
+      thumbprint: fp.thumbprint,
+      notAfter: bundle.leaf.validTo,
+      subject: bundle.leaf.subject,
+    },
+    trustPem: trust.anchors.map((a) => a.toString()),
+    gate,
+    material: materialSource(bundle, playbooksLib, certLib),
+  };
+}
+
+/** Every binding has a playbook, valid parameters, and (with the cold-start check) a restart. */
+function assertBindings(
+  inventory: Inventory,
+  playbooks: PlaybookRegistry,
+  lib: Pick<PlaybooksLib, 'validateParams'>,
+  file: string,
+): void {
   const problems: ErrorDetail[] = [];
   for (const e of inventory.environments) {
     for (const h of e.hosts) {
@@ -57,7 +88,7 @@ export async function prepareRollout(
           continue;
         }
         const pb = playbooks.get(b.kind);
-        problems.push(...playbooksLib.validateParams(pb, b));
+        problems.push(...lib.validateParams(pb, b));
         if (e.policy.coldStartCheck) problems.push(...coldStartProblems(pb, b));
       }
     }
@@ -65,15 +96,23 @@ export async function prepareRollout(
   if (problems.length > 0) {
     throw new CertrollError(
       'PLAYBOOK_INVALID',
-      `${problems.length} binding parameter problem(s) in ${inputs.inventory}. ${NOTHING_TOUCHED}`,
+      `${problems.length} binding parameter problem(s) in ${file}. ${NOTHING_TOUCHED}`,
       {
-        file: inputs.inventory,
+        file,
         details: problems,
         hint: 'Fix the bindings named above; `certroll inventory check` validates the rest of the file.',
       },
     );
   }
+}
 
+/** The bundle, loaded and through the certificate gate (names checked against the inventory). */
+async function gatedBundle(
+  inputs: RolloutInputs,
+  env: Readonly<Record<string, string | undefined>>,
+  inventory: Inventory,
+  certLib: CertLib,
+) {
   const password = await readPassword(inputs, env, certLib.MAX_INPUT_BYTES);
   const bundle = certLib.loadBundle({
     path: inputs.cert,
@@ -100,7 +139,15 @@ export async function prepareRollout(
       },
     );
   }
-  const fp = certLib.fingerprints(bundle.leaf);
+  return { bundle, trust, gate };
+}
+
+/** The key material for a host, in the form its playbook takes: PEM files, or a PFX per host. */
+function materialSource(
+  bundle: Bundle,
+  playbooksLib: Pick<PlaybooksLib, 'materialOf'>,
+  certLib: Pick<CertLib, 'repackPfx'>,
+): Prepared['material'] {
   const pem = {
     certPem: bundle.leaf.toString(),
     // Intermediates only: a self-signed root in the served chain is dead weight.
@@ -111,35 +158,22 @@ export async function prepareRollout(
     keyPem: bundle.key.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
   const pfxCache = new Map<string, Material>();
-  return {
-    inventory,
-    playbooks,
-    bundle,
-    cert: {
-      sha256: fp.sha256,
-      thumbprint: fp.thumbprint,
-      notAfter: bundle.leaf.validTo,
-      subject: bundle.leaf.subject,
-    },
-    trustPem: trust.anchors.map((a) => a.toString()),
-    gate,
-    material(host, playbook) {
-      if (playbooksLib.materialOf(playbook) !== 'pfx') return { kind: 'pem', ...pem };
-      // One PFX per host, with a fresh random password that exists only in memory and on stdin.
-      const cached = pfxCache.get(host.name);
-      if (cached !== undefined) return cached;
-      const pfxPassword = randomBytes(24).toString('base64url');
-      const m: Material = {
-        kind: 'pfx',
-        pfx: certLib.repackPfx(bundle, {
-          password: pfxPassword,
-          encoding: host.legacyPfx ? '3des' : 'aes',
-        }),
+  return (host, playbook) => {
+    if (playbooksLib.materialOf(playbook) !== 'pfx') return { kind: 'pem', ...pem };
+    // One PFX per host, with a fresh random password that exists only in memory and on stdin.
+    const cached = pfxCache.get(host.name);
+    if (cached !== undefined) return cached;
+    const pfxPassword = randomBytes(24).toString('base64url');
+    const m: Material = {
+      kind: 'pfx',
+      pfx: certLib.repackPfx(bundle, {
         password: pfxPassword,
-      };
-      pfxCache.set(host.name, m);
-      return m;
-    },
+        encoding: host.legacyPfx ? '3des' : 'aes',
+      }),
+      password: pfxPassword,
+    };
+    pfxCache.set(host.name, m);
+    return m;
   };
 }
 
