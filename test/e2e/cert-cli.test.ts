@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { TestPki, type Issued } from '../helpers/pki.js';
+import { TestPki, type Issued } from '../lab/index.js';
 
 // Runs the built CLI (`npm run build` first, as `npm test` does).
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

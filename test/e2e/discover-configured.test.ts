@@ -1,9 +1,14 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab, type LabService } from '../lab/index.js';
-import { freePort } from '../lab/procs.js';
-import { TestPki, type Issued } from '../helpers/pki.js';
+import {
+  startLab,
+  type Lab,
+  type LabService,
+  freePort,
+  TestPki,
+  type Issued,
+} from '../lab/index.js';
 import { runCli } from '../helpers/cli.js';
 
 // The second outage: a certificate file replaced on disk without a reload. The port still

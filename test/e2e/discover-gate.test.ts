@@ -2,11 +2,17 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab, type LabHost, type LabService } from '../lab/index.js';
-import { freePort } from '../lab/procs.js';
-import { TestPki, type Issued } from '../helpers/pki.js';
+import {
+  startLab,
+  type Lab,
+  type LabHost,
+  type LabService,
+  freePort,
+  TestPki,
+  type Issued,
+  servedStable,
+} from '../lab/index.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
-import { servedStable } from '../helpers/served.js';
 
 // Issue 6 through the built CLI against a lab host with three nginx TLS ports of which the
 // inventory lists two: discover and the plan gate name the third; an exclusion lets the plan

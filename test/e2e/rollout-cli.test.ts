@@ -2,10 +2,17 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRunIds } from '../../src/journal/index.js';
-import { startLab, type Lab, type LabService } from '../lab/index.js';
-import { servedStable } from '../helpers/served.js';
-import { type TestPki, type Issued } from '../helpers/pki.js';
-import { nginxOnEveryHost, renewalPki, writeLabInventory } from '../helpers/lab-rollout.js';
+import {
+  startLab,
+  type Lab,
+  type LabService,
+  servedStable,
+  type TestPki,
+  type Issued,
+  nginxOnEveryHost,
+  renewalPki,
+  writeLabInventory,
+} from '../lab/index.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
 import { startSampler } from '../helpers/proc-sampler.js';
 

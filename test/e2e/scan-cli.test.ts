@@ -2,14 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { type Issued, TestPki } from '../helpers/pki.js';
 import {
-  type Daemon,
+  type Issued,
+  TestPki,
+  type Haproxy,
   type Nginx,
   freePort,
-  startHaproxy,
+  startPool,
   startNginx,
-} from '../helpers/tls-servers.js';
+  tlsServer,
+} from '../lab/index.js';
 
 // `certroll scan` through the built CLI (npm run build first; `npm test` does it).
 const WEB_A = '127.0.14.1';
@@ -26,7 +28,7 @@ describe('certroll scan', () => {
   let soon: Issued;
   let expired: Issued;
   let nginx: Nginx;
-  let lb: Daemon;
+  let lb: Haproxy;
   let inv: string;
   let port: number;
 
@@ -46,23 +48,15 @@ describe('certroll scan', () => {
       root,
     );
     port = await freePort(WEB_A);
-    const tls = (address: string, c: Issued) => ({
-      address,
-      port,
-      cert: c.certPath,
-      key: c.keyPath,
-      defaultServer: true,
-    });
+    const tls = (address: string, c: Issued) => tlsServer(address, port, c);
     nginx = await startNginx({
+      sessionCache: false,
       servers: [tls(WEB_A, good), tls(WEB_B, soon), tls(M1, good), tls(M2, expired)],
     });
-    lb = await startHaproxy({
-      frontend: { address: LB, port },
-      backends: [
-        { name: 'web-1', address: M1, port },
-        { name: 'web-2', address: M2, port },
-      ],
-    });
+    lb = await startPool(LB, port, [
+      { name: 'web-1', address: M1 },
+      { name: 'web-2', address: M2 },
+    ]);
     inv = pki.write(
       'inventory.yaml',
       `version: 1

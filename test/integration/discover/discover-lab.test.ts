@@ -3,9 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverHosts } from '../../../src/discover/run.js';
 import { coverageGaps } from '../../../src/discover/gate.js';
 import { type Binding, type Host } from '../../../src/inventory/model.js';
-import { startLab, type Lab, type LabService } from '../../lab/index.js';
-import { freePort } from '../../lab/procs.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
+import {
+  startLab,
+  type Lab,
+  type LabService,
+  freePort,
+  TestPki,
+  type Issued,
+} from '../../lab/index.js';
 
 // Discovery against a real host: sshd, nginx on three TLS ports and haproxy on one, of which the
 // inventory lists two nginx ports. Nothing is faked: ss, nginx -T, the haproxy config, openssl

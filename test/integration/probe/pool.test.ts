@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanInventory } from '../../../src/probe/scan.js';
-import { type Issued, TestPki } from '../../helpers/pki.js';
 import {
-  type Daemon,
+  type Issued,
+  TestPki,
+  type Haproxy,
   type Nginx,
   freePort,
-  startHaproxy,
+  startPool,
   startNginx,
-} from '../../helpers/tls-servers.js';
-import { binding, host, inventoryOf } from './lab-inventory.js';
+  tlsServer,
+  binding,
+  host,
+  inventoryOf,
+} from '../../lab/index.js';
 
 const VIP = '127.0.11.1';
 const M1 = '127.0.11.2';
@@ -22,7 +26,7 @@ describe('a pool behind haproxy where one member serves an expired certificate',
   let expired: Issued;
   let n1: Nginx;
   let n2: Nginx;
-  let lb: Daemon;
+  let lb: Haproxy;
   let port: number;
 
   beforeAll(async () => {
@@ -41,24 +45,13 @@ describe('a pool behind haproxy where one member serves an expired certificate',
     );
     port = await freePort(VIP);
     [n1, n2] = await Promise.all([
-      startNginx({
-        servers: [
-          { address: M1, port, cert: good.certPath, key: good.keyPath, defaultServer: true },
-        ],
-      }),
-      startNginx({
-        servers: [
-          { address: M2, port, cert: expired.certPath, key: expired.keyPath, defaultServer: true },
-        ],
-      }),
+      startNginx({ sessionCache: false, servers: [tlsServer(M1, port, good)] }),
+      startNginx({ sessionCache: false, servers: [tlsServer(M2, port, expired)] }),
     ]);
-    lb = await startHaproxy({
-      frontend: { address: VIP, port },
-      backends: [
-        { name: 'web-1', address: M1, port },
-        { name: 'web-2', address: M2, port },
-      ],
-    });
+    lb = await startPool(VIP, port, [
+      { name: 'web-1', address: M1 },
+      { name: 'web-2', address: M2 },
+    ]);
   });
 
   afterAll(async () => {

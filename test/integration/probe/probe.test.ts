@@ -2,8 +2,14 @@ import { type AddressInfo } from 'node:net';
 import { createServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../../src/probe/probe.js';
-import { type Issued, TestPki } from '../../helpers/pki.js';
-import { type Nginx, freePort, startNginx, startSilentServer } from '../../helpers/tls-servers.js';
+import {
+  type Issued,
+  TestPki,
+  type Nginx,
+  freePort,
+  startNginx,
+  startSilentServer,
+} from '../../lab/index.js';
 
 const A = '127.0.10.1';
 
@@ -38,6 +44,7 @@ describe('probe against real nginx', () => {
       await freePort(A),
     ];
     nginx = await startNginx({
+      sessionCache: false,
       servers: [
         {
           address: A,

@@ -4,8 +4,7 @@ import { type TLSSocket, connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNotServes, expectServes } from '../../../src/probe/expect.js';
 import { probe } from '../../../src/probe/probe.js';
-import { type Issued, TestPki } from '../../helpers/pki.js';
-import { type Nginx, freePort, startNginx } from '../../helpers/tls-servers.js';
+import { type Issued, TestPki, type Nginx, freePort, startNginx } from '../../lab/index.js';
 
 const A = '127.0.12.1';
 const fast = { initialMs: 50, factor: 2, maxMs: 400, jitter: 0.5 };

@@ -3,11 +3,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRunIds, readJournal, runPaths } from '../../../src/journal/index.js';
-import { startLab, type Lab, type LabService } from '../../lab/index.js';
+import {
+  startLab,
+  type Lab,
+  type LabService,
+  servedStable,
+  type TestPki,
+  type Issued,
+  renewalPki,
+} from '../../lab/index.js';
 import { BIN, runCli } from '../../helpers/cli.js';
-import { servedStable } from '../../helpers/served.js';
-import { type TestPki, type Issued } from '../../helpers/pki.js';
-import { renewalPki } from '../../helpers/lab-rollout.js';
 
 // The real CLI over real SSH and nginx, killed with SIGKILL at journal points spread over a
 // rollout, then `certroll resume`: the binding ends serving the new certificate, nothing staged

@@ -3,8 +3,7 @@ import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertSuccess } from '../../../src/transport/classify.js';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
-import { TestPki, sha256Hex, type Issued } from '../../helpers/pki.js';
-import { startLab, type Lab } from '../../lab/index.js';
+import { TestPki, sha256Hex, type Issued, startLab, type Lab } from '../../lab/index.js';
 
 let lab: Lab;
 let pki: TestPki;

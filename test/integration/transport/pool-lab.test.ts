@@ -3,10 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { type CliIo } from '../../../src/cli/io.js';
 import { withTransportPool, type TransportPoolOptions } from '../../../src/transport/pool.js';
-import { startLab, type Lab, type LabHost } from '../../lab/index.js';
-import { servedStable } from '../../helpers/served.js';
-import { type TestPki, type Issued } from '../../helpers/pki.js';
-import { nginxOnEveryHost, renewalPki, writeLabInventory } from '../../helpers/lab-rollout.js';
+import {
+  startLab,
+  type Lab,
+  type LabHost,
+  servedStable,
+  type TestPki,
+  type Issued,
+  nginxOnEveryHost,
+  renewalPki,
+  writeLabInventory,
+} from '../../lab/index.js';
 
 // A whole `certroll rollout` (capture, coverage gate, run, sweep) makes one SSH connection per
 // host and leaves none open. sshd logs each accepted login and each disconnect (LogLevel DEBUG1).

@@ -279,3 +279,30 @@ export class TestPki {
     return out;
   }
 }
+
+export interface RenewalPki {
+  readonly pki: TestPki;
+  readonly root: Issued;
+  readonly intermediate: Issued;
+  /** Served before the rollout (20 days left). */
+  readonly oldLeaf: Issued;
+  /** Rolled out (200 days). */
+  readonly newLeaf: Issued;
+  /** The new leaf, the intermediate and the new key in one PEM file. */
+  readonly bundlePath: string;
+}
+
+/** A root, an intermediate, and an old and a new leaf for `name` issued by it. */
+export function renewalPki(name: string, options: { key?: KeySpec } = {}): RenewalPki {
+  const pki = TestPki.create();
+  const root = pki.root();
+  const intermediate = pki.issue({ cn: 'lab intermediate', isCa: true, days: 365 }, root);
+  const leaf = { cn: name, sans: [name], ...(options.key ? { key: options.key } : {}) };
+  const oldLeaf = pki.issue({ ...leaf, days: 20 }, intermediate);
+  const newLeaf = pki.issue({ ...leaf, days: 200 }, intermediate);
+  const bundlePath = pki.write(
+    'bundle.pem',
+    newLeaf.certPem + intermediate.certPem + newLeaf.keyPem,
+  );
+  return { pki, root, intermediate, oldLeaf, newLeaf, bundlePath };
+}
