@@ -20,6 +20,7 @@ export { generateKey, hashedKnownHostsLine, knownHostsLine } from './keys.js';
 export * from './pki.js';
 export * from './inventory.js';
 export * from './served.js';
+export * from './renewal.js';
 
 export interface LabOptions {
   readonly hosts?: number;
