@@ -8,6 +8,7 @@ import {
   freePort,
   TestPki,
   type Issued,
+  labInventoryHead,
 } from '../lab/index.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -40,10 +41,7 @@ beforeAll(async () => {
   writeFileSync(
     inventoryPath,
     [
-      'version: 1',
-      'defaults:',
-      `  transport: { kind: ssh, user: root, identityFile: ${lab.clientKey.privatePath}, knownHosts: ${lab.knownHostsPath} }`,
-      'environments:',
+      ...labInventoryHead(lab),
       '  - name: lab',
       '    hosts:',
       `      - name: ${h.name}`,
