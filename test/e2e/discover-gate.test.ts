@@ -33,7 +33,7 @@ let stateDir: string;
 beforeAll(async () => {
   pki = TestPki.create();
   root = pki.root();
-  leaves = [1, 2, 3, 4].map((i) => pki.issue({ cn: NAME, sans: [NAME], days: 50 + i }, root));
+  leaves = [1, 2, 3, 4].map((i) => pki.leaf(NAME, root, { days: 50 + i }));
   lab = await startLab({ hosts: 1 });
   h = lab.hosts[0]!;
   ports = [];

@@ -2,11 +2,11 @@
 // its own folder, stopped by its own pid. A frontend either terminates TLS itself (a lab host's
 // ports, the playbook tests) or balances plain TCP over backends (a pool behind a VIP). With
 // masterWorker (-W) it reloads as a playbook would: USR2 to the master named in the pid file.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CertFiles, type LabService } from './nginx.js';
-import { readLog, startDaemon, waitForPort } from './procs.js';
+import { certFilesIn, type LabService, type LabServiceOptions } from './nginx.js';
+import { readLog, startServing } from './procs.js';
 
 export const HAPROXY = '/usr/sbin/haproxy';
 
@@ -85,29 +85,20 @@ export function haproxyConfig(prefix: string, o: HaproxyOptions): string {
 }
 
 export async function startHaproxy(o: HaproxyOptions): Promise<Haproxy> {
-  const owned = o.dir === undefined;
   const prefix = o.dir ?? mkdtempSync(join(tmpdir(), 'certroll-haproxy-'));
   mkdirSync(prefix, { recursive: true });
   const configPath = join(prefix, 'haproxy.cfg');
   const pidPath = join(prefix, 'haproxy.pid');
   const statsSocket = join(prefix, 'admin.sock');
   writeFileSync(configPath, haproxyConfig(prefix, o));
-  const daemon = startDaemon(
-    `haproxy ${prefix}`,
-    HAPROXY,
-    [...(o.masterWorker === true ? ['-W'] : []), '-db', '-f', configPath, '-p', pidPath],
-    join(prefix, 'haproxy.out'),
-  );
-  const stop = async (): Promise<void> => {
-    await daemon.stop();
-    if (owned) rmSync(prefix, { recursive: true, force: true });
-  };
-  try {
-    for (const f of o.frontends) await waitForPort(daemon, f.address, f.port);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const { daemon, stop } = await startServing({
+    name: `haproxy ${prefix}`,
+    file: HAPROXY,
+    args: [...(o.masterWorker === true ? ['-W'] : []), '-db', '-f', configPath, '-p', pidPath],
+    logPath: join(prefix, 'haproxy.out'),
+    endpoints: o.frontends,
+    ...(o.dir === undefined ? { removeOnStop: prefix } : {}),
+  });
   return {
     pid: daemon.pid,
     prefix,
@@ -127,28 +118,19 @@ export interface LabHaproxy extends LabService {
 }
 
 /** haproxy (master-worker) serving `cert` with its key on every port of `address`, in `dir`. */
-export async function startLabHaproxy(opts: {
-  readonly dir: string;
-  readonly address: string;
-  readonly ports: readonly number[];
-  readonly cert: CertFiles;
-}): Promise<LabHaproxy> {
-  mkdirSync(join(opts.dir, 'certs'), { recursive: true, mode: 0o700 });
-  const certPath = join(opts.dir, 'certs', 'server.pem');
-  const keyPath = join(opts.dir, 'certs', 'server.key');
+export async function startLabHaproxy(opts: LabServiceOptions): Promise<LabHaproxy> {
+  const { certPath, keyPath } = certFilesIn(opts.dir, 'server.pem');
   const keyPem = readFileSync(opts.cert.keyPath, 'utf8');
   writeFileSync(keyPath, keyPem, { mode: 0o600 });
   writeFileSync(certPath, readFileSync(opts.cert.certPath, 'utf8') + keyPem, { mode: 0o600 });
-  const haproxy = await startHaproxy({
-    dir: opts.dir,
-    masterWorker: true,
-    frontends: opts.ports.map((port) => ({
-      address: opts.address,
-      port,
-      crt: certPath,
-      body: `haproxy ${opts.address}:${port}`,
-    })),
-  });
+  const body = (port: number): string => `haproxy ${opts.address}:${port}`;
+  const frontends = opts.ports.map((port) => ({
+    address: opts.address,
+    port,
+    crt: certPath,
+    body: body(port),
+  }));
+  const haproxy = await startHaproxy({ dir: opts.dir, masterWorker: true, frontends });
   return { kind: 'haproxy', ports: opts.ports, certPath, keyPath, ...haproxy };
 }
 

@@ -3,10 +3,10 @@
 // `nginx <args> -s reload`. One function for every test: a lab host's TLS ports, the playbook
 // tests' single port, and the probe tests' SNI, plain-HTTP and handshake-rejecting servers.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readLog, startDaemon, waitForPort } from './procs.js';
+import { readLog, startServing } from './procs.js';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -98,29 +98,20 @@ export function nginxConfig(prefix: string, o: NginxOptions): string {
 }
 
 export async function startNginx(o: NginxOptions): Promise<Nginx> {
-  const owned = o.dir === undefined;
   const prefix = o.dir ?? mkdtempSync(join(tmpdir(), 'certroll-nginx-'));
   mkdirSync(join(prefix, 'tmp'), { recursive: true });
   const configPath = join(prefix, 'nginx.conf');
   const errorLog = join(prefix, 'error.log');
   writeFileSync(configPath, nginxConfig(prefix, o));
   const args = ['-p', prefix, '-e', errorLog, '-c', configPath];
-  const daemon = startDaemon(
-    `nginx ${prefix}`,
-    NGINX,
-    [...args, '-g', 'daemon off;'],
-    join(prefix, 'nginx.out'),
-  );
-  const stop = async (): Promise<void> => {
-    await daemon.stop();
-    if (owned) rmSync(prefix, { recursive: true, force: true });
-  };
-  try {
-    for (const s of o.servers) await waitForPort(daemon, s.address, s.port);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const { daemon, stop } = await startServing({
+    name: `nginx ${prefix}`,
+    file: NGINX,
+    args: [...args, '-g', 'daemon off;'],
+    logPath: join(prefix, 'nginx.out'),
+    endpoints: o.servers,
+    ...(o.dir === undefined ? { removeOnStop: prefix } : {}),
+  });
   const base = [NGINX, ...args].join(' ');
   return {
     pid: daemon.pid,
@@ -156,28 +147,36 @@ export interface LabService {
   stop(): Promise<void>;
 }
 
-/** nginx serving copies of `cert` on every port of `address`, with its prefix in `dir`. */
-export async function startLabNginx(opts: {
+/** A lab host's web server: its folder, its address, its ports and the certificate to serve. */
+export interface LabServiceOptions {
   readonly dir: string;
   readonly address: string;
   readonly ports: readonly number[];
   readonly cert: CertFiles;
-}): Promise<LabService> {
-  mkdirSync(join(opts.dir, 'certs'), { recursive: true, mode: 0o700 });
-  const certPath = join(opts.dir, 'certs', 'server.crt');
-  const keyPath = join(opts.dir, 'certs', 'server.key');
+}
+
+/** Where a lab service keeps its own copy of the certificate (`certs/` under its folder). */
+export function certFilesIn(dir: string, certName: string): CertFiles {
+  mkdirSync(join(dir, 'certs'), { recursive: true, mode: 0o700 });
+  return { certPath: join(dir, 'certs', certName), keyPath: join(dir, 'certs', 'server.key') };
+}
+
+/** nginx serving copies of `cert` on every port of `address`, with its prefix in `dir`. */
+export async function startLabNginx(opts: LabServiceOptions): Promise<LabService> {
+  const { certPath, keyPath } = certFilesIn(opts.dir, 'server.crt');
   copyFileSync(opts.cert.certPath, certPath);
   copyFileSync(opts.cert.keyPath, keyPath);
   const nginx = await startNginx({
     dir: opts.dir,
     workerConnections: 64,
-    servers: opts.ports.map((port) => ({
-      address: opts.address,
-      port,
-      cert: certPath,
-      key: keyPath,
-      body: `nginx ${opts.address}:${port}`,
-    })),
+    servers: opts.ports.map((port) =>
+      tlsServer(
+        opts.address,
+        port,
+        { certPath, keyPath },
+        { body: `nginx ${opts.address}:${port}` },
+      ),
+    ),
   });
   return { kind: 'nginx', ports: opts.ports, certPath, keyPath, ...nginx };
 }

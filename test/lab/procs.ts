@@ -1,7 +1,7 @@
 // Child daemons of the lab: spawned with their output in a log file, waited for with bounded
 // polling, stopped by their own pid only (never by name).
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 
 export interface Daemon {
@@ -165,4 +165,30 @@ export async function startSilentServer(
         srv.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Starts a server daemon and waits until every endpoint answers; on failure stops it (and
+ * removes `removeOnStop`) before throwing. `stop` does the same later.
+ */
+export async function startServing(o: {
+  readonly name: string;
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly logPath: string;
+  readonly endpoints: readonly { readonly address: string; readonly port: number }[];
+  readonly removeOnStop?: string;
+}): Promise<{ daemon: Daemon; stop: () => Promise<void> }> {
+  const daemon = startDaemon(o.name, o.file, o.args, o.logPath);
+  const stop = async (): Promise<void> => {
+    await daemon.stop();
+    if (o.removeOnStop !== undefined) rmSync(o.removeOnStop, { recursive: true, force: true });
+  };
+  try {
+    for (const e of o.endpoints) await waitForPort(daemon, e.address, e.port);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { daemon, stop };
 }

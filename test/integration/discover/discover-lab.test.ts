@@ -42,7 +42,7 @@ const binding = (port: number, svc: LabService, address: string): Binding => ({
 beforeAll(async () => {
   pki = TestPki.create();
   root = pki.root();
-  oldLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 60 }, root);
+  oldLeaf = pki.leaf(NAME, root, { days: 60 });
   lab = await startLab({ hosts: 1 });
   const h = lab.hosts[0]!;
   ports = [];
@@ -110,7 +110,7 @@ describe('certroll discover on a lab host', () => {
   }, 60_000);
 
   it('flags a certificate file replaced without a reload as configured-not-served', async () => {
-    const fresh = pki.issue({ cn: NAME, sans: [NAME], days: 3, keyPath: oldLeaf.keyPath }, root);
+    const fresh = pki.leaf(NAME, root, { days: 3, keyPath: oldLeaf.keyPath });
     const saved = readFileSync(nginx.certPath);
     writeFileSync(nginx.certPath, fresh.certPem);
     try {

@@ -89,26 +89,12 @@ export function usePlaybookLab(kind: string): PlaybookLab {
     if (made === undefined) throw new Error('usePlaybookLab: read before its beforeAll ran');
     return made;
   };
-  return {
-    get pki() {
-      return get().pki;
-    },
-    get dir() {
-      return get().dir;
-    },
-    get oldLeaf() {
-      return get().oldLeaf;
-    },
-    get newLeaf() {
-      return get().newLeaf;
-    },
-    get chain() {
-      return get().chain;
-    },
-    get playbook() {
-      return get().playbook;
-    },
-  };
+  // Getters, so that the file can hold the lab in a const before its beforeAll has run.
+  const view = {} as PlaybookLab;
+  for (const key of ['pki', 'dir', 'oldLeaf', 'newLeaf', 'chain', 'playbook'] as const) {
+    Object.defineProperty(view, key, { get: () => get()[key] });
+  }
+  return view;
 }
 
 /** Runs one step of `playbook` on this machine and fails the test unless it exits 0. */
