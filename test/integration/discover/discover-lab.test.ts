@@ -10,6 +10,7 @@ import {
   freePort,
   TestPki,
   type Issued,
+  nginxParams,
 } from '../../lab/index.js';
 
 // Discovery against a real host: sshd, nginx on three TLS ports and haproxy on one, of which the
@@ -29,12 +30,7 @@ const binding = (port: number, svc: LabService, address: string): Binding => ({
   id: `n-${port}`,
   port,
   kind: 'nginx',
-  params: {
-    certPath: svc.certPath,
-    keyPath: svc.keyPath,
-    nginxBinary: '/usr/sbin/nginx',
-    nginxArgs: ['-p', svc.prefix, '-c', svc.configPath],
-  },
+  params: nginxParams(svc),
   probe: { address, port, sni: [NAME] },
   origin: {},
 });

@@ -126,3 +126,21 @@ export async function bindNewLeaf(
   await runStep(lab.playbook, 'bind', ctx);
   return ctx;
 }
+
+/**
+ * capture and stage of `lab.newLeaf` with the old leaf's key (a pair the server refuses), then
+ * the bind, which must fail: returns its result and the context cleanup takes.
+ */
+export async function bindMismatchedKey(
+  lab: PlaybookLab,
+  base: Parameters<typeof context>[0],
+): Promise<{ result: Awaited<ReturnType<typeof execute>>; ctx: RenderContext }> {
+  const captured = parseCapture(await runStep(lab.playbook, 'capture', context(base)), {
+    host: 'lab',
+    kind: base.kind,
+  });
+  const material = pemMaterial(lab.newLeaf, lab.chain, lab.oldLeaf.keyPem);
+  const ctx = context({ ...base, captured, material });
+  await runStep(lab.playbook, 'stage', ctx);
+  return { result: await execute(labTransport(), renderStep(lab.playbook, 'bind', ctx)), ctx };
+}

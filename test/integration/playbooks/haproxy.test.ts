@@ -3,8 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCapture } from '../../../src/playbooks/capture.js';
-import { renderStep } from '../../../src/playbooks/render.js';
 import {
   freePort,
   servedSha256,
@@ -12,8 +10,7 @@ import {
   waitForServed,
   type Haproxy,
 } from '../../lab/index.js';
-import { bindNewLeaf, context, pemMaterial, runStep, usePlaybookLab } from './context.js';
-import { execute, labTransport } from './local.js';
+import { bindMismatchedKey, bindNewLeaf, runStep, usePlaybookLab } from './context.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -43,26 +40,26 @@ afterAll(async () => {
   await haproxy?.stop();
 });
 
-const params = (): Record<string, unknown> => ({
-  crtPath,
-  configPath: haproxy.configPath,
-  haproxyBinary: '/usr/sbin/haproxy',
-  statsSocket: haproxy.statsSocket,
+/** The context of the haproxy binding on `port` (runtime API) for a run of the new leaf. */
+const base = (runId: string) => ({
+  kind: 'haproxy',
+  params: {
+    crtPath,
+    configPath: haproxy.configPath,
+    haproxyBinary: '/usr/sbin/haproxy',
+    statsSocket: haproxy.statsSocket,
+  },
+  stateDir: lab.dir,
+  leaf: lab.newLeaf,
+  port,
+  runId,
 });
 
 describe('haproxy playbook against a real haproxy (runtime API over the stats socket)', () => {
   it('swaps the certificate in memory and on disk, and rolls back to the old one', async () => {
     expect(await servedSha256(port)).toBe(lab.oldLeaf.sha256);
     const oldSha = sha(crtPath);
-    const base = {
-      kind: 'haproxy',
-      params: params(),
-      stateDir: lab.dir,
-      leaf: lab.newLeaf,
-      port,
-      runId: 'ok-run',
-    };
-    const ctx = await bindNewLeaf(lab, base);
+    const ctx = await bindNewLeaf(lab, base('ok-run'));
     expect(await waitForServed(port, lab.newLeaf.sha256)).toBe(lab.newLeaf.sha256);
     expect(readFileSync(crtPath, 'utf8')).toBe(
       lab.newLeaf.certPem + lab.chain[0]!.certPem + lab.newLeaf.keyPem,
@@ -76,25 +73,7 @@ describe('haproxy playbook against a real haproxy (runtime API over the stats so
 
   it('restores the old file at once when haproxy -c rejects the new one', async () => {
     const oldSha = sha(crtPath);
-    const base = {
-      kind: 'haproxy',
-      params: params(),
-      stateDir: lab.dir,
-      leaf: lab.newLeaf,
-      port,
-      runId: 'bad-run',
-    };
-    const captured = parseCapture(await runStep(lab.playbook, 'capture', context(base)), {
-      host: 'lab',
-      kind: 'haproxy',
-    });
-    const ctx = context({
-      ...base,
-      captured,
-      material: pemMaterial(lab.newLeaf, lab.chain, lab.oldLeaf.keyPem),
-    });
-    await runStep(lab.playbook, 'stage', ctx);
-    const r = await execute(labTransport(), renderStep(lab.playbook, 'bind', ctx));
+    const { result: r, ctx } = await bindMismatchedKey(lab, base('bad-run'));
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('haproxy -c failed with the new file');
     expect(sha(crtPath)).toBe(oldSha);

@@ -2,11 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCapture } from '../../../src/playbooks/capture.js';
-import { renderStep } from '../../../src/playbooks/render.js';
 import { freePort, servedSha256, startNginx, waitForServed, type Nginx } from '../../lab/index.js';
-import { bindNewLeaf, context, pemMaterial, runStep, usePlaybookLab } from './context.js';
-import { execute, labTransport } from './local.js';
+import { bindMismatchedKey, bindNewLeaf, runStep, usePlaybookLab } from './context.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -29,19 +26,20 @@ afterAll(async () => {
   await nginx?.stop();
 });
 
+/** The context of the nginx binding on `port` for a run, rolling out the new leaf. */
+const base = (runId: string) => ({
+  kind: 'nginx',
+  params: { certPath, keyPath, nginxBinary: '/usr/sbin/nginx', nginxArgs: nginx.args },
+  stateDir: lab.dir,
+  leaf: lab.newLeaf,
+  port,
+  runId,
+});
+
 describe('nginx playbook against a real nginx', () => {
   it('serves the new certificate after bind and the old one after rollback', async () => {
     expect(await servedSha256(port)).toBe(lab.oldLeaf.sha256);
-    const params = { certPath, keyPath, nginxBinary: '/usr/sbin/nginx', nginxArgs: nginx.args };
-    const base = {
-      kind: 'nginx',
-      params,
-      stateDir: lab.dir,
-      leaf: lab.newLeaf,
-      port,
-      runId: 'ok-run',
-    };
-    const ctx = await bindNewLeaf(lab, base);
+    const ctx = await bindNewLeaf(lab, base('ok-run'));
     expect(await waitForServed(port, lab.newLeaf.sha256)).toBe(lab.newLeaf.sha256);
     expect(readFileSync(certPath, 'utf8')).toBe(lab.newLeaf.certPem + lab.chain[0]!.certPem);
 
@@ -53,27 +51,8 @@ describe('nginx playbook against a real nginx', () => {
   it('restores the old files at once when nginx -t fails during bind', async () => {
     const oldCert = sha(certPath);
     const oldKey = sha(keyPath);
-    const params = { certPath, keyPath, nginxBinary: '/usr/sbin/nginx', nginxArgs: nginx.args };
-    const base = {
-      kind: 'nginx',
-      params,
-      stateDir: lab.dir,
-      leaf: lab.newLeaf,
-      port,
-      runId: 'bad-run',
-    };
-    const captured = parseCapture(await runStep(lab.playbook, 'capture', context(base)), {
-      host: 'lab',
-      kind: 'nginx',
-    });
     // A key that does not match the certificate: nginx -t refuses it.
-    const ctx = context({
-      ...base,
-      captured,
-      material: pemMaterial(lab.newLeaf, lab.chain, lab.oldLeaf.keyPem),
-    });
-    await runStep(lab.playbook, 'stage', ctx);
-    const r = await execute(labTransport(), renderStep(lab.playbook, 'bind', ctx));
+    const { result: r, ctx } = await bindMismatchedKey(lab, base('bad-run'));
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('nginx -t failed with the new files');
     expect(sha(certPath)).toBe(oldCert);

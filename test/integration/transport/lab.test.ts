@@ -3,7 +3,7 @@ import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertSuccess } from '../../../src/transport/classify.js';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
-import { sha256Hex, startLab, type Lab, P256, usePki } from '../../lab/index.js';
+import { sha256Hex, startLab, type Lab, type LabHost, P256, usePki } from '../../lab/index.js';
 
 let lab: Lab;
 
@@ -23,6 +23,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab?.stop();
 });
+
+/** Runs each [command, what] on the host over SSH, as a playbook would; each must succeed. */
+async function runOverSsh(h: LabHost, ...commands: [string, string][]): Promise<void> {
+  const ssh = new SshTransport(h.host);
+  await ssh.connect();
+  try {
+    for (const [command, what] of commands) assertSuccess(await ssh.exec(command), what);
+  } finally {
+    await ssh.close();
+  }
+}
 
 /** SHA-256 of the leaf served at address:port. */
 function served(address: string, port: number): Promise<string> {
@@ -80,14 +91,7 @@ describe('the test lab', () => {
     expect(await served(h.address, 17148)).toBe(certs.oldCert.sha256);
     writeFileSync(nginx.certPath, certs.newCert.certPem);
     writeFileSync(nginx.keyPath, certs.newCert.keyPem);
-    const ssh = new SshTransport(h.host);
-    await ssh.connect();
-    try {
-      assertSuccess(await ssh.exec(nginx.testCommand), 'nginx -t');
-      assertSuccess(await ssh.exec(nginx.reloadCommand), 'nginx reload');
-    } finally {
-      await ssh.close();
-    }
+    await runOverSsh(h, [nginx.testCommand, 'nginx -t'], [nginx.reloadCommand, 'nginx reload']);
     expect(await eventually(h.address, 17147, certs.newCert.sha256)).toBe(certs.newCert.sha256);
     expect(await eventually(h.address, 17148, certs.newCert.sha256)).toBe(certs.newCert.sha256);
   });
@@ -97,14 +101,11 @@ describe('the test lab', () => {
     const haproxy = await h.haproxy({ ports: [18443, 18444], cert: certs.oldCert });
     expect(await served(h.address, 18443)).toBe(certs.oldCert.sha256);
     writeFileSync(haproxy.certPath, certs.newCert.certPem + certs.newCert.keyPem);
-    const ssh = new SshTransport(h.host);
-    await ssh.connect();
-    try {
-      assertSuccess(await ssh.exec(haproxy.testCommand), 'haproxy -c');
-      assertSuccess(await ssh.exec(haproxy.reloadCommand), 'haproxy reload');
-    } finally {
-      await ssh.close();
-    }
+    await runOverSsh(
+      h,
+      [haproxy.testCommand, 'haproxy -c'],
+      [haproxy.reloadCommand, 'haproxy reload'],
+    );
     expect(await eventually(h.address, 18444, certs.newCert.sha256)).toBe(certs.newCert.sha256);
     expect(existsSync(haproxy.statsSocket)).toBe(true);
   });

@@ -1,13 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { localHost, running } from '../../lab/index.js';
 import { LocalTransport } from '../../../src/transport/local/local-transport.js';
 import { runProcess } from '../../../src/transport/local/run-process.js';
+import { tempDir } from '../../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'certroll-local-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('certroll-local-');
 
 const host = localHost('control', { connectTimeoutMs: 1_000, commandTimeoutMs: 10_000 });
 const local = new LocalTransport(host);
