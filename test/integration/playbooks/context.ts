@@ -144,3 +144,14 @@ export async function bindMismatchedKey(
   await runStep(lab.playbook, 'stage', ctx);
   return { result: await execute(labTransport(), renderStep(lab.playbook, 'bind', ctx)), ctx };
 }
+
+/** What `context` takes for a run rolling `lab.newLeaf` out to a `kind` binding on `port`. */
+export function newLeafRun(
+  lab: PlaybookLab,
+  kind: string,
+  params: Record<string, unknown>,
+  port: number,
+  runId: string,
+): Parameters<typeof context>[0] {
+  return { kind, params, stateDir: lab.dir, leaf: lab.newLeaf, port, runId };
+}

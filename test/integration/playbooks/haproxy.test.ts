@@ -10,7 +10,7 @@ import {
   waitForServed,
   type Haproxy,
 } from '../../lab/index.js';
-import { bindMismatchedKey, bindNewLeaf, runStep, usePlaybookLab } from './context.js';
+import { bindMismatchedKey, bindNewLeaf, newLeafRun, runStep, usePlaybookLab } from './context.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -41,19 +41,11 @@ afterAll(async () => {
 });
 
 /** The context of the haproxy binding on `port` (runtime API) for a run of the new leaf. */
-const base = (runId: string) => ({
-  kind: 'haproxy',
-  params: {
-    crtPath,
-    configPath: haproxy.configPath,
-    haproxyBinary: '/usr/sbin/haproxy',
-    statsSocket: haproxy.statsSocket,
-  },
-  stateDir: lab.dir,
-  leaf: lab.newLeaf,
-  port,
-  runId,
-});
+const base = (runId: string) => {
+  const { configPath, statsSocket } = haproxy;
+  const params = { crtPath, configPath, haproxyBinary: '/usr/sbin/haproxy', statsSocket };
+  return newLeafRun(lab, 'haproxy', params, port, runId);
+};
 
 describe('haproxy playbook against a real haproxy (runtime API over the stats socket)', () => {
   it('swaps the certificate in memory and on disk, and rolls back to the old one', async () => {

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, servedSha256, startNginx, waitForServed, type Nginx } from '../../lab/index.js';
-import { bindMismatchedKey, bindNewLeaf, runStep, usePlaybookLab } from './context.js';
+import { bindMismatchedKey, bindNewLeaf, newLeafRun, runStep, usePlaybookLab } from './context.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -27,14 +27,10 @@ afterAll(async () => {
 });
 
 /** The context of the nginx binding on `port` for a run, rolling out the new leaf. */
-const base = (runId: string) => ({
-  kind: 'nginx',
-  params: { certPath, keyPath, nginxBinary: '/usr/sbin/nginx', nginxArgs: nginx.args },
-  stateDir: lab.dir,
-  leaf: lab.newLeaf,
-  port,
-  runId,
-});
+const base = (runId: string) => {
+  const params = { certPath, keyPath, nginxBinary: '/usr/sbin/nginx', nginxArgs: nginx.args };
+  return newLeafRun(lab, 'nginx', params, port, runId);
+};
 
 describe('nginx playbook against a real nginx', () => {
   it('serves the new certificate after bind and the old one after rollback', async () => {
