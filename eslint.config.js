@@ -1,21 +1,9 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+// Folders that must stay free of effects (shared with .dependency-cruiser.mjs).
+import { pureFolders } from './pure-folders.mjs';
 
-// Folders that must stay free of effects: they plan, parse and render, nothing else.
-const pureFolders = [
-  'src/cert/**',
-  'src/inventory/**',
-  'src/playbooks/**',
-  'src/report/**',
-  'src/plan/**',
-  'src/discover/parse/**',
-  'src/discover/coverage.ts',
-  'src/discover/findings.ts',
-  'src/discover/gate.ts',
-  'src/discover/snippet.ts',
-  'src/discover/render.ts',
-];
 const effectfulModules = [
   'node:net',
   'node:tls',

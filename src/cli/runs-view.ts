@@ -4,14 +4,17 @@ import {
   listLocks,
   listRunIds,
   locksDir,
-  readRun,
   resolveStateDir,
   runPaths,
   unlock,
+  inspectRun,
+  journalDamageError,
+  type JournalDamage,
   type JournalRecord,
 } from '../journal/index.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 import { type CommandContext } from './io.js';
+import { reportError } from './report-error.js';
 
 function outcome(records: readonly JournalRecord[]): string {
   const finished = records.findLast((r) => r.type === 'run-finished');
@@ -26,10 +29,14 @@ export function listRuns(ctx: CommandContext, stateDirOption: string | undefined
   const stateDir = resolveStateDir(stateDirOption, ctx.io.env);
   const runs = listRunIds(stateDir).map((id) => {
     try {
-      const { journal } = readRun(runPaths(stateDir, id));
+      const { journal } = inspectRun(runPaths(stateDir, id));
+      const { damaged } = journal;
       return {
         id,
-        status: outcome(journal.records),
+        status:
+          damaged === undefined
+            ? outcome(journal.records)
+            : `damaged journal at line ${damaged.line} (${damaged.reason}); see \`certroll show ${id}\``,
         records: journal.records.length,
         startedAt: journal.records[0]?.at,
       };
@@ -81,28 +88,40 @@ export function showRun(
   stateDirOption: string | undefined,
 ): number {
   const stateDir = resolveStateDir(stateDirOption, ctx.io.env);
-  const record = readRun(findRun(stateDir, run));
+  const record = inspectRun(findRun(stateDir, run));
+  const { damaged, ...journal } = record.journal;
+  // A damaged journal still tells everything before the damage; the exit code says it is damaged.
+  const error = damaged && journalDamageError(record.paths.journal, damaged);
+  const exit = error === undefined ? EXIT.OK : exitCodeFor(error.code);
   if (ctx.global().json) {
-    ctx.io.stdout(
-      `${JSON.stringify({ id: record.paths.id, plan: record.plan, journal: record.journal }, null, 2)}\n`,
-    );
-    return EXIT.OK;
+    const base = { ok: error === undefined, id: record.paths.id, plan: record.plan, journal };
+    const broken = error && { exitCode: exit, damaged, error: error.toJSON() };
+    ctx.io.stdout(`${JSON.stringify({ ...base, ...broken }, null, 2)}\n`);
+    return exit;
   }
-  ctx.io.stdout(`run ${record.paths.id}: ${outcome(record.journal.records)}\n`);
-  for (const r of record.journal.records) {
-    const where = ['env', 'host', 'binding', 'step']
-      .map((k) => r.data[k])
-      .filter((v) => typeof v === 'string');
-    const rest = Object.entries(briefData(r.type, r.data))
-      .filter(([k]) => !['env', 'host', 'binding', 'step'].includes(k))
-      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-    ctx.io.stdout(
-      `${String(r.seq).padStart(4)} ${r.at} ${r.type} ${where.join(' ')} ${rest.join(' ')}`.trimEnd() +
-        '\n',
-    );
-  }
-  if (record.journal.tornTail) ctx.io.stdout('(the last journal line was cut short by a crash)\n');
-  return EXIT.OK;
+  ctx.io.stdout(`run ${record.paths.id}: ${outcome(journal.records)}\n`);
+  for (const r of journal.records) ctx.io.stdout(`${recordLine(r)}\n`);
+  if (journal.tornTail) ctx.io.stdout('(the last journal line was cut short by a crash)\n');
+  if (damaged === undefined || error === undefined) return EXIT.OK;
+  ctx.io.stdout(`${damageMarker(damaged)}\n`);
+  return reportError(error, ctx.io, ctx.global());
+}
+
+function recordLine(r: JournalRecord): string {
+  const where = ['env', 'host', 'binding', 'step']
+    .map((k) => r.data[k])
+    .filter((v) => typeof v === 'string');
+  const rest = Object.entries(briefData(r.type, r.data))
+    .filter(([k]) => !['env', 'host', 'binding', 'step'].includes(k))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return `${String(r.seq).padStart(4)} ${r.at} ${r.type} ${where.join(' ')} ${rest.join(' ')}`.trimEnd();
+}
+
+function damageMarker(d: JournalDamage): string {
+  const detail = d.detail === undefined ? '' : ` (${d.detail})`;
+  const after =
+    d.linesAfter === 0 ? 'it is the last line' : `${d.linesAfter} later line(s) not shown`;
+  return `---- journal damaged at line ${d.line}: ${d.reason}${detail}; ${after} ----`;
 }
 
 export function unlockById(

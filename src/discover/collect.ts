@@ -31,7 +31,13 @@ import {
   splitSections,
 } from './sh-scripts.js';
 import { planProbes, reachableAddress, type ProbePlanEntry } from './targets.js';
-import { type CertFacts, type ConfiguredEndpoint, type Listener, type Served } from './types.js';
+import {
+  type CertFacts,
+  type ConfigFacts,
+  type ConfiguredEndpoint,
+  type Listener,
+  type Served,
+} from './types.js';
 import { collectWindows } from './windows/collect.js';
 
 export interface CollectOptions {
@@ -54,12 +60,6 @@ const uniqueBy = <T>(list: readonly T[]): T[] => [
   ...new Map(list.map((x) => [JSON.stringify(x), x])).values(),
 ];
 const NOT_CERTS = /\.(key|ocsp|issuer|sctl)$/;
-
-export interface ConfigFacts {
-  readonly listeners: Listener[];
-  readonly configured: (ConfiguredEndpoint & { cert?: CertFacts })[];
-  readonly notes: string[];
-}
 
 /**
  * The pids that own a listener this host serves, or undefined where ss cannot tell: no pids at

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { CertrollError } from '../errors.js';
 import { type Inventory } from '../inventory/model.js';
 import { normaliseSha256 } from '../probe/cert-summary.js';
+import { printable, sha256Mistake } from '../inventory/values.js';
 import { renderJson, renderTable, renderYaml, summarise, discoverExitCode } from './render.js';
 import { discoverHosts, type HostRef } from './run.js';
 
@@ -54,7 +55,7 @@ export async function oldSet(
     if (sha === undefined)
       throw new CertrollError(
         'USAGE',
-        `--old must be a SHA-256 fingerprint (64 hex digits), not ${o}`,
+        `--old must be a SHA-256 fingerprint (64 hex digits), not ${printable(o)}${because(o)}`,
         {
           hint: 'Print one with `certroll cert check FILE` or `openssl x509 -noout -fingerprint -sha256`.',
         },
@@ -84,8 +85,16 @@ export async function runDiscover(
   const timeout = Number(v.timeout ?? '3000');
   if (!Number.isInteger(critDays) || critDays < 0 || !Number.isInteger(timeout) || timeout < 1)
     throw new CertrollError('USAGE', '--crit-days and --timeout must be whole positive numbers');
-  const { loadInventory } = await import('../inventory/index.js');
-  const inventory = loadInventory(v.inventory, { cwd: io.cwd });
+  const [{ loadInventory }, playbooks] = await Promise.all([
+    import('../inventory/index.js'),
+    import('../playbooks/index.js'),
+  ]);
+  // Discovery runs the bindings' nginx and haproxy commands on the hosts: their params pass the
+  // same rules as for `plan` before any host is reached.
+  const inventory = loadInventory(v.inventory, {
+    cwd: io.cwd,
+    bindingRules: (dirs) => playbooks.bindingRules(playbooks.loadPlaybooks({ userDirs: dirs })),
+  });
   const refs = selectHosts(inventory, v.env ?? [], v.host ?? []);
   const old = await oldSet(v, io.cwd);
   const trust =
@@ -112,3 +121,8 @@ export async function trustPems(files: readonly string[]): Promise<string[]> {
   const { loadCertificates } = await import('../cert/index.js');
   return files.flatMap((f) => loadCertificates(f, 'trust file').map((c) => c.toString()));
 }
+
+const because = (value: string): string => {
+  const why = sha256Mistake(value);
+  return why === undefined ? '' : `: ${why}`;
+};

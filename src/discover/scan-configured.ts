@@ -1,7 +1,7 @@
 // `certroll scan --configured`: discovery's configured-versus-served findings added to a scan
 // report as reasons of the bindings' direct endpoints (WARNING: differs; CRITICAL: expired or
 // within crit-days). Pure.
-import { worst } from '../report/status.js';
+import { worst } from '../probe/status.js';
 import { type ClassifiedEndpoint, type ScanReport, type Status } from '../probe/scan-types.js';
 import { type HostDiscovery } from './types.js';
 

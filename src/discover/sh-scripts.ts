@@ -1,6 +1,6 @@
 // The sh scripts discovery runs on a Linux host. Pure: each value is quoted by shQuote, and the
 // output is split into marked sections that src/discover/parse/ reads on our side.
-import { shQuote } from '../playbooks/quote.js';
+import { shQuote } from '../shell/index.js';
 import { type Host } from '../inventory/model.js';
 
 export const MARK = '@@certroll-discover:';

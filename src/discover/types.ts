@@ -43,6 +43,13 @@ export interface CertFacts {
   readonly notAfter?: string;
 }
 
+/** What the scripts on one host read: its listeners, the endpoints its configuration names. */
+export interface ConfigFacts {
+  readonly listeners: Listener[];
+  readonly configured: (ConfiguredEndpoint & { cert?: CertFacts })[];
+  readonly notes: string[];
+}
+
 /** What one handshake to a listening port saw. */
 export interface Served {
   readonly sni: string | null;

@@ -1,7 +1,7 @@
 // Checks that need the whole resolved inventory: names and addresses used twice, bindings that
 // a probe could not tell apart, binding ids, and exclusions that contradict a binding.
-import { type DetailSink } from './issues.js';
-import { type Environment } from './model.js';
+import { type DetailSink, type Locate } from './issues.js';
+import { type Binding, type Environment } from './model.js';
 import { type Path } from './paths.js';
 
 /** Just the names, so they can be checked in data that is not valid yet. */
@@ -142,4 +142,48 @@ export function canonicalAddress(address: string): string {
   } catch {
     return address.toLowerCase();
   }
+}
+
+/** A problem with one binding's kind or params, at a path inside the binding (['params', 'x']). */
+export interface BindingProblem {
+  readonly at: readonly string[];
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** What a binding's playbook says about its kind and params (src/playbooks/params.ts). */
+export type BindingRules = (binding: Pick<Binding, 'kind' | 'params'>) => readonly BindingProblem[];
+
+/**
+ * Every binding against its playbook. A value already refused (a thumbprint) is not reported
+ * twice; a missing parameter is reported where its binding's params (or the binding) start.
+ */
+export function checkBindingRules(
+  environments: readonly Environment[],
+  rules: BindingRules,
+  locate: Locate,
+  sink: DetailSink,
+): void {
+  const reported = new Set(sink.details.map((d) => d.field));
+  environments.forEach((env, e) => {
+    env.hosts.forEach((host, h) => {
+      host.bindings.forEach((b, i) => {
+        const bindingPath: Path = ['environments', e, 'hosts', h, 'bindings', i];
+        for (const p of rules(b)) {
+          const path = locatable([...bindingPath, ...p.at], bindingPath.length, locate);
+          if (reported.has(sink.fieldName(path))) continue;
+          sink.add(path, p.message, p.hint);
+        }
+      });
+    });
+  });
+}
+
+// The path itself, or its nearest part that has a position (a missing parameter has none; its
+// params map or binding does). A document without positions (JSON) keeps the full path.
+function locatable(path: Path, minLength: number, locate: Locate): Path {
+  for (let n = path.length; n >= minLength; n--) {
+    if (locate(path.slice(0, n)) !== undefined) return path.slice(0, n);
+  }
+  return path;
 }

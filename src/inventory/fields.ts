@@ -1,6 +1,7 @@
 // The inventory's scalar field types as zod schemas, each with a message that names what is
 // expected. Names that reach a shell, a lock file or a TLS handshake are narrow on purpose.
 import { z } from 'zod';
+import { thumbprintProblem } from './values.js';
 
 // C0/C1 controls and DEL; invisible formatting characters (bidi marks, zero-width, BOM, soft
 // hyphen) that sneak in when text is copied out of a GUI such as the Windows certificate MMC.
@@ -99,23 +100,12 @@ export function count(what: string, min: number): z.ZodNumber {
     .max(100000, { error: (iss) => `${what} ${shown(iss.input)} is implausibly large` });
 }
 
-export const THUMBPRINT_HINT =
-  'Copying a thumbprint out of the Windows certificate MMC adds an invisible U+200E mark at the start; type it again or copy it from PowerShell (Get-ChildItem Cert:\\LocalMachine\\My).';
-
 export const thumbprint = z
   .string({ error: 'expected a thumbprint (40 hex digits) as a string' })
   .superRefine((s, ctx) => {
-    const hidden = hiddenCharacter(s);
-    if (hidden !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `thumbprint contains the invisible character ${hidden}. ${THUMBPRINT_HINT}`,
-      });
-    } else if (!/^[0-9A-Fa-f]{40}$/.test(s)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected a SHA-1 thumbprint of exactly 40 hex digits without spaces, got ${shown(s)}`,
-      });
+    const problem = thumbprintProblem(s);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `${problem.message}. ${problem.hint ?? ''}`.trim() });
     }
   });
 
@@ -155,11 +145,13 @@ export const filePath = text('a file path', 4096).refine((s) => !/^~[^/]/.test(s
     `${JSON.stringify(iss.input)}: only ~ and ~/ are expanded, not ~user; write the full path`,
 });
 
-/** A folder on the remote host: absolute (POSIX or a Windows drive path), kept as written. */
-export const remoteDir = text('a folder on the host', 1024).refine(
-  (s) => s.startsWith('/') || /^[A-Za-z]:\\/.test(s),
-  { error: 'expected an absolute folder on the host, like /var/tmp or C:\\ProgramData\\certroll' },
-);
+/**
+ * A folder on the remote host, kept as written. Whether it is absolute, and how, depends on the
+ * host's shell: resolve.ts checks it with remotePathProblem once the transport is known.
+ */
+export const remoteDir = z
+  .string({ error: 'expected a folder on the host as a string' })
+  .max(1024, { error: 'a folder on the host is longer than 1024 characters' });
 
 export const envVarName = z
   .string({ error: 'expected an environment variable name' })

@@ -28,9 +28,14 @@ export interface TransportConfig {
   readonly sudo: boolean;
   /** Password for WinRM (pwsh-remoting) or SSH password auth. */
   readonly password?: SecretRef;
+  /** From the inventory's `connectTimeout` (a duration; DEFAULT_TIMEOUTS when unset). */
   readonly connectTimeoutMs: number;
+  /** From the inventory's `commandTimeout` (a duration; DEFAULT_TIMEOUTS when unset). */
   readonly commandTimeoutMs: number;
 }
+
+/** The transport timeouts when the inventory sets none, as durations are written there. */
+export const DEFAULT_TIMEOUTS = { connectTimeout: '10s', commandTimeout: '5m' } as const;
 
 export type FailurePolicy = 'halt' | 'rollback-environment';
 

@@ -4,7 +4,13 @@ import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { CertrollError, type ErrorDetail } from '../errors.js';
-import { checkInventory, checkNames, rawNames } from './checks.js';
+import {
+  checkBindingRules,
+  checkInventory,
+  checkNames,
+  rawNames,
+  type BindingRules,
+} from './checks.js';
 import { addZodIssues, detailSink, type Locate } from './issues.js';
 import { type Inventory } from './model.js';
 import { type Path } from './paths.js';
@@ -19,6 +25,11 @@ export interface ParseOptions {
   readonly baseDir?: string;
   /** SHA-256 of the file's bytes when the caller has them (default: of `text` as UTF-8). */
   readonly digest?: string;
+  /**
+   * Checks each binding's kind and params against the playbooks found with the inventory's own
+   * playbook folders (the CLI passes the playbooks' rules; this folder does not load them).
+   */
+  readonly bindingRules?: (playbookDirs: readonly string[]) => BindingRules;
 }
 
 export interface PlainInventory {
@@ -73,13 +84,12 @@ export function buildInventory(plain: PlainInventory, options: ParseOptions = {}
   };
   const environments = resolveEnvironments(parsed.data, ctx);
   checkInventory(environments, sink);
+  const playbookDirs = (parsed.data.playbooks ?? []).map((p) => localPath(p, ctx));
+  if (options.bindingRules !== undefined) {
+    checkBindingRules(environments, options.bindingRules(playbookDirs), plain.locate, sink);
+  }
   if (sink.details.length > 0) throw invalid(source, sink.details);
-  return {
-    source,
-    digest: plain.digest,
-    playbookDirs: (parsed.data.playbooks ?? []).map((p) => localPath(p, ctx)),
-    environments,
-  };
+  return { source, digest: plain.digest, playbookDirs, environments };
 }
 
 // A value refused for how it was written (0o17) is refused again by the schema; keep the first.

@@ -3,10 +3,11 @@
 // that need the whole inventory (duplicates, canary names) are reported to the sink.
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { type DetailSink, type Locate } from './issues.js';
-import { durationMs, isDnsName, isIPv4, isIPv6, thumbprint } from './fields.js';
+import { durationMs, isDnsName, isIPv4, isIPv6 } from './fields.js';
 import { merge, resolvePolicy } from './resolve-policy.js';
 import {
   type Binding,
+  DEFAULT_TIMEOUTS,
   type Environment,
   type Exclusion,
   type Host,
@@ -16,6 +17,7 @@ import {
   type TransportKind,
 } from './model.js';
 import { type Path } from './paths.js';
+import { remotePathProblem, thumbprintProblem, type RemoteShell } from './values.js';
 import {
   type BindingInput,
   type HostInput,
@@ -71,6 +73,10 @@ function resolveHost(
   ctx: ResolveContext,
 ): Host {
   const transport = resolveTransport([...transportLayers, h.transport], ctx);
+  if (h.stateDir !== undefined) {
+    const problem = remotePathProblem(h.stateDir, shellOf(transport.kind), 'stateDir');
+    if (problem !== undefined) ctx.sink.add([...path, 'stateDir'], problem.message, problem.hint);
+  }
   const ports = (h.bindings ?? []).map((b) => b.port);
   const bindings = (h.bindings ?? []).map((b, i) =>
     resolveBinding(
@@ -98,6 +104,11 @@ function resolveHost(
   };
 }
 
+/** The shell a host's commands run in: sh over ssh and locally, PowerShell otherwise. */
+export function shellOf(kind: TransportKind): RemoteShell {
+  return kind === 'ssh' || kind === 'local' ? 'sh' : 'powershell';
+}
+
 function resolveTransport(
   layers: readonly (TransportInput | undefined)[],
   ctx: ResolveContext,
@@ -122,8 +133,8 @@ function resolveTransport(
     // sudo only means something to a POSIX shell over ssh.
     sudo: kind === 'ssh' && (t.sudo ?? false),
     ...(t.password !== undefined && { password: secret(t.password) }),
-    connectTimeoutMs: durationMs(t.connectTimeout ?? '10s'),
-    commandTimeoutMs: durationMs(t.commandTimeout ?? '5m'),
+    connectTimeoutMs: durationMs(t.connectTimeout ?? DEFAULT_TIMEOUTS.connectTimeout),
+    commandTimeoutMs: durationMs(t.commandTimeout ?? DEFAULT_TIMEOUTS.commandTimeout),
   };
 }
 
@@ -191,8 +202,11 @@ function checkThumbprintParams(
 ): void {
   for (const [key, value] of Object.entries(params)) {
     if (!/thumbprint$|^certhash$/i.test(key)) continue;
-    const r = thumbprint.safeParse(value);
-    if (!r.success) for (const issue of r.error.issues) ctx.sink.add([...path, key], issue.message);
+    const problem =
+      typeof value === 'string'
+        ? thumbprintProblem(value)
+        : { message: `expected a thumbprint (40 hex digits) as a string, got ${String(value)}` };
+    if (problem !== undefined) ctx.sink.add([...path, key], problem.message, problem.hint);
   }
 }
 

@@ -3,11 +3,23 @@ export { RunRecorder } from './run-recorder.js';
 export {
   Journal,
   readJournal,
+  inspectJournal,
+  journalDamageError,
   JOURNAL_VERSION,
   type JournalRecord,
   type JournalContents,
+  type JournalDamage,
+  type InspectedJournal,
 } from './journal.js';
-export { acquireLock, listLocks, unlock, type HeldLock, type LockInfo } from './lock.js';
+export {
+  acquireLock,
+  listLocks,
+  lockEnvironments,
+  unlock,
+  type EnvironmentLocks,
+  type HeldLock,
+  type LockInfo,
+} from './lock.js';
 export {
   resolveStateDir,
   newRunId,
@@ -17,6 +29,8 @@ export {
   findRun,
   listRunIds,
   readRun,
+  inspectRun,
+  type InspectedRun,
   type RunPaths,
   type RunRecord,
 } from './runs.js';

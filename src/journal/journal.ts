@@ -40,6 +40,22 @@ export interface JournalContents {
   readonly tornTail: boolean;
 }
 
+/** The first line of a journal that is not the next valid record; nothing after it is read. */
+export interface JournalDamage {
+  /** 1-based line number in the journal file. */
+  readonly line: number;
+  readonly reason: 'checksum mismatch' | 'unparseable' | 'not a journal record' | 'out of sequence';
+  /** More about it, when there is more: "sequence 7, expected 3". */
+  readonly detail?: string;
+  /** Lines after the damaged one, none of them read. */
+  readonly linesAfter: number;
+}
+
+/** A journal read up to its first damaged line: every valid record before it, and the damage. */
+export interface InspectedJournal extends JournalContents {
+  readonly damaged?: JournalDamage;
+}
+
 function checksum(record: JournalRecord): string {
   return createHash('sha256')
     .update(JSON.stringify([record.seq, record.at, record.type, record.data]))
@@ -137,6 +153,17 @@ export class Journal {
 }
 
 export function readJournal(path: string): JournalContents {
+  const { damaged, ...contents } = inspectJournal(path);
+  if (damaged !== undefined) throw journalDamageError(path, damaged);
+  return contents;
+}
+
+/**
+ * Reads the valid records up to the first damaged line and reports that line instead of
+ * throwing, for views (`certroll show`) that must still tell what the journal says. Anything
+ * that acts on a run (resume, rollback) uses readJournal, which refuses a damaged journal.
+ */
+export function inspectJournal(path: string): InspectedJournal {
   if (!existsSync(path)) {
     throw new CertrollError('RUN_NOT_FOUND', `No journal at ${path}.`, {
       hint: 'List runs with `certroll runs`.',
@@ -148,20 +175,26 @@ export function readJournal(path: string): JournalContents {
   if (endsClean) lines.pop();
   const records: JournalRecord[] = [];
   let tornTail = false;
+  let damaged: JournalDamage | undefined;
   for (const [index, raw] of lines.entries()) {
     const isLast = index === lines.length - 1;
     const parsed = parseLine(raw);
-    if (parsed === undefined) {
+    const at = { line: index + 1, linesAfter: lines.length - index - 1 };
+    if ('problem' in parsed) {
       // Only an unterminated last line can come from a crash mid-write.
       if (isLast && !endsClean) {
         tornTail = true;
         break;
       }
-      throw invalid(path, index + 1, 'fails its checksum or is not a journal record');
+      damaged = { ...at, reason: parsed.problem };
+      break;
     }
-    if (parsed.seq !== records.length + 1)
-      throw invalid(path, index + 1, `has sequence ${parsed.seq}, expected ${records.length + 1}`);
-    records.push({ seq: parsed.seq, at: parsed.at, type: parsed.type, data: parsed.data });
+    if (parsed.seq !== records.length + 1) {
+      const detail = `sequence ${parsed.seq}, expected ${records.length + 1}`;
+      damaged = { ...at, reason: 'out of sequence', detail };
+      break;
+    }
+    records.push(parsed);
   }
   const version = records[0]?.data['version'];
   if (records.length > 0 && !READS.has(version)) {
@@ -173,29 +206,41 @@ export function readJournal(path: string): JournalContents {
       },
     );
   }
-  return { records, tornTail };
+  return { records, tornTail, ...(damaged !== undefined && { damaged }) };
 }
 
-function parseLine(raw: string): JournalRecord | undefined {
+type Parsed = JournalRecord | { problem: Exclude<JournalDamage['reason'], 'out of sequence'> };
+
+function parseLine(raw: string): Parsed {
+  let value: Partial<StoredLine>;
   try {
-    const value = JSON.parse(raw) as Partial<StoredLine>;
-    if (
-      typeof value.seq !== 'number' ||
-      typeof value.at !== 'string' ||
-      typeof value.type !== 'string'
-    )
-      return undefined;
-    if (typeof value.data !== 'object' || value.data === null) return undefined;
-    const record: JournalRecord = {
-      seq: value.seq,
-      at: value.at,
-      type: value.type,
-      data: value.data,
-    };
-    return checksum(record) === value.sum ? record : undefined;
+    value = JSON.parse(raw) as Partial<StoredLine>;
   } catch {
-    return undefined;
+    return { problem: 'unparseable' };
   }
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof value.seq !== 'number' ||
+    typeof value.at !== 'string' ||
+    typeof value.type !== 'string' ||
+    typeof value.data !== 'object' ||
+    value.data === null
+  )
+    return { problem: 'not a journal record' };
+  const record: JournalRecord = {
+    seq: value.seq,
+    at: value.at,
+    type: value.type,
+    data: value.data,
+  };
+  return checksum(record) === value.sum ? record : { problem: 'checksum mismatch' };
+}
+
+/** The refusal of a damaged journal: JOURNAL_INVALID at the damaged line. */
+export function journalDamageError(path: string, damage: JournalDamage): CertrollError {
+  const detail = damage.detail === undefined ? '' : ` (${damage.detail})`;
+  return invalid(path, damage.line, `is damaged: ${damage.reason}${detail}`);
 }
 
 function invalid(path: string, line: number, why: string): CertrollError {

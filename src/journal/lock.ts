@@ -130,3 +130,42 @@ function safeUser(): string {
     return `uid-${process.getuid?.() ?? '?'}`;
   }
 }
+
+/** The locks of every environment a run touches, held together and kept alive by a heartbeat. */
+export interface EnvironmentLocks {
+  readonly runId: string;
+  release(): void;
+}
+
+/**
+ * Takes `env:NAME` for each environment, all or none. The caller takes them before it reads any
+ * host (a plan's freshness check included), so a second run is refused before it logs in
+ * anywhere, and releases them when the run ends.
+ */
+export function lockEnvironments(
+  dir: string,
+  envs: readonly string[],
+  runId: string,
+  resuming = false,
+  heartbeatMs = 15_000,
+): EnvironmentLocks {
+  const locks: HeldLock[] = [];
+  try {
+    for (const env of new Set(envs))
+      locks.push(acquireLock(dir, `env:${env}`, runId, undefined, resuming));
+  } catch (error) {
+    for (const l of locks) l.release();
+    throw error;
+  }
+  const heartbeat = setInterval(() => {
+    for (const l of locks) l.heartbeat();
+  }, heartbeatMs);
+  heartbeat.unref();
+  return {
+    runId,
+    release() {
+      clearInterval(heartbeat);
+      for (const l of locks) l.release();
+    },
+  };
+}

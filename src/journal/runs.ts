@@ -6,7 +6,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CertrollError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
-import { readJournal, type JournalContents } from './journal.js';
+import {
+  inspectJournal,
+  readJournal,
+  type InspectedJournal,
+  type JournalContents,
+} from './journal.js';
 
 export interface RunPaths {
   readonly id: string;
@@ -98,10 +103,24 @@ export interface RunRecord {
   readonly journal: JournalContents;
 }
 
+/** A run with its journal read up to the first damaged line (for `certroll show`). */
+export interface InspectedRun extends RunRecord {
+  readonly journal: InspectedJournal;
+}
+
+/** The run, refused (JOURNAL_INVALID) if any journal line is damaged: for acting on it. */
 export function readRun(paths: RunPaths): RunRecord {
-  let plan: unknown;
+  return { paths, plan: readPlan(paths), journal: readJournal(paths.journal) };
+}
+
+/** The run with every valid record before a damaged line, and the damage: for showing it. */
+export function inspectRun(paths: RunPaths): InspectedRun {
+  return { paths, plan: readPlan(paths), journal: inspectJournal(paths.journal) };
+}
+
+function readPlan(paths: RunPaths): unknown {
   try {
-    plan = JSON.parse(readFileSync(paths.plan, 'utf8'));
+    return JSON.parse(readFileSync(paths.plan, 'utf8'));
   } catch (error) {
     throw new CertrollError('JOURNAL_INVALID', `The plan of run ${paths.id} cannot be read.`, {
       file: paths.plan,
@@ -109,5 +128,4 @@ export function readRun(paths: RunPaths): RunRecord {
       hint: 'The run folder is damaged; inspect it by hand.',
     });
   }
-  return { paths, plan, journal: readJournal(paths.journal) };
 }

@@ -1,6 +1,5 @@
 // The playbooks module: binding kinds as data (load), their parameters (params), one rendered
 // step per call (render), the capture output (capture), and the Windows output parsers.
-export { shQuote, psQuote } from './quote.js';
 export {
   STEP_NAMES,
   REQUIRED_STEPS,
@@ -17,7 +16,13 @@ export {
   type PlaybookRegistry,
   type LoadPlaybooksOptions,
 } from './load.js';
-export { validateParams, resolveParams, type ResolvedParams, type ParamValue } from './params.js';
+export {
+  validateParams,
+  resolveParams,
+  bindingRules,
+  type ResolvedParams,
+  type ParamValue,
+} from './params.js';
 export {
   renderStep,
   materialOf,

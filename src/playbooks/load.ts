@@ -5,9 +5,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CertrollError, type ErrorDetail, type SourceLocation } from '../errors.js';
+import { CertrollError, type ErrorDetail } from '../errors.js';
 import { checkParamValue } from './params.js';
-import { playbookSchema, STEP_NAMES, type Playbook, type StepName } from './schema.js';
+import {
+  playbookSchema,
+  STEP_NAMES,
+  type Playbook,
+  type PlaybookRegistry,
+  type StepName,
+} from './schema.js';
+
+export type { PlaybookRegistry } from './schema.js';
 import { scanTemplate } from './template.js';
 import { invalid, readPlaybookYaml } from './yaml.js';
 
@@ -67,8 +75,9 @@ export function parsePlaybook(text: string, file: string, builtin = false): Play
     if (spec.required && spec.default !== undefined) {
       add(['params', name, 'default'], 'a required parameter cannot have a default');
     }
-    const bad = spec.default === undefined ? undefined : checkParamValue(spec.default, spec);
-    if (bad !== undefined) add(['params', name, 'default'], `default: ${bad}`);
+    const bad =
+      spec.default === undefined ? undefined : checkParamValue(spec.default, spec, doc.shell);
+    if (bad !== undefined) add(['params', name, 'default'], `default: ${bad.message}`);
   }
   const stepLines: Partial<Record<StepName, number>> = {};
   const lines = text.split('\n');
@@ -101,13 +110,6 @@ export function loadPlaybookFile(file: string, builtin = false): Playbook {
     });
   }
   return parsePlaybook(text, file, builtin);
-}
-
-export interface PlaybookRegistry {
-  readonly kinds: readonly string[];
-  /** The playbook of a kind; PLAYBOOK_NOT_FOUND (listing the known kinds) otherwise. */
-  get(kind: string, origin?: SourceLocation): Playbook;
-  has(kind: string): boolean;
 }
 
 export interface LoadPlaybooksOptions {

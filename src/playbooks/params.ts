@@ -1,8 +1,18 @@
 // Checks a binding's `params` against its playbook's parameter schema and fills in defaults.
 // Problems carry the binding's origin (inventory file and line) so the user can find them.
 import { CertrollError, type ErrorDetail } from '../errors.js';
+import type { BindingProblem, BindingRules } from '../inventory/checks.js';
 import { type Binding } from '../inventory/model.js';
-import { type ParamSpec, type Playbook } from './schema.js';
+import {
+  bcInstanceNameProblem,
+  remotePathProblem,
+  thumbprintProblem,
+  visible,
+  windowsServiceNameProblem,
+  type RemoteShell,
+  type ValueProblem,
+} from '../inventory/values.js';
+import { type ParamSpec, type Playbook, type PlaybookRegistry } from './schema.js';
 
 export type ParamValue = string | number | boolean | readonly string[];
 export type ResolvedParams = Readonly<Record<string, ParamValue>>;
@@ -11,15 +21,33 @@ type BindingLike = Pick<Binding, 'id' | 'kind' | 'params' | 'origin'>;
 
 /** Every problem with the binding's params (unknown, missing, wrong type, pattern mismatch). */
 export function validateParams(playbook: Playbook, binding: BindingLike): ErrorDetail[] {
-  const errors: ErrorDetail[] = [];
   const field = (name: string): string =>
     binding.origin.field !== undefined
       ? `${binding.origin.field}.params.${name}`
       : `params.${name}`;
-  const add = (name: string, message: string, hint?: string): void => {
-    errors.push({ ...binding.origin, field: field(name), message, ...(hint ? { hint } : {}) });
+  return paramProblems(playbook, binding.params).map((p) => ({
+    ...binding.origin,
+    field: field(p.param),
+    message: p.message,
+    ...(p.hint !== undefined ? { hint: p.hint } : {}),
+  }));
+}
+
+interface ParamProblem {
+  readonly param: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+function paramProblems(
+  playbook: Playbook,
+  params: Readonly<Record<string, unknown>>,
+): ParamProblem[] {
+  const out: ParamProblem[] = [];
+  const add = (param: string, message: string, hint?: string): void => {
+    out.push({ param, message, ...(hint !== undefined ? { hint } : {}) });
   };
-  for (const name of Object.keys(binding.params)) {
+  for (const name of Object.keys(params)) {
     if (!(name in playbook.params)) {
       add(
         name,
@@ -29,15 +57,38 @@ export function validateParams(playbook: Playbook, binding: BindingLike): ErrorD
     }
   }
   for (const [name, spec] of Object.entries(playbook.params)) {
-    const value = binding.params[name];
+    const value = params[name];
     if (value === undefined || value === null) {
       if (spec.required) add(name, `missing required parameter ${name}: ${spec.description}`);
       continue;
     }
-    const problem = checkParamValue(value, spec);
-    if (problem !== undefined) add(name, `${name}: ${problem}`);
+    const problem = checkParamValue(value, spec, playbook.shell);
+    if (problem !== undefined) add(name, `${name}: ${problem.message}`, problem.hint);
   }
-  return errors;
+  return out;
+}
+
+/**
+ * The playbooks' word on each binding, for the inventory's own validation (`inventory check`):
+ * a kind without a playbook, and every problem with the params.
+ */
+export function bindingRules(registry: PlaybookRegistry): BindingRules {
+  return (binding): BindingProblem[] => {
+    if (!registry.has(binding.kind)) {
+      return [
+        {
+          at: ['kind'],
+          message: `binding kind ${binding.kind} has no playbook (known: ${registry.kinds.join(', ')})`,
+          hint: 'Check the spelling, or add your playbook folder to the inventory (`playbooks:`).',
+        },
+      ];
+    }
+    return paramProblems(registry.get(binding.kind), binding.params).map((p) => ({
+      at: ['params', p.param],
+      message: p.message,
+      ...(p.hint !== undefined ? { hint: p.hint } : {}),
+    }));
+  };
 }
 
 /** The binding's params with defaults applied; PLAYBOOK_INVALID listing every problem. */
@@ -63,45 +114,87 @@ export function resolveParams(playbook: Playbook, binding: BindingLike): Resolve
   return out;
 }
 
-/** Why `value` does not fit `spec`, or undefined when it does. */
-export function checkParamValue(value: unknown, spec: ParamSpec): string | undefined {
-  const pattern = spec.pattern === undefined ? undefined : new RegExp(`^(?:${spec.pattern})$`, 'u');
-  const matches = (s: string): string | undefined =>
-    pattern !== undefined && !pattern.test(s)
-      ? `${JSON.stringify(s)} does not match ${spec.pattern}`
-      : undefined;
-  switch (spec.type) {
-    case 'string':
-    case 'path':
-      if (typeof value !== 'string')
-        return `expected a ${spec.type} (text), got ${typeName(value)}`;
-      if (value.includes('\0')) return 'contains a NUL character';
-      if (spec.type === 'path' && value === '') return 'a path cannot be empty';
-      return matches(value);
-    case 'thumbprint':
-      if (typeof value !== 'string' || !/^[0-9A-Fa-f]{40}$/.test(value)) {
-        return `expected a SHA-1 thumbprint (40 hex digits), got ${JSON.stringify(value)}`;
-      }
-      return matches(value);
-    case 'int':
-      return typeof value === 'number' && Number.isInteger(value)
-        ? undefined
-        : `expected an integer, got ${typeName(value)}`;
-    case 'bool':
-      return typeof value === 'boolean'
-        ? undefined
-        : `expected true or false, got ${typeName(value)}`;
-    case 'list':
-      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
-        return `expected a list of strings, got ${typeName(value)}`;
-      }
-      for (const item of value) {
-        if (item.includes('\0')) return 'an item contains a NUL character';
-        const m = matches(item);
-        if (m !== undefined) return m;
-      }
-      return undefined;
+/**
+ * Why `value` does not fit `spec` in a playbook run by `shell` (paths are absolute for that
+ * shell), or undefined when it does. One rule per value type, the same ones the inventory uses.
+ */
+export function checkParamValue(
+  value: unknown,
+  spec: ParamSpec,
+  shell: RemoteShell,
+): ValueProblem | undefined {
+  if (spec.type === 'int') {
+    return typeof value === 'number' && Number.isInteger(value)
+      ? undefined
+      : { message: `expected an integer, got ${typeName(value)}` };
   }
+  if (spec.type === 'bool') {
+    return typeof value === 'boolean'
+      ? undefined
+      : { message: `expected true or false, got ${typeName(value)}` };
+  }
+  if (spec.type === 'list') return checkList(value, spec);
+  if (typeof value !== 'string') {
+    return { message: `expected ${TEXT_TYPES[spec.type]} (text), got ${typeName(value)}` };
+  }
+  return textProblem(value, spec, shell) ?? patternProblem(value, spec);
+}
+
+const TEXT_TYPES = {
+  string: 'a string',
+  path: 'a path',
+  command: 'a command (a program name or an absolute path)',
+  thumbprint: 'a thumbprint',
+  'service-name': 'a Windows service name',
+  'bc-instance': 'a server instance name',
+} as const;
+
+function textProblem(value: string, spec: ParamSpec, shell: RemoteShell): ValueProblem | undefined {
+  switch (spec.type) {
+    case 'path':
+      return remotePathProblem(value, shell, 'path');
+    case 'command':
+      return commandProblem(value, shell);
+    case 'thumbprint':
+      return thumbprintProblem(value);
+    case 'service-name':
+      return windowsServiceNameProblem(value);
+    case 'bc-instance':
+      return bcInstanceNameProblem(value);
+    default:
+      return value.includes('\0') ? { message: 'contains a NUL character' } : undefined;
+  }
+}
+
+// A program the host finds on its PATH (nginx), or an absolute path to it (/usr/sbin/nginx).
+function commandProblem(value: string, shell: RemoteShell): ValueProblem | undefined {
+  if (/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$/.test(value)) return undefined;
+  if (value.startsWith('/') || /^[A-Za-z]:|^[\\/]{2}/.test(value)) {
+    return remotePathProblem(value, shell, 'command path');
+  }
+  return {
+    message: `command ${visible(value)} is neither a program name (letters, digits, . _ + -, not starting with - or .) nor an absolute path`,
+    hint: 'Write the program name the host finds on its PATH (nginx) or its absolute path (/usr/sbin/nginx).',
+  };
+}
+
+function patternProblem(value: string, spec: ParamSpec): ValueProblem | undefined {
+  if (spec.pattern === undefined) return undefined;
+  return new RegExp(`^(?:${spec.pattern})$`, 'u').test(value)
+    ? undefined
+    : { message: `${visible(value)} does not match ${spec.pattern}` };
+}
+
+function checkList(value: unknown, spec: ParamSpec): ValueProblem | undefined {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    return { message: `expected a list of strings, got ${typeName(value)}` };
+  }
+  for (const item of value) {
+    if (item.includes('\0')) return { message: 'an item contains a NUL character' };
+    const m = patternProblem(item, spec);
+    if (m !== undefined) return m;
+  }
+  return undefined;
 }
 
 function typeName(value: unknown): string {

@@ -2,11 +2,12 @@
 // placeholders), the data for stdin, and the files to upload. Secrets never enter the script:
 // sh playbooks get key material as files (uploaded with mode 0600 into the staging dir),
 // PowerShell playbooks get the PFX and its password inside the JSON on stdin.
+import { type CertIdentity } from '../cert/identity.js';
 import { CertrollError } from '../errors.js';
 import { type Binding } from '../inventory/model.js';
 import { type CapturedState } from './capture.js';
 import { resolveParams, type ResolvedParams } from './params.js';
-import { psQuote, shQuote } from './quote.js';
+import { psQuote, shQuote } from '../shell/index.js';
 import { type Playbook, type StepName } from './schema.js';
 import { DEFAULT_STATE_DIR, prepareStagingScript, stagingPaths } from './staging.js';
 import { renderTemplate } from './template.js';
@@ -31,7 +32,7 @@ export interface RenderContext {
   readonly host: { readonly name: string; readonly address: string; readonly stateDir?: string };
   readonly binding: Pick<Binding, 'id' | 'port' | 'kind' | 'params' | 'origin'>;
   /** The new certificate: SHA-256 (lowercase hex) and Windows thumbprint (SHA-1, uppercase). */
-  readonly cert: { readonly sha256: string; readonly thumbprint: string };
+  readonly cert: CertIdentity;
   /** Required by `stage` unless the playbook's material is `none`. */
   readonly material?: Material;
   /** What capture found; required by `rollback`, passed to every step after capture. */

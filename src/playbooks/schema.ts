@@ -1,6 +1,7 @@
 // The playbook format: one YAML file per binding kind. Validated strictly (unknown fields are
 // errors) so a typo in a playbook fails at load time, not halfway through a rollout.
 import { z } from 'zod';
+import { type SourceLocation } from '../errors.js';
 
 export const STEP_NAMES = [
   'preflight',
@@ -23,7 +24,22 @@ export const REQUIRED_STEPS: readonly StepName[] = STEP_NAMES.filter(
   (s) => s !== 'discover' && s !== 'purge' && s !== 'restart',
 );
 
-export const PARAM_TYPES = ['string', 'int', 'bool', 'path', 'thumbprint', 'list'] as const;
+/**
+ * `path`: a file or folder on the host, absolute for the playbook's shell. `command`: a program
+ * name found on the host's PATH, or an absolute path. `service-name`: a Windows service name.
+ * `bc-instance`: a Business Central server instance name. Rules in src/inventory/values.ts.
+ */
+export const PARAM_TYPES = [
+  'string',
+  'int',
+  'bool',
+  'path',
+  'command',
+  'thumbprint',
+  'service-name',
+  'bc-instance',
+  'list',
+] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
 
 const paramValue = z.union([z.string(), z.number().int(), z.boolean(), z.array(z.string())]);
@@ -95,4 +111,12 @@ export interface Playbook extends PlaybookDocument {
   readonly builtin: boolean;
   /** Line of each step's script in the file (for messages). */
   readonly stepLines: Readonly<Partial<Record<StepName, number>>>;
+}
+
+/** The playbooks known to a command: built in, then the inventory's own folders. */
+export interface PlaybookRegistry {
+  readonly kinds: readonly string[];
+  /** The playbook of a kind; PLAYBOOK_NOT_FOUND (listing the known kinds) otherwise. */
+  get(kind: string, origin?: SourceLocation): Playbook;
+  has(kind: string): boolean;
 }

@@ -2,7 +2,7 @@
 // mode 0700, with one subfolder per binding. Pure: it only computes paths and the script that
 // creates the folder safely.
 import { CertrollError } from '../errors.js';
-import { shQuote } from './quote.js';
+import { shQuote } from '../shell/index.js';
 
 export interface StagingPaths {
   /** `<stateDir>/certroll-<runId>`: removed by the last cleanup. */

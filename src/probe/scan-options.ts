@@ -1,6 +1,7 @@
 // Command-line values of `certroll scan`, checked into the options the library takes. Every
 // problem is a USAGE error naming the value; the command reports it as UNKNOWN (exit 3).
 import { CertrollError } from '../errors.js';
+import { printable, sha256Mistake } from '../inventory/values.js';
 import { normaliseSha256 } from './cert-summary.js';
 
 export type ScanFormat = 'table' | 'json' | 'prometheus';
@@ -61,8 +62,9 @@ function fingerprint(value: string | undefined, name: string): string | undefine
   if (value === undefined) return undefined;
   const sha = normaliseSha256(value);
   if (sha === undefined) {
+    const why = sha256Mistake(value);
     throw usage(
-      `${name} ${value} is not a SHA-256 fingerprint`,
+      `${name} ${printable(value)} is not a SHA-256 fingerprint${why === undefined ? '' : `: ${why}`}`,
       'Give 64 hex digits (colons and case do not matter), as `certroll cert check` prints it.',
     );
   }

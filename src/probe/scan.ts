@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { type Inventory } from '../inventory/model.js';
-import { classifyEndpoint, worst } from '../report/status.js';
+import { classifyEndpoint, worst } from './status.js';
 import { analysePool, type PoolObservation } from './pool-analysis.js';
 import { probe } from './probe.js';
 import { type ScanSelection, planScan } from './scan-plan.js';

@@ -3,12 +3,12 @@
 // name), seconds apart and touching nothing in between. The second asking of the same address,
 // port, name and trust gets the first successful answer instead of another handshake. Never
 // shared across a change: a run probes afresh.
-import { probe as realProbe } from './probe.js';
 import { type ProbeOptions, type ProbeResult, type ProbeTarget } from './types.js';
 
 export type ProbeFn = (target: ProbeTarget, options?: ProbeOptions) => Promise<ProbeResult>;
 
-export function sharedProbe(base: ProbeFn = realProbe): ProbeFn {
+/** `base`: the probe that answers first (the real one, from the composition root). */
+export function sharedProbe(base: ProbeFn): ProbeFn {
   const answers = new Map<string, Promise<ProbeResult>>();
   // Trust lists by identity (the plan passes one list everywhere); 0 is the system's trust.
   const trustIds = new WeakMap<readonly string[], number>();

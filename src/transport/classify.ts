@@ -2,6 +2,8 @@
 // so the wording and the codes live in one place. Remote commands are judged by exit code;
 // stderr is data, quoted in messages but never used to decide success.
 import { CertrollError, type ErrorCode } from '../errors.js';
+import { DEFAULT_TIMEOUTS } from '../inventory/model.js';
+import { type HostKeyDecision } from './host-key.js';
 import { type HostKeyVerdict } from './known-hosts.js';
 import { type ExecResult } from './types.js';
 
@@ -33,35 +35,68 @@ export function assertSuccess(result: ExecResult, what: string, target?: string)
   );
 }
 
-export function hostKeyError(target: string, verdict: HostKeyVerdict | undefined): CertrollError {
-  if (verdict === undefined || verdict.status === 'match') {
+const CHANGED_KEY = 'certroll never accepts a changed key.';
+
+/** The refusal names the check(s) that disagreed, what each expected, and the presented key. */
+export function hostKeyError(target: string, decision: HostKeyDecision | undefined): CertrollError {
+  if (decision === undefined || decision.accepted) {
     return transportError('TRANSPORT_HOST_KEY', target, 'SSH host key was not accepted.');
   }
-  if (verdict.status === 'unknown') {
+  const { knownHosts: kh, pin, fingerprint } = decision;
+  const consulted = `consulted ${decision.files.length === 0 ? 'no file' : decision.files.join(', ')}`;
+  const at = (v: HostKeyVerdict): string => ('known' in v ? v.known.join(', ') : '');
+  const pinned = pin === undefined ? '' : `the pinned hostKeyFingerprint ${pin.fingerprint}`;
+  if (kh.status === 'revoked') {
     return transportError(
       'TRANSPORT_HOST_KEY',
       target,
-      `SSH host key ${verdict.fingerprint} is not in known_hosts.`,
+      `SSH host key ${fingerprint} is marked @revoked in known_hosts (${at(kh)}).`,
+      'A revoked key is refused even when it is listed or pinned: give the host a new key, ' +
+        'verify it out of band and list it in known_hosts.',
+    );
+  }
+  const khRefused = kh.status === 'changed' || (pin === undefined && kh.status === 'unknown');
+  const pinRefused = pin !== undefined && !pin.matched;
+  if (khRefused && pinRefused) {
+    return transportError(
+      'TRANSPORT_HOST_KEY',
+      target,
+      `SSH host key ${fingerprint} matches neither known_hosts (expected the key at ${at(kh)}) ` +
+        `nor ${pinned}.`,
+      `If the host was rebuilt, verify the new key out of band, then update both known_hosts and hostKeyFingerprint; ${CHANGED_KEY}`,
+    );
+  }
+  if (pinRefused) {
+    const listed =
+      kh.status === 'match' ? 'known_hosts lists it' : `known_hosts has no entry (${consulted})`;
+    return transportError(
+      'TRANSPORT_HOST_KEY',
+      target,
+      `SSH host key ${fingerprint} does not match ${pinned} (${listed}).`,
+      `If the host was rebuilt, verify the new key out of band, then update hostKeyFingerprint in the inventory; ${CHANGED_KEY}`,
+    );
+  }
+  if (kh.status === 'unknown') {
+    return transportError(
+      'TRANSPORT_HOST_KEY',
+      target,
+      `SSH host key ${fingerprint} is not in known_hosts (${consulted}).`,
       'Verify the fingerprint out of band, then add the key to known_hosts (ssh-keyscan) or ' +
         'pin it with hostKeyFingerprint; certroll never accepts an unknown key.',
     );
   }
-  const what =
-    verdict.status === 'revoked'
-      ? `SSH host key ${verdict.fingerprint} is marked @revoked (${verdict.known.join(', ')}).`
-      : `SSH host key does not match known_hosts (${verdict.fingerprint}; expected the key at ` +
-        `${verdict.known.join(', ')}).`;
+  const pinNote = pin === undefined ? '' : `; it does match ${pinned}`;
   return transportError(
     'TRANSPORT_HOST_KEY',
     target,
-    what,
-    'If the host was rebuilt, update known_hosts; certroll never accepts a changed key.',
+    `SSH host key does not match known_hosts (${fingerprint}; expected the key at ${at(kh)}${pinNote}).`,
+    `If the host was rebuilt, update known_hosts; ${CHANGED_KEY}`,
   );
 }
 
 export interface SshFailureContext {
   readonly target: string;
-  readonly verdict: HostKeyVerdict | undefined;
+  readonly verdict: HostKeyDecision | undefined;
   /** The host key check ran and refused the key. */
   readonly hostKeyRefused: boolean;
   readonly connectTimeoutMs: number;
@@ -98,8 +133,8 @@ export function classifySshError(error: unknown, ctx: SshFailureContext): Certro
       'TRANSPORT_TIMEOUT',
       ctx.target,
       `SSH connection did not complete within ${ctx.connectTimeoutMs} ms.`,
-      'Check that the host is up and that nothing drops SSH traffic; raise connectTimeoutMs if ' +
-        'the link is slow.',
+      'Check that the host is up and that nothing drops SSH traffic; if the link is just slow, ' +
+        `raise ${timeoutField('connectTimeout')}.`,
       error,
     );
   }
@@ -121,14 +156,24 @@ export function classifySshError(error: unknown, ctx: SshFailureContext): Certro
   );
 }
 
+// Names the inventory field as it is written (a duration, not milliseconds) and where it lives,
+// so the hint can be followed as it stands.
+export function timeoutField(field: keyof typeof DEFAULT_TIMEOUTS): string {
+  return (
+    `the inventory's transport.${field} (a duration such as 30s or 10m; default ` +
+    `${DEFAULT_TIMEOUTS[field]}) ` +
+    `on the host, or defaults.transport.${field} for every host`
+  );
+}
+
 /** A command killed because it ran past its timeout. */
 export function commandTimeout(target: string, timeoutMs: number, what = 'command'): CertrollError {
   return transportError(
     'TRANSPORT_TIMEOUT',
     target,
     `${what} did not finish within ${timeoutMs} ms and was killed.`,
-    'Look for what the command waits on (a prompt, a lock, a slow service); raise ' +
-      'commandTimeoutMs only if it is just slow.',
+    'Look for what the command waits on (a prompt, a lock, a slow service); only if it is just ' +
+      `slow, raise ${timeoutField('commandTimeout')}.`,
   );
 }
 

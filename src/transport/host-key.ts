@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import {
   checkHostKey,
   entryMatches,
-  fingerprintOf,
   knownKeyTypes,
   parseKnownHosts,
   type HostKeyVerdict,
@@ -20,11 +19,24 @@ export interface HostKeyPolicy {
   readonly fingerprint?: string;
 }
 
+/** What each check said of the key a server presented, and the outcome. */
+export interface HostKeyDecision {
+  /** The presented key, `SHA256:<base64>`. */
+  readonly fingerprint: string;
+  readonly accepted: boolean;
+  /** What the known_hosts files said. */
+  readonly knownHosts: HostKeyVerdict;
+  /** The known_hosts files consulted, as the inventory names them; missing ones marked. */
+  readonly files: readonly string[];
+  /** The inventory's hostKeyFingerprint, when it pins one, and whether the key has it. */
+  readonly pin?: { readonly fingerprint: string; readonly matched: boolean };
+}
+
 export interface HostKeyCheck {
   /** ssh2's synchronous hostVerifier: receives the key blob, returns whether to go on. */
   readonly verify: (blob: Buffer) => boolean;
-  /** The last verdict, for the error message when the connection was refused. */
-  readonly verdict: () => HostKeyVerdict | undefined;
+  /** The last decision, for the error message when the connection was refused. */
+  readonly verdict: () => HostKeyDecision | undefined;
   /** Host key algorithms to offer, from the key types known for this host (undefined: all). */
   readonly algorithms: string[] | undefined;
 }
@@ -35,8 +47,11 @@ const RSA_ALGOS = ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 // fleet's hosts share one known_hosts, which would otherwise be read and parsed per connection.
 const parsed = new Map<string, { stamp: string; entries: KnownHostEntry[] }>();
 
-async function readEntries(files: readonly string[]): Promise<KnownHostEntry[]> {
+async function readEntries(
+  files: readonly string[],
+): Promise<{ entries: KnownHostEntry[]; missing: Set<string> }> {
   const entries: KnownHostEntry[] = [];
+  const missing = new Set<string>();
   for (const file of files) {
     // The inventory resolves paths; a `~/` that reached us still means the home folder.
     const path = file.startsWith('~/') ? join(homedir(), file.slice(2)) : file;
@@ -53,18 +68,39 @@ async function readEntries(files: readonly string[]): Promise<KnownHostEntry[]> 
       text = await readFile(path, 'utf8');
     } catch (error) {
       // A missing known_hosts file is an empty one, as in OpenSSH; the verdict says "unknown".
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        missing.add(file);
+        continue;
+      }
       throw error;
     }
     const fileEntries = parseKnownHosts(text, file);
     parsed.set(path, { stamp, entries: fileEntries });
     entries.push(...fileEntries);
   }
-  return entries;
+  return { entries, missing };
 }
 
 function normalisePin(pin: string): string {
   return pin.trim().replace(/=+$/, '');
+}
+
+/**
+ * The policy: a @revoked key is refused whatever the pin says; with a pin the key must have it
+ * and known_hosts must not list another key for the host; without one known_hosts must list it.
+ */
+export function decideHostKey(
+  knownHosts: HostKeyVerdict,
+  files: readonly string[],
+  pin: string | undefined,
+): HostKeyDecision {
+  const { fingerprint } = knownHosts;
+  if (pin === undefined) {
+    return { fingerprint, accepted: knownHosts.status === 'match', knownHosts, files };
+  }
+  const matched = fingerprint === pin;
+  const accepted = matched && knownHosts.status !== 'revoked' && knownHosts.status !== 'changed';
+  return { fingerprint, accepted, knownHosts, files, pin: { fingerprint: pin, matched } };
 }
 
 export async function loadHostKeyCheck(
@@ -72,25 +108,18 @@ export async function loadHostKeyCheck(
   port: number,
   policy: HostKeyPolicy,
 ): Promise<HostKeyCheck> {
+  const { entries: all, missing } = await readEntries(policy.knownHosts);
   // Only what can decide for this host is kept for the connection's life: its own lines, and
   // every @revoked key (a revoked key is refused whichever host presents it).
-  const entries = (await readEntries(policy.knownHosts)).filter(
+  const entries = all.filter(
     (e) => e.marker === 'revoked' || (e.marker !== 'cert-authority' && entryMatches(e, host, port)),
   );
+  const files = policy.knownHosts.map((f) => (missing.has(f) ? `${f} (missing)` : f));
   const pin = policy.fingerprint === undefined ? undefined : normalisePin(policy.fingerprint);
-  let last: HostKeyVerdict | undefined;
+  let last: HostKeyDecision | undefined;
   const verify = (blob: Buffer): boolean => {
-    let verdict = checkHostKey(entries, host, port, blob);
-    if (pin !== undefined && verdict.status !== 'revoked') {
-      const fingerprint = fingerprintOf(blob);
-      if (fingerprint !== pin) {
-        verdict = { status: 'changed', fingerprint, known: [`pinned ${pin}`] };
-      } else if (verdict.status === 'unknown') {
-        verdict = { status: 'match', fingerprint };
-      }
-    }
-    last = verdict;
-    return verdict.status === 'match';
+    last = decideHostKey(checkHostKey(entries, host, port, blob), files, pin);
+    return last.accepted;
   };
   const types = knownKeyTypes(entries, host, port);
   const algorithms =

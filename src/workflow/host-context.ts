@@ -2,6 +2,7 @@
 // gets as input, and how the machine's output is derived from the context. The machine walks
 // units (bindings changed together, src/plan/units.ts); outcomes stay per binding.
 import { type CertrollErrorJson } from '../errors.js';
+import { REASON } from './outcome.js';
 import {
   type BindingOutcome,
   type BindingStepInput,
@@ -25,6 +26,8 @@ export interface HostContext {
   readonly captured: Readonly<Record<string, CaptureResult>>;
   /** Leaders of the units whose bind step started, in order: what must be undone on failure. */
   readonly undo: readonly string[];
+  /** The failure the rollback command of the unit on top of `undo` reported, until its probe judges it. */
+  readonly undoFailure?: string;
   readonly touched: boolean;
   readonly locked: boolean;
   readonly outcomes: Readonly<Record<string, BindingOutcome>>;
@@ -83,10 +86,6 @@ export function stageInput(c: HostContext): StageInput {
   return { host: c.host, bindings };
 }
 
-export function withObserved(outcome: BindingOutcome, result: VerifyResult): BindingOutcome {
-  return result.observed === undefined ? outcome : { ...outcome, observed: result.observed };
-}
-
 /** Sets the outcome of every member of the unit `leader`; `result` may hold each member's own. */
 export function withOutcomes(
   c: HostContext,
@@ -108,6 +107,7 @@ export function popWith(
   const of = typeof outcome === 'function' ? outcome : () => outcome;
   return {
     undo: context.undo.slice(0, -1),
+    undoFailure: undefined,
     outcomes: withOutcomes(context, top(context), of, result),
   };
 }
@@ -116,7 +116,7 @@ export function popWith(
 export function hostOutput(context: HostContext): HostOutput {
   const bindings: Record<string, BindingOutcome> = {};
   for (const id of context.bindings) {
-    bindings[id] = context.outcomes[id] ?? { status: 'skipped', reason: 'not reached' };
+    bindings[id] = context.outcomes[id] ?? { status: 'skipped', reason: REASON.notReached };
   }
   const statuses = Object.values(bindings).map((b) => b.status);
   let status: HostStatus;

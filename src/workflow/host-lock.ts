@@ -1,58 +1,20 @@
-// The lock on the host itself (invariant 5): an atomic mkdir (sh) or New-Item (PowerShell) of a
-// lock folder holding the run id, so two control machines cannot work on one host at once. Taking
-// it again with the same run id succeeds (a resumed run), and only the owner removes it.
+// The lock on the host itself (invariant 5), so two control machines cannot work on one host at
+// once. The scripts are built in src/shell/host-lock.ts; this runs them and reads their result.
 import { CertrollError } from '../errors.js';
-import { shQuote } from '../playbooks/quote.js';
+import {
+  hostLockInput,
+  LOCK_HELD_EXIT,
+  PS_LOCK_ACQUIRE,
+  PS_LOCK_RELEASE,
+  shLockAcquire,
+  shLockRelease,
+} from '../shell/index.js';
 import { type Transport } from '../transport/types.js';
 
 export const DEFAULT_LOCK_PATH = {
   sh: '/var/tmp/certroll.lock',
   powershell: 'C:\\ProgramData\\certroll\\certroll.lock',
 };
-
-const HELD_EXIT = 3;
-
-function shAcquire(path: string, runId: string): string {
-  return [
-    `d=${shQuote(path)}; id=${shQuote(runId)}`,
-    `if mkdir -m 700 -- "$d" 2>/dev/null; then printf '%s\\n' "$id" > "$d/owner" && echo acquired && exit 0; exit 1; fi`,
-    // mkdir failed: held if the folder exists, otherwise it could not be created at all.
-    `[ -d "$d" ] || { echo "cannot create $d" >&2; exit 1; }`,
-    `owner=$(cat -- "$d/owner" 2>/dev/null || true)`,
-    `if [ "$owner" = "$id" ]; then echo reacquired; exit 0; fi`,
-    `printf 'held by run %s\\n' "\${owner:-unknown}" >&2; exit ${HELD_EXIT}`,
-  ].join('\n');
-}
-
-function shRelease(path: string, runId: string): string {
-  return [
-    `d=${shQuote(path)}; id=${shQuote(runId)}`,
-    `[ -d "$d" ] || exit 0`,
-    `if [ "$(cat -- "$d/owner" 2>/dev/null)" = "$id" ]; then rm -rf -- "$d"; fi`,
-  ].join('\n');
-}
-
-// PowerShell scripts are static: the path and run id arrive as JSON on stdin.
-const PS_ACQUIRE = `$ErrorActionPreference = 'Stop'
-$d = [Console]::In.ReadToEnd() | ConvertFrom-Json
-$owner = Join-Path $d.path 'owner'
-try {
-  New-Item -ItemType Directory -Path $d.path | Out-Null
-  Set-Content -LiteralPath $owner -Value $d.runId -NoNewline
-  'acquired'; exit 0
-} catch {
-  if (-not (Test-Path -LiteralPath $d.path -PathType Container)) { throw }
-  $o = Get-Content -LiteralPath $owner -Raw -ErrorAction SilentlyContinue
-  if ($o -eq $d.runId) { 'reacquired'; exit 0 }
-  [Console]::Error.WriteLine("held by run $o"); exit ${HELD_EXIT}
-}`;
-
-const PS_RELEASE = `$ErrorActionPreference = 'Stop'
-$d = [Console]::In.ReadToEnd() | ConvertFrom-Json
-$owner = Join-Path $d.path 'owner'
-if (-not (Test-Path -LiteralPath $d.path)) { exit 0 }
-$o = Get-Content -LiteralPath $owner -Raw -ErrorAction SilentlyContinue
-if ($o -eq $d.runId) { Remove-Item -LiteralPath $d.path -Recurse -Force }`;
 
 // sh gets its values quoted into the script; PowerShell's script is static, values on stdin.
 function runLockScript(
@@ -66,7 +28,7 @@ function runLockScript(
   const options = signal ? { signal } : {};
   return t.shell === 'sh'
     ? t.exec(sh, options)
-    : t.exec(ps, { ...options, stdin: JSON.stringify({ path, runId }) });
+    : t.exec(ps, { ...options, stdin: hostLockInput(path, runId) });
 }
 
 export async function acquireHostLock(
@@ -75,9 +37,16 @@ export async function acquireHostLock(
   path: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const result = await runLockScript(t, shAcquire(path, runId), PS_ACQUIRE, path, runId, signal);
+  const result = await runLockScript(
+    t,
+    shLockAcquire(path, runId),
+    PS_LOCK_ACQUIRE,
+    path,
+    runId,
+    signal,
+  );
   if (result.exitCode === 0) return;
-  if (result.exitCode === HELD_EXIT) {
+  if (result.exitCode === LOCK_HELD_EXIT) {
     throw new CertrollError(
       'LOCK_HELD',
       `${t.target}: the host is locked (${path}), ${result.stderr.trim()}.`,
@@ -101,7 +70,14 @@ export async function releaseHostLock(
   path: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const result = await runLockScript(t, shRelease(path, runId), PS_RELEASE, path, runId, signal);
+  const result = await runLockScript(
+    t,
+    shLockRelease(path, runId),
+    PS_LOCK_RELEASE,
+    path,
+    runId,
+    signal,
+  );
   if (result.exitCode !== 0) {
     throw new CertrollError(
       'TRANSPORT_COMMAND_FAILED',

@@ -18,10 +18,10 @@ import {
   unitIsCurrent,
   unitsOf,
   withCapture,
-  withObserved,
   withOutcomes,
   type HostContext,
 } from './host-context.js';
+import { REASON, rollbackOutcome, verifiedOutcome } from './outcome.js';
 import {
   type BindingStepInput,
   type CaptureInput,
@@ -74,7 +74,7 @@ export const hostMachine = setup({
       outcomes: ({ context }) =>
         withOutcomes(context, current(context), () => ({
           status: 'skipped',
-          reason: 'already serves the new certificate',
+          reason: REASON.alreadyCurrent,
         })),
       index: ({ context }) => context.index + 1,
     }),
@@ -83,10 +83,7 @@ export const hostMachine = setup({
       const outcomes = { ...context.outcomes };
       // Each member keeps its own capture, so an environment rollback can restore it later.
       for (const b of membersOf(context, current(context))) {
-        outcomes[b] = withObserved(
-          { status: 'verified', captured: context.captured[b]?.state },
-          output.bindings?.[b] ?? output,
-        );
+        outcomes[b] = verifiedOutcome(output.bindings?.[b] ?? output, context.captured[b]?.state);
       }
       return { outcomes, index: context.index + 1 };
     }),
@@ -245,14 +242,10 @@ export const hostMachine = setup({
             src: 'rollback',
             input: ({ context }) => stepInput(context, top(context)),
             onDone: 'verifyRollback',
+            // A failed rollback command is not the verdict: the probe that follows is.
             onError: {
-              target: 'next',
-              actions: assign(({ context, event }) =>
-                popWith(context, {
-                  status: 'needs-attention',
-                  reason: `rollback failed: ${errorJson(event.error).message}`,
-                }),
-              ),
+              target: 'verifyRollback',
+              actions: assign({ undoFailure: ({ event }) => errorJson(event.error).message }),
             },
           },
         },
@@ -263,29 +256,16 @@ export const hostMachine = setup({
             onDone: {
               target: 'next',
               actions: assign(({ context, event }) =>
-                popWith(
-                  context,
-                  (r) =>
-                    r?.ok === true
-                      ? withObserved({ status: 'rolled-back' }, r)
-                      : withObserved(
-                          {
-                            status: 'needs-attention',
-                            reason: `previous certificate not proven after rollback: ${r?.reason ?? 'probe failed'}`,
-                          },
-                          r ?? { ok: false },
-                        ),
-                  event.output,
-                ),
+                popWith(context, (r) => rollbackOutcome(r, context.undoFailure), event.output),
               ),
             },
             onError: {
               target: 'next',
               actions: assign(({ context, event }) =>
-                popWith(context, {
-                  status: 'needs-attention',
-                  reason: `rollback check failed: ${errorJson(event.error).message}`,
-                }),
+                popWith(
+                  context,
+                  rollbackOutcome(undefined, context.undoFailure, errorJson(event.error).message),
+                ),
               ),
             },
           },

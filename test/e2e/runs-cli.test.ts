@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   acquireLock,
@@ -74,5 +75,99 @@ describe('certroll runs, show and unlock', () => {
     const r = runCli(['unlock', lock.info.id, '--state-dir', state]);
     expect(r.code).toBe(0);
     expect(listLocks(locksDir(state))).toEqual([]);
+  });
+});
+
+describe('certroll show on a damaged journal', () => {
+  /** A run of six records; `damage` rewrites the journal's text. */
+  function damagedRun(id: string, damage: (lines: string[]) => string): string {
+    const run = createRunFolder(state, { kind: 'plan' }, id);
+    const journal = Journal.create(run.journal, { runId: run.id });
+    journal.append('step-started', { step: 'stage', host: 'web-01', binding: '443' });
+    journal.append('step-finished', { step: 'stage', host: 'web-01', binding: '443' });
+    journal.append('step-started', { step: 'bind', host: 'web-01', binding: '443' });
+    journal.append('step-finished', { step: 'bind', host: 'web-01', binding: '443' });
+    journal.append('step-started', { step: 'verify', host: 'web-01', binding: '443' });
+    const lines = readFileSync(run.journal, 'utf8').split('\n');
+    writeFileSync(run.journal, damage(lines));
+    return run.journal;
+  }
+
+  it('prints every record before a checksum mismatch, marks the line and exits 65', () => {
+    // One byte flipped in the middle record (line 4: the bind step's start): web-01 -> web-02.
+    const path = damagedRun('20261122T060000Z-cccccc', (lines) => {
+      lines[3] = lines[3]!.replace('"web-01"', '"web-02"');
+      return lines.join('\n');
+    });
+    const r = runCli(['show', '20261122T06', '--state-dir', state]);
+    expect(r.code).toBe(65);
+    const out = r.stdout.trim().split('\n');
+    expect(out[0]).toBe(
+      'run 20261122T060000Z-cccccc: incomplete (resume it with `certroll resume RUN`)',
+    );
+    expect(out.slice(1, 4).map((l) => l.trim().split(' ')[0])).toEqual(['1', '2', '3']);
+    expect(out[3]).toMatch(/ step-finished web-01 443 stage$/);
+    expect(out[4]).toBe(
+      '---- journal damaged at line 4: checksum mismatch; 2 later line(s) not shown ----',
+    );
+    expect(out).toHaveLength(5);
+    expect(r.stdout).not.toContain('web-02');
+    expect(r.stderr).toContain(
+      `certroll: error [JOURNAL_INVALID]: ${path}:4: Journal record is damaged: checksum mismatch.`,
+    );
+    expect(r.stderr).toContain('hint: The journal was changed or damaged after it was written');
+
+    const json = runCli(['--json', 'show', '20261122T06', '--state-dir', state]);
+    expect(json.code).toBe(65);
+    const doc = JSON.parse(json.stdout) as {
+      ok: boolean;
+      journal: { records: { seq: number }[] };
+      damaged: object;
+      error: { code: string };
+    };
+    expect(doc).toMatchObject({
+      ok: false,
+      exitCode: 65,
+      damaged: { line: 4, reason: 'checksum mismatch', linesAfter: 2 },
+      error: { code: 'JOURNAL_INVALID' },
+    });
+    expect(doc.journal.records.map((x) => x.seq)).toEqual([1, 2, 3]);
+
+    const runs = runCli(['runs', '--state-dir', state]);
+    expect(runs.stdout).toContain(
+      '20261122T060000Z-cccccc  damaged journal at line 4 (checksum mismatch); see `certroll show 20261122T060000Z-cccccc`',
+    );
+  });
+
+  it('names an unparseable line', () => {
+    damagedRun('20261122T070000Z-dddddd', (lines) => {
+      // The opening brace lost: not JSON any more.
+      lines[2] = lines[2]!.slice(1);
+      return lines.join('\n');
+    });
+    const r = runCli(['show', '20261122T07', '--state-dir', state]);
+    expect(r.code).toBe(65);
+    expect(r.stdout).toContain(
+      '---- journal damaged at line 3: unparseable; 3 later line(s) not shown ----',
+    );
+  });
+
+  it('still tolerates a last line cut short by a crash (not damage)', () => {
+    damagedRun('20261122T080000Z-eeeeee', (lines) => lines.join('\n').slice(0, -30));
+    const r = runCli(['show', '20261122T08', '--state-dir', state]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('(the last journal line was cut short by a crash)');
+    expect(r.stdout).not.toContain('damaged');
+  });
+
+  it('resume still refuses a damaged journal, naming the line', () => {
+    const path = damagedRun('20261122T090000Z-ffffff', (lines) => {
+      lines[3] = lines[3]!.replace('"web-01"', '"web-02"');
+      return lines.join('\n');
+    });
+    const r = runCli(['resume', '20261122T09', '--yes', '--state-dir', state]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(`certroll: error [JOURNAL_INVALID]: ${path}:4: Journal record`);
+    expect(r.stdout).toBe('');
   });
 });

@@ -18,7 +18,10 @@ export interface Scenario {
   readonly stageFails?: readonly string[];
   readonly bindFails?: readonly string[];
   readonly verifyFails?: readonly string[];
+  /** Rollback commands that fail and leave the new certificate served. */
   readonly rollbackFails?: readonly string[];
+  /** Rollback commands that report a failure although the previous certificate is served again. */
+  readonly rollbackReportsFailure?: readonly string[];
   /** `host/binding` keys whose restart fails, or after whose restart the new certificate is gone. */
   readonly restartFails?: readonly string[];
   readonly lostOnRestart?: readonly string[];
@@ -144,11 +147,14 @@ export function fakeSteps(scenario: Scenario = {}): FakeSteps {
       await step('rollback', key);
       if (has(scenario.rollbackFails, key))
         throw new CertrollError('TRANSPORT_COMMAND_FAILED', `${key}: backup missing`);
+      if (has(scenario.rollbackReportsFailure, key))
+        throw new CertrollError('TRANSPORT_COMMAND_FAILED', `${key}: nginx -t failed`);
     },
     async verifyRollback({ host, binding, bindings }) {
       const key = `${host}/${binding}`;
       await step('verifyRollback', key);
-      const one = (k: string) => verify(scenario.rollbackUnproven, k, OLD, NEW);
+      const unproven = [...(scenario.rollbackUnproven ?? []), ...(scenario.rollbackFails ?? [])];
+      const one = (k: string) => verify(unproven, k, OLD, NEW);
       return bindings === undefined ? one(key) : perMember(host, bindings, one);
     },
     async cleanup({ host }) {

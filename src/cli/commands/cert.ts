@@ -4,7 +4,7 @@ import { type Command } from 'commander';
 import { CertrollError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
-import { readPassword, trustAnchors } from '../bundle-input.js';
+import { readPassword, trustAnchors } from '../../cert/input.js';
 
 interface CheckOptions {
   readonly key?: string;

@@ -1,5 +1,7 @@
-// `certroll demo`: registration only; the lab and the rollout load when it runs (src/demo/).
+// `certroll demo`: registration, and the demo's ports from the composition root; the lab and the
+// rollout load when it runs (src/demo/).
 import { type Command } from 'commander';
+import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
 
 export function registerDemo(program: Command, ctx: CommandContext): void {
@@ -15,15 +17,18 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
       false,
     )
     .action(async (options: { dir?: string; keep?: boolean }) => {
-      const { runDemo } = await import('../../demo/run.js');
-      ctx.setExit(
-        await runDemo(
-          {
-            ...(options.dir !== undefined ? { dir: options.dir } : {}),
-            keep: options.keep === true,
-          },
-          ctx.io,
-        ),
+      const [{ runDemo }, { demoPorts }] = await Promise.all([
+        import('../../demo/run.js'),
+        import('../compose.js'),
+      ]);
+      const ok = await runDemo(
+        {
+          ...(options.dir !== undefined ? { dir: options.dir } : {}),
+          keep: options.keep === true,
+        },
+        ctx.io,
+        await demoPorts(ctx.io),
       );
+      ctx.setExit(ok ? EXIT.OK : EXIT.FAILED);
     });
 }

@@ -28,7 +28,10 @@ export function registerInventory(program: Command, ctx: CommandContext): void {
       'auto',
     )
     .action(async (file: string, options: CheckOptions) => {
-      const inv = await import('../../inventory/index.js');
+      const [inv, playbooks] = await Promise.all([
+        import('../../inventory/index.js'),
+        import('../../playbooks/index.js'),
+      ]);
       const format = options.format ?? 'auto';
       if (!(inv.INVENTORY_FORMATS as readonly string[]).includes(format)) {
         throw new CertrollError('USAGE', `unknown inventory format ${JSON.stringify(format)}`, {
@@ -41,6 +44,8 @@ export function registerInventory(program: Command, ctx: CommandContext): void {
         format: format as (typeof inv.INVENTORY_FORMATS)[number],
         ansibleInventory: runAnsibleInventory,
         cwd: ctx.io.cwd,
+        // Every binding's params too, by the rules `plan` applies, so one run shows every problem.
+        bindingRules: (dirs) => playbooks.bindingRules(playbooks.loadPlaybooks({ userDirs: dirs })),
       });
       if (ctx.global().json) {
         ctx.io.stdout(`${JSON.stringify({ ok: true, inventory: loaded }, null, 2)}\n`);

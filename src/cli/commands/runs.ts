@@ -24,7 +24,9 @@ export function registerRuns(program: Command, ctx: CommandContext): void {
 
   program
     .command('show')
-    .description('show one run: its plan summary and journal, step by step')
+    .description(
+      'show one run: its plan summary and journal, step by step (a damaged journal: what precedes the damage, then exit 65)',
+    )
     .argument('<run>', 'run id, or a unique prefix of it')
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .action(async (run: string, options: StateOptions) => {

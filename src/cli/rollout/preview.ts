@@ -1,7 +1,7 @@
 // The plan preview a person reads before approving: grouped by environment, host and port,
 // current certificate -> new one, and what will happen.
-import { RUN_ID_PLACEHOLDER, type PlannedUnit } from './plan-commands.js';
-import { type PlanDocument } from './plan-doc.js';
+import { RUN_ID_PLACEHOLDER, type PlannedUnit } from '../../plan/commands.js';
+import { type PlanDocument } from '../../plan/document.js';
 
 export interface PreviewOptions {
   /** Also print the commands each host's units will run (`--commands`). */

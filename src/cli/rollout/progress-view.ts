@@ -14,16 +14,8 @@ import {
   SimpleRenderer,
   VerboseRenderer,
 } from 'listr2';
-import { type Progress, type ProgressLayout } from './progress.js';
-
-export interface ViewOptions {
-  /** Where to draw; default process.stderr (and process.stdout is held back while drawing). */
-  readonly stream?: NodeJS.WriteStream;
-  /** `default` draws and redraws; `simple` and `verbose` write lines (deterministic, for tests). */
-  readonly renderer?: 'default' | 'simple' | 'verbose';
-  /** Called once when drawing failed; the caller shows the rest some other way. */
-  readonly onBroken?: () => void;
-}
+import { type Progress, type ProgressLayout, type ViewOptions } from './progress-types.js';
+import { rollbackOutcome } from '../../workflow/outcome.js';
 
 /** The default renderer, allowed to draw on stderr when only stderr is a terminal. */
 class StderrRenderer extends DefaultRenderer {
@@ -78,6 +70,7 @@ class HostSlot {
   private unreachable = false;
   private attention: string | undefined;
   private error: string | undefined;
+  private undoFailure: string | undefined;
   private verified = 0;
   private ended: Outcome | undefined;
   private readonly settled: Promise<Outcome>;
@@ -116,17 +109,23 @@ class HostSlot {
     } else if (type === 'step-failed') {
       const why = message(data);
       if (step === 'connect') this.unreachable = true;
-      if (step === 'rollback') this.attention = `rollback failed: ${why}`;
-      else if (step === 'verifyRollback') this.attention = `rollback check failed: ${why}`;
+      // A failed rollback command is judged by the probe that follows (src/workflow/outcome.ts).
+      if (step === 'rollback') this.undoFailure = why;
+      else if (step === 'verifyRollback')
+        this.attention = rollbackOutcome(undefined, this.undoFailure, why).reason;
       else if (step === 'cleanup') this.attention = `cleanup failed: ${why}`;
       this.error ??= `${step} failed: ${why}`;
     } else if (step === 'verify') {
       if (data['ok'] === true) this.verified += 1;
       else this.error ??= `new certificate not proven: ${reasonOf(data, 'probe failed')}`;
     } else if (step === 'verifyRollback') {
-      if (data['ok'] === true) this.rolledBack = true;
-      else
-        this.attention ??= `previous certificate not proven after rollback: ${reasonOf(data, 'probe failed')}`;
+      const verdict = rollbackOutcome(
+        { ok: data['ok'] === true, reason: reasonOf(data, 'probe failed') },
+        this.undoFailure,
+      );
+      this.undoFailure = undefined;
+      if (verdict.status === 'rolled-back') this.rolledBack = true;
+      else this.attention ??= verdict.reason;
     }
     if (step === 'release' && type !== 'step-started') this.end(this.outcome());
     else this.paint();

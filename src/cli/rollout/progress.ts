@@ -3,22 +3,11 @@
 // may fail a run, so every call into a view is guarded and a broken view falls back to lines.
 // listr2 is imported only when a terminal run starts (progress-view.ts), never for --help.
 import { type CliIo } from '../io.js';
-// A type only: erased, so listr2 is not loaded with this module.
-import type { ViewOptions } from './progress-view.js';
+// The types live apart so that this module and the view need not import each other.
+import { type Progress, type ProgressLayout, type ViewOptions } from './progress-types.js';
 
-/** Which environment each host belongs to, in inventory order. */
-export interface ProgressLayout {
-  readonly environments: readonly { readonly name: string; readonly hosts: readonly string[] }[];
-}
-
-export interface Progress {
-  /** One journal record (`step-started`, `step-finished`, `step-failed`, ...). Never throws. */
-  record(type: string, data: Record<string, unknown>): void;
-  /** Resolves once the terminal is free for a prompt (an approval); never rejects. */
-  idle(): Promise<void>;
-  /** The run ended or threw: settle every task and give the terminal back. Never rejects. */
-  close(): Promise<void>;
-}
+// apply.ts and the tests take the port from here.
+export type { Progress, ProgressLayout } from './progress-types.js';
 
 export type ProgressMode = 'plain' | 'tty';
 

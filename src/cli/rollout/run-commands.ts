@@ -1,24 +1,27 @@
-// Implementations of plan, apply, rollout and resume over prepare (no host), preflight (read-only
-// on every host) and apply (the run).
+// The commands plan, apply, rollout and resume: options in, the use cases of src/rollout over the
+// composition root's adapters, text and an exit code out.
 import { existsSync, readFileSync } from 'node:fs';
 import { CertrollError } from '../../errors.js';
-import { findRun, readRun, resolveStateDir, writeFileAtomic } from '../../journal/index.js';
-import { withTransportPool, type TransportPool } from '../../transport/pool.js';
+import {
+  findRun,
+  readRun,
+  resolveStateDir,
+  writeFileAtomic,
+  type EnvironmentLocks,
+} from '../../journal/index.js';
+import { changesPlanned, parsePlan, planOf, type PlanDocument } from '../../plan/document.js';
+import { lockRun, preflightApply } from '../../rollout/apply.js';
+import { makePlan, type MadePlan } from '../../rollout/make-plan.js';
+import { type RolloutAdapters } from '../../rollout/ports.js';
+import { prepareRollout, type Prepared, type RolloutInputs } from '../../rollout/prepare.js';
+import { withAdapters } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
-import { askYesNo } from '../prompt.js';
 import { type CommandContext } from '../io.js';
-import { applyPlan, assertPlanFresh, type ApplyOptions } from './apply.js';
-import { buildPlan, changesPlanned, parsePlan, type PlanDocument } from './plan-doc.js';
-import { captureAll, verifierFor } from './preflight.js';
-import { sharedProbe } from '../../probe/shared.js';
-import { unitCommands, type PlannedUnit } from './plan-commands.js';
-import { type CapturedState } from '../../playbooks/index.js';
-import { NOTHING_TOUCHED, prepareRollout, type Prepared, type RolloutInputs } from './prepare.js';
+import { askYesNo } from '../prompt.js';
 import { renderPreview } from './preview.js';
+import { runAndReport } from './run-output.js';
 
 type Options = Record<string, unknown>;
-/** What the gate read on each host: the sweep at the end of the command reuses it. */
-type Known = ApplyOptions['known'];
 const str = (o: Options, k: string): string | undefined =>
   typeof o[k] === 'string' ? o[k] : undefined;
 const list = (o: Options, k: string): string[] => (Array.isArray(o[k]) ? (o[k] as string[]) : []);
@@ -46,24 +49,20 @@ function inputs(o: Options, fromPlan?: PlanDocument): RolloutInputs {
   };
 }
 
-/** One connection pool for the command, its limit from the command's environment. */
-const withPool = <T>(ctx: CommandContext, fn: (pool: TransportPool) => Promise<T>): Promise<T> =>
-  withTransportPool(fn, undefined, { env: ctx.io.env });
-
-/** One connection per host for the whole command, and as many hosts read at once as allowed. */
-async function readOptions(prepared: Prepared, pool: TransportPool) {
-  const { readConcurrency } = await import('../../discover/rollout-hooks.js');
-  return {
-    transportFor: pool.lease,
-    capture: readConcurrency(prepared.inventory, 8),
-    discover: readConcurrency(prepared.inventory),
-  };
+/** As many hosts read at once as the policies allow (reading changes nothing on a host). */
+async function readConcurrency(prepared: Prepared) {
+  const { readConcurrency: of } = await import('../../discover/rollout-hooks.js');
+  return { capture: of(prepared.inventory, 8), discover: of(prepared.inventory) };
 }
 
 /** `--old` / `--old-bundle`: certificates replaced besides what the bindings serve. */
 async function replacedNamed(o: Options, ctx: CommandContext, next: string): Promise<string[]> {
   const { oldSet } = await import('../../discover/command.js');
-  const named = await oldSet({ old: list(o, 'old'), ...optionalOld(o) }, ctx.io.cwd);
+  const oldBundle = str(o, 'oldBundle');
+  const named = await oldSet(
+    { old: list(o, 'old'), ...(oldBundle !== undefined ? { oldBundle } : {}) },
+    ctx.io.cwd,
+  );
   if (named?.has(next))
     throw new CertrollError('USAGE', `--old names the certificate being rolled out (${next}).`, {
       hint: 'Name the certificates being replaced, not the new one.',
@@ -71,87 +70,37 @@ async function replacedNamed(o: Options, ctx: CommandContext, next: string): Pro
   return [...(named ?? [])];
 }
 
-const optionalOld = (o: Options): { oldBundle?: string } => {
-  const b = str(o, 'oldBundle');
-  return b !== undefined ? { oldBundle: b } : {};
-};
-
-async function makePlan(
+async function plan(
   o: Options,
   i: RolloutInputs,
   ctx: CommandContext,
-  pool: TransportPool,
-): Promise<{ prepared: Prepared; plan: PlanDocument; known: Known }> {
-  const prepared = await prepareRollout(i, ctx.io.env);
-  const replaces = await replacedNamed(o, ctx, prepared.cert.sha256);
-  const read = await readOptions(prepared, pool);
-  const units = new Map<string, PlannedUnit[]>();
-  // The capture and the gate ask some ports the same question seconds apart: one handshake.
-  const probe = sharedProbe();
-  const captures = await captureAll(prepared, {
-    runId: 'preflight',
-    transportFor: read.transportFor,
-    concurrency: read.capture,
-    verifier: verifierFor(prepared, probe),
-    // Every command the run will take, rendered from the capture: a step that cannot be
-    // rendered fails the plan, and the plan shows what will run.
-    onUnit: (env, host, unit, c) => {
-      const leader = host.bindings.find((b) => b.id === unit[0]);
-      if (c.alreadyCurrent || leader === undefined) return;
-      const { captured } = c.state as { captured: CapturedState };
-      const key = `${env.name}/${host.name}`;
-      const planned = unitCommands(
-        prepared,
-        host,
-        env.policy.coldStartCheck,
-        unit,
-        leader,
-        captured,
-      );
-      units.set(key, [...(units.get(key) ?? []), planned]);
-    },
-  });
-  // Coverage gate (issue 6): nothing on the certificate being replaced may be left unlisted.
-  const { assertCoverage } = await import('../../discover/rollout-hooks.js');
-  const known = await assertCoverage(
-    prepared.inventory,
-    [
-      ...[...captures.values()].map((c) =>
-        c.previous !== prepared.cert.sha256 ? c.previous : undefined,
-      ),
-      ...replaces,
-    ],
-    NOTHING_TOUCHED,
-    {
-      trust: prepared.trustPem,
-      transportFor: read.transportFor,
-      concurrency: read.discover,
-      probe,
-    },
-  );
-  const plan = buildPlan(
-    prepared.inventory,
-    i.inventory,
-    {
+  prepared: Prepared,
+  adapters: RolloutAdapters,
+): Promise<MadePlan> {
+  return makePlan(prepared, {
+    adapters,
+    inventoryPath: i.inventory,
+    bundle: {
       path: i.cert,
       ...(i.key !== undefined ? { keyPath: i.key } : {}),
-      ...(i.chain !== undefined && i.chain.length > 0 ? { chainPaths: i.chain } : {}),
-      ...prepared.cert,
+      ...(i.chain !== undefined ? { chainPaths: i.chain } : {}),
     },
-    captures,
-    new Date(),
-    units,
-  );
-  return { prepared, plan: replaces.length > 0 ? { ...plan, replaces } : plan, known };
+    replaces: await replacedNamed(o, ctx, prepared.cert.sha256),
+    concurrency: await readConcurrency(prepared),
+  });
 }
 
 export async function runPlan(o: Options, ctx: CommandContext): Promise<number> {
-  const { plan } = await withPool(ctx, (pool) => makePlan(o, inputs(o), ctx, pool));
+  const i = inputs(o);
+  // The pool first: a bad connection limit is a usage error, reported before anything is read.
+  const { plan: made } = await withAdapters(ctx.io.env, async (adapters) =>
+    plan(o, i, ctx, await prepareRollout(i, ctx.io.env), adapters),
+  );
   const out = str(o, 'output');
-  if (out !== undefined) writeFileAtomic(out, `${JSON.stringify(plan, null, 2)}\n`);
-  if (ctx.global().json) ctx.io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
-  else ctx.io.stdout(renderPreview(plan, { commands: o['commands'] === true }));
-  return changesPlanned(plan) > 0 ? EXIT.CHANGES : EXIT.OK;
+  if (out !== undefined) writeFileAtomic(out, `${JSON.stringify(made, null, 2)}\n`);
+  if (ctx.global().json) ctx.io.stdout(`${JSON.stringify(made, null, 2)}\n`);
+  else ctx.io.stdout(renderPreview(made, { commands: o['commands'] === true }));
+  return changesPlanned(made) > 0 ? EXIT.CHANGES : EXIT.OK;
 }
 
 export async function runApply(planFile: string, o: Options, ctx: CommandContext): Promise<number> {
@@ -159,50 +108,37 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
     throw new CertrollError('INPUT_NOT_FOUND', `No plan file ${planFile}.`, {
       hint: 'Write one with `certroll plan -i INV --cert BUNDLE -o PLAN`.',
     });
-  const plan = parsePlan(readFileSync(planFile, 'utf8'), planFile);
-  const prepared = await prepareRollout(inputs(o, plan), ctx.io.env);
-  return withPool(ctx, async (pool) => {
-    const read = await readOptions(prepared, pool);
-    // The freshness check and the gate ask some ports the same question: one handshake.
-    const probe = sharedProbe();
-    await assertPlanFresh(plan, prepared, {
-      transportFor: read.transportFor,
-      concurrency: read.capture,
-      probe,
+  const doc = parsePlan(readFileSync(planFile, 'utf8'), planFile);
+  return withAdapters(ctx.io.env, async (adapters) => {
+    const prepared = await prepareRollout(inputs(o, doc), ctx.io.env);
+    return withRunLocks(o, ctx, prepared, undefined, async (locks) => {
+      const concurrency = await readConcurrency(prepared);
+      const known = await preflightApply(doc, prepared, {
+        adapters,
+        concurrency: concurrency.capture,
+        discoverConcurrency: concurrency.discover,
+      });
+      const run = { ...applyOpts(o, ctx), locks, adapters, known };
+      return (await runAndReport(doc, prepared, run, ctx.io)).exitCode;
     });
-    const { assertCoverage } = await import('../../discover/rollout-hooks.js');
-    const known = await assertCoverage(prepared.inventory, oldOfPlan(plan), NOTHING_TOUCHED, {
-      trust: prepared.trustPem,
-      transportFor: read.transportFor,
-      concurrency: read.discover,
-      probe,
-    });
-    const { exitCode } = await applyPlan(
-      plan,
-      prepared,
-      { ...applyOpts(o, ctx), transportFor: read.transportFor, known },
-      ctx.io,
-    );
-    return exitCode;
   });
 }
 
 export async function runRolloutCommand(o: Options, ctx: CommandContext): Promise<number> {
-  return withPool(ctx, async (pool) => {
-    const { prepared, plan, known } = await makePlan(o, inputs(o), ctx, pool);
-    ctx.io.stdout(renderPreview(plan, { commands: o['commands'] === true }));
-    if (changesPlanned(plan) === 0) return EXIT.OK;
-    if (!(await confirm(o, ctx))) {
-      ctx.io.stderr('Not applied. No host was modified.\n');
-      return EXIT.FAILED;
-    }
-    const { exitCode } = await applyPlan(
-      plan,
-      prepared,
-      { ...applyOpts(o, ctx), transportFor: pool.lease, known },
-      ctx.io,
-    );
-    return exitCode;
+  const i = inputs(o);
+  return withAdapters(ctx.io.env, async (adapters) => {
+    const prepared = await prepareRollout(i, ctx.io.env);
+    return withRunLocks(o, ctx, prepared, undefined, async (locks) => {
+      const { plan: made, known } = await plan(o, i, ctx, prepared, adapters);
+      ctx.io.stdout(renderPreview(made, { commands: o['commands'] === true }));
+      if (changesPlanned(made) === 0) return EXIT.OK;
+      if (!(await confirm(o, ctx))) {
+        ctx.io.stderr('Not applied. No host was modified.\n');
+        return EXIT.FAILED;
+      }
+      const run = { ...applyOpts(o, ctx), locks, adapters, known };
+      return (await runAndReport(made, prepared, run, ctx.io)).exitCode;
+    });
   });
 }
 
@@ -222,34 +158,26 @@ export async function runResume(run: string, o: Options, ctx: CommandContext): P
       },
     );
   }
-  const plan = record.plan as PlanDocument;
-  const prepared = await prepareRollout(inputs(o, plan), ctx.io.env);
-  if (prepared.cert.sha256 !== plan.bundle.sha256) {
+  const doc = planOf(record.plan, record.paths.plan);
+  const prepared = await prepareRollout(inputs(o, doc), ctx.io.env);
+  if (prepared.cert.sha256 !== doc.bundle.sha256) {
     throw new CertrollError(
       'PLAN_STALE',
-      `The bundle at ${plan.bundle.path} is no longer the one this run rolls out.`,
+      `The bundle at ${doc.bundle.path} is no longer the one this run rolls out.`,
       { hint: 'Put the original bundle back to resume, or roll the run back.' },
     );
   }
   const snapshot = existsSync(record.paths.snapshot)
     ? (JSON.parse(readFileSync(record.paths.snapshot, 'utf8')) as unknown)
     : undefined;
-  const { exitCode } = await applyPlan(
-    plan,
-    prepared,
-    { ...applyOpts(o, ctx), resume: { paths: record.paths, snapshot } },
-    ctx.io,
+  return withAdapters(ctx.io.env, (adapters) =>
+    withRunLocks(o, ctx, prepared, record.paths.id, async (locks) => {
+      const resume = { paths: record.paths, snapshot };
+      const runOptions = { ...applyOpts(o, ctx), locks, adapters, resume };
+      return (await runAndReport(doc, prepared, runOptions, ctx.io)).exitCode;
+    }),
   );
-  return exitCode;
 }
-
-/** The certificates a plan replaces: what its bindings served, except the new one. */
-const oldOfPlan = (plan: PlanDocument): (string | undefined)[] => [
-  ...plan.environments
-    .flatMap((e) => e.hosts.flatMap((h) => h.bindings))
-    .map((b) => (b.current !== plan.bundle.sha256 ? b.current : undefined)),
-  ...(plan.replaces ?? []),
-];
 
 function applyOpts(o: Options, ctx: CommandContext) {
   return {
@@ -257,6 +185,26 @@ function applyOpts(o: Options, ctx: CommandContext) {
     yes: o['yes'] === true,
     approve: list(o, 'approve'),
   };
+}
+
+/** The environments' locks around everything that reads or changes a host (lockRun). */
+async function withRunLocks<T>(
+  o: Options,
+  ctx: CommandContext,
+  prepared: Prepared,
+  resumeRunId: string | undefined,
+  fn: (locks: EnvironmentLocks) => Promise<T>,
+): Promise<T> {
+  const locks = lockRun(
+    applyOpts(o, ctx).stateDir,
+    prepared.inventory.environments,
+    resumeRunId !== undefined ? { runId: resumeRunId } : undefined,
+  );
+  try {
+    return await fn(locks);
+  } finally {
+    locks.release();
+  }
 }
 
 async function confirm(o: Options, ctx: CommandContext): Promise<boolean> {

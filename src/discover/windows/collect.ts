@@ -1,7 +1,7 @@
 // Runs the static discovery script on a Windows host (input on stdin) and parses its JSON.
 import { CertrollError } from '../../errors.js';
 import { type Transport } from '../../transport/types.js';
-import { type ConfigFacts } from '../collect.js';
+import { type ConfigFacts } from '../types.js';
 import { parseWindowsDiscovery } from './parse.js';
 import { WINDOWS_DISCOVER_SCRIPT, windowsDiscoverInput } from './script.js';
 

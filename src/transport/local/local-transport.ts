@@ -1,7 +1,7 @@
 // The sh transport for this machine: `sh -c <script>` (or `sudo -n -- sh -c`) through execa, with
 // the same semantics as the SSH transport, so playbooks cannot tell them apart.
 import { assertSuccess, isSudoRefusal, sudoPasswordError } from '../classify.js';
-import { putFileScript, removeScript } from '../sh-scripts.js';
+import { putFileScript, removeScript } from '../../shell/index.js';
 import {
   type ExecOptions,
   type ExecResult,

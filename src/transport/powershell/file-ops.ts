@@ -2,8 +2,7 @@
 // (base64) in the JSON on stdin, never in the script text or a command line.
 import { assertSuccess } from '../classify.js';
 import { type ExecOptions, type ExecResult, type PutFileOptions } from '../types.js';
-import { jsonInput } from './encode.js';
-import { PS_PUT_FILE, PS_REMOVE } from './scripts.js';
+import { jsonInput, PS_PUT_FILE, PS_REMOVE } from '../../shell/index.js';
 
 type Exec = (script: string, options: ExecOptions & { what?: string }) => Promise<ExecResult>;
 

@@ -9,7 +9,7 @@ import {
   type Transport,
 } from '../types.js';
 import { type Host } from '../../inventory/model.js';
-import { powershellCommandLine } from './encode.js';
+import { powershellCommandLine } from '../../shell/index.js';
 import { psPutFile, psRemove } from './file-ops.js';
 
 /** What the transport needs from an SSH session: the real one, or a fake in tests. */

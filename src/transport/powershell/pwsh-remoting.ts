@@ -12,7 +12,7 @@ import {
   type Transport,
 } from '../types.js';
 import { type Host, type SecretRef } from '../../inventory/model.js';
-import { POWERSHELL_ARGS, encodeCommand, jsonInput } from './encode.js';
+import { POWERSHELL_ARGS, encodeCommand, jsonInput } from '../../shell/index.js';
 import { PWSH_REMOTING_WRAPPER, type RemotingRequest } from './remoting-wrapper.js';
 import { psPutFile, psRemove } from './file-ops.js';
 import { assertSuccess } from '../classify.js';

@@ -1,11 +1,13 @@
-// Opens one ssh2 connection with certroll's policy: the host key is checked in the key exchange
-// (ssh2 accepts any key unless told otherwise), authentication only starts after that check
-// passed, and the attempt is bounded by readyTimeout and an AbortSignal.
+// Opens one SSH connection (node-ssh over ssh2) with certroll's policy: the host key is checked in
+// the key exchange (ssh2 accepts any key unless told otherwise), authentication only starts after
+// that check passed, and the attempt is bounded by readyTimeout and an AbortSignal.
 import { readFile } from 'node:fs/promises';
+import { NodeSSH, type Config } from 'node-ssh';
 // ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so take them off the default.
-import ssh2, { type AnyAuthMethod, type Client as SshClient, type ConnectConfig } from 'ssh2';
+import ssh2, { type AnyAuthMethod, type Client as SshClient } from 'ssh2';
 
-const { Client, utils } = ssh2;
+const { utils } = ssh2;
+import { CertrollError } from '../../errors.js';
 import { aborted, classifySshError, transportError } from '../classify.js';
 import { loadHostKeyCheck, type HostKeyPolicy } from '../host-key.js';
 
@@ -78,14 +80,16 @@ export async function openSsh(
   opts: SshConnectOptions,
   signal?: AbortSignal,
   trace: SshHandshakeTrace = { verifierRan: false, hostKeyRefused: false, authStarted: false },
-): Promise<SshClient> {
+): Promise<NodeSSH> {
   if (isAborted(signal)) throw aborted(opts.target, 'SSH connection');
   const check = await loadHostKeyCheck(opts.address, opts.port, opts.hostKey);
   const methods = await authMethods(opts);
   // The reads above may have taken a while; an abort during them must still count.
   if (isAborted(signal)) throw aborted(opts.target, 'SSH connection');
-  const client = new Client();
-  const config: ConnectConfig = {
+  // node-ssh hands this config to ssh2 untouched. Credentials go through authHandler, not
+  // node-ssh's privateKey/privateKeyPath/password: the key is parsed above with a certroll error
+  // naming the file, methods are offered in certroll's order, and the trace sees auth start.
+  const config: Config = {
     host: opts.address,
     port: opts.port,
     username: opts.username,
@@ -107,17 +111,20 @@ export async function openSsh(
       ? {}
       : { algorithms: { serverHostKey: check.algorithms as never } }),
   };
-  return await new Promise<SshClient>((resolve, reject) => {
+  const ssh = new NodeSSH();
+  const ready = ssh.connect(config);
+  const client = startedClient(ssh, opts.target, ready);
+  return await new Promise<NodeSSH>((resolve, reject) => {
     let settled = false;
     const finish = (error: unknown): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       if (error === undefined) {
-        resolve(client);
+        resolve(ssh);
         return;
       }
-      client.end();
+      ssh.dispose();
       reject(
         classifySshError(error, {
           target: opts.target,
@@ -129,14 +136,45 @@ export async function openSsh(
     };
     const onAbort = (): void => finish(aborted(opts.target, 'SSH connection'));
     signal?.addEventListener('abort', onAbort, { once: true });
-    client.once('ready', () => finish(undefined));
+    // Our own listeners on the ssh2 connection run before node-ssh's promise settles, so the
+    // raw error (its `level`) is what gets classified. They also stay after 'ready': node-ssh
+    // drops its 'error' listener then, and an 'error' nobody listens for would crash the process.
     client.on('error', (error) => finish(error));
+    // node-ssh reports a close during the handshake as ETIMEDOUT, which would read as a timeout.
     client.once('close', () => finish(new Error('connection closed during the handshake')));
-    client.connect(config);
-    // Without this, Nagle's algorithm holds each small SSH packet back for an ACK: about 90 ms
-    // per remote command on an open connection instead of 3-5 ms (measured on the lab).
-    client.setNoDelay(true);
+    ready.then(
+      () => finish(undefined),
+      (error: unknown) => finish(error),
+    );
   });
+}
+
+/**
+ * The ssh2 Client node-ssh just created. connect() builds it and calls its connect() before its
+ * first await when the config holds no privateKeyPath, so it is there as connect() returns. We
+ * reach it because node-ssh has no API for: Nagle off, an abort during the handshake, and an
+ * 'error' listener that outlives the handshake.
+ */
+function startedClient(ssh: NodeSSH, target: string, ready: Promise<unknown>): SshClient {
+  const client = ssh.connection;
+  if (client === null) {
+    // Whatever connect() does later, do not leave a connection or a rejection behind.
+    ready.then(
+      () => ssh.dispose(),
+      () => undefined,
+    );
+    throw new CertrollError(
+      'INTERNAL',
+      `${target}: node-ssh did not start its ssh2 connection synchronously (a node-ssh upgrade?)`,
+    );
+  }
+  // Without this, Nagle's algorithm holds each small SSH packet back for an ACK: about 90 ms
+  // per remote command on an open connection instead of 3-5 ms (measured on the lab).
+  client.setNoDelay(true);
+  // node-ssh adds an 'error' listener per command while its channel opens; with 8 commands and
+  // the kills of stopped ones that passes Node's default warning threshold of 10.
+  client.setMaxListeners(64);
+  return client;
 }
 
 function isAborted(signal: AbortSignal | undefined): boolean {

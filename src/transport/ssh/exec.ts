@@ -1,8 +1,10 @@
-// Runs one command on an open ssh2 connection: stdin written then closed, stdout and stderr
-// collected, the exit status returned as data. A timeout or an abort ends the remote process
-// group (see remote-kill.ts) and closes the channel.
+// Runs one command over an open SSH connection with node-ssh's execCommand: stdin written then
+// closed, stdout and stderr collected as bytes, the exit status returned as data. A timeout or an
+// abort ends the remote process group (see remote-kill.ts) and closes the channel.
 import { constants } from 'node:os';
-import { type Client, type ClientChannel } from 'ssh2';
+import { Readable } from 'node:stream';
+import { type NodeSSH } from 'node-ssh';
+import { type ClientChannel } from 'ssh2';
 import { aborted, commandTimeout, transportError } from '../classify.js';
 import { type ExecResult } from '../types.js';
 import { PID_ANNOUNCE, killGroupCommand, stopChannel, takePid } from './remote-kill.js';
@@ -31,7 +33,7 @@ function exitFromSignal(name: string | undefined): number {
 }
 
 export function execOnChannel(
-  client: Client,
+  ssh: NodeSSH,
   target: string,
   command: string,
   opts: ChannelExecOptions,
@@ -47,6 +49,8 @@ export function execOnChannel(
     let settled = false;
     let stopping = false;
     let pid: number | undefined;
+    const out: Buffer[] = [];
+    const errOut: Buffer[] = [];
     const killCommand = (): string | undefined =>
       pid === undefined || opts.killVia === undefined
         ? undefined
@@ -57,7 +61,7 @@ export function execOnChannel(
           );
     const stop = (): void => {
       stopping = true;
-      if (channel !== undefined) stopChannel(client, channel, killCommand());
+      if (channel !== undefined) stopChannel(ssh, channel, killCommand());
     };
     const settle = (error: Error | undefined, result?: ExecResult): void => {
       if (settled) return;
@@ -76,59 +80,10 @@ export function execOnChannel(
       () => settle(commandTimeout(target, opts.timeoutMs, what)),
       opts.timeoutMs,
     );
-
-    const sent = opts.killVia === undefined ? command : PID_ANNOUNCE + command;
-    const onChannel = (err: Error | undefined, ch: ClientChannel): void => {
-      if (err !== undefined && err !== null) {
-        settle(
-          transportError(
-            'TRANSPORT_UNREACHABLE',
-            target,
-            `could not open an SSH session channel (${err.message}).`,
-            'The connection may have dropped or sshd refuses more sessions (MaxSessions).',
-            err,
-          ),
-        );
-        return;
-      }
+    const stdin = new Readable({ read: () => undefined });
+    const onChannel = (ch: ClientChannel): void => {
       channel = ch;
-      const out: Buffer[] = [];
-      const errOut: Buffer[] = [];
-      let code: number | undefined;
-      ch.on('data', (d: Buffer) => out.push(d));
-      ch.stderr.on('data', (d: Buffer) => {
-        errOut.push(d);
-        if (pid !== undefined || opts.killVia === undefined) return;
-        pid = takePid(Buffer.concat(errOut).toString('utf8')).pid;
-        // Stopped before the pid was known: kill now that it is.
-        if (pid !== undefined && stopping) stopChannel(client, ch, killCommand());
-      });
-      if (settled) {
-        stop();
-        return;
-      }
-      ch.on('exit', (c: number | null, sig?: string) => {
-        code = typeof c === 'number' ? c : exitFromSignal(sig);
-      });
-      ch.on('close', () => {
-        if (code === undefined) {
-          settle(
-            transportError(
-              'TRANSPORT_UNREACHABLE',
-              target,
-              `the SSH channel closed before ${what} reported an exit status.`,
-              'The connection dropped or sshd ended the session; check the host and run again.',
-            ),
-          );
-          return;
-        }
-        settle(undefined, {
-          exitCode: code,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: stderrText(errOut, opts.killVia !== undefined),
-          durationMs: Math.round(performance.now() - started),
-        });
-      });
+      // node-ssh listens to no channel 'error'; unheard, one would crash the process.
       ch.on('error', (e: Error) =>
         settle(
           transportError(
@@ -140,25 +95,85 @@ export function execOnChannel(
           ),
         ),
       );
+      if (settled) {
+        // Stopped while the channel opened: the command's input is never sent (a cancelled
+        // putFile must not get its data), and stdin stays open until the channel is closed.
+        // Not destroyed: node-ssh would then take it for a string and write() it, and the
+        // TypeError thrown inside ssh2's packet handler would take the connection down.
+        stop();
+        return;
+      }
       // Always close stdin so a command that reads it cannot wait for more.
-      if (opts.stdin === undefined) ch.end();
-      else ch.end(opts.stdin);
+      if (opts.stdin !== undefined) stdin.push(opts.stdin);
+      stdin.push(null);
     };
-    try {
-      client.exec(sent, onChannel);
-    } catch (error) {
-      // ssh2 throws synchronously when the socket is already gone.
-      settle(
-        transportError(
-          'TRANSPORT_UNREACHABLE',
-          target,
-          `the SSH connection is gone (${(error as Error).message}).`,
-          'Check the host and run again.',
-          error,
-        ),
+    const onStderr = (d: Buffer): void => {
+      errOut.push(d);
+      if (pid !== undefined || opts.killVia === undefined || channel === undefined) return;
+      pid = takePid(Buffer.concat(errOut).toString('utf8')).pid;
+      // Stopped before the pid was known: kill now that it is.
+      if (pid !== undefined && stopping) stopChannel(ssh, channel, killCommand());
+    };
+    const sent = opts.killVia === undefined ? command : PID_ANNOUNCE + command;
+    ssh
+      .execCommand(sent, {
+        // A stream, not a string: node-ssh takes no Buffer, and this one is only filled once the
+        // channel is open and the command not stopped. No pty (execOptions left empty).
+        stdin,
+        onChannel,
+        // Bytes, not node-ssh's strings: it decodes chunk by chunk, which splits UTF-8
+        // characters across chunks, and it trims unless told not to.
+        onStdout: (d: Buffer) => out.push(d),
+        onStderr,
+        noTrim: true,
+      })
+      .then(
+        (r) => {
+          // node-ssh reports neither code nor signal when the channel closed without an exit.
+          if (r.code === null && r.signal === null) {
+            settle(
+              transportError(
+                'TRANSPORT_UNREACHABLE',
+                target,
+                `the SSH channel closed before ${what} reported an exit status.`,
+                'The connection dropped or sshd ended the session; check the host and run again.',
+              ),
+            );
+            return;
+          }
+          settle(undefined, {
+            exitCode: r.code ?? exitFromSignal(r.signal ?? undefined),
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: stderrText(errOut, opts.killVia !== undefined),
+            durationMs: Math.round(performance.now() - started),
+          });
+        },
+        (error: unknown) => settle(openFailure(error, target)),
       );
-    }
   });
+}
+
+/** Why execCommand failed before the command ran: no connection, or no channel. */
+function openFailure(error: unknown, target: string): Error {
+  const message = (error as Error).message;
+  // ssh2's exec throws 'Not connected' when the socket is gone; node-ssh says 'Not connected to
+  // server' once the connection closed.
+  if (/^Not connected/.test(message)) {
+    return transportError(
+      'TRANSPORT_UNREACHABLE',
+      target,
+      `the SSH connection is gone (${message}).`,
+      'Check the host and run again.',
+      error,
+    );
+  }
+  return transportError(
+    'TRANSPORT_UNREACHABLE',
+    target,
+    `could not open an SSH session channel (${message}).`,
+    'The connection may have dropped or sshd refuses more sessions (MaxSessions).',
+    error,
+  );
 }
 
 function stderrText(chunks: readonly Buffer[], announced: boolean): string {

@@ -3,7 +3,8 @@
 // post-auth privilege separation) and sends them as the login user (so not to a sudo child). So
 // sh commands announce their process group on stderr, and stopping one runs `kill` on the group
 // over a second channel, through sudo where the command went through sudo.
-import { type Client, type ClientChannel } from 'ssh2';
+import { type NodeSSH } from 'node-ssh';
+import { type ClientChannel } from 'ssh2';
 
 const GRACE_MS = 500;
 
@@ -62,43 +63,36 @@ function sendSignal(channel: ClientChannel, name: string): void {
  * Runs `command` on a fresh channel, ignoring its output; never throws. A refused channel open
  * (sshd's MaxSessions, freed a moment later) is tried again, up to 10 times.
  */
-export function fireAndForget(
-  client: Client,
-  command: string,
-  limitMs = 10_000,
-  attempt = 1,
-): void {
-  try {
-    client.exec(command, (err, ch) => {
-      if (err !== undefined && err !== null) {
-        if (attempt < 10) {
-          setTimeout(
-            () => fireAndForget(client, command, limitMs, attempt + 1),
-            50 * attempt,
-          ).unref();
-        }
-        return;
-      }
-      const timer = setTimeout(() => ch.close(), limitMs);
-      timer.unref();
-      ch.on('data', () => undefined);
-      ch.stderr.on('data', () => undefined);
-      ch.on('close', () => clearTimeout(timer));
-      ch.end();
-    });
-  } catch {
-    // Connection already gone: nothing to kill with.
-  }
+export function fireAndForget(ssh: NodeSSH, command: string, limitMs = 10_000, attempt = 1): void {
+  let timer: NodeJS.Timeout | undefined;
+  ssh
+    .execCommand(command, {
+      onChannel: (ch) => {
+        timer = setTimeout(() => ch.close(), limitMs);
+        timer.unref();
+        // node-ssh listens to no channel 'error'; unheard, one would crash the process.
+        ch.on('error', () => undefined);
+      },
+    })
+    .then(
+      () => clearTimeout(timer),
+      (error: unknown) => {
+        // No connection (node-ssh's 'Not connected'): nothing to kill with. Otherwise the
+        // channel was refused: try again shortly.
+        if (/^Not connected/.test((error as Error).message) || attempt >= 10) return;
+        setTimeout(() => fireAndForget(ssh, command, limitMs, attempt + 1), 50 * attempt).unref();
+      },
+    );
 }
 
 /** Stops what runs on `channel`: signals, the group kill when the pid is known, then close. */
 export function stopChannel(
-  client: Client,
+  ssh: NodeSSH,
   channel: ClientChannel,
   killCommand: string | undefined,
 ): void {
   sendSignal(channel, 'TERM');
-  if (killCommand !== undefined) fireAndForget(client, killCommand);
+  if (killCommand !== undefined) fireAndForget(ssh, killCommand);
   const timer = setTimeout(() => {
     sendSignal(channel, 'KILL');
     channel.close();

@@ -1,7 +1,7 @@
 // One SSH session to one inventory host: resolves its secrets, connects with the host key policy,
 // runs raw command lines. The sh and PowerShell transports both sit on top of it.
 import { userInfo } from 'node:os';
-import { type Client } from 'ssh2';
+import { type NodeSSH } from 'node-ssh';
 import { transportError } from '../classify.js';
 import { resolveSecret, type ResolvedSecret } from '../secrets.js';
 import { type ExecOptions, type ExecResult } from '../types.js';
@@ -38,8 +38,9 @@ export class SshSession {
     hostKeyRefused: false,
     authStarted: false,
   };
-  private client: Client | undefined;
-  private closed = false;
+  private ssh: NodeSSH | undefined;
+  /** A connection was opened (a later refusal says "lost", not "not connected"). */
+  private opened = false;
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -52,7 +53,13 @@ export class SshSession {
 
   /** Connected and not closed or lost since. */
   get isOpen(): boolean {
-    return this.client !== undefined && !this.closed;
+    // node-ssh forgets its connection once it ends or closes.
+    return this.ssh?.isConnected() === true;
+  }
+
+  /** Connected once, and that connection was closed or lost. */
+  private get lost(): boolean {
+    return this.opened && !this.isOpen;
   }
 
   private async secret(ref: SecretRef | undefined): Promise<string | undefined> {
@@ -64,10 +71,10 @@ export class SshSession {
   }
 
   async connect(signal?: AbortSignal): Promise<void> {
-    if (this.client !== undefined) return;
+    if (this.ssh !== undefined) return;
     const t = this.host.transport;
     const env = this.deps.env ?? process.env;
-    const client = await openSsh(
+    this.ssh = await openSsh(
       {
         target: this.target,
         address: this.host.address,
@@ -89,10 +96,7 @@ export class SshSession {
       signal,
       this.trace,
     );
-    client.on('close', () => {
-      this.closed = true;
-    });
-    this.client = client;
+    this.opened = true;
   }
 
   /** Runs `command` exactly as given (no sudo, no wrapping). */
@@ -104,7 +108,7 @@ export class SshSession {
       afterStop?: string;
     } = {},
   ): Promise<ExecResult> {
-    if (this.client === undefined || this.closed) throw this.notConnected();
+    if (!this.isOpen) throw this.notConnected();
     await this.acquire();
     try {
       return await this.runNow(command, options);
@@ -117,7 +121,7 @@ export class SshSession {
     return transportError(
       'TRANSPORT_UNREACHABLE',
       this.target,
-      this.closed ? 'the SSH connection was lost.' : 'not connected.',
+      this.lost ? 'the SSH connection was lost.' : 'not connected.',
       'Connect first; if the connection dropped, check the host and run again.',
     );
   }
@@ -143,10 +147,10 @@ export class SshSession {
     },
   ): Promise<ExecResult> {
     // Checked again: the connection may have gone while this command waited for a channel.
-    if (this.client === undefined || this.closed) throw this.notConnected();
-    const client = this.client;
+    const ssh = this.ssh;
+    if (ssh === undefined || !ssh.isConnected()) throw this.notConnected();
     const run = (): Promise<ExecResult> =>
-      execOnChannel(client, this.target, command, {
+      execOnChannel(ssh, this.target, command, {
         timeoutMs: options.timeoutMs ?? this.host.transport.commandTimeoutMs,
         ...optional('stdin', options.stdin),
         ...optional('signal', options.signal),
@@ -167,9 +171,12 @@ export class SshSession {
   }
 
   close(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    if (client === undefined || this.closed) return Promise.resolve();
+    // node-ssh's dispose() ends the connection without waiting for it to close: wait on the ssh2
+    // connection underneath, so a closed session has let go of its socket.
+    const client = this.ssh?.connection ?? null;
+    this.ssh?.dispose();
+    this.ssh = undefined;
+    if (client === null) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, 2_000);
       timer.unref();
@@ -177,7 +184,6 @@ export class SshSession {
         clearTimeout(timer);
         resolve();
       });
-      client.end();
     });
   }
 }

@@ -1,7 +1,7 @@
 // The sh transport over SSH: scripts run by the login shell (or `sudo -n -- sh -c`), files
 // written through stdin by a quoted script, never through argv.
 import { assertSuccess, isSudoRefusal, sudoPasswordError, transportError } from '../classify.js';
-import { putFileScript, removeScript, sudoWrap, tempPathFor } from '../sh-scripts.js';
+import { putFileScript, removeScript, sudoWrap, tempPathFor } from '../../shell/index.js';
 import {
   type ExecOptions,
   type ExecResult,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverHosts } from '../../../src/discover/run.js';
 import { WINDOWS_DISCOVER_SCRIPT } from '../../../src/discover/windows/script.js';
-import { PS_PRELUDE } from '../../../src/transport/powershell/encode.js';
+import { PS_PRELUDE } from '../../../src/shell/index.js';
 import { type Host } from '../../../src/inventory/model.js';
 import {
   startLab,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,18 @@ import {
   waitForServed,
   type Haproxy,
 } from '../../lab/index.js';
-import { bindMismatchedKey, bindNewLeaf, newLeafRun, runStep, usePlaybookLab } from './context.js';
+import { parseCapture } from '../../../src/playbooks/capture.js';
+import { renderStep } from '../../../src/playbooks/render.js';
+import {
+  bindMismatchedKey,
+  bindNewLeaf,
+  context,
+  newLeafRun,
+  pemMaterial,
+  runStep,
+  usePlaybookLab,
+} from './context.js';
+import { execute, labTransport } from './local.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -101,6 +112,40 @@ describe('haproxy playbook with a reload command instead of the runtime API', ()
     expect(await waitForServed(port2, lab.newLeaf.sha256)).toBe(lab.newLeaf.sha256);
     await runStep(lab.playbook, 'rollback', ctx);
     expect(await waitForServed(port2, lab.oldLeaf.sha256)).toBe(lab.oldLeaf.sha256);
+    await runStep(lab.playbook, 'cleanup', ctx);
+  });
+
+  it('neither reloads nor reports a failed reload when haproxy -c fails before any reload', async () => {
+    const before = readFileSync(crt2);
+    const log = join(dir2, 'reloads.log');
+    // A reload command that would fail: any run of it is recorded.
+    const params = {
+      crtPath: crt2,
+      configPath: hap.configPath,
+      haproxyBinary: '/usr/sbin/haproxy',
+      reloadCommand: `echo x >> ${log}; exit 9`,
+    };
+    const base = { kind: 'haproxy', params, stateDir: dir2, leaf: lab.newLeaf, port: port2 };
+    const captured = parseCapture(await runStep(lab.playbook, 'capture', context(base)), {
+      host: 'lab',
+      kind: 'haproxy',
+    });
+    const ctx = context({
+      ...base,
+      captured,
+      material: pemMaterial(lab.newLeaf, lab.chain, lab.oldLeaf.keyPem),
+    });
+    await runStep(lab.playbook, 'stage', ctx);
+    const r = await execute(labTransport(), renderStep(lab.playbook, 'bind', ctx));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('haproxy -c failed with the new file');
+    expect(r.stderr).toContain(
+      'the running haproxy was not updated or reloaded; it still serves the previous certificate',
+    );
+    expect(r.stderr).not.toContain('activating the previous file failed');
+    expect(existsSync(log)).toBe(false);
+    expect(readFileSync(crt2)).toEqual(before);
+    expect(await servedSha256(port2)).toBe(lab.oldLeaf.sha256);
     await runStep(lab.playbook, 'cleanup', ctx);
   });
 });

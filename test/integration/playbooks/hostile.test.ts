@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCapture } from '../../../src/playbooks/capture.js';
 import { loadPlaybooks } from '../../../src/playbooks/load.js';
 import { renderStep } from '../../../src/playbooks/render.js';
-import { STEP_NAMES } from '../../../src/playbooks/schema.js';
+import { STEP_NAMES, type Playbook } from '../../../src/playbooks/schema.js';
 import { TestPki, type Issued } from '../../lab/index.js';
 import { context, pemMaterial } from './context.js';
 import { runRendered } from './local.js';
@@ -39,6 +39,20 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+// This is the first wall, quoting: it must hold for values the second wall (the value rules of
+// src/inventory/values.ts: absolute paths, no leading '-', no control characters) would refuse,
+// so the playbook's path and command parameters are taken as plain strings here.
+function unchecked(kind: string): Playbook {
+  const playbook = loadPlaybooks().get(kind);
+  const params = Object.fromEntries(
+    Object.entries(playbook.params).map(([name, spec]) => [
+      name,
+      spec.type === 'path' || spec.type === 'command' ? { ...spec, type: 'string' as const } : spec,
+    ]),
+  );
+  return { ...playbook, params };
+}
+
 const hostile = (m: string): string[] => [
   `-x;touch ${m}`,
   `$(touch ${m})`,
@@ -58,7 +72,7 @@ describe('hostile parameter values in sh playbooks', () => {
     const names = hostile(marker);
     const root = join(dir, 'cycle');
     mkdirSync(root);
-    const playbook = loadPlaybooks().get('pem-files');
+    const playbook = unchecked('pem-files');
     // Relative paths starting with '-' check the `--` guards; the others contain every trick.
     const params = {
       certPath: names[0]!.replace(/\//g, '_') + '.crt',
@@ -93,7 +107,7 @@ describe('hostile parameter values in sh playbooks', () => {
   it.each(['pem-files', 'nginx', 'haproxy'])(
     'never run as code in any step of %s, whichever value goes in whichever parameter',
     async (kind) => {
-      const playbook = loadPlaybooks().get(kind);
+      const playbook = unchecked(kind);
       const root = join(dir, `all-${kind}`);
       mkdirSync(root);
       const values = hostile(marker);

@@ -1,9 +1,20 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, servedSha256, startNginx, waitForServed, type Nginx } from '../../lab/index.js';
-import { bindMismatchedKey, bindNewLeaf, newLeafRun, runStep, usePlaybookLab } from './context.js';
+import { parseCapture } from '../../../src/playbooks/capture.js';
+import { renderStep } from '../../../src/playbooks/render.js';
+import {
+  bindMismatchedKey,
+  bindNewLeaf,
+  context,
+  newLeafRun,
+  pemMaterial,
+  runStep,
+  usePlaybookLab,
+} from './context.js';
+import { execute, labTransport } from './local.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -54,6 +65,93 @@ describe('nginx playbook against a real nginx', () => {
     expect(sha(certPath)).toBe(oldCert);
     expect(sha(keyPath)).toBe(oldKey);
     expect(await servedSha256(port)).toBe(lab.oldLeaf.sha256);
+    await runStep(lab.playbook, 'cleanup', ctx);
+  });
+
+  // The reload command counts its runs in a file; it fails when told to, like a broken
+  // `systemctl reload` would.
+  function countingReload(name: string, failOn: string): { command: string; runs: () => number } {
+    const log = join(lab.dir, `${name}.reloads`);
+    const command =
+      `echo x >> ${log}; case " ${failOn} " in *" $(wc -l < ${log}) "*) exit 9;; esac; ` +
+      `/usr/sbin/nginx ${nginx.args.join(' ')} -s reload`;
+    const runs = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').length - 1 : 0);
+    return { command, runs };
+  }
+
+  it('does not reload, or report a failed reload, when nginx -t fails before any reload', async () => {
+    const before = { cert: readFileSync(certPath), key: readFileSync(keyPath) };
+    const reload = countingReload('t-fails', '1 2 3');
+    const params = {
+      certPath,
+      keyPath,
+      nginxBinary: '/usr/sbin/nginx',
+      nginxArgs: nginx.args,
+      reloadCommand: reload.command,
+    };
+    const base = {
+      kind: 'nginx',
+      params,
+      stateDir: lab.dir,
+      leaf: lab.newLeaf,
+      port,
+      runId: 'no-reload',
+    };
+    const captured = parseCapture(await runStep(lab.playbook, 'capture', context(base)), {
+      host: 'lab',
+      kind: 'nginx',
+    });
+    const ctx = context({
+      ...base,
+      captured,
+      material: pemMaterial(lab.newLeaf, lab.chain, lab.oldLeaf.keyPem),
+    });
+    await runStep(lab.playbook, 'stage', ctx);
+    const r = await execute(labTransport(), renderStep(lab.playbook, 'bind', ctx));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('nginx -t failed with the new files');
+    expect(r.stderr).toContain(
+      'the running nginx was not reloaded; it still serves the previous files',
+    );
+    expect(r.stderr).not.toContain('reload after restoring failed');
+    expect(reload.runs()).toBe(0);
+    expect(readFileSync(certPath)).toEqual(before.cert);
+    expect(readFileSync(keyPath)).toEqual(before.key);
+    expect(await servedSha256(port)).toBe(lab.oldLeaf.sha256);
+    await runStep(lab.playbook, 'cleanup', ctx);
+  });
+
+  it('reloads the restored files when the reload of the new ones had started and failed', async () => {
+    const before = readFileSync(certPath);
+    const reload = countingReload('reload-fails', '1');
+    const params = {
+      certPath,
+      keyPath,
+      nginxBinary: '/usr/sbin/nginx',
+      nginxArgs: nginx.args,
+      reloadCommand: reload.command,
+    };
+    const base = {
+      kind: 'nginx',
+      params,
+      stateDir: lab.dir,
+      leaf: lab.newLeaf,
+      port,
+      runId: 'reload-fails',
+    };
+    const captured = parseCapture(await runStep(lab.playbook, 'capture', context(base)), {
+      host: 'lab',
+      kind: 'nginx',
+    });
+    const ctx = context({ ...base, captured, material: pemMaterial(lab.newLeaf, lab.chain) });
+    await runStep(lab.playbook, 'stage', ctx);
+    const r = await execute(labTransport(), renderStep(lab.playbook, 'bind', ctx));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('the reload failed');
+    expect(r.stderr).toContain('nginx reloaded with the previous files');
+    expect(reload.runs()).toBe(2);
+    expect(readFileSync(certPath)).toEqual(before);
+    expect(await waitForServed(port, lab.oldLeaf.sha256)).toBe(lab.oldLeaf.sha256);
     await runStep(lab.playbook, 'cleanup', ctx);
   });
 });

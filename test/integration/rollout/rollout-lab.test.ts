@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeVerifier } from '../../../src/cli/adapters/verifier.js';
-import { rolloutRef } from '../../../src/cli/rollout/plan-doc.js';
+import { probeVerifier } from '../../../src/probe/verifier.js';
+import { rolloutRef } from '../../../src/workflow/ref.js';
 import {
   type Binding,
   type Host,
@@ -258,5 +258,58 @@ describe('a rollout over SSH to real nginx hosts', () => {
     expect(
       journal.some((r) => r.type === 'step-finished' && r.data['step'] === 'rollbackHost'),
     ).toBe(true);
+  }, 90_000);
+});
+
+describe('a rollback judged by the probe, not by its command', () => {
+  it('reports rolled-back when the rollback command fails but the port serves the previous certificate', async () => {
+    const [first, second] = lab.hosts as [LabHost, LabHost];
+    const before = await served(second.address);
+    const next = pki.issue({ cn: NAME, sans: [NAME], days: 340 }, intermediate);
+    // The second host's reload is refused every time: the new files are never loaded, so the
+    // port keeps the previous certificate while both bind and rollback exit non-zero.
+    const inv = inventory(undefined, {}, (i) =>
+      i === 1 ? { reloadCommand: 'echo "reload refused by the unit" >&2; exit 3' } : {},
+    );
+    const { output, journal } = await rollout(inv, 'lab-run-6', next);
+    const host = output.environments[0]!.hosts[second.name]!;
+    const outcome = host.bindings[`${second.name}:8443`];
+    expect(outcome).toMatchObject({ status: 'rolled-back', observed: before });
+    expect(outcome?.reason).toContain('the rollback reported');
+    expect(outcome?.reason).toContain('reload refused by the unit');
+    expect(host.status).toBe('rolled-back');
+    expect(await served(second.address)).toBe(before);
+    expect(await served(first.address)).toBe(next.sha256);
+    const failed = journal.filter((r) => r.type === 'step-failed').map((r) => r.data['step']);
+    expect(failed).toContain('rollback');
+    // The probe ran after the failed command, and proved the previous certificate.
+    const proof = journal.find(
+      (r) => r.type === 'step-finished' && r.data['step'] === 'verifyRollback',
+    );
+    expect(proof?.data).toMatchObject({ ok: true, observed: before });
+  }, 90_000);
+
+  it('judges an environment rollback of a finished host the same way', async () => {
+    const [first, second] = lab.hosts as [LabHost, LabHost];
+    const before = await served(first.address);
+    const next = pki.issue({ cn: NAME, sans: [NAME], days: 350 }, intermediate);
+    const mark = join(work, 'reloaded-once');
+    rmSync(mark, { force: true });
+    // The first host's reload works, and from the second time on also reports a failure after
+    // reloading (a post-reload hook that fails): its rollback restores and reloads, yet exits 3.
+    const flaky = `${services[0]!.reloadCommand} && if [ -e ${mark} ]; then echo "post-reload hook failed" >&2; exit 3; fi; touch ${mark}`;
+    const inv = inventory(
+      second.name,
+      { concurrency: 1, batchSize: 1, failureBudget: 0, onFailure: 'rollback-environment' },
+      (i) => (i === 0 ? { reloadCommand: flaky } : {}),
+    );
+    const { output } = await rollout(inv, 'lab-run-7', next);
+    const env = output.environments[0]!;
+    expect(env.status).toBe('rolled-back');
+    const outcome = env.hosts[first.name]?.bindings[`${first.name}:8443`];
+    expect(outcome).toMatchObject({ status: 'rolled-back', observed: before });
+    expect(outcome?.reason).toContain('post-reload hook failed');
+    expect(env.hosts[first.name]?.status).toBe('rolled-back');
+    expect(await served(first.address)).toBe(before);
   }, 90_000);
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shQuote } from '../../../src/playbooks/quote.js';
+import { shQuote } from '../../../src/shell/index.js';
 import { LocalTransport } from '../../../src/transport/local/local-transport.js';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
 import { type Transport } from '../../../src/transport/types.js';

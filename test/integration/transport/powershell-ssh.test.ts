@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PS_PRELUDE } from '../../../src/transport/powershell/encode.js';
+import { PS_PRELUDE, PS_PUT_FILE } from '../../../src/shell/index.js';
 import { PowerShellSshTransport } from '../../../src/transport/powershell/powershell-ssh.js';
-import { PS_PUT_FILE } from '../../../src/transport/powershell/scripts.js';
 import { startLab, type Lab, type LabHost } from '../../lab/index.js';
 
 let lab: Lab;

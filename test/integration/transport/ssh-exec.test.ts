@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertrollError } from '../../../src/errors.js';
 import { assertSuccess } from '../../../src/transport/classify.js';
@@ -50,6 +52,12 @@ describe('ssh transport: exec', () => {
     expect(r.stdout).toBe(data.toString('hex'));
   });
 
+  it('returns multi-byte UTF-8 output intact wherever the SSH packets split it', async () => {
+    // 3-byte characters written in 4 KiB blocks (awk's buffer): chunks end mid-character.
+    const r = await ssh.exec(`awk 'BEGIN { for (i = 0; i < 40000; i++) printf "€" }'`);
+    expect(r.stdout).toBe('€'.repeat(40_000));
+  });
+
   it('closes stdin when none is given, so a reader does not wait', async () => {
     const r = await ssh.exec('cat; echo done', { timeoutMs: 3_000 });
     expect(r.stdout).toBe('done\n');
@@ -76,6 +84,7 @@ describe('ssh transport: exec', () => {
     expect(err).toBeInstanceOf(CertrollError);
     expect(err).toMatchObject({ code: 'TRANSPORT_TIMEOUT' });
     expect((err as Error).message).toContain('300 ms');
+    expect((err as CertrollError).hint).toContain("the inventory's transport.commandTimeout");
     expect(Date.now() - t0).toBeLessThan(2_000);
     for (let i = 0; i < 50 && remoteProcesses(marker) !== ''; i++) await sleep(50);
     expect(remoteProcesses(marker)).toBe('');
@@ -93,6 +102,22 @@ describe('ssh transport: exec', () => {
     expect(remoteProcesses(marker)).toBe('');
   });
 
+  it('never sends the stdin of a command cancelled while its channel opens', async () => {
+    const path = join(lab.hosts[0]!.dir, 'cancelled-early');
+    const ctl = new AbortController();
+    // The raw session: no pid announcement, so nothing kills `cat` before it could read.
+    const pending = ssh.session.run(`cat > ${path}`, { stdin: 'secret', signal: ctl.signal });
+    // The channel open request left in this tick; sshd's answer comes in a later one.
+    setImmediate(() => ctl.abort());
+    await expect(pending).rejects.toMatchObject({ code: 'TRANSPORT_ABORTED' });
+    // The command ran, and got end-of-file when the stopped channel was closed, but no data.
+    for (let i = 0; i < 50 && !existsSync(path); i++) await sleep(50);
+    await sleep(500);
+    expect(readFileSync(path, 'utf8')).toBe('');
+    // The connection stays usable.
+    expect((await ssh.exec('echo ok')).stdout).toBe('ok\n');
+  });
+
   it('refuses to start a command with an already aborted signal', async () => {
     const err = await ssh.exec('echo x', { signal: AbortSignal.abort() }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'TRANSPORT_ABORTED' });
@@ -103,6 +128,27 @@ describe('ssh transport: exec', () => {
     expect(() => assertSuccess(r, 'reload nginx', ssh.target)).toThrow(
       /reload nginx failed with exit code 4: permission denied/,
     );
+  });
+
+  it('notices a connection that dies after the handshake (keepalive), without crashing', async () => {
+    const other = new SshTransport(lab.hosts[0]!.host, {
+      keepaliveIntervalMs: 100,
+      keepaliveCountMax: 2,
+    });
+    await other.connect();
+    // The login shell's parent is the sshd process serving this one connection.
+    const sshd = Number((await other.exec('echo $PPID')).stdout);
+    expect(sshd).toBeGreaterThan(1);
+    process.kill(sshd, 'SIGSTOP');
+    try {
+      // ssh2 emits 'error' (Keepalive timeout) long after the handshake: unheard, it would throw.
+      for (let i = 0; i < 50 && other.isOpen; i++) await sleep(100);
+      expect(other.isOpen).toBe(false);
+      await expect(other.exec('true')).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+    } finally {
+      process.kill(sshd, 'SIGCONT');
+      await other.close();
+    }
   });
 
   it('fails with TRANSPORT_UNREACHABLE after the connection was closed', async () => {

@@ -124,14 +124,46 @@ describe('ssh host key policy', () => {
     expect(r.authRequests).toBe(0);
   });
 
-  it('refuses a wrong pinned fingerprint even when known_hosts has the key', async () => {
-    const r = await attempt({
-      knownHosts: [lab.knownHostsPath],
-      hostKeyFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
-    });
+  const WRONG_PIN = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+  it('refuses a wrong pinned fingerprint even when known_hosts has the key, blaming the pin', async () => {
+    const r = await attempt({ knownHosts: [lab.knownHostsPath], hostKeyFingerprint: WRONG_PIN });
     expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.error!.message).toContain(
+      `SSH host key ${h.hostKey.fingerprint} does not match the pinned hostKeyFingerprint ${WRONG_PIN} (known_hosts lists it).`,
+    );
+    expect(r.error!.hint).toContain('update hostKeyFingerprint');
     expect(r.trace.authStarted).toBe(false);
     expect(r.authRequests).toBe(0);
+  });
+
+  it('blames known_hosts alone when the pin matches but known_hosts lists another key', async () => {
+    const path = knownHosts(knownHostsLine(h.address, h.sshPort, otherKey()));
+    const r = await attempt({ knownHosts: [path], hostKeyFingerprint: h.hostKey.fingerprint });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.error!.message).toContain(
+      `SSH host key does not match known_hosts (${h.hostKey.fingerprint}; expected the key at ${path}:1; it does match the pinned hostKeyFingerprint`,
+    );
+    expect(r.authRequests).toBe(0);
+  });
+
+  it('names both checks when known_hosts and the pin both disagree', async () => {
+    const path = knownHosts(knownHostsLine(h.address, h.sshPort, otherKey()));
+    const r = await attempt({ knownHosts: [path], hostKeyFingerprint: WRONG_PIN });
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.error!.message).toContain(
+      `SSH host key ${h.hostKey.fingerprint} matches neither known_hosts (expected the key at ${path}:1) nor the pinned hostKeyFingerprint ${WRONG_PIN}.`,
+    );
+    expect(r.authRequests).toBe(0);
+  });
+
+  it('names every known_hosts file it consulted for an unknown key, missing ones too', async () => {
+    const empty = knownHosts('# empty');
+    const gone = join(lab.dir, 'gone');
+    const r = await attempt({ knownHosts: [empty, gone] });
+    expect(r.error!.message).toContain(
+      `SSH host key ${h.hostKey.fingerprint} is not in known_hosts (consulted ${empty}, ${gone} (missing)).`,
+    );
   });
 
   it('refuses a host that offers none of the key types known_hosts has for it', async () => {
@@ -161,7 +193,22 @@ describe('ssh connection failures', () => {
     const t0 = Date.now();
     const r = await attempt({ port, connectTimeoutMs: 300 });
     expect(r.error).toMatchObject({ code: 'TRANSPORT_TIMEOUT' });
+    expect(r.error!.hint).toContain("raise the inventory's transport.connectTimeout");
     expect(Date.now() - t0).toBeLessThan(3_000);
+  });
+
+  it('classifies a host that hangs up during the handshake as TRANSPORT_UNREACHABLE, not a timeout', async () => {
+    // Speaks first as sshd does, then closes: the connection ends with no error from ssh2.
+    const rude = createServer((socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n'));
+    await new Promise<void>((r) => rude.listen(0, h.address, r));
+    try {
+      const port = (rude.address() as { port: number }).port;
+      const r = await attempt({ port, connectTimeoutMs: 5_000 });
+      expect(r.error).toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+      expect(r.error!.message).toContain('closed during the handshake');
+    } finally {
+      rude.close();
+    }
   });
 
   it('classifies a client key the host does not know as TRANSPORT_AUTH', async () => {

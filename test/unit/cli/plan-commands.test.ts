@@ -3,7 +3,7 @@
 // playbooks get the PFX and its password on stdin: the plan shows that document redacted.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { unitCommands } from '../../../src/cli/rollout/plan-commands.js';
+import { unitCommands } from '../../../src/plan/commands.js';
 import { type Binding, type Host } from '../../../src/inventory/model.js';
 import { type CapturedState } from '../../../src/playbooks/capture.js';
 import { loadPlaybooks } from '../../../src/playbooks/load.js';

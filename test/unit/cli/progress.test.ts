@@ -200,6 +200,33 @@ describe('listr2 progress', () => {
     expect(text.lastIndexOf('\u001B[?25h')).toBeGreaterThan(text.lastIndexOf('\u001B[?25l'));
   });
 
+  it('shows a host whose rollback command failed but whose previous certificate is proven as rolled back', async () => {
+    const stream = capture();
+    const p = listrProgress(LAYOUT, { stream, renderer: 'verbose' });
+    const web02 = RECORDS.filter(([, d]) => d['host'] === 'web-02').map(
+      ([type, d]): [string, Record<string, unknown>] =>
+        d['step'] === 'rollback' && type === 'step-finished'
+          ? ['step-failed', { ...d, ...ERROR('nginx -t failed') }]
+          : [type, d],
+    );
+    feed(p, web02);
+    await p.close();
+    expect(stream.text()).toMatch(/✖ new certificate not proven/);
+    expect(stream.text()).not.toMatch(/needs attention|rollback failed/);
+    const stream2 = capture();
+    const p2 = listrProgress(LAYOUT, { stream: stream2, renderer: 'default' });
+    feed(
+      p2,
+      web02.map(([type, d]): [string, Record<string, unknown>] =>
+        d['step'] === 'verifyRollback' ? [type, { ...d, ok: false, observed: NEW }] : [type, d],
+      ),
+    );
+    await p2.close();
+    expect(stream2.text()).toMatch(
+      /› previous certificate not proven after rollback: probe failed; the rollback reported: nginx/,
+    );
+  });
+
   it('shows a verified host, and settles hosts still running when the run throws', async () => {
     const stream = capture();
     const p = listrProgress(LAYOUT, { stream, renderer: 'default' });

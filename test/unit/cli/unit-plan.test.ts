@@ -1,8 +1,8 @@
 // What the plan says for the ports of a unit (bindings bound together): a port that already
 // serves the new certificate is rebound with the others, and the plan and preview say so.
 import { describe, expect, it } from 'vitest';
-import { unitRecords } from '../../../src/cli/rollout/preflight.js';
-import { type PlanDocument } from '../../../src/cli/rollout/plan-doc.js';
+import { unitRecords } from '../../../src/rollout/preflight.js';
+import { type PlanDocument } from '../../../src/plan/document.js';
 import { renderPreview } from '../../../src/cli/rollout/preview.js';
 import { type CaptureResult } from '../../../src/workflow/types.js';
 

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { assertCoverage, sweepOld } from '../../../src/discover/rollout-hooks.js';
 import { type Host, type Inventory } from '../../../src/inventory/model.js';
 import { type ProbeTarget } from '../../../src/probe/types.js';
-import { DEFAULT_POLICY } from '../../lab/inventory.js';
+import { DEFAULT_POLICY } from '../../lab/index.js';
 import { TestPki } from '../../lab/pki.js';
 import { fakeProbe, fakeTransport } from './fakes.js';
 import { binding, host, sha } from './helpers.js';

@@ -1,7 +1,12 @@
 import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Journal, readJournal, writeFileAtomic } from '../../../src/journal/index.js';
+import {
+  inspectJournal,
+  Journal,
+  readJournal,
+  writeFileAtomic,
+} from '../../../src/journal/index.js';
 import type { CertrollError } from '../../../src/errors.js';
 import { tempDirEach } from '../../helpers/temp.js';
 
@@ -48,6 +53,35 @@ describe('the journal', () => {
         location: { file: path, line: 2 },
       }) as CertrollError,
     );
+  });
+
+  it('inspects a damaged journal: the valid records before the first damaged line, and why', () => {
+    const path = join(dir(), 'journal.jsonl');
+    const j = Journal.create(path, {});
+    j.append('a');
+    j.append('b');
+    j.append('c');
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const damage = (edit: (l: string[]) => void) => {
+      const copy = [...lines];
+      edit(copy);
+      writeFileSync(path, copy.join('\n'));
+      return inspectJournal(path);
+    };
+    // Line 3 moved after line 4: a record out of sequence.
+    const moved = damage((l) => l.splice(2, 2, l[3]!, l[2]!));
+    expect(moved.records.map((r) => r.seq)).toEqual([1, 2]);
+    expect(moved.damaged).toEqual({
+      line: 3,
+      reason: 'out of sequence',
+      detail: 'sequence 4, expected 3',
+      linesAfter: 1,
+    });
+    expect(damage((l) => (l[1] = '{"seq":2}')).damaged).toMatchObject({
+      line: 2,
+      reason: 'not a journal record',
+    });
+    expect(() => readJournal(path)).toThrow(/Journal record is damaged: not a journal record/);
   });
 
   it('reads a version 1 journal (a run from before slim snapshots)', () => {

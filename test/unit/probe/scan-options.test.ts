@@ -39,6 +39,16 @@ describe('scan command values', () => {
     expect(() => checkScanValues(values, false, [])).toThrow(message);
   });
 
+  it('says when --old is a thumbprint, or carries an invisible character from the certificate dialog', () => {
+    const thumb = 'A909502DD82AE41433E6F83886B00D4277A32A7B';
+    expect(() => checkScanValues({ inventory: 'i', old: thumb }, false, [])).toThrow(
+      `--old ${thumb} is not a SHA-256 fingerprint: that is a SHA-1 thumbprint (40 hex digits), not the SHA-256 fingerprint (64)`,
+    );
+    expect(() => checkScanValues({ inventory: 'i', old: `\u200e${FP}` }, false, [])).toThrow(
+      `--old "\\u200e${FP}" is not a SHA-256 fingerprint: it contains an invisible U+200E LEFT-TO-RIGHT MARK (copied from the certificate dialog?)`,
+    );
+  });
+
   it('refuses stray arguments', () => {
     expect(() => checkScanValues({ inventory: 'i' }, false, ['--bogus'])).toThrow(
       'unexpected argument(s) to scan: --bogus',

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { type Host } from '../../../src/inventory/model.js';
 import {
   PS_PRELUDE,
+  PS_PUT_FILE,
+  PS_REMOVE,
   decodeCommand,
   powershellCommandLine,
-} from '../../../src/transport/powershell/encode.js';
+} from '../../../src/shell/index.js';
 import {
   PowerShellSshTransport,
   type RemoteSession,
@@ -18,7 +20,6 @@ import {
   pwshRemotingArgs,
   type ProcessRunner,
 } from '../../../src/transport/powershell/pwsh-remoting.js';
-import { PS_PUT_FILE, PS_REMOVE } from '../../../src/transport/powershell/scripts.js';
 import { type ExecOptions, type ExecResult } from '../../../src/transport/types.js';
 
 const host = (kind: 'powershell-ssh' | 'pwsh-remoting', extra = {}): Host => ({

@@ -80,7 +80,22 @@ describe('the host machine', () => {
       status: 'needs-attention',
       reason: expect.stringContaining('backup missing'),
     });
+    expect(output.bindings['8443']?.reason).toContain('previous certificate not proven');
     expect(output.bindings['443']).toMatchObject({ status: 'rolled-back' });
+  });
+
+  it('judges a rollback whose command failed by the probe: the previous certificate served is rolled-back', async () => {
+    const { output, calls } = await run({
+      verifyFails: ['web-01/7147'],
+      rollbackReportsFailure: ['web-01/8443'],
+    });
+    expect(calls).toContain('verifyRollback web-01/8443');
+    expect(output.status).toBe('rolled-back');
+    expect(output.bindings['8443']).toMatchObject({
+      status: 'rolled-back',
+      observed: 'b'.repeat(64),
+      reason: expect.stringContaining('nginx -t failed'),
+    });
   });
 
   it('marks a binding needing attention when the old certificate is not seen after its rollback', async () => {

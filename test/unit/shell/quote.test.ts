@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { psQuote, shQuote } from '../../../src/playbooks/quote.js';
+import { psQuote, shQuote } from '../../../src/shell/quote.js';
 
 const shells = ['/bin/sh', '/bin/dash', '/bin/bash'].filter((s) => existsSync(s));
 

@@ -1,7 +1,8 @@
-// The sh command lines the sh transports (ssh, local) send. Pure: every value is quoted by the
-// one sh quoting function, and file contents travel on stdin, never in the script.
+// The sh command lines for writing and removing files and for sudo, sent by the sh transports
+// (ssh, local) and the staging step. Pure: every value is quoted by the one sh quoting function,
+// and file contents travel on stdin, never in the script.
 import { randomBytes } from 'node:crypto';
-import { shQuote } from '../playbooks/quote.js';
+import { shQuote } from './quote.js';
 
 /** Runs `script` through non-interactive sudo: it fails at once where sudo wants a password. */
 export function sudoWrap(script: string): string {

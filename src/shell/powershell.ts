@@ -1,7 +1,7 @@
 // Rendering PowerShell for a remote host: static script text goes base64 UTF-16LE in
 // -EncodedCommand (no quoting by cmd.exe or sh can touch it); data goes as JSON on stdin, because
 // script-block logging records script text and the command line is visible to every process.
-import { CertrollError } from '../../errors.js';
+import { CertrollError } from '../errors.js';
 
 /** cmd.exe's command line limit; Windows OpenSSH runs commands through the default shell. */
 export const MAX_COMMAND_LINE = 8191;

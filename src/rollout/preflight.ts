@@ -2,25 +2,22 @@
 // preflight and capture steps, and one probe of what is served now). Any failure stops here,
 // before anything changed; the error says so.
 import pLimit from 'p-limit';
-import { CertrollError, toCertrollError, type ErrorCode, type ErrorDetail } from '../../errors.js';
-import { type Environment, type Host } from '../../inventory/model.js';
-import { unitsOf, type Unit } from '../../plan/units.js';
-import { createTransport } from '../../transport/factory.js';
-import { type Transport } from '../../transport/types.js';
-import { createRolloutSteps, type BindingVerifier } from '../../workflow/steps.js';
-import { type CaptureResult } from '../../workflow/types.js';
-import { type ProbeFn } from '../../probe/shared.js';
-import { probeVerifier, VERIFY_BACKOFF } from '../adapters/verifier.js';
-import { bindingKey, type CapturedBinding } from './plan-doc.js';
+import { CertrollError, toCertrollError, type ErrorCode, type ErrorDetail } from '../errors.js';
+import { type Environment, type Host } from '../inventory/model.js';
+import { unitsOf, type Unit } from '../plan/units.js';
+import { type Transport } from '../transport/types.js';
+import { createRolloutSteps, type BindingVerifier } from '../workflow/steps.js';
+import { type CaptureResult } from '../workflow/types.js';
+import { bindingKey, type CapturedBinding } from '../plan/document.js';
 import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
 
 export interface PreflightOptions {
   readonly runId: string;
   readonly concurrency?: number;
-  readonly verifier?: BindingVerifier;
+  readonly verifier: BindingVerifier;
   readonly stateDirFor?: Parameters<typeof createRolloutSteps>[0]['stateDirFor'];
-  /** Where connections come from (default: a new one per host, closed after its capture). */
-  readonly transportFor?: (host: Host) => Transport;
+  /** Where connections come from (the command's pool). */
+  readonly transportFor: (host: Host) => Transport;
   /** Told of each unit captured (the plan renders its commands from the capture). */
   readonly onUnit?: (env: Environment, host: Host, unit: Unit, capture: CaptureResult) => void;
 }
@@ -48,17 +45,6 @@ export function unitRecords(
   });
 }
 
-/** `probe`: what the capture asks what a port serves with (the plan shares it with its gate). */
-export function verifierFor(prepared: Prepared, probe?: ProbeFn): BindingVerifier {
-  return probeVerifier({
-    trust: prepared.trustPem,
-    deadlineMs: 30_000,
-    timeoutMs: 5_000,
-    backoff: VERIFY_BACKOFF,
-    ...(probe !== undefined ? { probe } : {}),
-  });
-}
-
 export async function captureAll(
   prepared: Prepared,
   options: PreflightOptions,
@@ -69,8 +55,8 @@ export async function captureAll(
     playbooks: prepared.playbooks,
     cert: prepared.cert,
     material: prepared.material,
-    transportFor: options.transportFor ?? ((h) => createTransport(h)),
-    verifier: options.verifier ?? verifierFor(prepared),
+    transportFor: options.transportFor,
+    verifier: options.verifier,
     ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),
   });
   const captures = new Map<string, CapturedBinding>();

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { shQuote } from '../../../src/playbooks/quote.js';
-import {
-  putFileScript,
-  removeScript,
-  sudoWrap,
-  tempPathFor,
-} from '../../../src/transport/sh-scripts.js';
-import { killGroupCommand, takePid } from '../../../src/transport/ssh/remote-kill.js';
+import { shQuote } from '../../../src/shell/quote.js';
+import { putFileScript, removeScript, sudoWrap, tempPathFor } from '../../../src/shell/sh.js';
 
 describe('sh scripts the transports send', () => {
   it('quotes the path and temp name, ends options with --, and never contains data', () => {
@@ -39,12 +33,5 @@ describe('sh scripts the transports send', () => {
   it('wraps sudo non-interactively with the script as one quoted word', () => {
     expect(sudoWrap("echo 'hi'")).toBe(`sudo -n -- sh -c 'echo '\\''hi'\\'''`);
     expect(removeScript("/tmp/a b'c")).toBe(`rm -f -- '/tmp/a b'\\''c'`);
-  });
-
-  it('finds and strips the process group announcement from stderr', () => {
-    expect(takePid('x\ncertroll-pid:4242\nwarn\n')).toEqual({ pid: 4242, rest: 'x\nwarn\n' });
-    expect(takePid('nothing')).toEqual({ pid: undefined, rest: 'nothing' });
-    expect(killGroupCommand(4242)).toMatch(/^kill -TERM -4242 .*kill -KILL -4242 /);
-    expect(() => killGroupCommand(1)).toThrow(RangeError);
   });
 });

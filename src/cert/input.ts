@@ -31,7 +31,7 @@ export async function readPassword(
     return value;
   }
   if (options.passwordFile !== undefined) {
-    const { readInput } = await import('../cert/read-input.js');
+    const { readInput } = await import('./read-input.js');
     const text = readInput(options.passwordFile, 'password file', maxBytes).toString('utf8');
     // Editors and `echo` add one final newline; it is never part of the password.
     return text.replace(/\r?\n$/, '');

@@ -2,11 +2,12 @@
 // binding's playbook and parameters, the bundle and the certificate gate (name coverage included).
 // Nothing here touches a host; a failure reports that no host was modified.
 import { randomBytes } from 'node:crypto';
-import { CertrollError, type ErrorDetail } from '../../errors.js';
-import { type Binding, type Host, type Inventory } from '../../inventory/model.js';
-import { type Material, type Playbook, type PlaybookRegistry } from '../../playbooks/index.js';
-import { type Bundle, type Check } from '../../cert/index.js';
-import { readPassword, trustAnchors, type PasswordOptions } from '../bundle-input.js';
+import { CertrollError, type ErrorDetail } from '../errors.js';
+import { type Binding, type Host, type Inventory } from '../inventory/model.js';
+import { type Material, type Playbook, type PlaybookRegistry } from '../playbooks/index.js';
+import { type Bundle, type Check } from '../cert/index.js';
+import { type CertSummary } from '../cert/identity.js';
+import { readPassword, trustAnchors, type PasswordOptions } from '../cert/input.js';
 
 export interface RolloutInputs extends PasswordOptions {
   readonly inventory: string;
@@ -23,12 +24,7 @@ export interface Prepared {
   readonly inventory: Inventory;
   readonly playbooks: PlaybookRegistry;
   readonly bundle: Bundle;
-  readonly cert: {
-    readonly sha256: string;
-    readonly thumbprint: string;
-    readonly notAfter: string;
-    readonly subject: string;
-  };
+  readonly cert: CertSummary;
   /** Trust anchors (PEM) the probe validates served chains against. */
   readonly trustPem: readonly string[];
   readonly gate: readonly Check[];
@@ -42,9 +38,9 @@ export async function prepareRollout(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<Prepared> {
   const [{ loadInventory }, playbooksLib, certLib] = await Promise.all([
-    import('../../inventory/index.js'),
-    import('../../playbooks/index.js'),
-    import('../../cert/index.js'),
+    import('../inventory/index.js'),
+    import('../playbooks/index.js'),
+    import('../cert/index.js'),
   ]);
   const loaded = loadInventory(inputs.inventory);
   const inventory = selectEnvironments(loaded, inputs.envs ?? []);

@@ -2,14 +2,12 @@
 // fingerprint, the inventory's digest and each binding's captured state (by digest). `apply`
 // refuses it when any pin moved. It holds no secret: rendered scripts are checked for key
 // material by the renderer, and PFX data never enters a plan.
+import { type CertSummary } from '../cert/identity.js';
 import { resolve } from 'node:path';
-import { CertrollError } from '../../errors.js';
-import { type Inventory } from '../../inventory/model.js';
-import { stateDigest, type PlanPins } from '../../plan/pins.js';
-import { unitsOf } from '../../plan/units.js';
-import { type Playbook } from '../../playbooks/index.js';
-import { type PlannedUnit } from './plan-commands.js';
-import { type RolloutRef } from '../../workflow/types.js';
+import { CertrollError } from '../errors.js';
+import { type Inventory } from '../inventory/model.js';
+import { stateDigest, type PlanPins } from './pins.js';
+import { type PlannedUnit } from './commands.js';
 
 export const PLAN_VERSION = 1;
 
@@ -28,15 +26,11 @@ export interface PlanDocument {
   readonly version: number;
   readonly createdAt: string;
   readonly inventory: { readonly path: string; readonly digest: string };
-  readonly bundle: {
+  readonly bundle: CertSummary & {
     readonly path: string;
     /** Separate key and chain files of a PEM bundle, as given to `plan`. */
     readonly keyPath?: string;
     readonly chainPaths?: readonly string[];
-    readonly sha256: string;
-    readonly thumbprint: string;
-    readonly notAfter: string;
-    readonly subject: string;
   };
   /**
    * Certificates named as replaced with `--old` / `--old-bundle` (SHA-256), besides what the
@@ -120,36 +114,6 @@ export const changesPlanned = (plan: PlanDocument): number =>
     .filter((b) => b.action === 'replace').length;
 
 /** The rollout machine's input for a plan, with each environment's policy from the inventory. */
-/**
- * The rollout machine's input. `playbookFor` groups each host's bindings into units (bindings
- * staged, bound and undone together, src/plan/units.ts); without it every binding is its own.
- */
-export function rolloutRef(
-  runId: string,
-  inventory: Inventory,
-  playbookFor: (kind: string) => Playbook | undefined,
-): RolloutRef {
-  return {
-    runId,
-    environments: inventory.environments.map((e) => ({
-      name: e.name,
-      hosts: e.hosts.map((h) => ({
-        name: h.name,
-        bindings: h.bindings.map((b) => b.id),
-        units: unitsOf(h, playbookFor),
-      })),
-      canary: e.policy.canary,
-      batchSize: e.policy.batchSize,
-      concurrency: e.policy.concurrency,
-      failureBudget: e.policy.failureBudget,
-      onFailure: e.policy.onFailure,
-      approval: e.policy.approval,
-      soakMs: e.policy.soakMs,
-      coldStartCheck: e.policy.coldStartCheck,
-    })),
-  };
-}
-
 export function parsePlan(text: string, file: string): PlanDocument {
   let value: unknown;
   try {
@@ -161,6 +125,11 @@ export function parsePlan(text: string, file: string): PlanDocument {
       hint: 'Make a plan with `certroll plan -i INV --cert BUNDLE -o PLAN`.',
     });
   }
+  return planOf(value, file);
+}
+
+/** A plan document read back (a run folder's copy), checked as a plan file is. */
+export function planOf(value: unknown, file: string): PlanDocument {
   const plan = value as Partial<PlanDocument>;
   if (
     plan.version !== PLAN_VERSION ||

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyEndpoint, exitCodeForStatus, worst } from '../../../src/report/status.js';
+import { classifyEndpoint, worst } from '../../../src/probe/status.js';
+import { exitCodeForStatus } from '../../../src/report/status.js';
 import { type StatusPolicy } from '../../../src/probe/scan-types.js';
 import { type ProbeResult } from '../../../src/probe/types.js';
 import { FP_A, FP_B, NOW, cert, endpoint, failed, ok } from '../probe/fixtures.js';

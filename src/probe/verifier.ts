@@ -1,13 +1,13 @@
 // The BindingVerifier over the TLS probe: every SNI name of a binding is probed at its address,
 // and for a load-balanced binding every pool member directly, then the VIP. A binding is proven
 // only when every one of those probes saw the expected leaf (invariant 1).
-import { expectNotServes, expectServes, type ExpectOptions } from '../../probe/expect.js';
-import { probe } from '../../probe/probe.js';
-import { type ProbeFn } from '../../probe/shared.js';
-import { type ProbeTarget } from '../../probe/types.js';
-import { type Binding } from '../../inventory/model.js';
-import { type BindingVerifier } from '../../workflow/steps.js';
-import { type VerifyResult } from '../../workflow/types.js';
+import { expectNotServes, expectServes, type ExpectOptions } from './expect.js';
+import { probe } from './probe.js';
+import { type ProbeFn } from './shared.js';
+import { type ProbeTarget } from './types.js';
+import { type Binding } from '../inventory/model.js';
+import { type BindingVerifier } from '../workflow/ports.js';
+import { type VerifyResult } from '../workflow/types.js';
 
 export type VerifierOptions = Pick<
   ExpectOptions,

@@ -1,6 +1,7 @@
-// Static PowerShell scripts for the transport's own file operations. They contain no value at
-// all: path, bytes and mode arrive as JSON on stdin ($certrollInput).
-import { PS_READ_INPUT } from './encode.js';
+// Static PowerShell scripts for writing and removing files (the PowerShell transports' putFile and
+// remove). They contain no value at all: path, bytes and mode arrive as JSON on stdin
+// ($certrollInput).
+import { PS_READ_INPUT } from './powershell.js';
 
 /**
  * Writes `data` (base64) to `path` atomically: a temp file beside it, created with a protected

@@ -1,18 +1,27 @@
-// The commands a plan will run on each host, rendered at plan time from the capture (issue 5:
-// "renders every command, secrets redacted"): a person reviews them in the preview
+// The commands a plan will run on each host, rendered at plan time from the capture, secrets
+// redacted: a person reviews them in the preview
 // (`plan --commands`) or the plan file, and a playbook whose step cannot be rendered for a
 // binding fails the plan, not the run. `apply` renders them again with the run's id and its own
 // capture; what it runs differs from these only in RUN-ID. Pure.
-import { type Binding, type Host } from '../../inventory/model.js';
-import { type Unit } from '../../plan/units.js';
+import { type Binding, type Host } from '../inventory/model.js';
+import { type Unit } from './units.js';
 import {
   type CapturedState,
+  type Material,
+  type PlaybookRegistry,
   type Playbook,
   renderStep,
   type RenderedStep,
   type StepName,
-} from '../../playbooks/index.js';
-import { type Prepared } from './prepare.js';
+} from '../playbooks/index.js';
+import { type CertIdentity } from '../cert/identity.js';
+
+/** What rendering a unit's commands needs: the playbooks, the certificate, its key material. */
+export interface RenderInputs {
+  readonly playbooks: PlaybookRegistry;
+  readonly cert: CertIdentity;
+  readonly material: (host: Host, playbook: Playbook) => Material;
+}
 
 /** Stands for the run's id in planned commands (staging paths hold it). */
 export const RUN_ID_PLACEHOLDER = 'RUN-ID';
@@ -81,9 +90,7 @@ function planned(step: StepName, r: RenderedStep): PlannedCommand {
 
 /** Every command a run takes for the unit led by `leader`, rendered from its capture. */
 export function unitCommands(
-  prepared: Pick<Prepared, 'playbooks' | 'material'> & {
-    readonly cert: Pick<Prepared['cert'], 'sha256' | 'thumbprint'>;
-  },
+  prepared: RenderInputs,
   host: Host,
   coldStartCheck: boolean,
   unit: Unit,

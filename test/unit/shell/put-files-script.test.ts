@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PUT_FILES_TOOLS_CHECK, putFilesScript } from '../../../src/transport/sh-scripts.js';
+import { PUT_FILES_TOOLS_CHECK, putFilesScript } from '../../../src/shell/sh.js';
 
 let dir: string;
 beforeEach(() => {

@@ -1,0 +1,94 @@
+// The person's side of a run: the approval prompt, the progress view and Ctrl-C around the apply
+// use case, then its outcome as the summary table, the sweep and an exit code.
+import { type RunPaths, type EnvironmentLocks } from '../../journal/index.js';
+import { type PlanDocument } from '../../plan/document.js';
+import { applyPlan, type ApplyOptions, type ApplyOutcome } from '../../rollout/apply.js';
+import { type RolloutAdapters } from '../../rollout/ports.js';
+import { type Prepared } from '../../rollout/prepare.js';
+import { EXIT } from '../exit-codes.js';
+import { type CliIo } from '../io.js';
+import { askYesNo } from '../prompt.js';
+import { onInterrupts, runWords } from './interrupt.js';
+import { createProgress } from './progress.js';
+import { renderSummary } from './summary.js';
+
+export interface RunCommandOptions {
+  readonly stateDir: string;
+  readonly locks: EnvironmentLocks;
+  readonly adapters: RolloutAdapters;
+  /** `--yes`: every approval given. */
+  readonly yes: boolean;
+  /** `--approve ENV`: these environments' approval given. */
+  readonly approve: readonly string[];
+  readonly resume?: { readonly paths: RunPaths; readonly snapshot: unknown };
+  readonly known?: ApplyOptions['known'];
+  readonly verifier?: ApplyOptions['verifier'];
+}
+
+/** Runs the plan with progress, prompts and Ctrl-C; prints the summary and the sweep. */
+export async function runAndReport(
+  plan: PlanDocument,
+  prepared: Prepared,
+  o: RunCommandOptions,
+  io: CliIo,
+): Promise<{ exitCode: number; outcome: ApplyOutcome }> {
+  const progress = createProgress(io, {
+    environments: prepared.inventory.environments.map((e) => ({
+      name: e.name,
+      hosts: e.hosts.map((h) => h.name),
+    })),
+  });
+  const interrupts = onInterrupts(io, runWords(o.locks.runId));
+  let outcome: ApplyOutcome;
+  try {
+    outcome = await applyPlan(plan, prepared, {
+      stateDir: o.stateDir,
+      locks: o.locks,
+      adapters: o.adapters,
+      approve: (env, signal) => approve(env, o, io, signal),
+      interrupt: interrupts.signal,
+      observer: {
+        started: (runId, dir) => io.stderr(`run ${runId} (${dir})\n`),
+        record: (type, data) => progress.record(type, data),
+        idle: () => progress.idle(),
+        close: () => progress.close(),
+      },
+      ...(o.resume !== undefined ? { resume: o.resume } : {}),
+      ...(o.known !== undefined ? { known: o.known } : {}),
+      ...(o.verifier !== undefined ? { verifier: o.verifier } : {}),
+    });
+  } finally {
+    interrupts.dispose();
+    // Closed by the run already; again here for a run that failed before it started.
+    await progress.close();
+  }
+  io.stdout(renderSummary(outcome.output));
+  if (outcome.sweep === undefined)
+    io.stdout(
+      'No sweep: the run was interrupted. Plan and roll out again to finish; the hosts done ' +
+        'are planned as already current.\n',
+    );
+  else io.stdout(outcome.sweep.text);
+  return { exitCode: exitCodeOf(outcome), outcome };
+}
+
+export const exitCodeOf = (outcome: Pick<ApplyOutcome, 'status'>): number =>
+  outcome.status === 'succeeded'
+    ? EXIT.OK
+    : outcome.status === 'interrupted'
+      ? EXIT.INTERRUPTED
+      : EXIT.FAILED;
+
+async function approve(
+  env: string,
+  o: Pick<RunCommandOptions, 'yes' | 'approve'>,
+  io: CliIo,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (o.yes || o.approve.includes(env)) return true;
+  if (!process.stdin.isTTY) {
+    io.stderr(`environment ${env} needs approval: pass --approve ${env} or --yes\n`);
+    return false;
+  }
+  return askYesNo(`Start environment ${env}? [y/N] `, { signal });
+}

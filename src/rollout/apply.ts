@@ -1,0 +1,265 @@
+// Applying a plan: take every environment's lock (first of all), refuse a stale plan, open the run
+// folder (plan, journal, snapshots, audit log), run the rollout machine over the real steps, and
+// sweep the hosts for the replaced certificates. Returns the run's outcome; the CLI turns it into
+// text and an exit code.
+import { CertrollError } from '../errors.js';
+import { type HostFacts } from '../discover/coverage.js';
+import { type Host } from '../inventory/model.js';
+import {
+  createRunFolder,
+  Journal,
+  locksDir,
+  lockEnvironments,
+  newRunId,
+  RunRecorder,
+  type EnvironmentLocks,
+  type RunPaths,
+} from '../journal/index.js';
+import { type Logger } from '../log/index.js';
+import { buildPlan, planPins, type PlanDocument } from '../plan/document.js';
+import { rolloutRef } from '../workflow/ref.js';
+import { describeDrift, planDrift } from '../plan/pins.js';
+import { sharedProbe, type ProbeFn } from '../probe/shared.js';
+import {
+  createRolloutSteps,
+  journaled,
+  runRollout,
+  type RolloutOutput,
+} from '../workflow/index.js';
+import { type BindingVerifier } from '../workflow/ports.js';
+import { type RolloutAdapters, type RunObserver } from './ports.js';
+import { captureAll } from './preflight.js';
+import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
+import { replacedBy, sweep, type Sweep } from './sweep.js';
+
+export interface ApplyOptions {
+  readonly stateDir: string;
+  /**
+   * The environments' locks, taken by the caller before it read any host (lockRun); their run id
+   * is the run's. The caller releases them.
+   */
+  readonly locks: EnvironmentLocks;
+  readonly adapters: RolloutAdapters;
+  /** The approval gate of an environment with `approval: true`. */
+  readonly approve: (env: string, signal: AbortSignal) => Promise<boolean>;
+  readonly observer?: RunObserver;
+  /** Aborted by the operator (Ctrl-C): no new host or environment starts. */
+  readonly interrupt?: AbortSignal;
+  /** The verifier to use instead of the adapters' (the demo shortens its deadline). */
+  readonly verifier?: BindingVerifier;
+  readonly stateDirFor?: (host: Host) => string | undefined;
+  /** Resume: the run to continue and its persisted snapshot. */
+  readonly resume?: { readonly paths: RunPaths; readonly snapshot: unknown };
+  /** What the plan's gate read on each host in this command; the sweep lists listeners again only. */
+  readonly known?: ReadonlyMap<string, HostFacts>;
+}
+
+export interface ApplyOutcome {
+  readonly runId: string;
+  readonly dir: string;
+  readonly output: RolloutOutput;
+  /** Absent when the run was interrupted: hosts not started still serve the old certificate. */
+  readonly sweep?: Sweep;
+  /** succeeded: every binding verified or already current, and the sweep found nothing. */
+  readonly status: 'succeeded' | 'failed' | 'interrupted';
+}
+
+/** What the pre-run checks share with the run: connections, how many hosts at once, the probe. */
+export interface ReadOptions {
+  readonly adapters: RolloutAdapters;
+  readonly concurrency?: number;
+  /** Shared with the coverage gate that follows (src/probe/shared.ts). */
+  readonly probe?: ProbeFn;
+  readonly stateDirFor?: (host: Host) => string | undefined;
+}
+
+/**
+ * Takes the lock of every environment the run will touch, first of all: before the plan's
+ * freshness check or any host is read, so a second apply is refused (LOCK_HELD) without logging
+ * in anywhere. A resumed run takes back the locks its dead process left.
+ */
+export function lockRun(
+  stateDir: string,
+  environments: readonly { readonly name: string }[],
+  resume?: { readonly runId: string },
+): EnvironmentLocks {
+  return lockEnvironments(
+    locksDir(stateDir),
+    environments.map((e) => e.name),
+    resume?.runId ?? newRunId(),
+    resume !== undefined,
+  );
+}
+
+/** Re-captures every binding and refuses the plan when the bundle, inventory or a binding moved. */
+export async function assertPlanFresh(
+  plan: PlanDocument,
+  prepared: Prepared,
+  options: ReadOptions,
+): Promise<void> {
+  const captures = await captureAll(prepared, {
+    runId: 'freshness-check',
+    transportFor: options.adapters.transportFor,
+    verifier: options.adapters.verifier(prepared.trustPem, options.probe),
+    ...(options.stateDirFor ? { stateDirFor: options.stateDirFor } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+  });
+  const now = buildPlan(
+    prepared.inventory,
+    plan.inventory.path,
+    { ...plan.bundle, sha256: prepared.cert.sha256 },
+    captures,
+  );
+  const drift = planDrift(planPins(plan), {
+    ...planPins(now),
+    inventoryDigest: prepared.inventory.digest,
+  });
+  if (drift.length > 0) {
+    throw new CertrollError(
+      'PLAN_STALE',
+      `The plan is stale: ${drift.length} thing(s) changed since it was made. ${NOTHING_TOUCHED}`,
+      {
+        details: drift.map((d) => ({ message: describeDrift(d) })),
+        hint: 'Make a new plan (`certroll plan ...`) and review it again.',
+      },
+    );
+  }
+}
+
+/**
+ * What `apply` checks before it changes anything, under the environments' locks: the plan is
+ * still fresh, and coverage still holds. Returns what the gate read, for the sweep.
+ */
+export async function preflightApply(
+  plan: PlanDocument,
+  prepared: Prepared,
+  o: ReadOptions & { readonly discoverConcurrency?: number },
+): Promise<ReadonlyMap<string, HostFacts>> {
+  // The freshness check and the gate ask some ports the same question: one handshake.
+  const probe = o.probe ?? sharedProbe(o.adapters.probe);
+  await assertPlanFresh(plan, prepared, { ...o, probe });
+  const { assertCoverage } = await import('../discover/rollout-hooks.js');
+  return assertCoverage(prepared.inventory, replacedBy(plan), NOTHING_TOUCHED, {
+    trust: prepared.trustPem,
+    transportFor: o.adapters.transportFor,
+    ...(o.discoverConcurrency !== undefined ? { concurrency: o.discoverConcurrency } : {}),
+    probe,
+  });
+}
+
+export async function applyPlan(
+  plan: PlanDocument,
+  prepared: Prepared,
+  options: ApplyOptions,
+): Promise<ApplyOutcome> {
+  const { adapters, observer } = options;
+  const runId = options.locks.runId;
+  const paths = options.resume?.paths ?? createRunFolder(options.stateDir, plan, runId);
+  const reopened = options.resume !== undefined ? Journal.open(paths.journal) : undefined;
+  const journal =
+    reopened !== undefined
+      ? reopened.journal
+      : Journal.create(paths.journal, {
+          runId,
+          inventory: plan.inventory.path,
+          bundle: plan.bundle.sha256,
+        });
+  if (options.resume !== undefined) journal.append('run-resumed', {});
+  const audit = adapters.auditLog(paths.audit).child({ runId });
+  observer?.started?.(runId, paths.dir);
+  const steps = createRolloutSteps({
+    runId,
+    inventory: prepared.inventory,
+    playbooks: prepared.playbooks,
+    cert: prepared.cert,
+    material: prepared.material,
+    transportFor: adapters.transportFor,
+    verifier: options.verifier ?? adapters.verifier(prepared.trustPem),
+    approve: options.approve,
+    ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),
+  });
+  const recorder = new RunRecorder(journal, paths.snapshot);
+  let output: RolloutOutput;
+  try {
+    output = await runRollout({
+      ...(options.interrupt !== undefined ? { interrupt: options.interrupt } : {}),
+      ref: rolloutRef(runId, prepared.inventory, (k) => prepared.playbooks.get(k)),
+      steps: journaled(steps, observed(recorder, observer, audit, prepared.cert.sha256)),
+      snapshots: recorder,
+      ...(options.resume !== undefined && reopened !== undefined
+        ? { restore: { snapshot: options.resume.snapshot, journal: reopened.contents.records } }
+        : {}),
+    });
+  } finally {
+    await observer?.close?.();
+    recorder.close();
+  }
+  auditOutcomes(audit, output, prepared.cert.sha256);
+  journal.append('run-finished', { status: output.status });
+  const base = { runId, dir: paths.dir, output };
+  // Hosts not started still serve the old certificate by design: no sweep.
+  if (output.status === 'interrupted') return { ...base, status: 'interrupted' };
+  const swept = await sweep(plan, prepared, output, {
+    adapters,
+    ...(options.known !== undefined ? { known: options.known } : {}),
+  });
+  const ok = output.status === 'succeeded' && swept.clean;
+  return { ...base, sweep: swept, status: ok ? 'succeeded' : 'failed' };
+}
+
+/** One audit line per binding: how it ended, what was expected and what was observed. */
+function auditOutcomes(audit: Logger, output: RolloutOutput, expected: string): void {
+  for (const e of output.environments) {
+    for (const h of Object.values(e.hosts)) {
+      for (const [binding, o] of Object.entries(h.bindings)) {
+        audit.info('binding finished', {
+          env: e.env,
+          host: h.host,
+          binding,
+          status: o.status,
+          expected,
+          observed: o.observed,
+          reason: o.reason,
+        });
+      }
+    }
+  }
+}
+
+// Every journal record goes to the journal, every finished or failed step to the audit log (with
+// its duration and the expected fingerprint), and the steps also to the observer (the progress
+// view).
+function observed(
+  journal: {
+    append(type: string, data: Record<string, unknown>): unknown;
+    durable(what?: 'all' | 'records'): Promise<void>;
+  },
+  observer: RunObserver | undefined,
+  audit: Logger,
+  expected: string,
+) {
+  const started = new Map<string, number>();
+  return {
+    // After an approval step starts, the terminal view gives the terminal back before the prompt.
+    durable: async (what?: 'all' | 'records') => {
+      await journal.durable(what);
+      await observer?.idle?.();
+    },
+    append(type: string, data: Record<string, unknown>) {
+      journal.append(type, data);
+      const step = typeof data['step'] === 'string' ? data['step'] : '';
+      const key = `${step} ${String(data['host'])} ${String(data['binding'])}`;
+      if (type === 'step-started') started.set(key, Date.now());
+      else {
+        const durationMs = Date.now() - (started.get(key) ?? Date.now());
+        audit.info(type === 'step-failed' ? 'step failed' : 'step finished', {
+          ...data,
+          durationMs,
+          ...(step === 'verify' ? { expected } : {}),
+          outcome: type === 'step-failed' ? 'failed' : 'ok',
+        });
+      }
+      observer?.record?.(type, data);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// The scripts of the host lock (invariant 5): an atomic mkdir (sh) or New-Item (PowerShell) of a
+// lock folder holding the run id. Taking it again with the same run id succeeds (a resumed run),
+// and only the owner removes it. sh gets its values quoted into the script; the PowerShell
+// scripts are static, the path and run id arrive as JSON on stdin (hostLockInput).
+import { shQuote } from './quote.js';
+
+/** The exit status of an acquire script when another run holds the lock. */
+export const LOCK_HELD_EXIT = 3;
+
+export function shLockAcquire(path: string, runId: string): string {
+  return [
+    `d=${shQuote(path)}; id=${shQuote(runId)}`,
+    `if mkdir -m 700 -- "$d" 2>/dev/null; then printf '%s\\n' "$id" > "$d/owner" && echo acquired && exit 0; exit 1; fi`,
+    // mkdir failed: held if the folder exists, otherwise it could not be created at all.
+    `[ -d "$d" ] || { echo "cannot create $d" >&2; exit 1; }`,
+    `owner=$(cat -- "$d/owner" 2>/dev/null || true)`,
+    `if [ "$owner" = "$id" ]; then echo reacquired; exit 0; fi`,
+    `printf 'held by run %s\\n' "\${owner:-unknown}" >&2; exit ${LOCK_HELD_EXIT}`,
+  ].join('\n');
+}
+
+export function shLockRelease(path: string, runId: string): string {
+  return [
+    `d=${shQuote(path)}; id=${shQuote(runId)}`,
+    `[ -d "$d" ] || exit 0`,
+    `if [ "$(cat -- "$d/owner" 2>/dev/null)" = "$id" ]; then rm -rf -- "$d"; fi`,
+  ].join('\n');
+}
+
+export const PS_LOCK_ACQUIRE = `$ErrorActionPreference = 'Stop'
+$d = [Console]::In.ReadToEnd() | ConvertFrom-Json
+$owner = Join-Path $d.path 'owner'
+try {
+  New-Item -ItemType Directory -Path $d.path | Out-Null
+  Set-Content -LiteralPath $owner -Value $d.runId -NoNewline
+  'acquired'; exit 0
+} catch {
+  if (-not (Test-Path -LiteralPath $d.path -PathType Container)) { throw }
+  $o = Get-Content -LiteralPath $owner -Raw -ErrorAction SilentlyContinue
+  if ($o -eq $d.runId) { 'reacquired'; exit 0 }
+  [Console]::Error.WriteLine("held by run $o"); exit ${LOCK_HELD_EXIT}
+}`;
+
+export const PS_LOCK_RELEASE = `$ErrorActionPreference = 'Stop'
+$d = [Console]::In.ReadToEnd() | ConvertFrom-Json
+$owner = Join-Path $d.path 'owner'
+if (-not (Test-Path -LiteralPath $d.path)) { exit 0 }
+$o = Get-Content -LiteralPath $owner -Raw -ErrorAction SilentlyContinue
+if ($o -eq $d.runId) { Remove-Item -LiteralPath $d.path -Recurse -Force }`;
+
+/** The PowerShell lock scripts' stdin. */
+export function hostLockInput(path: string, runId: string): string {
+  return JSON.stringify({ path, runId });
+}

@@ -1,0 +1,63 @@
+// What the rollout's steps are given: the ports the composition root implements (a verifier over
+// the TLS probe, transports from the command's pool) and the run's inputs. Nothing here is built
+// by the workflow itself, so tests pass fakes without module mocking.
+import { type Binding, type Host, type Inventory } from '../inventory/model.js';
+import {
+  type CapturedState,
+  type Material,
+  type Playbook,
+  type PlaybookRegistry,
+} from '../playbooks/index.js';
+import { type CertIdentity } from '../cert/identity.js';
+import { type Transport } from '../transport/types.js';
+import { type AllSteps } from './journaled.js';
+import { type VerifyResult } from './types.js';
+
+/** How bindings are proven: implemented over the TLS probe (src/probe/verifier.ts). */
+export interface BindingVerifier {
+  /**
+   * Every SNI name (and pool member) of the binding serves `sha256`, retried until a deadline.
+   * With `anyChain`, the fingerprint alone is proof: used for the previous certificate, which
+   * is restored as it was, even when its chain or name never validated.
+   */
+  serves(
+    binding: Binding,
+    sha256: string,
+    signal: AbortSignal,
+    anyChain?: boolean,
+  ): Promise<VerifyResult>;
+  /** Every probe of the binding answers with something other than `sha256`. */
+  notServes(binding: Binding, sha256: string, signal: AbortSignal): Promise<VerifyResult>;
+  /** What the binding serves right now (one probe), or undefined when it does not answer. */
+  current(binding: Binding, signal: AbortSignal): Promise<string | undefined>;
+}
+
+export interface StepDeps {
+  readonly runId: string;
+  readonly inventory: Inventory;
+  readonly playbooks: PlaybookRegistry;
+  readonly cert: CertIdentity;
+  /** The key material for a host, in the form its playbook takes (PFX repacked per host). */
+  readonly material: (host: Host, playbook: Playbook) => Material;
+  readonly transportFor: (host: Host) => Transport;
+  readonly verifier: BindingVerifier;
+  /** Approval gate; the CLI prompts or reads --approve / --yes. */
+  readonly approve?: (env: string, signal: AbortSignal) => Promise<boolean>;
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * The folder on the host for staged material, backups and the host lock (default /var/tmp on
+   * sh hosts, C:\ProgramData\certroll on Windows).
+   */
+  readonly stateDirFor?: (host: Host) => string | undefined;
+}
+
+/** What capture keeps for a binding: the playbook's capture and what was served before. */
+export interface BindingCapture {
+  readonly captured: CapturedState;
+  readonly previous?: string;
+}
+
+/** The rollout's steps, plus `purge`: removing what a finished run kept on a host (backups). */
+export interface RolloutStepsImpl extends AllSteps {
+  purge(input: { host: string }, signal: AbortSignal): Promise<string[]>;
+}

@@ -1,0 +1,121 @@
+// Running a playbook's step on a host: render it for the binding (src/playbooks/render.ts), then
+// send it in as few remote commands as the shell allows. On sh hosts the staging folder, every
+// file (their bytes on stdin, one after another) and the script go as one command; PowerShell
+// hosts take files by their transport and read their input document from stdin.
+import { type Binding } from '../../inventory/model.js';
+import { materialOf, renderStep, type CapturedState } from '../../playbooks/index.js';
+import { assertSuccess } from '../../transport/classify.js';
+import { PUT_FILES_TOOLS_CHECK, putFilesScript } from '../../shell/index.js';
+import { type ExecResult, type Transport } from '../../transport/types.js';
+import { DEFAULT_LOCK_PATH } from '../host-lock.js';
+import { type StepDeps } from '../ports.js';
+import { type Connections } from './connections.js';
+import { type Lookup } from './lookup.js';
+
+export type StepName =
+  'preflight' | 'capture' | 'stage' | 'bind' | 'rollback' | 'cleanup' | 'purge' | 'restart';
+
+export interface Remote {
+  readonly run: (
+    hostName: string,
+    b: Binding,
+    step: StepName,
+    signal: AbortSignal,
+    captured?: CapturedState,
+  ) => Promise<ExecResult>;
+  /**
+   * The read-only pre-flight and the capture: one remote command on sh hosts (the pre-flight in
+   * a subshell whose output goes to stderr, so stdout is the capture's document alone), two on
+   * PowerShell hosts, whose steps read their input document from stdin.
+   */
+  readonly preflightAndCapture: (
+    hostName: string,
+    b: Binding,
+    signal: AbortSignal,
+  ) => Promise<ExecResult>;
+  /** Where the host lock lives: in the host's state folder, or the shell's default. */
+  readonly lockPath: (name: string, t: Transport) => string;
+}
+
+export function createRemote(
+  deps: Pick<StepDeps, 'runId' | 'cert' | 'material'>,
+  look: Lookup,
+  connections: Connections,
+): Remote {
+  const render = (hostName: string, b: Binding, step: StepName, captured?: CapturedState) => {
+    const h = look.host(hostName);
+    const pb = look.playbook(b);
+    const stateDir = look.stateDir(h.name);
+    return renderStep(pb, step, {
+      runId: deps.runId,
+      host: { name: h.name, address: h.address, ...(stateDir !== undefined ? { stateDir } : {}) },
+      binding: b,
+      cert: deps.cert,
+      ...(step === 'stage' ? { material: deps.material(h, pb) } : {}),
+      ...(captured !== undefined ? { captured } : {}),
+    });
+  };
+
+  const run: Remote['run'] = async (hostName, b, step, signal, captured) => {
+    const t = await connections.get(hostName, signal);
+    const rendered = render(hostName, b, step, captured);
+    const what = `${b.kind} ${step} of ${b.id}`;
+    if (t.shell === 'sh' && rendered.stdin === undefined && rendered.uploads.length > 0) {
+      // Each part in a subshell that stops the rest on failure.
+      const files = rendered.uploads.map((u) => ({
+        path: u.path,
+        mode: u.mode,
+        data: typeof u.data === 'string' ? Buffer.from(u.data) : u.data,
+      }));
+      const script = [
+        ...(rendered.prepare !== undefined ? [`(\n${rendered.prepare}\n) || exit $?`] : []),
+        `(\n${putFilesScript(files.map((f) => ({ path: f.path, mode: f.mode, size: f.data.length })))}\n) || exit $?`,
+        rendered.script,
+      ].join('\n');
+      const stdin = Buffer.concat(files.map((f) => f.data));
+      return assertSuccess(await t.exec(script, { signal, stdin }), what, t.target);
+    }
+    if (rendered.prepare !== undefined)
+      assertSuccess(
+        await t.exec(rendered.prepare, { signal }),
+        `${b.id} ${step} (prepare)`,
+        t.target,
+      );
+    for (const upload of rendered.uploads)
+      await t.putFile(upload.path, upload.data, { mode: upload.mode, signal });
+    const result = await t.exec(rendered.script, {
+      signal,
+      ...(rendered.stdin !== undefined ? { stdin: rendered.stdin } : {}),
+    });
+    return assertSuccess(result, what, t.target);
+  };
+
+  return {
+    run,
+    async preflightAndCapture(hostName, b, signal) {
+      const t = await connections.get(hostName, signal);
+      const pre = render(hostName, b, 'preflight');
+      const cap = render(hostName, b, 'capture');
+      const plain = (r: typeof pre) => r.stdin === undefined && r.uploads.length === 0;
+      if (t.shell !== 'sh' || !plain(pre) || !plain(cap)) {
+        await run(hostName, b, 'preflight', signal);
+        return run(hostName, b, 'capture', signal);
+      }
+      // Staging will write the files with dd (putFilesScript): check for it now, with the rest.
+      const tools = materialOf(look.playbook(b)) === 'pem' ? `${PUT_FILES_TOOLS_CHECK}\n` : '';
+      const script = `(\n${tools}${pre.script}\n) >&2 || exit $?\n${cap.script}`;
+      return assertSuccess(
+        await t.exec(script, { signal }),
+        `${b.kind} preflight and capture of ${b.id}`,
+        t.target,
+      );
+    },
+    lockPath(name, t) {
+      const dir = look.stateDir(name);
+      if (dir === undefined) return DEFAULT_LOCK_PATH[t.shell];
+      return t.shell === 'sh'
+        ? `${dir.replace(/\/+$/, '')}/certroll.lock`
+        : `${dir.replace(/\\+$/, '')}\\certroll.lock`;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// `rollback RUN` and an environment's rollback of the hosts it completed: restore a finished
+// host's verified bindings from the captures its output kept, one unit at a time, newest first,
+// under the host lock, each judged by the one undo saga (src/workflow/undo.ts).
+import { acquireHostLock } from '../host-lock.js';
+import { REASON } from '../outcome.js';
+import { type BindingCapture } from '../ports.js';
+import { type BindingOutcome, type HostOutput } from '../types.js';
+import { undoUnit, type UndoSteps } from '../undo.js';
+import { type Connections } from './connections.js';
+import { type Lookup } from './lookup.js';
+import { unitOfBinding } from '../../plan/units.js';
+
+export interface RollbackHostDeps {
+  readonly runId: string;
+  readonly look: Lookup;
+  readonly connections: Connections;
+  readonly undo: UndoSteps;
+  readonly lockPath: (name: string, t: Awaited<ReturnType<Connections['get']>>) => string;
+  readonly release: (
+    input: { host: string; locked: boolean },
+    signal: AbortSignal,
+  ) => Promise<void>;
+}
+
+/** The host's verified bindings by unit leader, in the order they were bound. */
+function verifiedUnits(
+  d: RollbackHostDeps,
+  name: string,
+  output: HostOutput,
+): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const [id, o] of Object.entries(output.bindings)) {
+    if (o.status !== 'verified') continue;
+    const leader = unitOfBinding(d.look.units(name), id)[0] ?? id;
+    groups.set(leader, [...(groups.get(leader) ?? []), id]);
+  }
+  return groups;
+}
+
+export async function rollbackHost(
+  d: RollbackHostDeps,
+  { host: name, output }: { host: string; output: HostOutput },
+  signal: AbortSignal,
+): Promise<HostOutput> {
+  const groups = verifiedUnits(d, name, output);
+  const bindings: Record<string, BindingOutcome> = { ...output.bindings };
+  const captureOf = (id: string) => output.bindings[id]?.captured as BindingCapture | undefined;
+  const t = await d.connections.get(name, signal);
+  await acquireHostLock(t, d.runId, d.lockPath(name, t), signal);
+  try {
+    for (const [leader, members] of [...groups].reverse()) {
+      const capture = captureOf(leader) ?? captureOf(members[0] ?? leader);
+      if (capture === undefined) {
+        for (const id of members)
+          bindings[id] = { status: 'needs-attention', reason: REASON.noCapture };
+        continue;
+      }
+      const input = {
+        host: name,
+        binding: leader,
+        captured: capture,
+        bindings: members,
+        capturedBy: Object.fromEntries(members.map((m) => [m, captureOf(m) ?? capture])),
+      };
+      Object.assign(bindings, await undoUnit(d.undo, input, signal));
+    }
+  } finally {
+    await d.release({ host: name, locked: true }, signal);
+  }
+  const attention = Object.values(bindings).some((o) => o.status === 'needs-attention');
+  return { host: name, status: attention ? 'needs-attention' : 'rolled-back', bindings };
+}

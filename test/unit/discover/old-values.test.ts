@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { oldSet } from '../../../src/discover/command.js';
+
+const THUMB = 'A909502DD82AE41433E6F83886B00D4277A32A7B';
+
+describe('--old of discover, plan and rollout', () => {
+  it('accepts a SHA-256 fingerprint with colons', async () => {
+    const fp = 'ab'.repeat(32);
+    expect(await oldSet({ old: [fp.match(/../g)!.join(':')] }, '/')).toEqual(new Set([fp]));
+  });
+
+  it('says when the value is a Windows thumbprint instead', async () => {
+    await expect(oldSet({ old: [THUMB] }, '/')).rejects.toThrow(
+      `--old must be a SHA-256 fingerprint (64 hex digits), not ${THUMB}: that is a SHA-1 thumbprint (40 hex digits)`,
+    );
+  });
+
+  it('names an invisible character pasted along', async () => {
+    await expect(oldSet({ old: [`\u200e${'cd'.repeat(32)}`] }, '/')).rejects.toThrow(
+      'it contains an invisible U+200E LEFT-TO-RIGHT MARK',
+    );
+  });
+});
