@@ -6,14 +6,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostname, userInfo } from 'node:os';
-import { startLab, type Lab } from '../lab/index.js';
-import { BIN, runCli } from '../helpers/cli.js';
 import {
+  startLab,
+  type Lab,
   nginxOnEveryHost,
   renewalPki,
   type RenewalPki,
   writeLabInventory,
-} from '../helpers/lab-rollout.js';
+} from '../lab/index.js';
+import { BIN, runCli } from '../helpers/cli.js';
 
 const NAME = 'www.lab.test';
 let lab: Lab;

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { TestPki, type Issued } from '../helpers/pki.js';
+import { TestPki, type Issued } from '../lab/index.js';
 
 // Runs the built CLI (`npm run build` first, as `npm test` does).
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,6 +21,20 @@ beforeAll(() => {
   passwordFile = pki.write('pfx.pass', `${PASSWORD}\n`);
 });
 afterAll(() => pki.cleanup());
+
+/** `cert check` of `leaf` with its key, the set's intermediate as chain and its root as trust. */
+const checkArgs = (leaf: Issued, ...more: string[]) => [
+  'cert',
+  'check',
+  leaf.certPath,
+  '--key',
+  leaf.keyPath,
+  '--chain',
+  set.intermediate.certPath,
+  '--trust',
+  set.root.certPath,
+  ...more,
+];
 
 describe('certroll cert check', () => {
   it('passes a good PFX with the password from a file, prints fingerprints and exits 0', () => {
@@ -58,35 +72,11 @@ describe('certroll cert check', () => {
       { cn: 'soon.example.com', sans: ['soon.example.com'], days: 5 },
       set.intermediate,
     );
-    const r = runCli([
-      'cert',
-      'check',
-      soon.certPath,
-      '--key',
-      soon.keyPath,
-      '--chain',
-      set.intermediate.certPath,
-      '--trust',
-      set.root.certPath,
-    ]);
+    const r = runCli(checkArgs(soon));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✗ expires-soon\s+the certificate expires in 4 days/);
     expect(r.stdout).toContain('Certificate gate FAILED: expires-soon.');
-    expect(
-      runCli([
-        'cert',
-        'check',
-        soon.certPath,
-        '--key',
-        soon.keyPath,
-        '--chain',
-        set.intermediate.certPath,
-        '--trust',
-        set.root.certPath,
-        '--min-days',
-        '3',
-      ]).code,
-    ).toBe(0);
+    expect(runCli(checkArgs(soon, '--min-days', '3')).code).toBe(0);
   });
 
   it('fails chain-trust against the bundled Mozilla store when no --trust is given', () => {
@@ -113,19 +103,7 @@ describe('certroll cert check', () => {
       { cn: 'www.example.com', sans: ['www.example.com', 'example.com'] },
       set.intermediate,
     );
-    const r = runCli([
-      'cert',
-      'check',
-      narrow.certPath,
-      '--key',
-      narrow.keyPath,
-      '--chain',
-      set.intermediate.certPath,
-      '--trust',
-      set.root.certPath,
-      '-i',
-      INVENTORY,
-    ]);
+    const r = runCli(checkArgs(narrow, '-i', INVENTORY));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('staging/stg-web-01.example.internal:443 staging.example.com');
     expect(r.stdout).toContain('production/lb-01:443 shop.example.com');

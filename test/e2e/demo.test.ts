@@ -4,20 +4,18 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 // `certroll demo` through the built CLI: the whole story in one child process, which must leave
 // nothing behind (no listening port, no process working in the lab folder).
-const parent = mkdtempSync(join(tmpdir(), 'certroll-demo-e2e-'));
-afterAll(() => rmSync(parent, { recursive: true, force: true }));
+const parent = tempDir('certroll-demo-e2e-');
 
 interface InventoryDoc {
   environments: {

@@ -2,11 +2,19 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab, type LabHost, type LabService } from '../lab/index.js';
-import { freePort } from '../lab/procs.js';
-import { TestPki, type Issued } from '../helpers/pki.js';
-import { runCli, runCliAsync } from '../helpers/cli.js';
-import { servedStable } from '../helpers/served.js';
+import {
+  startLab,
+  type Lab,
+  type LabHost,
+  type LabService,
+  type LabHaproxy,
+  freePort,
+  TestPki,
+  type Issued,
+  labInventoryHead,
+  servedStable,
+} from '../lab/index.js';
+import { runCli, runCliAsync, type CliResult } from '../helpers/cli.js';
 
 // Issue 6 through the built CLI against a lab host with three nginx TLS ports of which the
 // inventory lists two: discover and the plan gate name the third; an exclusion lets the plan
@@ -25,7 +33,7 @@ let stateDir: string;
 beforeAll(async () => {
   pki = TestPki.create();
   root = pki.root();
-  leaves = [1, 2, 3, 4].map((i) => pki.issue({ cn: NAME, sans: [NAME], days: 50 + i }, root));
+  leaves = [1, 2, 3, 4].map((i) => pki.leaf(NAME, root, { days: 50 + i }));
   lab = await startLab({ hosts: 1 });
   h = lab.hosts[0]!;
   ports = [];
@@ -49,10 +57,7 @@ function inventory(name: string, bound: number[], exclude: number[]): string {
   writeFileSync(
     path,
     [
-      'version: 1',
-      'defaults:',
-      `  transport: { kind: ssh, user: root, identityFile: ${lab.clientKey.privatePath}, knownHosts: ${lab.knownHostsPath} }`,
-      'environments:',
+      ...labInventoryHead(lab),
       '  - name: lab',
       '    hosts:',
       `      - name: ${h.name}`,
@@ -96,8 +101,54 @@ const planArgs = (inv: string, leaf: Issued) => [
   root.certPath,
 ];
 
+// Each test asks for the state it starts from (`given`): left so by the test before, that costs a
+// probe; when the test runs alone (-t), the files are set up directly or the rollout it follows
+// is run first, so every test also passes alone.
+let haproxy: LabHaproxy | undefined;
+const given = {
+  /** The three nginx ports (one pair of files) serve `leaf`. */
+  async bindingsServe(leaf: Issued): Promise<void> {
+    if ((await served(ports[0]!)) === leaf.sha256) return;
+    writeFileSync(nginx.certPath, leaf.certPem);
+    writeFileSync(nginx.keyPath, leaf.keyPem);
+    nginx.reload();
+    for (const p of ports.slice(0, 3)) {
+      await servedStable(h.address, p, NAME, [root.certPem], { until: leaf.sha256 });
+    }
+  },
+  /** haproxy on the fourth port serves leaves[1]. */
+  async haproxyOnFourthPort(): Promise<void> {
+    haproxy ??= await h.haproxy({
+      ports: [ports[3]!],
+      cert: { certPath: leaves[1]!.certPath, keyPath: leaves[1]!.keyPath },
+    });
+  },
+  /** `lastRun`: the rollout of leaves[2] below, after which the bindings serve leaves[2]. */
+  async lastRun(): Promise<void> {
+    if (lastRun !== '' && (await served(ports[0]!)) === leaves[2]!.sha256) return;
+    await rolloutPastExcludedHaproxy();
+  },
+};
+
+/**
+ * Rolls leaves[2] out over bindings serving leaves[1], while haproxy on a fourth port serves the
+ * certificate being replaced (leaves[1]); excluded, so the plan goes through, but the sweep
+ * still finds it.
+ */
+async function rolloutPastExcludedHaproxy(): Promise<CliResult> {
+  await given.bindingsServe(leaves[1]!);
+  await given.haproxyOnFourthPort();
+  const inv = inventory('haproxy', [ports[0]!, ports[1]!], [ports[2]!, ports[3]!]);
+  const r = runCli(['rollout', ...planArgs(inv, leaves[2]!), '--yes', '--state-dir', stateDir], {
+    timeoutMs: 120_000,
+  });
+  lastRun = /^run (\S+)/m.exec(r.stderr)?.[1] ?? '';
+  return r;
+}
+
 describe('discovery, the plan gate and the sweep against the lab', () => {
-  it('discover names the unlisted port, prints the entry to add, and exits 1', () => {
+  it('discover names the unlisted port, prints the entry to add, and exits 1', async () => {
+    await given.bindingsServe(leaves[0]!);
     const inv = inventory('two', [ports[0]!, ports[1]!], []);
     const r = runCli(['discover', '-i', inv, '--trust', root.certPath], { timeoutMs: 60_000 });
     expect(r.code, r.stderr + r.stdout).toBe(1);
@@ -113,6 +164,7 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
   }, 60_000);
 
   it('plan fails with COVERAGE_GAP naming the third port, and nothing was modified', async () => {
+    await given.bindingsServe(leaves[0]!);
     const inv = inventory('two', [ports[0]!, ports[1]!], []);
     const r = runCli(['plan', ...planArgs(inv, leaves[1]!)], { timeoutMs: 60_000 });
     expect(r.code, r.stderr + r.stdout).toBe(1);
@@ -124,7 +176,8 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
     expect(await served(ports[2]!)).toBe(leaves[0]!.sha256);
   }, 60_000);
 
-  it('plan passes once the third port is a binding, or excluded with a reason', () => {
+  it('plan passes once the third port is a binding, or excluded with a reason', async () => {
+    await given.bindingsServe(leaves[0]!);
     const added = inventory('three', ports.slice(0, 3), []);
     expect(runCli(['plan', ...planArgs(added, leaves[1]!)], { timeoutMs: 60_000 }).code).toBe(2);
     const excluded = inventory('excluded', [ports[0]!, ports[1]!], [ports[2]!]);
@@ -133,6 +186,7 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
   }, 60_000);
 
   it('rollout verifies, and the sweep finds no port left on the old certificate', async () => {
+    await given.bindingsServe(leaves[0]!);
     const inv = inventory('excluded', [ports[0]!, ports[1]!], [ports[2]!]);
     const r = runCli(['rollout', ...planArgs(inv, leaves[1]!), '--yes', '--state-dir', stateDir], {
       timeoutMs: 120_000,
@@ -156,16 +210,7 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
   }, 120_000);
 
   it('a port excluded from the rollout that keeps the replaced certificate fails the run', async () => {
-    // haproxy on a fourth port serves the certificate now being replaced; excluded, so the plan
-    // goes through, but the sweep still finds it.
-    await h.haproxy({
-      ports: [ports[3]!],
-      cert: { certPath: leaves[1]!.certPath, keyPath: leaves[1]!.keyPath },
-    });
-    const inv = inventory('haproxy', [ports[0]!, ports[1]!], [ports[2]!, ports[3]!]);
-    const r = runCli(['rollout', ...planArgs(inv, leaves[2]!), '--yes', '--state-dir', stateDir], {
-      timeoutMs: 120_000,
-    });
+    const r = await rolloutPastExcludedHaproxy();
     expect(r.code, r.stderr + r.stdout).toBe(1);
     expect(r.stdout).toContain('rollout succeeded');
     expect(r.stdout).toContain('sweep: 1 endpoint(s) still serve the old certificate');
@@ -173,12 +218,13 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
     expect(r.stdout).toContain(
       `still serves ${leaves[1]!.sha256.slice(0, 16)} (excluded: shares the nginx certificate file)`,
     );
-    lastRun = /^run (\S+)/m.exec(r.stderr)![1]!;
   }, 120_000);
 
   it('with --old, also stops on an endpoint serving an older certificate, and the plan keeps it', async () => {
     // A port on the host serving an older certificate that no binding serves any more (served by
     // this process: the CLI runs asynchronously so that it can answer).
+    await given.bindingsServe(leaves[2]!);
+    await given.haproxyOnFourthPort();
     const older = await freePort(h.address);
     const server = createServer({ cert: leaves[0]!.certPem, key: leaves[0]!.keyPem });
     await new Promise<void>((r) => server.listen(older, h.address, r));
@@ -231,6 +277,7 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
   it('rolls the finished run back unit by unit: one restore of the shared files, each port proven', async () => {
     // The two bound ports were one unit, staged under the first binding's folder: a restore per
     // binding would look for a backup the second one never had.
+    await given.lastRun();
     const r = runCli(['rollback', lastRun, '--trust', root.certPath, '--state-dir', stateDir], {
       timeoutMs: 120_000,
     });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync } from '../helpers/cli.js';
-import { TestPki } from '../helpers/pki.js';
+import { TestPki } from '../lab/index.js';
 
 // Every value that reaches a remote command, refused where the inventory is read: by
 // `inventory check` all at once with file:line:column, and by `plan` before any host is reached.

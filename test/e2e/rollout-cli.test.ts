@@ -1,51 +1,77 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listRunIds } from '../../src/journal/index.js';
-import { startLab, type Lab, type LabService } from '../lab/index.js';
-import { servedStable } from '../helpers/served.js';
-import { type TestPki, type Issued } from '../helpers/pki.js';
-import { nginxOnEveryHost, renewalPki, writeLabInventory } from '../helpers/lab-rollout.js';
+import { type Issued, type Lab, type LabService, useRenewalLab } from '../lab/index.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
 import { startSampler } from '../helpers/proc-sampler.js';
 
 // plan -> rollout -> plan again, through the built CLI against two lab hosts over real SSH, and a
 // stale plan refused. Nothing is faked: sshd, nginx, openssl-made certificates, TLS probes.
-const NAME = 'www.lab.test';
+//
+// The lab is made once for the file. Each test then asks for the state it starts from (`given`):
+// where the test before left the lab so, that costs a probe; where not (the test runs alone, with
+// -t), it is built through the CLI as a user would, so every test also passes alone.
+const fx = useRenewalLab({
+  hosts: 2,
+  environments: ([staging, production]) => [
+    { name: 'staging', hosts: [staging!] },
+    { name: 'production', policy: '{ approval: true }', hosts: [production!] },
+  ],
+});
 let lab: Lab;
-let pki: TestPki;
 let root: Issued;
 let oldLeaf: Issued;
 let newLeaf: Issued;
-let intermediate: Issued;
-let inventoryPath: string;
-let bundlePath: string;
 let stateDir: string;
-const services: LabService[] = [];
+let services: readonly LabService[];
+beforeAll(() => ({ lab, root, oldLeaf, newLeaf, stateDir, services } = fx()));
 
-beforeAll(async () => {
-  ({ pki, root, intermediate, oldLeaf, newLeaf, bundlePath } = renewalPki(NAME));
-  lab = await startLab({ hosts: 2 });
-  stateDir = join(lab.dir, 'control-state');
-  const made = await nginxOnEveryHost(lab, oldLeaf, NAME);
-  services.push(...made.services);
-  const hosts = made.hostsYaml;
-  inventoryPath = writeLabInventory(lab, [
-    { name: 'staging', hosts: [hosts[0]!] },
-    { name: 'production', policy: '{ approval: true }', hosts: [hosts[1]!] },
-  ]);
-}, 60_000);
+const common = () => fx().args();
+const served = (address: string) => fx().served(address);
+const planPath = () => join(lab.dir, 'plan.json');
 
-afterAll(async () => {
-  await lab?.stop();
-  pki?.cleanup();
-});
-
-const common = () => ['-i', inventoryPath, '--cert', bundlePath, '--trust', root.certPath];
-const served = (address: string) => servedStable(address, 8443, NAME, [root.certPem]);
+const given = {
+  /** Every host serves the old leaf; a test that changed that is undone from the files. */
+  async oldServed(): Promise<void> {
+    const now = await Promise.all(lab.hosts.map((h) => served(h.address)));
+    if (now.some((sha) => sha !== oldLeaf.sha256)) await fx().resetTo(oldLeaf);
+  },
+  /** `plan.json`, made against the old leaf (by the first test, or here). */
+  async plan(): Promise<string> {
+    if (existsSync(planPath())) return planPath();
+    await given.oldServed();
+    const r = runCli(['plan', ...common(), '-o', planPath()], { timeoutMs: 60_000 });
+    if (r.code !== 2) throw new Error(`given.plan: plan exited ${r.code}: ${r.stderr}`);
+    return planPath();
+  },
+  /** A run in stateDir that rolled the new leaf out, which every host serves. */
+  async finishedRun(): Promise<void> {
+    const now = await Promise.all(lab.hosts.map((h) => served(h.address)));
+    if (listRunIds(stateDir).length > 0 && now.every((sha) => sha === newLeaf.sha256)) return;
+    await given.oldServed();
+    const r = runCli(['rollout', ...common(), '--yes', '--state-dir', stateDir], {
+      timeoutMs: 120_000,
+    });
+    if (r.code !== 0) throw new Error(`given.finishedRun: rollout exited ${r.code}: ${r.stderr}`);
+  },
+  /** One run in stateDir, rolled back: every host serves the old leaf again. */
+  async rolledBackRun(): Promise<void> {
+    const now = await Promise.all(lab.hosts.map((h) => served(h.address)));
+    if (listRunIds(stateDir).length === 1 && now.every((sha) => sha === oldLeaf.sha256)) return;
+    await given.finishedRun();
+    const [run] = listRunIds(stateDir);
+    const r = runCli(['rollback', run!, '--trust', root.certPath, '--state-dir', stateDir], {
+      timeoutMs: 120_000,
+    });
+    if (r.code !== 0)
+      throw new Error(`given.rolledBackRun: rollback exited ${r.code}: ${r.stderr}`);
+  },
+};
 
 describe('certroll plan, rollout and apply against the lab', () => {
   it('previews the change and exits 2 without touching any host', async () => {
+    await given.oldServed();
     const r = runCli(['plan', ...common(), '-o', join(lab.dir, 'plan.json')], {
       timeoutMs: 60_000,
     });
@@ -58,7 +84,8 @@ describe('certroll plan, rollout and apply against the lab', () => {
     for (const h of lab.hosts) expect(await served(h.address)).toBe(oldLeaf.sha256);
   }, 60_000);
 
-  it('renders every command each host will run, the key never shown, in the preview and the plan', () => {
+  it('renders every command each host will run, the key never shown, in the preview and the plan', async () => {
+    await given.oldServed();
     const planPath = join(lab.dir, 'plan-commands.json');
     const r = runCli(['plan', ...common(), '--commands', '-o', planPath], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(2);
@@ -99,11 +126,13 @@ describe('certroll plan, rollout and apply against the lab', () => {
     expect(readFileSync(planPath, 'utf8')).not.toContain(keyLine);
   }, 60_000);
 
-  it('refuses a plan whose binding changed since it was made, and touches nothing', () => {
+  it('refuses a plan whose binding changed since it was made, and touches nothing', async () => {
+    await given.plan();
+    const { pki, intermediate } = fx();
     // Someone reissues the certificate on one host (same key, so nginx still accepts it) after
     // the plan was made.
     const reissued = pki.issue(
-      { cn: NAME, sans: [NAME], days: 25, keyPath: oldLeaf.keyPath },
+      { cn: fx().name, sans: [fx().name], days: 25, keyPath: oldLeaf.keyPath },
       intermediate,
     );
     writeFileSync(services[0]!.certPath, reissued.certPem);
@@ -130,6 +159,7 @@ describe('certroll plan, rollout and apply against the lab', () => {
   }, 60_000);
 
   it('runs exactly one of two applies of one plan started together, through both environments', async () => {
+    await given.plan();
     const args = ['apply', join(lab.dir, 'plan.json'), '--trust', root.certPath, '--yes'];
     const [a, b] = await Promise.all([
       runCliAsync([...args, '--state-dir', stateDir], { timeoutMs: 120_000 }),
@@ -170,13 +200,15 @@ describe('certroll plan, rollout and apply against the lab', () => {
     });
   }, 120_000);
 
-  it('then plans nothing to do and exits 0', () => {
+  it('then plans nothing to do and exits 0', async () => {
+    await given.finishedRun();
     const r = runCli(['plan', ...common()], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('0 binding(s) to change, 2 already current.');
   }, 60_000);
 
   it('rolls the finished run back: the old certificate is proven again and the backups are purged', async () => {
+    await given.finishedRun();
     const [run] = listRunIds(stateDir);
     const r = runCli(['rollback', run!, '--trust', root.certPath, '--state-dir', stateDir], {
       timeoutMs: 120_000,
@@ -191,6 +223,7 @@ describe('certroll plan, rollout and apply against the lab', () => {
   }, 120_000);
 
   it('rolls out again with --yes after the rollback, with progress, and no key in any argv or environment', async () => {
+    await given.rolledBackRun();
     // While it runs, every process's argv and environment is sampled for the private key.
     const keyLine = newLeaf.keyPem.split('\n')[1]!;
     const sampler = startSampler(lab.dir, keyLine, 'bin/certroll.js');

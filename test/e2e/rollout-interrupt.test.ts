@@ -5,15 +5,16 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab } from '../lab/index.js';
-import { BIN, runCli } from '../helpers/cli.js';
 import {
+  startLab,
+  type Lab,
   nginxOnEveryHost,
   renewalPki,
   type RenewalPki,
   writeLabInventory,
-} from '../helpers/lab-rollout.js';
-import { servedStable } from '../helpers/served.js';
+  servedStable,
+} from '../lab/index.js';
+import { BIN, runCli } from '../helpers/cli.js';
 
 const NAME = 'www.lab.test';
 let lab: Lab;

@@ -1,7 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import {
   acquireLock,
   createRunFolder,
@@ -10,9 +8,9 @@ import {
   locksDir,
 } from '../../src/journal/index.js';
 import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
-const state = mkdtempSync(join(tmpdir(), 'certroll-runs-cli-'));
-afterAll(() => rmSync(state, { recursive: true, force: true }));
+const state = tempDir('certroll-runs-cli-');
 
 const done = createRunFolder(state, { kind: 'plan' }, '20261122T040000Z-aaaaaa');
 const j = Journal.create(done.journal, { runId: done.id });

@@ -2,14 +2,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { type Issued, TestPki } from '../helpers/pki.js';
 import {
-  type Daemon,
+  type Issued,
+  type Haproxy,
   type Nginx,
   freePort,
-  startHaproxy,
+  startPool,
   startNginx,
-} from '../helpers/tls-servers.js';
+  tlsServer,
+  P256,
+  daysFromNow,
+  usePki,
+} from '../lab/index.js';
 
 // `certroll scan` through the built CLI (npm run build first; `npm test` does it).
 const WEB_A = '127.0.14.1';
@@ -17,53 +21,41 @@ const M1 = '127.0.14.2';
 const M2 = '127.0.14.3';
 const LB = '127.0.14.4';
 const WEB_B = '127.0.14.5';
-const DAY = 86_400_000;
 
 describe('certroll scan', () => {
-  const pki = TestPki.create();
-  let root: Issued;
-  let good: Issued;
-  let soon: Issued;
-  let expired: Issued;
+  const certs = usePki((pki) => {
+    const root = pki.root();
+    const good = pki.issue({ cn: 'app.test', sans: ['app.test', 'shop.test'], key: P256 }, root);
+    const soon = pki.leaf('soon.test', root, { key: P256, days: 20 });
+    const expired = pki.leaf('shop.test', root, {
+      key: P256,
+      notBefore: daysFromNow(-90),
+      notAfter: daysFromNow(-1),
+    });
+    return { root, good, soon, expired };
+  });
   let nginx: Nginx;
-  let lb: Daemon;
+  let lb: Haproxy;
   let inv: string;
   let port: number;
 
   beforeAll(async () => {
-    root = pki.root();
-    const ec = { type: 'ec', curve: 'prime256v1' } as const;
-    good = pki.issue({ cn: 'app.test', sans: ['app.test', 'shop.test'], key: ec }, root);
-    soon = pki.issue({ cn: 'soon.test', sans: ['soon.test'], key: ec, days: 20 }, root);
-    expired = pki.issue(
-      {
-        cn: 'shop.test',
-        sans: ['shop.test'],
-        key: ec,
-        notBefore: new Date(Date.now() - 90 * DAY),
-        notAfter: new Date(Date.now() - DAY),
-      },
-      root,
-    );
     port = await freePort(WEB_A);
-    const tls = (address: string, c: Issued) => ({
-      address,
-      port,
-      cert: c.certPath,
-      key: c.keyPath,
-      defaultServer: true,
-    });
+    const tls = (address: string, c: Issued) => tlsServer(address, port, c);
     nginx = await startNginx({
-      servers: [tls(WEB_A, good), tls(WEB_B, soon), tls(M1, good), tls(M2, expired)],
-    });
-    lb = await startHaproxy({
-      frontend: { address: LB, port },
-      backends: [
-        { name: 'web-1', address: M1, port },
-        { name: 'web-2', address: M2, port },
+      sessionCache: false,
+      servers: [
+        tls(WEB_A, certs.good),
+        tls(WEB_B, certs.soon),
+        tls(M1, certs.good),
+        tls(M2, certs.expired),
       ],
     });
-    inv = pki.write(
+    lb = await startPool(LB, port, [
+      { name: 'web-1', address: M1 },
+      { name: 'web-2', address: M2 },
+    ]);
+    inv = certs.pki.write(
       'inventory.yaml',
       `version: 1
 environments:
@@ -99,22 +91,28 @@ environments:
 
   afterAll(async () => {
     await Promise.all([lb?.stop(), nginx?.stop()]);
-    pki.cleanup();
   });
 
   const scan = (...args: string[]) =>
-    runCli(['scan', '-i', inv, '--trust', root.certPath, '--timeout', '2000', ...args]);
+    runCli(['scan', '-i', inv, '--trust', certs.root.certPath, '--timeout', '2000', ...args]);
 
   it('exits 0 OK when the endpoint serves the expected, valid certificate', () => {
-    const r = scan('--host', 'web-a', '--expect', good.sha256.toUpperCase());
+    const r = scan('--host', 'web-a', '--expect', certs.good.sha256.toUpperCase());
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^OK\s+prod\s+web-a\s+127\.0\.14\.1:\d+\s+app\.test/m);
-    expect(r.stdout).toContain(good.sha256.slice(0, 16));
+    expect(r.stdout).toContain(certs.good.sha256.slice(0, 16));
   });
 
   it('takes the expected fingerprint from a PEM bundle', () => {
-    const r = scan('--host', 'web-a', '--bundle', good.certPath, '--bundle-key', good.keyPath);
+    const r = scan(
+      '--host',
+      'web-a',
+      '--bundle',
+      certs.good.certPath,
+      '--bundle-key',
+      certs.good.keyPath,
+    );
     expect(r.code).toBe(0);
   });
 
@@ -127,13 +125,13 @@ environments:
   });
 
   it('exits 2 CRITICAL when an endpoint still serves --old', () => {
-    const r = scan('--host', 'web-a', '--old', good.sha256);
+    const r = scan('--host', 'web-a', '--old', certs.good.sha256);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('still serves the old certificate');
   });
 
   it('exits 2 CRITICAL for the pool, naming the expired member and the mixed VIP, and writes the textfile', () => {
-    const prom = join(pki.dir, 'certroll.prom');
+    const prom = join(certs.pki.dir, 'certroll.prom');
     const r = scan('--prom-file', prom);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^CRITICAL\s+prod\s+lb-01\s+127\.0\.14\.3:\d+\s+shop\.test\s+web-2/m);
@@ -142,7 +140,7 @@ environments:
     expect(r.stderr).toBe('');
     const text = readFileSync(prom, 'utf8');
     expect(text).toContain(
-      `probe_ssl_last_chain_info{env="prod",host="lb-01",binding="lb-01:${port}",address="${M2}",port="${port}",sni="shop.test",member="web-2",fingerprint_sha256="${expired.sha256}"`,
+      `probe_ssl_last_chain_info{env="prod",host="lb-01",binding="lb-01:${port}",address="${M2}",port="${port}",sni="shop.test",member="web-2",fingerprint_sha256="${certs.expired.sha256}"`,
     );
     expect(text).toMatch(/^certroll_pool_consistent\{.*\} 0$/m);
     expect(text).toMatch(/^certroll_scan_status 2$/m);
@@ -175,14 +173,14 @@ environments:
   });
 
   it('exits 3 UNKNOWN with a clear error when the scan cannot run, and says so in the textfile', () => {
-    const prom = join(pki.dir, 'unknown.prom');
+    const prom = join(certs.pki.dir, 'unknown.prom');
     const bad = scan('--expect', 'not-a-fingerprint', '--prom-file', prom);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain(
       '[USAGE]: --expect not-a-fingerprint is not a SHA-256 fingerprint',
     );
     expect(readFileSync(prom, 'utf8')).toMatch(/^certroll_scan_status 3$/m);
-    const missing = runCli(['scan', '-i', join(pki.dir, 'nope.yaml')]);
+    const missing = runCli(['scan', '-i', join(certs.pki.dir, 'nope.yaml')]);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/nope\.yaml/);
     expect(scan('--host', 'nobody').code).toBe(3);

@@ -5,13 +5,22 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Host, type TransportConfig } from '../../src/inventory/model.js';
-import { startHaproxy, HAPROXY, type LabHaproxy } from './haproxy.js';
+import { startLabHaproxy, HAPROXY, type LabHaproxy } from './haproxy.js';
 import { generateKey, hashedKnownHostsLine, knownHostsLine, type SshKey } from './keys.js';
-import { startNginx, NGINX, type CertFiles, type LabService } from './nginx.js';
+import { startLabNginx, NGINX, type CertFiles, type LabService } from './nginx.js';
 import { freePort } from './procs.js';
 import { SSHD, startSshd, type SshdHandle } from './sshd.js';
 
 export type { CertFiles, LabService, LabHaproxy, SshKey };
+// One place to import the lab from: daemons, ports, certificates, inventories, what is served.
+export { startHaproxy, startPool, type Haproxy, type HaproxyFrontend } from './haproxy.js';
+export { startNginx, tlsServer, type Nginx, type NginxServer } from './nginx.js';
+export { freePort, running, startSilentServer } from './procs.js';
+export { generateKey, hashedKnownHostsLine, knownHostsLine } from './keys.js';
+export * from './pki.js';
+export * from './inventory.js';
+export * from './served.js';
+export * from './renewal.js';
 
 export interface LabOptions {
   readonly hosts?: number;
@@ -179,12 +188,12 @@ async function startHost(o: {
       return path;
     },
     nginx: async ({ ports, cert }) => {
-      const svc = await startNginx({ dir: join(dir, 'nginx'), address: o.address, ports, cert });
+      const svc = await startLabNginx({ dir: join(dir, 'nginx'), address: o.address, ports, cert });
       o.stoppers.push(() => svc.stop());
       return svc;
     },
     haproxy: async ({ ports, cert }) => {
-      const svc = await startHaproxy({
+      const svc = await startLabHaproxy({
         dir: join(dir, 'haproxy'),
         address: o.address,
         ports,

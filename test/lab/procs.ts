@@ -1,8 +1,8 @@
 // Child daemons of the lab: spawned with their output in a log file, waited for with bounded
 // polling, stopped by their own pid only (never by name).
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { type Server, type Socket, connect, createServer } from 'node:net';
 
 export interface Daemon {
   readonly pid: number;
@@ -117,8 +117,8 @@ export async function waitForPort(
   );
 }
 
-/** A free TCP port on `address`, found by binding port 0. */
-export function freePort(address: string): Promise<number> {
+/** A free TCP port on `address`, found by binding port 0 and closing it again. */
+export function freePort(address = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -128,4 +128,67 @@ export function freePort(address: string): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Whether any process's command line matches `pattern` (pgrep -f): to prove none was left. */
+export function running(pattern: string): boolean {
+  try {
+    execFileSync('pgrep', ['-f', pattern]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A TCP server that accepts and then says nothing (every TLS handshake to it times out), or with
+ * `hangUp`, closes each connection as soon as the first bytes arrive.
+ */
+export async function startSilentServer(
+  address: string,
+  options: { hangUp?: boolean } = {},
+): Promise<{ port: number; stop(): Promise<void> }> {
+  const held = new Set<Socket>();
+  const srv: Server = createServer((s) => {
+    held.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => held.delete(s));
+    if (options.hangUp === true) s.once('data', () => s.destroy());
+  });
+  await new Promise<void>((resolve) => srv.listen(0, address, resolve));
+  const { port } = srv.address() as { port: number };
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of held) s.destroy();
+        srv.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Starts a server daemon and waits until every endpoint answers; on failure stops it (and
+ * removes `removeOnStop`) before throwing. `stop` does the same later.
+ */
+export async function startServing(o: {
+  readonly name: string;
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly logPath: string;
+  readonly endpoints: readonly { readonly address: string; readonly port: number }[];
+  readonly removeOnStop?: string;
+}): Promise<{ daemon: Daemon; stop: () => Promise<void> }> {
+  const daemon = startDaemon(o.name, o.file, o.args, o.logPath);
+  const stop = async (): Promise<void> => {
+    await daemon.stop();
+    if (o.removeOnStop !== undefined) rmSync(o.removeOnStop, { recursive: true, force: true });
+  };
+  try {
+    for (const e of o.endpoints) await waitForPort(daemon, e.address, e.port);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { daemon, stop };
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { TestPki } from '../helpers/pki.js';
+import { TestPki } from '../lab/pki.js';
 
 // The test PKI is itself code the other tests trust, so it gets a test of its own.
 describe('the test PKI', () => {

@@ -3,9 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverHosts } from '../../../src/discover/run.js';
 import { coverageGaps } from '../../../src/discover/gate.js';
 import { type Binding, type Host } from '../../../src/inventory/model.js';
-import { startLab, type Lab, type LabService } from '../../lab/index.js';
-import { freePort } from '../../lab/procs.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
+import {
+  startLab,
+  type Lab,
+  type LabService,
+  freePort,
+  TestPki,
+  type Issued,
+  nginxParams,
+} from '../../lab/index.js';
 
 // Discovery against a real host: sshd, nginx on three TLS ports and haproxy on one, of which the
 // inventory lists two nginx ports. Nothing is faked: ss, nginx -T, the haproxy config, openssl
@@ -24,12 +30,7 @@ const binding = (port: number, svc: LabService, address: string): Binding => ({
   id: `n-${port}`,
   port,
   kind: 'nginx',
-  params: {
-    certPath: svc.certPath,
-    keyPath: svc.keyPath,
-    nginxBinary: '/usr/sbin/nginx',
-    nginxArgs: ['-p', svc.prefix, '-c', svc.configPath],
-  },
+  params: nginxParams(svc),
   probe: { address, port, sni: [NAME] },
   origin: {},
 });
@@ -37,7 +38,7 @@ const binding = (port: number, svc: LabService, address: string): Binding => ({
 beforeAll(async () => {
   pki = TestPki.create();
   root = pki.root();
-  oldLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 60 }, root);
+  oldLeaf = pki.leaf(NAME, root, { days: 60 });
   lab = await startLab({ hosts: 1 });
   const h = lab.hosts[0]!;
   ports = [];
@@ -105,7 +106,7 @@ describe('certroll discover on a lab host', () => {
   }, 60_000);
 
   it('flags a certificate file replaced without a reload as configured-not-served', async () => {
-    const fresh = pki.issue({ cn: NAME, sans: [NAME], days: 3, keyPath: oldLeaf.keyPath }, root);
+    const fresh = pki.leaf(NAME, root, { days: 3, keyPath: oldLeaf.keyPath });
     const saved = readFileSync(nginx.certPath);
     writeFileSync(nginx.certPath, fresh.certPem);
     try {

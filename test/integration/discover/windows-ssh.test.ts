@@ -5,9 +5,14 @@ import { discoverHosts } from '../../../src/discover/run.js';
 import { WINDOWS_DISCOVER_SCRIPT } from '../../../src/discover/windows/script.js';
 import { PS_PRELUDE } from '../../../src/shell/index.js';
 import { type Host } from '../../../src/inventory/model.js';
-import { startLab, type Lab, type LabHost } from '../../lab/index.js';
-import { freePort } from '../../lab/procs.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
+import {
+  startLab,
+  type Lab,
+  type LabHost,
+  freePort,
+  TestPki,
+  type Issued,
+} from '../../lab/index.js';
 
 // A Business Central host over PowerShell-on-OpenSSH, as far as this machine can play one: the
 // real powershell-ssh transport through the lab's sshd to a `powershell` stand-in that records

@@ -3,136 +3,97 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  freePort,
+  servedSha256,
+  startHaproxy,
+  waitForServed,
+  type Haproxy,
+} from '../../lab/index.js';
 import { parseCapture } from '../../../src/playbooks/capture.js';
-import { loadPlaybooks } from '../../../src/playbooks/load.js';
-import { renderStep, type RenderContext } from '../../../src/playbooks/render.js';
-import { type Playbook, type StepName } from '../../../src/playbooks/schema.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
-import { context, pemMaterial } from './context.js';
-import { startHaproxy, type Daemon } from './daemons.js';
-import { execute, freePort, labTransport, servedSha256, waitForServed } from './local.js';
+import { renderStep } from '../../../src/playbooks/render.js';
+import {
+  bindMismatchedKey,
+  bindNewLeaf,
+  context,
+  newLeafRun,
+  pemMaterial,
+  runStep,
+  usePlaybookLab,
+} from './context.js';
+import { execute, labTransport } from './local.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
-let pki: TestPki;
-let dir: string;
-let oldLeaf: Issued;
-let newLeaf: Issued;
-let chain: Issued[];
-let playbook: Playbook;
-let haproxy: Daemon & { config: string; socket: string };
+const lab = usePlaybookLab('haproxy');
+let haproxy: Haproxy;
 let port: number;
 let crtPath: string;
 
-beforeAll(async () => {
-  pki = TestPki.create();
-  const c = pki.chain(['localhost'], { key: { type: 'ec', curve: 'prime256v1' } });
-  newLeaf = c.leaf;
-  chain = [c.intermediate];
-  oldLeaf = pki.issue(
-    { cn: 'localhost', sans: ['localhost'], key: { type: 'ec', curve: 'prime256v1' } },
-    c.intermediate,
-  );
-  dir = mkdtempSync(join(tmpdir(), 'certroll-haproxy-'));
-  crtPath = join(dir, 'site.pem');
-  writeFileSync(crtPath, oldLeaf.certPem + c.intermediate.certPem + oldLeaf.keyPem, {
+/** haproxy in `dir` terminating TLS with the old leaf (and chain, and key) on a free port. */
+async function haproxyWithOldLeaf(
+  dir: string,
+  masterWorker = false,
+): Promise<{ haproxy: Haproxy; port: number; crtPath: string }> {
+  const crt = join(dir, 'site.pem');
+  writeFileSync(crt, lab.oldLeaf.certPem + lab.chain[0]!.certPem + lab.oldLeaf.keyPem, {
     mode: 0o600,
   });
-  port = await freePort();
-  haproxy = await startHaproxy(dir, port, crtPath);
-  playbook = loadPlaybooks().get('haproxy');
+  const p = await freePort();
+  const frontends = [{ address: '127.0.0.1', port: p, crt }];
+  return { haproxy: await startHaproxy({ dir, frontends, masterWorker }), port: p, crtPath: crt };
+}
+
+beforeAll(async () => {
+  ({ haproxy, port, crtPath } = await haproxyWithOldLeaf(lab.dir));
 });
 afterAll(async () => {
   await haproxy?.stop();
-  pki.cleanup();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-async function step(name: StepName, ctx: RenderContext): Promise<string> {
-  const r = await execute(labTransport(), renderStep(playbook, name, ctx));
-  expect(r.exitCode, `${name} failed: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
-
-const params = (): Record<string, unknown> => ({
-  crtPath,
-  configPath: haproxy.config,
-  haproxyBinary: '/usr/sbin/haproxy',
-  statsSocket: haproxy.socket,
-});
+/** The context of the haproxy binding on `port` (runtime API) for a run of the new leaf. */
+const base = (runId: string) => {
+  const { configPath, statsSocket } = haproxy;
+  const params = { crtPath, configPath, haproxyBinary: '/usr/sbin/haproxy', statsSocket };
+  return newLeafRun(lab, 'haproxy', params, port, runId);
+};
 
 describe('haproxy playbook against a real haproxy (runtime API over the stats socket)', () => {
   it('swaps the certificate in memory and on disk, and rolls back to the old one', async () => {
-    expect(await servedSha256(port)).toBe(oldLeaf.sha256);
+    expect(await servedSha256(port)).toBe(lab.oldLeaf.sha256);
     const oldSha = sha(crtPath);
-    const base = {
-      kind: 'haproxy',
-      params: params(),
-      stateDir: dir,
-      leaf: newLeaf,
-      port,
-      runId: 'ok-run',
-    };
-    await step('preflight', context(base));
-    const captured = parseCapture(await step('capture', context(base)), {
-      host: 'lab',
-      kind: 'haproxy',
-    });
-    const ctx = context({ ...base, captured, material: pemMaterial(newLeaf, chain) });
-    await step('stage', ctx);
-    await step('bind', ctx);
-    expect(await waitForServed(port, newLeaf.sha256)).toBe(newLeaf.sha256);
+    const ctx = await bindNewLeaf(lab, base('ok-run'));
+    expect(await waitForServed(port, lab.newLeaf.sha256)).toBe(lab.newLeaf.sha256);
     expect(readFileSync(crtPath, 'utf8')).toBe(
-      newLeaf.certPem + chain[0]!.certPem + newLeaf.keyPem,
+      lab.newLeaf.certPem + lab.chain[0]!.certPem + lab.newLeaf.keyPem,
     );
 
-    await step('rollback', ctx);
-    expect(await waitForServed(port, oldLeaf.sha256)).toBe(oldLeaf.sha256);
+    await runStep(lab.playbook, 'rollback', ctx);
+    expect(await waitForServed(port, lab.oldLeaf.sha256)).toBe(lab.oldLeaf.sha256);
     expect(sha(crtPath)).toBe(oldSha);
-    await step('cleanup', ctx);
+    await runStep(lab.playbook, 'cleanup', ctx);
   });
 
   it('restores the old file at once when haproxy -c rejects the new one', async () => {
     const oldSha = sha(crtPath);
-    const base = {
-      kind: 'haproxy',
-      params: params(),
-      stateDir: dir,
-      leaf: newLeaf,
-      port,
-      runId: 'bad-run',
-    };
-    const captured = parseCapture(await step('capture', context(base)), {
-      host: 'lab',
-      kind: 'haproxy',
-    });
-    const ctx = context({
-      ...base,
-      captured,
-      material: pemMaterial(newLeaf, chain, oldLeaf.keyPem),
-    });
-    await step('stage', ctx);
-    const r = await execute(labTransport(), renderStep(playbook, 'bind', ctx));
+    const { result: r, ctx } = await bindMismatchedKey(lab, base('bad-run'));
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('haproxy -c failed with the new file');
     expect(sha(crtPath)).toBe(oldSha);
-    expect(await servedSha256(port)).toBe(oldLeaf.sha256);
-    await step('cleanup', ctx);
+    expect(await servedSha256(port)).toBe(lab.oldLeaf.sha256);
+    await runStep(lab.playbook, 'cleanup', ctx);
   });
 });
 
 describe('haproxy playbook with a reload command instead of the runtime API', () => {
   let dir2: string;
-  let hap: Daemon & { config: string; socket: string };
+  let hap: Haproxy;
   let port2: number;
   let crt2: string;
 
   beforeAll(async () => {
     dir2 = mkdtempSync(join(tmpdir(), 'certroll-haproxy-reload-'));
-    crt2 = join(dir2, 'site.pem');
-    writeFileSync(crt2, oldLeaf.certPem + chain[0]!.certPem + oldLeaf.keyPem, { mode: 0o600 });
-    port2 = await freePort();
-    hap = await startHaproxy(dir2, port2, crt2, true);
+    ({ haproxy: hap, port: port2, crtPath: crt2 } = await haproxyWithOldLeaf(dir2, true));
   });
   afterAll(async () => {
     await hap?.stop();
@@ -142,23 +103,16 @@ describe('haproxy playbook with a reload command instead of the runtime API', ()
   it('reloads haproxy to serve the new certificate, and again for the rollback', async () => {
     const params = {
       crtPath: crt2,
-      configPath: hap.config,
+      configPath: hap.configPath,
       haproxyBinary: '/usr/sbin/haproxy',
-      reloadCommand: `kill -USR2 ${hap.child.pid}`,
+      reloadCommand: `kill -USR2 ${hap.pid}`,
     };
-    const base = { kind: 'haproxy', params, stateDir: dir2, leaf: newLeaf, port: port2 };
-    await step('preflight', context(base));
-    const captured = parseCapture(await step('capture', context(base)), {
-      host: 'lab',
-      kind: 'haproxy',
-    });
-    const ctx = context({ ...base, captured, material: pemMaterial(newLeaf, chain) });
-    await step('stage', ctx);
-    await step('bind', ctx);
-    expect(await waitForServed(port2, newLeaf.sha256)).toBe(newLeaf.sha256);
-    await step('rollback', ctx);
-    expect(await waitForServed(port2, oldLeaf.sha256)).toBe(oldLeaf.sha256);
-    await step('cleanup', ctx);
+    const base = { kind: 'haproxy', params, stateDir: dir2, leaf: lab.newLeaf, port: port2 };
+    const ctx = await bindNewLeaf(lab, base);
+    expect(await waitForServed(port2, lab.newLeaf.sha256)).toBe(lab.newLeaf.sha256);
+    await runStep(lab.playbook, 'rollback', ctx);
+    expect(await waitForServed(port2, lab.oldLeaf.sha256)).toBe(lab.oldLeaf.sha256);
+    await runStep(lab.playbook, 'cleanup', ctx);
   });
 
   it('neither reloads nor reports a failed reload when haproxy -c fails before any reload', async () => {
@@ -167,22 +121,22 @@ describe('haproxy playbook with a reload command instead of the runtime API', ()
     // A reload command that would fail: any run of it is recorded.
     const params = {
       crtPath: crt2,
-      configPath: hap.config,
+      configPath: hap.configPath,
       haproxyBinary: '/usr/sbin/haproxy',
       reloadCommand: `echo x >> ${log}; exit 9`,
     };
-    const base = { kind: 'haproxy', params, stateDir: dir2, leaf: newLeaf, port: port2 };
-    const captured = parseCapture(await step('capture', context(base)), {
+    const base = { kind: 'haproxy', params, stateDir: dir2, leaf: lab.newLeaf, port: port2 };
+    const captured = parseCapture(await runStep(lab.playbook, 'capture', context(base)), {
       host: 'lab',
       kind: 'haproxy',
     });
     const ctx = context({
       ...base,
       captured,
-      material: pemMaterial(newLeaf, chain, oldLeaf.keyPem),
+      material: pemMaterial(lab.newLeaf, lab.chain, lab.oldLeaf.keyPem),
     });
-    await step('stage', ctx);
-    const r = await execute(labTransport(), renderStep(playbook, 'bind', ctx));
+    await runStep(lab.playbook, 'stage', ctx);
+    const r = await execute(labTransport(), renderStep(lab.playbook, 'bind', ctx));
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('haproxy -c failed with the new file');
     expect(r.stderr).toContain(
@@ -191,7 +145,7 @@ describe('haproxy playbook with a reload command instead of the runtime API', ()
     expect(r.stderr).not.toContain('activating the previous file failed');
     expect(existsSync(log)).toBe(false);
     expect(readFileSync(crt2)).toEqual(before);
-    expect(await servedSha256(port2)).toBe(oldLeaf.sha256);
-    await step('cleanup', ctx);
+    expect(await servedSha256(port2)).toBe(lab.oldLeaf.sha256);
+    await runStep(lab.playbook, 'cleanup', ctx);
   });
 });

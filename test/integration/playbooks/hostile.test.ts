@@ -16,7 +16,7 @@ import { parseCapture } from '../../../src/playbooks/capture.js';
 import { loadPlaybooks } from '../../../src/playbooks/load.js';
 import { renderStep } from '../../../src/playbooks/render.js';
 import { STEP_NAMES, type Playbook } from '../../../src/playbooks/schema.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
+import { TestPki, type Issued } from '../../lab/index.js';
 import { context, pemMaterial } from './context.js';
 import { runRendered } from './local.js';
 

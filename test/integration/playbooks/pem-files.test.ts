@@ -1,57 +1,24 @@
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseCapture, type CapturedState } from '../../../src/playbooks/capture.js';
-import { loadPlaybooks } from '../../../src/playbooks/load.js';
-import { renderStep, type RenderContext } from '../../../src/playbooks/render.js';
-import { type Playbook, type StepName } from '../../../src/playbooks/schema.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
-import { context, pemMaterial } from './context.js';
+import { renderStep } from '../../../src/playbooks/render.js';
+import { context, pemMaterial, runStep, usePlaybookLab } from './context.js';
 import { execute, labTransport } from './local.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 const mode = (p: string): number => statSync(p).mode & 0o777;
-
-let pki: TestPki;
-let dir: string;
-let oldLeaf: Issued;
-let newLeaf: Issued;
-let chain: Issued[];
-let playbook: Playbook;
-
-beforeAll(() => {
-  pki = TestPki.create();
-  const c = pki.chain(['localhost'], { key: { type: 'ec', curve: 'prime256v1' } });
-  newLeaf = c.leaf;
-  chain = [c.intermediate];
-  oldLeaf = pki.issue(
-    { cn: 'localhost', sans: ['localhost'], key: { type: 'ec', curve: 'prime256v1' } },
-    c.intermediate,
-  );
-  dir = mkdtempSync(join(tmpdir(), 'certroll-pem-'));
-  playbook = loadPlaybooks().get('pem-files');
-});
-afterAll(() => {
-  pki.cleanup();
-  rmSync(dir, { recursive: true, force: true });
+/** A captured file that exists, owned by the user running the tests. */
+const ours = (sha256: string, fileMode: string) => ({
+  exists: true,
+  sha256,
+  mode: fileMode,
+  uid: process.getuid!(),
+  gid: process.getgid!(),
 });
 
-async function step(name: StepName, ctx: RenderContext): Promise<string> {
-  const r = await execute(labTransport(), renderStep(playbook, name, ctx));
-  expect(r.exitCode, `${name} failed: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
+const lab = usePlaybookLab('pem-files');
 
 function setup(sub: string): {
   certPath: string;
@@ -59,13 +26,13 @@ function setup(sub: string): {
   chainPath: string;
   state: string;
 } {
-  const root = join(dir, sub);
+  const root = join(lab.dir, sub);
   const state = join(root, 'state');
   mkdirSync(state, { recursive: true });
   const certPath = join(root, 'site.crt');
   const keyPath = join(root, 'site.key');
-  writeFileSync(certPath, oldLeaf.certPem, { mode: 0o640 });
-  writeFileSync(keyPath, oldLeaf.keyPem, { mode: 0o600 });
+  writeFileSync(certPath, lab.oldLeaf.certPem, { mode: 0o640 });
+  writeFileSync(keyPath, lab.oldLeaf.keyPem, { mode: 0o600 });
   return { certPath, keyPath, chainPath: join(root, 'chain.pem'), state };
 }
 
@@ -80,35 +47,23 @@ describe('pem-files on this machine', () => {
       chainPath: p.chainPath,
       certMode: '644',
     };
-    const base = { kind: 'pem-files', params, stateDir: p.state, leaf: newLeaf };
-    await step('preflight', context(base));
-    const captured = parseCapture(await step('capture', context(base)), {
+    const base = { kind: 'pem-files', params, stateDir: p.state, leaf: lab.newLeaf };
+    await runStep(lab.playbook, 'preflight', context(base));
+    const captured = parseCapture(await runStep(lab.playbook, 'capture', context(base)), {
       host: 'lab',
       kind: 'pem-files',
     });
     expect(captured).toEqual({
       type: 'files',
       files: {
-        cert: {
-          exists: true,
-          sha256: oldCert,
-          mode: '640',
-          uid: process.getuid!(),
-          gid: process.getgid!(),
-        },
-        key: {
-          exists: true,
-          sha256: oldKey,
-          mode: '600',
-          uid: process.getuid!(),
-          gid: process.getgid!(),
-        },
+        cert: ours(oldCert, '640'),
+        key: ours(oldKey, '600'),
         chain: { exists: false },
       },
     });
-    const ctx = context({ ...base, captured, material: pemMaterial(newLeaf, chain) });
-    await step('stage', ctx);
-    await step('stage', ctx); // idempotent
+    const ctx = context({ ...base, captured, material: pemMaterial(lab.newLeaf, lab.chain) });
+    await runStep(lab.playbook, 'stage', ctx);
+    await runStep(lab.playbook, 'stage', ctx); // idempotent
     // The staged key and the backups are readable by the owner only.
     const staged = join(p.state, 'certroll-run-1', 'lab_443');
     expect(mode(join(p.state, 'certroll-run-1'))).toBe(0o700);
@@ -116,16 +71,16 @@ describe('pem-files on this machine', () => {
     expect(mode(join(staged, 'key.pem'))).toBe(0o600);
     expect(mode(join(staged, 'combined.pem'))).toBe(0o600);
     expect(mode(join(staged, 'backup', 'key'))).toBe(0o600);
-    await step('bind', ctx);
-    expect(readFileSync(p.certPath, 'utf8')).toBe(newLeaf.certPem);
-    expect(readFileSync(p.keyPath, 'utf8')).toBe(newLeaf.keyPem);
-    expect(readFileSync(p.chainPath, 'utf8')).toBe(chain[0]!.certPem);
+    await runStep(lab.playbook, 'bind', ctx);
+    expect(readFileSync(p.certPath, 'utf8')).toBe(lab.newLeaf.certPem);
+    expect(readFileSync(p.keyPath, 'utf8')).toBe(lab.newLeaf.keyPem);
+    expect(readFileSync(p.chainPath, 'utf8')).toBe(lab.chain[0]!.certPem);
     expect(mode(p.certPath)).toBe(0o644);
     expect(mode(p.keyPath)).toBe(0o600);
-    await step('stage', ctx); // a resumed stage after bind keeps the first backup
+    await runStep(lab.playbook, 'stage', ctx); // a resumed stage after bind keeps the first backup
 
-    await step('rollback', ctx);
-    await step('rollback', ctx); // idempotent
+    await runStep(lab.playbook, 'rollback', ctx);
+    await runStep(lab.playbook, 'rollback', ctx); // idempotent
     expect(sha(p.certPath)).toBe(oldCert);
     expect(sha(p.keyPath)).toBe(oldKey);
     expect(mode(p.certPath)).toBe(0o640);
@@ -133,66 +88,69 @@ describe('pem-files on this machine', () => {
 
     // cleanup removes the staged new key but keeps the backups for `certroll rollback RUN`;
     // purge removes the run folder.
-    await step('cleanup', ctx);
+    await runStep(lab.playbook, 'cleanup', ctx);
     const runDir = join(p.state, 'certroll-run-1');
     const bindingDirs = readdirSync(runDir).map((b) => join(runDir, b));
     expect(bindingDirs.flatMap((d) => readdirSync(d))).toEqual(['backup']);
-    await step('purge', ctx);
+    await runStep(lab.playbook, 'purge', ctx);
     expect(existsSync(runDir)).toBe(false);
   });
 
   it('writes fullchain and restores the previous files when the test command fails', async () => {
     const p = setup('failing-test');
     const oldCert = sha(p.certPath);
-    const secondLine = newLeaf.certPem.split('\n')[1]!;
+    const secondLine = lab.newLeaf.certPem.split('\n')[1]!;
     const params = {
       certPath: p.certPath,
       keyPath: p.keyPath,
       fullchain: true,
       // The user's test command sees the new file and fails on purpose.
       testCommand: `grep -q "${secondLine}" ${JSON.stringify(p.certPath)} && exit 7; exit 0`,
-      reloadCommand: `echo reloaded >> ${JSON.stringify(join(dir, 'reloads.log'))}`,
+      reloadCommand: `echo reloaded >> ${JSON.stringify(join(lab.dir, 'reloads.log'))}`,
     };
-    const base = { kind: 'pem-files', params, stateDir: p.state, leaf: newLeaf };
-    const captured = parseCapture(await step('capture', context(base)), {
+    const base = { kind: 'pem-files', params, stateDir: p.state, leaf: lab.newLeaf };
+    const captured = parseCapture(await runStep(lab.playbook, 'capture', context(base)), {
       host: 'lab',
       kind: 'pem-files',
     });
-    const ctx = context({ ...base, captured, material: pemMaterial(newLeaf, chain) });
-    await step('stage', ctx);
+    const ctx = context({ ...base, captured, material: pemMaterial(lab.newLeaf, lab.chain) });
+    await runStep(lab.playbook, 'stage', ctx);
     // Bind puts the old files back at once; no reload had run with the new ones, so none runs.
-    const r = await execute(labTransport(), renderStep(playbook, 'bind', ctx));
+    const r = await execute(labTransport(), renderStep(lab.playbook, 'bind', ctx));
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('the test command failed');
     expect(r.stderr).toContain('no reload had run with the new files, so none is needed');
     expect(r.stderr).not.toContain('reload after restoring failed');
     expect(sha(p.certPath)).toBe(oldCert);
-    expect(existsSync(join(dir, 'reloads.log'))).toBe(false);
+    expect(existsSync(join(lab.dir, 'reloads.log'))).toBe(false);
 
     // With a passing test the leaf and chain land in certPath.
-    await step('bind', {
+    await runStep(lab.playbook, 'bind', {
       ...ctx,
       binding: { ...ctx.binding, params: { ...params, testCommand: 'true' } },
     });
-    expect(readFileSync(p.certPath, 'utf8')).toBe(newLeaf.certPem + chain[0]!.certPem);
-    await step('cleanup', ctx);
+    expect(readFileSync(p.certPath, 'utf8')).toBe(lab.newLeaf.certPem + lab.chain[0]!.certPem);
+    await runStep(lab.playbook, 'cleanup', ctx);
   });
 
   it('refuses to stage when a file changed since capture', async () => {
     const p = setup('changed');
     const params = { certPath: p.certPath, keyPath: p.keyPath };
-    const base = { kind: 'pem-files', params, stateDir: p.state, leaf: newLeaf };
-    const captured: CapturedState = parseCapture(await step('capture', context(base)), {
-      host: 'lab',
-      kind: 'pem-files',
-    });
+    const base = { kind: 'pem-files', params, stateDir: p.state, leaf: lab.newLeaf };
+    const captured: CapturedState = parseCapture(
+      await runStep(lab.playbook, 'capture', context(base)),
+      {
+        host: 'lab',
+        kind: 'pem-files',
+      },
+    );
     writeFileSync(p.certPath, 'changed by someone else\n');
     const r = await execute(
       labTransport(),
       renderStep(
-        playbook,
+        lab.playbook,
         'stage',
-        context({ ...base, captured, material: pemMaterial(newLeaf, chain) }),
+        context({ ...base, captured, material: pemMaterial(lab.newLeaf, lab.chain) }),
       ),
     );
     expect(r.exitCode).not.toBe(0);
@@ -204,8 +162,14 @@ describe('pem-files on this machine', () => {
     const oldCert = sha(p.certPath);
     const params = { certPath: p.certPath, keyPath: p.keyPath };
     const captured: CapturedState = { type: 'files', files: {} };
-    const ctx = context({ kind: 'pem-files', params, stateDir: p.state, leaf: newLeaf, captured });
-    const r = await execute(labTransport(), renderStep(playbook, 'rollback', ctx));
+    const ctx = context({
+      kind: 'pem-files',
+      params,
+      stateDir: p.state,
+      leaf: lab.newLeaf,
+      captured,
+    });
+    const r = await execute(labTransport(), renderStep(lab.playbook, 'rollback', ctx));
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain('no captured state');
     expect(sha(p.certPath)).toBe(oldCert);

@@ -1,69 +1,54 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanInventory } from '../../../src/probe/scan.js';
-import { type Issued, TestPki } from '../../helpers/pki.js';
 import {
-  type Daemon,
+  type Haproxy,
   type Nginx,
   freePort,
-  startHaproxy,
+  startPool,
   startNginx,
-} from '../../helpers/tls-servers.js';
-import { binding, host, inventoryOf } from './lab-inventory.js';
+  tlsServer,
+  binding,
+  host,
+  inventoryOf,
+  P256,
+  daysFromNow,
+  usePki,
+} from '../../lab/index.js';
 
 const VIP = '127.0.11.1';
 const M1 = '127.0.11.2';
 const M2 = '127.0.11.3';
-const DAY = 86_400_000;
 
 describe('a pool behind haproxy where one member serves an expired certificate', () => {
-  const pki = TestPki.create();
-  let root: Issued;
-  let good: Issued;
-  let expired: Issued;
+  const certs = usePki((pki) => {
+    const root = pki.root();
+    const good = pki.leaf('shop.test', root, { key: P256 });
+    const expired = pki.leaf('shop.test', root, {
+      key: P256,
+      notBefore: daysFromNow(-400),
+      notAfter: daysFromNow(-2),
+    });
+    return { root, good, expired };
+  });
   let n1: Nginx;
   let n2: Nginx;
-  let lb: Daemon;
+  let lb: Haproxy;
   let port: number;
 
   beforeAll(async () => {
-    root = pki.root();
-    const ec = { type: 'ec', curve: 'prime256v1' } as const;
-    good = pki.issue({ cn: 'shop.test', sans: ['shop.test'], key: ec }, root);
-    expired = pki.issue(
-      {
-        cn: 'shop.test',
-        sans: ['shop.test'],
-        key: ec,
-        notBefore: new Date(Date.now() - 400 * DAY),
-        notAfter: new Date(Date.now() - 2 * DAY),
-      },
-      root,
-    );
     port = await freePort(VIP);
     [n1, n2] = await Promise.all([
-      startNginx({
-        servers: [
-          { address: M1, port, cert: good.certPath, key: good.keyPath, defaultServer: true },
-        ],
-      }),
-      startNginx({
-        servers: [
-          { address: M2, port, cert: expired.certPath, key: expired.keyPath, defaultServer: true },
-        ],
-      }),
+      startNginx({ sessionCache: false, servers: [tlsServer(M1, port, certs.good)] }),
+      startNginx({ sessionCache: false, servers: [tlsServer(M2, port, certs.expired)] }),
     ]);
-    lb = await startHaproxy({
-      frontend: { address: VIP, port },
-      backends: [
-        { name: 'web-1', address: M1, port },
-        { name: 'web-2', address: M2, port },
-      ],
-    });
+    lb = await startPool(VIP, port, [
+      { name: 'web-1', address: M1 },
+      { name: 'web-2', address: M2 },
+    ]);
   });
 
   afterAll(async () => {
     await Promise.all([lb?.stop(), n1?.stop(), n2?.stop()]);
-    pki.cleanup();
   });
 
   const inventory = () =>
@@ -89,7 +74,7 @@ describe('a pool behind haproxy where one member serves an expired certificate',
     const report = await scanInventory(inventory(), {
       warnDays: 30,
       critDays: 7,
-      trust: [root.certPem],
+      trust: [certs.root.certPem],
       concurrency: 4,
     });
     expect(report.overall).toBe('CRITICAL');
@@ -109,17 +94,17 @@ describe('a pool behind haproxy where one member serves an expired certificate',
     expect(pool.state).toBe('mixed');
     expect(pool.referenceFrom).toBe('newest');
     expect(pool.oddMembers.map((m) => m.label)).toEqual(['web-2']);
-    expect(pool.vipCounts[good.sha256]).toBe(4);
-    expect(pool.vipCounts[expired.sha256]).toBe(4);
-    expect(pool.servedBy[expired.sha256]).toEqual(['web-2']);
+    expect(pool.vipCounts[certs.good.sha256]).toBe(4);
+    expect(pool.vipCounts[certs.expired.sha256]).toBe(4);
+    expect(pool.servedBy[certs.expired.sha256]).toEqual(['web-2']);
   });
 
   it('with the expected fingerprint, names exactly the odd member and the odd VIP samples', async () => {
     const report = await scanInventory(inventory(), {
       warnDays: 30,
       critDays: 7,
-      trust: [root.certPem],
-      expect: good.sha256,
+      trust: [certs.root.certPem],
+      expect: certs.good.sha256,
     });
     const pool = report.pools[0]!.verdict;
     expect(pool.referenceFrom).toBe('expected');
@@ -128,7 +113,7 @@ describe('a pool behind haproxy where one member serves an expired certificate',
     expect(pool.summary).toContain('odd member(s): web-2');
     expect(report.endpoints.find((e) => e.endpoint.member === 'web-1')?.status).toBe('OK');
     expect(report.endpoints.find((e) => e.endpoint.member === 'web-2')?.reasons).toContain(
-      `odd member of a mixed pool: pool serves ${good.sha256.slice(0, 16)} (expected)`,
+      `odd member of a mixed pool: pool serves ${certs.good.sha256.slice(0, 16)} (expected)`,
     );
   });
 
@@ -136,7 +121,7 @@ describe('a pool behind haproxy where one member serves an expired certificate',
     const report = await scanInventory(inventory(), { warnDays: 30, critDays: 7, concurrency: 1 });
     const vip = report.endpoints.find((e) => e.endpoint.role === 'vip')!;
     const seen = vip.results.map((r) => (r.ok ? r.leaf.sha256 : 'fail'));
-    expect(new Set(seen)).toEqual(new Set([good.sha256, expired.sha256]));
+    expect(new Set(seen)).toEqual(new Set([certs.good.sha256, certs.expired.sha256]));
     expect(vip.results.every((r) => r.ok && !r.sessionReused)).toBe(true);
   });
 });

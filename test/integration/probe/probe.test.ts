@@ -2,17 +2,25 @@ import { type AddressInfo } from 'node:net';
 import { createServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../../src/probe/probe.js';
-import { type Issued, TestPki } from '../../helpers/pki.js';
-import { type Nginx, freePort, startNginx, startSilentServer } from '../../helpers/tls-servers.js';
+import {
+  type Nginx,
+  freePort,
+  startNginx,
+  startSilentServer,
+  P256,
+  usePki,
+} from '../../lab/index.js';
 
 const A = '127.0.10.1';
 
 describe('probe against real nginx', () => {
-  const pki = TestPki.create();
-  let root: Issued;
-  let app: Issued;
-  let api: Issued;
-  let fallback: Issued;
+  const certs = usePki((pki) => {
+    const root = pki.root();
+    const app = pki.leaf('app.test', root, { key: P256 });
+    const api = pki.issue({ cn: 'api.test', sans: ['api.test', 'IP:127.0.10.1'] }, root);
+    const fallback = pki.leaf('default.test', root, { key: P256 });
+    return { root, app, api, fallback };
+  });
   let nginx: Nginx;
   let tlsPort: number;
   let plainPort: number;
@@ -21,16 +29,6 @@ describe('probe against real nginx', () => {
   let silent: { port: number; stop(): Promise<void> };
 
   beforeAll(async () => {
-    root = pki.root();
-    app = pki.issue(
-      { cn: 'app.test', sans: ['app.test'], key: { type: 'ec', curve: 'prime256v1' } },
-      root,
-    );
-    api = pki.issue({ cn: 'api.test', sans: ['api.test', 'IP:127.0.10.1'] }, root);
-    fallback = pki.issue(
-      { cn: 'default.test', sans: ['default.test'], key: { type: 'ec', curve: 'prime256v1' } },
-      root,
-    );
     [tlsPort, plainPort, rejectPort, ipPort] = [
       await freePort(A),
       await freePort(A),
@@ -38,36 +36,43 @@ describe('probe against real nginx', () => {
       await freePort(A),
     ];
     nginx = await startNginx({
+      sessionCache: false,
       servers: [
         {
           address: A,
           port: tlsPort,
-          cert: fallback.certPath,
-          key: fallback.keyPath,
+          cert: certs.fallback.certPath,
+          key: certs.fallback.keyPath,
           defaultServer: true,
         },
         {
           address: A,
           port: tlsPort,
-          cert: app.certPath,
-          key: app.keyPath,
+          cert: certs.app.certPath,
+          key: certs.app.keyPath,
           serverNames: ['app.test'],
         },
         {
           address: A,
           port: tlsPort,
-          cert: api.certPath,
-          key: api.keyPath,
+          cert: certs.api.certPath,
+          key: certs.api.keyPath,
           serverNames: ['api.test'],
         },
         { address: A, port: plainPort },
-        { address: A, port: ipPort, cert: api.certPath, key: api.keyPath, defaultServer: true },
+        {
+          address: A,
+          port: ipPort,
+          cert: certs.api.certPath,
+          key: certs.api.keyPath,
+          defaultServer: true,
+        },
         { address: A, port: rejectPort, rejectHandshake: true, defaultServer: true },
         {
           address: A,
           port: rejectPort,
-          cert: app.certPath,
-          key: app.keyPath,
+          cert: certs.app.certPath,
+          key: certs.app.keyPath,
           serverNames: ['app.test'],
         },
       ],
@@ -78,25 +83,24 @@ describe('probe against real nginx', () => {
   afterAll(async () => {
     await nginx?.stop();
     await silent?.stop();
-    pki.cleanup();
   });
 
   it('gets the certificate of the server block each SNI name selects', async () => {
     const r1 = await probe(
       { address: A, port: tlsPort, sni: 'app.test' },
-      { trust: [root.certPem] },
+      { trust: [certs.root.certPem] },
     );
     const r2 = await probe(
       { address: A, port: tlsPort, sni: 'api.test' },
-      { trust: [root.certPem] },
+      { trust: [certs.root.certPem] },
     );
-    expect(r1.ok && r1.leaf.sha256).toBe(app.sha256);
-    expect(r2.ok && r2.leaf.sha256).toBe(api.sha256);
+    expect(r1.ok && r1.leaf.sha256).toBe(certs.app.sha256);
+    expect(r2.ok && r2.leaf.sha256).toBe(certs.api.sha256);
     if (!r1.ok) return;
-    expect(r1.leaf.thumbprint).toBe(app.thumbprint);
-    expect(r1.leaf.serial).toBe(app.x509.serialNumber.toUpperCase());
+    expect(r1.leaf.thumbprint).toBe(certs.app.thumbprint);
+    expect(r1.leaf.serial).toBe(certs.app.x509.serialNumber.toUpperCase());
     expect(r1.leaf.sans).toEqual(['DNS:app.test']);
-    expect(r1.leaf.notAfter).toBe(new Date(app.x509.validTo).toISOString());
+    expect(r1.leaf.notAfter).toBe(new Date(certs.app.x509.validTo).toISOString());
     expect(r1.trust).toEqual({ trusted: true });
     expect(r1.name).toEqual({ name: 'app.test', matches: true });
     expect(r1.protocol).toBe('TLSv1.3');
@@ -105,8 +109,11 @@ describe('probe against real nginx', () => {
   });
 
   it('sends no SNI when the spec says none, and gets the default server', async () => {
-    const r = await probe({ address: A, port: tlsPort, sni: null }, { trust: [root.certPem] });
-    expect(r.ok && r.leaf.sha256).toBe(fallback.sha256);
+    const r = await probe(
+      { address: A, port: tlsPort, sni: null },
+      { trust: [certs.root.certPem] },
+    );
+    expect(r.ok && r.leaf.sha256).toBe(certs.fallback.sha256);
     // Without SNI the name checked is the address, which the default certificate does not carry.
     expect(r.ok && r.name).toEqual({
       name: A,
@@ -116,7 +123,7 @@ describe('probe against real nginx', () => {
   });
 
   it('checks an IP address SAN when no SNI is sent and the name is the address', async () => {
-    const r = await probe({ address: A, port: ipPort, sni: null }, { trust: [root.certPem] });
+    const r = await probe({ address: A, port: ipPort, sni: null }, { trust: [certs.root.certPem] });
     expect(r.ok && r.name.matches).toBe(true);
   });
 
@@ -131,9 +138,9 @@ describe('probe against real nginx', () => {
   it('reports a name mismatch separately from trust', async () => {
     const r = await probe(
       { address: A, port: tlsPort, sni: 'other.test' },
-      { trust: [root.certPem] },
+      { trust: [certs.root.certPem] },
     );
-    expect(r.ok && r.leaf.sha256).toBe(fallback.sha256);
+    expect(r.ok && r.leaf.sha256).toBe(certs.fallback.sha256);
     expect(r.ok && r.trust.trusted).toBe(true);
     expect(r.ok && r.name.matches).toBe(false);
   });
@@ -162,7 +169,7 @@ describe('probe against real nginx', () => {
     expect(r.failure.kind).toBe('handshake-alert');
     expect(r.failure.message).toMatch(/unrecognized name/);
     const good = await probe({ address: A, port: rejectPort, sni: 'app.test' });
-    expect(good.ok && good.leaf.sha256).toBe(app.sha256);
+    expect(good.ok && good.leaf.sha256).toBe(certs.app.sha256);
   });
 
   it('times out on a server that accepts and never answers the handshake', async () => {
@@ -202,8 +209,8 @@ describe('probe against real nginx', () => {
   it('sends no SNI when told so even if the address is a host name, and the name when given', async () => {
     const seen: string[] = [];
     const srv = createServer({
-      cert: app.certPem,
-      key: app.keyPem,
+      cert: certs.app.certPem,
+      key: certs.app.keyPem,
       SNICallback: (name, cb) => {
         seen.push(name);
         cb(null);
@@ -214,7 +221,7 @@ describe('probe against real nginx', () => {
     const { port } = srv.address() as AddressInfo;
     try {
       const none = await probe({ address: 'localhost', port, sni: null });
-      expect(none.ok && none.leaf.sha256).toBe(app.sha256);
+      expect(none.ok && none.leaf.sha256).toBe(certs.app.sha256);
       expect(seen).toEqual([]);
       await probe({ address: 'localhost', port, sni: 'app.test' });
       expect(seen).toEqual(['app.test']);

@@ -4,8 +4,7 @@ import { type TLSSocket, connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNotServes, expectServes } from '../../../src/probe/expect.js';
 import { probe } from '../../../src/probe/probe.js';
-import { type Issued, TestPki } from '../../helpers/pki.js';
-import { type Nginx, freePort, startNginx } from '../../helpers/tls-servers.js';
+import { type Nginx, freePort, startNginx, P256, usePki } from '../../lab/index.js';
 
 const A = '127.0.12.1';
 const fast = { initialMs: 50, factor: 2, maxMs: 400, jitter: 0.5 };
@@ -33,29 +32,22 @@ function handshake(port: number, session?: Buffer): Promise<{ reused: boolean; s
 }
 
 describe('fresh handshakes and expectations against real nginx', () => {
-  const pki = TestPki.create();
-  let root: Issued;
-  let oldCert: Issued;
-  let newCert: Issued;
+  const certs = usePki((pki) => {
+    const root = pki.root();
+    const oldCert = pki.leaf('app.test', root, { key: P256 });
+    const newCert = pki.leaf('app.test', root, { key: P256 });
+    return { root, oldCert, newCert };
+  });
   let nginx: Nginx;
   let port: number;
   let certPath: string;
   let keyPath: string;
 
   beforeAll(async () => {
-    root = pki.root();
-    oldCert = pki.issue(
-      { cn: 'app.test', sans: ['app.test'], key: { type: 'ec', curve: 'prime256v1' } },
-      root,
-    );
-    newCert = pki.issue(
-      { cn: 'app.test', sans: ['app.test'], key: { type: 'ec', curve: 'prime256v1' } },
-      root,
-    );
-    certPath = join(pki.dir, 'served.crt');
-    keyPath = join(pki.dir, 'served.key');
-    copyFileSync(oldCert.certPath, certPath);
-    copyFileSync(oldCert.keyPath, keyPath);
+    certPath = join(certs.pki.dir, 'served.crt');
+    keyPath = join(certs.pki.dir, 'served.key');
+    copyFileSync(certs.oldCert.certPath, certPath);
+    copyFileSync(certs.oldCert.keyPath, keyPath);
     port = await freePort(A);
     nginx = await startNginx({
       sessionCache: true,
@@ -74,7 +66,6 @@ describe('fresh handshakes and expectations against real nginx', () => {
 
   afterAll(async () => {
     await nginx?.stop();
-    pki.cleanup();
   });
 
   it('never resumes a session, although this nginx resumes sessions offered to it', async () => {
@@ -90,8 +81,8 @@ describe('fresh handshakes and expectations against real nginx', () => {
 
   it('fails at the deadline, with every attempt listed, when the server never switches', async () => {
     const started = Date.now();
-    const out = await expectServes({ address: A, port, sni: 'app.test' }, newCert.sha256, {
-      trust: [root.certPem],
+    const out = await expectServes({ address: A, port, sni: 'app.test' }, certs.newCert.sha256, {
+      trust: [certs.root.certPem],
       deadlineMs: 800,
       maxAttempts: 50,
       backoff: fast,
@@ -99,12 +90,12 @@ describe('fresh handshakes and expectations against real nginx', () => {
     expect(out.passed).toBe(false);
     expect(Date.now() - started).toBeLessThan(1500);
     expect(out.attempts.length).toBeGreaterThan(2);
-    expect(out.attempts.every((a) => a.observed === oldCert.sha256 && !a.matched)).toBe(true);
-    expect(out.last.ok && out.last.leaf.sha256).toBe(oldCert.sha256);
+    expect(out.attempts.every((a) => a.observed === certs.oldCert.sha256 && !a.matched)).toBe(true);
+    expect(out.last.ok && out.last.leaf.sha256).toBe(certs.oldCert.sha256);
   });
 
   it('stops after maxAttempts even with time left', async () => {
-    const out = await expectServes({ address: A, port, sni: 'app.test' }, newCert.sha256, {
+    const out = await expectServes({ address: A, port, sni: 'app.test' }, certs.newCert.sha256, {
       deadlineMs: 10_000,
       maxAttempts: 2,
       backoff: fast,
@@ -117,7 +108,7 @@ describe('fresh handshakes and expectations against real nginx', () => {
     const closed = await freePort(A);
     const out = await expectNotServes(
       { address: A, port: closed, sni: 'app.test' },
-      oldCert.sha256,
+      certs.oldCert.sha256,
       {
         deadlineMs: 300,
         backoff: fast,
@@ -129,25 +120,25 @@ describe('fresh handshakes and expectations against real nginx', () => {
 
   it('passes once nginx reloads onto the new certificate within the deadline', async () => {
     const switchAfter = setTimeout(() => {
-      copyFileSync(newCert.certPath, certPath);
-      copyFileSync(newCert.keyPath, keyPath);
+      copyFileSync(certs.newCert.certPath, certPath);
+      copyFileSync(certs.newCert.keyPath, keyPath);
       nginx.reload();
     }, 400);
     try {
       const target = { address: A, port, sni: 'app.test' };
-      const gone = expectNotServes(target, oldCert.sha256.toUpperCase(), {
+      const gone = expectNotServes(target, certs.oldCert.sha256.toUpperCase(), {
         deadlineMs: 8000,
         backoff: fast,
       });
-      const out = await expectServes(target, newCert.sha256, {
-        trust: [root.certPem],
+      const out = await expectServes(target, certs.newCert.sha256, {
+        trust: [certs.root.certPem],
         deadlineMs: 8000,
         backoff: fast,
       });
       expect(out.passed).toBe(true);
       expect(out.attempts.length).toBeGreaterThan(1);
-      expect(out.attempts[0]?.observed).toBe(oldCert.sha256);
-      expect(out.last.ok && out.last.leaf.sha256).toBe(newCert.sha256);
+      expect(out.attempts[0]?.observed).toBe(certs.oldCert.sha256);
+      expect(out.last.ok && out.last.leaf.sha256).toBe(certs.newCert.sha256);
       expect((await gone).passed).toBe(true);
     } finally {
       clearTimeout(switchAfter);

@@ -1,99 +1,36 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listRunIds, readJournal, runPaths } from '../../../src/journal/index.js';
-import { startLab, type Lab, type LabService } from '../../lab/index.js';
+import { type Issued, type Lab, useRenewalLab } from '../../lab/index.js';
 import { BIN, runCli } from '../../helpers/cli.js';
-import { servedStable } from '../../helpers/served.js';
-import { type TestPki, type Issued } from '../../helpers/pki.js';
-import { renewalPki } from '../../helpers/lab-rollout.js';
 
 // The real CLI over real SSH and nginx, killed with SIGKILL at journal points spread over a
 // rollout, then `certroll resume`: the binding ends serving the new certificate, nothing staged
 // and no lock is left, and the run records its end. (Every journal point is enumerated against
 // file-backed hosts in test/integration/workflow/kill-resume.test.ts; this samples them on the lab.)
-const NAME = 'www.lab.test';
+const fx = useRenewalLab({ hosts: 1, environments: (hosts) => [{ name: 'lab', hosts }] });
 let lab: Lab;
-let pki: TestPki;
 let root: Issued;
 let oldLeaf: Issued;
 let newLeaf: Issued;
-let svc: LabService;
-let inventoryPath: string;
-let bundlePath: string;
 let stateOnHost: string;
-
-beforeAll(async () => {
-  ({ pki, root, oldLeaf, newLeaf, bundlePath } = renewalPki(NAME));
-  lab = await startLab({ hosts: 1 });
-  const h = lab.hosts[0]!;
-  stateOnHost = join(h.dir, 'state');
-  mkdirSync(stateOnHost, { mode: 0o700 });
-  svc = await h.nginx({
-    ports: [8443],
-    cert: { certPath: oldLeaf.certPath, keyPath: oldLeaf.keyPath },
-  });
-  inventoryPath = join(lab.dir, 'inventory.yaml');
-  writeFileSync(
-    inventoryPath,
-    [
-      'version: 1',
-      'environments:',
-      '  - name: lab',
-      '    hosts:',
-      `      - name: ${h.name}`,
-      `        address: ${h.address}`,
-      `        stateDir: ${stateOnHost}`,
-      `        transport: { kind: ssh, port: ${h.sshPort}, user: root, identityFile: ${lab.clientKey.privatePath}, knownHosts: ${lab.knownHostsPath} }`,
-      '        bindings:',
-      '          - port: 8443',
-      '            kind: nginx',
-      `            params: { certPath: ${svc.certPath}, keyPath: ${svc.keyPath}, nginxBinary: /usr/sbin/nginx, nginxArgs: [-p, ${svc.prefix}, -c, ${svc.configPath}] }`,
-      `            probe: { sni: [${NAME}] }`,
-      '',
-    ].join('\n'),
-  );
-}, 60_000);
-
-afterAll(async () => {
-  await lab?.stop();
-  pki?.cleanup();
+beforeAll(() => {
+  ({ lab, root, oldLeaf, newLeaf } = fx());
+  stateOnHost = join(lab.hosts[0]!.dir, 'state');
 });
 
-function resetHost(): void {
-  writeFileSync(svc.certPath, oldLeaf.certPem);
-  writeFileSync(svc.keyPath, oldLeaf.keyPem);
-  svc.reload();
-  rmSync(stateOnHost, { recursive: true, force: true });
-  mkdirSync(stateOnHost, { mode: 0o700 });
-}
-
-const served = (until?: string) =>
-  servedStable(lab.hosts[0]!.address, 8443, NAME, [root.certPem], until ? { until } : {});
+const resetHost = () => fx().resetTo(oldLeaf);
+const served = (until?: string) => fx().served(lab.hosts[0]!.address, until ? { until } : {});
+const rolloutArgs = (dir: string) => ['rollout', ...fx().args(), '--yes', '--state-dir', dir];
 
 /** Starts `certroll rollout` and SIGKILLs it as soon as its journal holds `killAt` records. */
 async function rolloutKilledAt(
   dir: string,
   killAt: number,
 ): Promise<{ records: number; signal: string | null }> {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'rollout',
-      '-i',
-      inventoryPath,
-      '--cert',
-      bundlePath,
-      '--trust',
-      root.certPath,
-      '--yes',
-      '--state-dir',
-      dir,
-    ],
-    { stdio: 'ignore' },
-  );
+  const child = spawn(process.execPath, [BIN, ...rolloutArgs(dir)], { stdio: 'ignore' });
   const exited = new Promise<string | null>((resolve) =>
     child.on('exit', (_code, signal) => resolve(signal)),
   );
@@ -119,23 +56,7 @@ async function rolloutKilledAt(
 describe('kill -9 of certroll rollout on the lab, then certroll resume', () => {
   it('finds how many journal records a whole rollout writes', () => {
     const dir = join(lab.dir, 'reference');
-    const r = runCli(
-      [
-        'rollout',
-        '-i',
-        inventoryPath,
-        '--cert',
-        bundlePath,
-        '--trust',
-        root.certPath,
-        '--yes',
-        '--state-dir',
-        dir,
-      ],
-      {
-        timeoutMs: 60_000,
-      },
-    );
+    const r = runCli(rolloutArgs(dir), { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     const records = readJournal(runPaths(dir, listRunIds(dir)[0]!).journal).records;
     expect(records.length).toBeGreaterThan(12);
@@ -144,7 +65,7 @@ describe('kill -9 of certroll rollout on the lab, then certroll resume', () => {
   // Journal points spread over the rollout: connect/lock, capture, stage, bind, verify, cleanup.
   for (const killAt of [3, 6, 9, 12, 15]) {
     it(`ends verified after a kill at journal record ${killAt}`, async () => {
-      resetHost();
+      await resetHost();
       // nginx reloads asynchronously: wait (bounded) for the old certificate to settle.
       expect(await served(oldLeaf.sha256)).toBe(oldLeaf.sha256);
       const dir = join(lab.dir, `kill-${killAt}`);

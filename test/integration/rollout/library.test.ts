@@ -13,14 +13,15 @@ import {
   rollbackFinished,
   withAdapters,
 } from '../../../src/index.js';
-import { startLab, type Lab } from '../../lab/index.js';
 import {
+  startLab,
+  type Lab,
   nginxOnEveryHost,
   renewalPki,
   writeLabInventory,
   type RenewalPki,
-} from '../../helpers/lab-rollout.js';
-import { servedStable } from '../../helpers/served.js';
+  servedStable,
+} from '../../lab/index.js';
 
 const NAME = 'www.lab.test';
 let lab: Lab;

@@ -14,9 +14,15 @@ import { Journal, readJournal, RunRecorder } from '../../../src/journal/index.js
 import { loadPlaybooks } from '../../../src/playbooks/index.js';
 import { createTransport } from '../../../src/transport/factory.js';
 import { createRolloutSteps, journaled, runRollout } from '../../../src/workflow/index.js';
-import { startLab, type Lab, type LabHost, type LabService } from '../../lab/index.js';
-import { servedStable } from '../../helpers/served.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
+import {
+  startLab,
+  type Lab,
+  type LabHost,
+  type LabService,
+  servedStable,
+  TestPki,
+  type Issued,
+} from '../../lab/index.js';
 
 // The rollout end to end over real SSH to two lab hosts, each with a real nginx: bind, probe sees
 // the new certificate; and a host whose reload silently does nothing is rolled back, with the old

@@ -3,34 +3,37 @@ import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertSuccess } from '../../../src/transport/classify.js';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
-import { TestPki, sha256Hex, type Issued } from '../../helpers/pki.js';
-import { startLab, type Lab } from '../../lab/index.js';
+import { sha256Hex, startLab, type Lab, type LabHost, P256, usePki } from '../../lab/index.js';
 
 let lab: Lab;
-let pki: TestPki;
-let oldCert: Issued;
-let newCert: Issued;
+
+const certs = usePki((pki) => {
+  const root = pki.root();
+  const oldCert = pki.leaf('old.lab.test', root, { key: P256 });
+  const newCert = pki.leaf('new.lab.test', root, { key: P256 });
+  return { root, oldCert, newCert };
+});
 let startMs: number;
 
 beforeAll(async () => {
-  pki = TestPki.create();
-  const root = pki.root();
-  oldCert = pki.issue(
-    { cn: 'old.lab.test', sans: ['old.lab.test'], key: { type: 'ec', curve: 'prime256v1' } },
-    root,
-  );
-  newCert = pki.issue(
-    { cn: 'new.lab.test', sans: ['new.lab.test'], key: { type: 'ec', curve: 'prime256v1' } },
-    root,
-  );
   const t0 = Date.now();
   lab = await startLab({ hosts: 3 });
   startMs = Date.now() - t0;
 });
 afterAll(async () => {
   await lab?.stop();
-  pki?.cleanup();
 });
+
+/** Runs each [command, what] on the host over SSH, as a playbook would; each must succeed. */
+async function runOverSsh(h: LabHost, ...commands: [string, string][]): Promise<void> {
+  const ssh = new SshTransport(h.host);
+  await ssh.connect();
+  try {
+    for (const [command, what] of commands) assertSuccess(await ssh.exec(command), what);
+  } finally {
+    await ssh.close();
+  }
+}
 
 /** SHA-256 of the leaf served at address:port. */
 function served(address: string, port: number): Promise<string> {
@@ -82,38 +85,28 @@ describe('the test lab', () => {
 
   it('serves TLS from nginx on several ports and reloads it with the command a playbook runs', async () => {
     const h = lab.hosts[0]!;
-    const nginx = await h.nginx({ ports: [17147, 17148], cert: oldCert });
+    const nginx = await h.nginx({ ports: [17147, 17148], cert: certs.oldCert });
     expect(nginx.prefix.startsWith(h.dir)).toBe(true);
-    expect(await served(h.address, 17147)).toBe(oldCert.sha256);
-    expect(await served(h.address, 17148)).toBe(oldCert.sha256);
-    writeFileSync(nginx.certPath, newCert.certPem);
-    writeFileSync(nginx.keyPath, newCert.keyPem);
-    const ssh = new SshTransport(h.host);
-    await ssh.connect();
-    try {
-      assertSuccess(await ssh.exec(nginx.testCommand), 'nginx -t');
-      assertSuccess(await ssh.exec(nginx.reloadCommand), 'nginx reload');
-    } finally {
-      await ssh.close();
-    }
-    expect(await eventually(h.address, 17147, newCert.sha256)).toBe(newCert.sha256);
-    expect(await eventually(h.address, 17148, newCert.sha256)).toBe(newCert.sha256);
+    expect(await served(h.address, 17147)).toBe(certs.oldCert.sha256);
+    expect(await served(h.address, 17148)).toBe(certs.oldCert.sha256);
+    writeFileSync(nginx.certPath, certs.newCert.certPem);
+    writeFileSync(nginx.keyPath, certs.newCert.keyPem);
+    await runOverSsh(h, [nginx.testCommand, 'nginx -t'], [nginx.reloadCommand, 'nginx reload']);
+    expect(await eventually(h.address, 17147, certs.newCert.sha256)).toBe(certs.newCert.sha256);
+    expect(await eventually(h.address, 17148, certs.newCert.sha256)).toBe(certs.newCert.sha256);
   });
 
   it('serves TLS from haproxy and reloads it through its master process', async () => {
     const h = lab.hosts[1]!;
-    const haproxy = await h.haproxy({ ports: [18443, 18444], cert: oldCert });
-    expect(await served(h.address, 18443)).toBe(oldCert.sha256);
-    writeFileSync(haproxy.certPath, newCert.certPem + newCert.keyPem);
-    const ssh = new SshTransport(h.host);
-    await ssh.connect();
-    try {
-      assertSuccess(await ssh.exec(haproxy.testCommand), 'haproxy -c');
-      assertSuccess(await ssh.exec(haproxy.reloadCommand), 'haproxy reload');
-    } finally {
-      await ssh.close();
-    }
-    expect(await eventually(h.address, 18444, newCert.sha256)).toBe(newCert.sha256);
+    const haproxy = await h.haproxy({ ports: [18443, 18444], cert: certs.oldCert });
+    expect(await served(h.address, 18443)).toBe(certs.oldCert.sha256);
+    writeFileSync(haproxy.certPath, certs.newCert.certPem + certs.newCert.keyPem);
+    await runOverSsh(
+      h,
+      [haproxy.testCommand, 'haproxy -c'],
+      [haproxy.reloadCommand, 'haproxy reload'],
+    );
+    expect(await eventually(h.address, 18444, certs.newCert.sha256)).toBe(certs.newCert.sha256);
     expect(existsSync(haproxy.statsSocket)).toBe(true);
   });
 
@@ -124,6 +117,6 @@ describe('the test lab', () => {
     expect(existsSync(other.dir)).toBe(false);
     expect(() => process.kill(pid, 0)).toThrow();
     // The main lab still answers.
-    expect(await served(lab.hosts[0]!.address, 17147)).toBe(newCert.sha256);
+    expect(await served(lab.hosts[0]!.address, 17147)).toBe(certs.newCert.sha256);
   });
 });

@@ -1,41 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type Host } from '../../../src/inventory/model.js';
+import { describe, expect, it } from 'vitest';
+import { localHost, running } from '../../lab/index.js';
 import { LocalTransport } from '../../../src/transport/local/local-transport.js';
 import { runProcess } from '../../../src/transport/local/run-process.js';
+import { tempDir } from '../../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'certroll-local-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('certroll-local-');
 
-const host: Host = {
-  name: 'control',
-  address: '127.0.0.1',
-  transport: {
-    kind: 'local',
-    port: 0,
-    knownHosts: [],
-    sudo: false,
-    connectTimeoutMs: 1_000,
-    commandTimeoutMs: 10_000,
-  },
-  legacyPfx: false,
-  bindings: [],
-  exclusions: [],
-  origin: {},
-};
+const host = localHost('control', { connectTimeoutMs: 1_000, commandTimeoutMs: 10_000 });
 const local = new LocalTransport(host);
-
-function running(pattern: string): boolean {
-  try {
-    execFileSync('pgrep', ['-f', pattern]);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('local transport', () => {
   it('runs sh with stdout, stderr and the exit code as data', async () => {

@@ -1,38 +1,19 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { type CliIo } from '../../../src/cli/io.js';
 import { withTransportPool, type TransportPoolOptions } from '../../../src/transport/pool.js';
-import { startLab, type Lab, type LabHost } from '../../lab/index.js';
-import { servedStable } from '../../helpers/served.js';
-import { type TestPki, type Issued } from '../../helpers/pki.js';
-import { nginxOnEveryHost, renewalPki, writeLabInventory } from '../../helpers/lab-rollout.js';
+import { type Lab, type LabHost, useRenewalLab } from '../../lab/index.js';
 
 // A whole `certroll rollout` (capture, coverage gate, run, sweep) makes one SSH connection per
 // host and leaves none open. sshd logs each accepted login and each disconnect (LogLevel DEBUG1).
 // Below its connection limit the pool closes idle connections and reconnects when needed.
-const NAME = 'www.lab.test';
-let lab: Lab;
-let pki: TestPki;
-let root: Issued;
-let oldLeaf: Issued;
-let newLeaf: Issued;
-let bundlePath: string;
-let inventoryPath: string;
-
-beforeAll(async () => {
-  ({ pki, root, oldLeaf, newLeaf, bundlePath } = renewalPki(NAME));
-  lab = await startLab({ hosts: 3 });
-  const { hostsYaml: hosts } = await nginxOnEveryHost(lab, oldLeaf, NAME);
-  inventoryPath = writeLabInventory(lab, [
-    { name: 'staging', policy: '{ concurrency: 2, batchSize: 2 }', hosts },
-  ]);
-}, 60_000);
-
-afterAll(async () => {
-  await lab?.stop();
-  pki?.cleanup();
+const fx = useRenewalLab({
+  hosts: 3,
+  environments: (hosts) => [{ name: 'staging', policy: '{ concurrency: 2, batchSize: 2 }', hosts }],
 });
+let lab: Lab;
+beforeAll(() => ({ lab } = fx()));
 
 const count = (h: LabHost, what: RegExp): number =>
   h
@@ -74,7 +55,7 @@ async function certroll(args: string[]) {
   return { code, stdout, stderr, per };
 }
 
-const common = () => ['-i', inventoryPath, '--cert', bundlePath, '--trust', root.certPath];
+const common = () => fx().args();
 const stateDir = () => join(lab.dir, 'control-state');
 
 describe('one SSH connection per host for a whole command', () => {
@@ -90,8 +71,7 @@ describe('one SSH connection per host for a whole command', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/rollout succeeded/);
     expect(r.per).toEqual(lab.hosts.map(() => ({ logins: 1, disconnects: 1 })));
-    for (const h of lab.hosts)
-      expect(await servedStable(h.address, 8443, NAME, [root.certPem])).toBe(newLeaf.sha256);
+    for (const h of lab.hosts) expect(await fx().served(h.address)).toBe(fx().newLeaf.sha256);
   }, 90_000);
 });
 

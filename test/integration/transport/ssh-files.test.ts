@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -11,7 +10,7 @@ import {
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
-import { startLab, type Lab, type LabHost } from '../../lab/index.js';
+import { running, startLab, type Lab, type LabHost } from '../../lab/index.js';
 
 let lab: Lab;
 let h: LabHost;
@@ -57,15 +56,6 @@ function instrumentCat(delay: number): string {
   );
   return record;
 }
-function running(pattern: string): boolean {
-  try {
-    execFileSync('pgrep', ['-f', pattern]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const uninstrumentCat = (): void => rmSync(join(h.binDir, 'cat'), { force: true });
 
 describe('ssh transport: putFile and remove', () => {

@@ -5,9 +5,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TransportConfig } from '../../../src/inventory/model.js';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
-import { startLab, type Lab, type LabHost } from '../../lab/index.js';
-import { generateKey, hashedKnownHostsLine, knownHostsLine } from '../../lab/keys.js';
-import { freePort } from '../../lab/procs.js';
+import {
+  startLab,
+  type Lab,
+  type LabHost,
+  generateKey,
+  hashedKnownHostsLine,
+  knownHostsLine,
+  freePort,
+} from '../../lab/index.js';
 
 let lab: Lab;
 let h: LabHost;

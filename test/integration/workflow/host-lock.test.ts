@@ -1,30 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalTransport } from '../../../src/transport/local/local-transport.js';
 import { acquireHostLock, releaseHostLock } from '../../../src/workflow/host-lock.js';
-import { type Host } from '../../../src/inventory/model.js';
+import { localHost } from '../../lab/index.js';
+import { tempDir } from '../../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'certroll-hostlock-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('certroll-hostlock-');
 
-const host: Host = {
-  name: 'local',
-  address: '127.0.0.1',
-  transport: {
-    kind: 'local',
-    port: 0,
-    knownHosts: [],
-    sudo: false,
-    connectTimeoutMs: 5000,
-    commandTimeoutMs: 10_000,
-  },
-  legacyPfx: false,
-  bindings: [],
-  exclusions: [],
-  origin: {},
-};
+const host = localHost('local', { commandTimeoutMs: 10_000 });
 const t = new LocalTransport(host);
 
 describe('the host lock (real sh)', () => {

@@ -1,25 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../../src/journal/index.js';
 import { type RolloutOutput, type RolloutRef } from '../../../src/workflow/types.js';
+import { tempDir } from '../../helpers/temp.js';
 
 // kill -9 at every journal point, then resume: each binding must end verified-new or
 // rolled-back-old, with no half-done binding, no duplicate write, and no lock or staged key left.
 const CHILD = fileURLToPath(new URL('../../fixtures/workflow/rollout-child.mjs', import.meta.url));
-const root = mkdtempSync(join(tmpdir(), 'certroll-kill-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('certroll-kill-');
 
 const REF: RolloutRef = {
   runId: 'run-kill',

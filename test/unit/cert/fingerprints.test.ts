@@ -6,7 +6,7 @@ import {
   normalizeFingerprint,
 } from '../../../src/cert/index.js';
 import { CertrollError } from '../../../src/errors.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
+import { TestPki, type Issued } from '../../lab/pki.js';
 
 let pki: TestPki;
 let set: { root: Issued; intermediate: Issued; leaf: Issued };

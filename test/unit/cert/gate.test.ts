@@ -7,7 +7,7 @@ import {
   gatePassed,
   loadBundle,
 } from '../../../src/cert/index.js';
-import { TestPki, type CertSpec, type Issued } from '../../helpers/pki.js';
+import { TestPki, type CertSpec, type Issued } from '../../lab/pki.js';
 
 const DAY = 86_400_000;
 let pki: TestPki;

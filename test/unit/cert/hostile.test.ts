@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle } from '../../../src/cert/index.js';
 import { scanDer } from '../../../src/cert/der.js';
 import { CertrollError } from '../../../src/errors.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
+import { TestPki, type Issued } from '../../lab/pki.js';
 
 // Whatever the bytes, loading ends quickly in a CertrollError (or, for a harmless mutation, a
 // bundle): never a hang, a stack overflow or a foreign exception.

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_INPUT_BYTES, loadBundle } from '../../../src/cert/index.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
+import { TestPki, type Issued } from '../../lab/pki.js';
 import { expectCertrollError } from './helpers.js';
 
 let pki: TestPki;

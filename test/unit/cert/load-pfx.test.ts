@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle } from '../../../src/cert/index.js';
 import { CertrollError } from '../../../src/errors.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
+import { TestPki, type Issued } from '../../lab/pki.js';
 
 let pki: TestPki;
 let rsa: { root: Issued; intermediate: Issued; leaf: Issued };

@@ -8,7 +8,7 @@ import {
   type Bundle,
 } from '../../../src/cert/index.js';
 import { type Binding, type Host, type Inventory } from '../../../src/inventory/model.js';
-import { TestPki } from '../../helpers/pki.js';
+import { TestPki } from '../../lab/pki.js';
 
 describe('wildcard matching per RFC 6125', () => {
   it.each([

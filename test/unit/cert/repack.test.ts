@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle, repackPfx } from '../../../src/cert/index.js';
-import { TestPki, type Issued } from '../../helpers/pki.js';
+import { TestPki, type Issued } from '../../lab/pki.js';
 import { expectCertrollError } from './helpers.js';
 
 let pki: TestPki;

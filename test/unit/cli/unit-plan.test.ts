@@ -75,9 +75,7 @@ describe('renderPreview', () => {
   });
 
   it('says a current port is rebound with its unit, and counts it as a change', () => {
-    const text = renderPreview(
-      plan([b('p1', 443, NEW, 'replace'), b('p2', 8443, OLD, 'replace')]),
-    );
+    const text = renderPreview(plan([b('p1', 443, NEW, 'replace'), b('p2', 8443, OLD, 'replace')]));
     expect(text).toMatch(
       /:443 .*already serves the new certificate; rebound with the ports sharing its files/,
     );

@@ -3,7 +3,7 @@ import { collectHost } from '../../../src/discover/collect.js';
 import { MARK } from '../../../src/discover/sh-scripts.js';
 import { type ProbeTarget } from '../../../src/probe/types.js';
 import { fakeProbe, fakeTransport, type FakeOutput } from './fakes.js';
-import { TestPki } from '../../helpers/pki.js';
+import { TestPki } from '../../lab/pki.js';
 import { binding, host } from './helpers.js';
 
 // The orchestration with a fake transport and a fake probe: which scripts run, what is parsed,

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { MARK } from '../../../src/discover/sh-scripts.js';
 import { type ProbeResult, type ProbeTarget } from '../../../src/probe/types.js';
 import { type Transport } from '../../../src/transport/types.js';
-import { type Issued } from '../../helpers/pki.js';
+import { type Issued } from '../../lab/pki.js';
 
 /** What a pass prints instead of the canned text: `listen` (ss, ps, uid), `config` (nginx -T). */
 export interface FakeOutput {

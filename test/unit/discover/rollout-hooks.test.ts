@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { assertCoverage, sweepOld } from '../../../src/discover/rollout-hooks.js';
 import { type Host, type Inventory } from '../../../src/inventory/model.js';
 import { type ProbeTarget } from '../../../src/probe/types.js';
-import { TestPki } from '../../helpers/pki.js';
+import { DEFAULT_POLICY } from '../../lab/index.js';
+import { TestPki } from '../../lab/pki.js';
 import { fakeProbe, fakeTransport } from './fakes.js';
 import { binding, host, sha } from './helpers.js';
 
@@ -18,16 +19,7 @@ const inventory = (h: Host): Inventory => ({
   environments: [
     {
       name: 'prod',
-      policy: {
-        canary: [],
-        batchSize: 1,
-        concurrency: 1,
-        failureBudget: 0,
-        onFailure: 'halt',
-        approval: false,
-        soakMs: 0,
-        coldStartCheck: false,
-      },
+      policy: DEFAULT_POLICY,
       hosts: [h],
       origin: {},
     },

@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseProcesses, selectRunning } from '../../../src/discover/parse/processes.js';
 import {
   certScript,
@@ -12,9 +11,9 @@ import {
   listenScript,
   splitSections,
 } from '../../../src/discover/sh-scripts.js';
+import { tempDir } from '../../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'certroll-discover-sh-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('certroll-discover-sh-');
 const sh = (script: string) =>
   spawnSync('sh', ['-c', script], { encoding: 'utf8', cwd: dir, timeout: 10_000 });
 

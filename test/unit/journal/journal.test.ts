@@ -1,15 +1,6 @@
-import {
-  appendFileSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   inspectJournal,
   Journal,
@@ -17,16 +8,13 @@ import {
   writeFileAtomic,
 } from '../../../src/journal/index.js';
 import type { CertrollError } from '../../../src/errors.js';
+import { tempDirEach } from '../../helpers/temp.js';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'certroll-journal-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirEach('certroll-journal-');
 
 describe('the journal', () => {
   it('reads back every appended record in order, with the version header first', () => {
-    const path = join(dir, 'journal.jsonl');
+    const path = join(dir(), 'journal.jsonl');
     const j = Journal.create(path, { runId: 'r1' });
     j.append('step-started', { host: 'web-01', step: 'bind' });
     j.append('step-finished', { host: 'web-01', step: 'bind', ok: true });
@@ -38,14 +26,14 @@ describe('the journal', () => {
   });
 
   it('continues numbering after being reopened', () => {
-    const path = join(dir, 'journal.jsonl');
+    const path = join(dir(), 'journal.jsonl');
     Journal.create(path, {}).append('a');
     const { journal } = Journal.open(path);
     expect(journal.append('b').seq).toBe(3);
   });
 
   it('tolerates a last line torn by a crash and reports it', () => {
-    const path = join(dir, 'journal.jsonl');
+    const path = join(dir(), 'journal.jsonl');
     Journal.create(path, {}).append('a');
     appendFileSync(path, '{"seq":3,"at":"2026-');
     const { records, tornTail } = readJournal(path);
@@ -54,7 +42,7 @@ describe('the journal', () => {
   });
 
   it('refuses a record changed after it was written, naming the line', () => {
-    const path = join(dir, 'journal.jsonl');
+    const path = join(dir(), 'journal.jsonl');
     const j = Journal.create(path, {});
     j.append('step-finished', { ok: false });
     j.append('other');
@@ -68,7 +56,7 @@ describe('the journal', () => {
   });
 
   it('inspects a damaged journal: the valid records before the first damaged line, and why', () => {
-    const path = join(dir, 'journal.jsonl');
+    const path = join(dir(), 'journal.jsonl');
     const j = Journal.create(path, {});
     j.append('a');
     j.append('b');
@@ -97,7 +85,7 @@ describe('the journal', () => {
   });
 
   it('reads a version 1 journal (a run from before slim snapshots)', () => {
-    const path = join(dir, 'journal.jsonl');
+    const path = join(dir(), 'journal.jsonl');
     Journal.create(path, { version: 1 }).append('step-started', { step: 'bind' });
     expect(readJournal(path).records.map((r) => r.type)).toEqual([
       'journal-opened',
@@ -106,7 +94,7 @@ describe('the journal', () => {
   });
 
   it('refuses a journal of another version', () => {
-    const path = join(dir, 'journal.jsonl');
+    const path = join(dir(), 'journal.jsonl');
     Journal.create(path, { version: 99 });
     expect(() => readJournal(path)).toThrow(/version 99; this certroll reads versions 1 and 2/);
   });
@@ -114,11 +102,11 @@ describe('the journal', () => {
 
 describe('atomic writes', () => {
   it('replace the file whole with the requested mode and leave no temp file', () => {
-    const path = join(dir, 'snapshot.json');
+    const path = join(dir(), 'snapshot.json');
     writeFileAtomic(path, 'one');
     writeFileAtomic(path, 'two', 0o640);
     expect(readFileSync(path, 'utf8')).toBe('two');
     expect(statSync(path).mode & 0o777).toBe(0o640);
-    expect(readdirSync(dir)).toEqual(['snapshot.json']);
+    expect(readdirSync(dir())).toEqual(['snapshot.json']);
   });
 });

@@ -1,12 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type CertrollError } from '../../../src/errors.js';
 import { loadPlaybooks, parsePlaybook } from '../../../src/playbooks/load.js';
+import { tempDir } from '../../helpers/temp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'certroll-load-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('certroll-load-');
 
 const minimal = (kind: string, extra = ''): string =>
   [

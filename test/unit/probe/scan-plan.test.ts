@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planScan } from '../../../src/probe/scan-plan.js';
-import { binding, host, inventoryOf } from '../../integration/probe/lab-inventory.js';
+import { binding, host, inventoryOf } from '../../lab/index.js';
 
 const inv = inventoryOf('prod', [
   host('web-01', '10.0.0.1', [

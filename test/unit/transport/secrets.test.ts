@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveSecret } from '../../../src/transport/secrets.js';
+import { tempDir } from '../../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'certroll-secrets-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('certroll-secrets-');
 
 describe('resolveSecret', () => {
   it('reads an environment variable and returns it for redaction', async () => {

@@ -6,6 +6,7 @@ import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 export type KeySpec =
   | { readonly type: 'rsa'; readonly bits: number }
@@ -58,6 +59,14 @@ export interface PfxOptions {
 }
 
 const DAY = 86_400_000;
+
+/** The EC key most test leaves use: fast to make, and what the lab's servers accept. */
+export const P256: KeySpec = { type: 'ec', curve: 'prime256v1' };
+
+/** A date `days` from now (negative: in the past), for a validity window. */
+export function daysFromNow(days: number): Date {
+  return new Date(Date.now() + days * DAY);
+}
 
 function opensslDate(d: Date): string {
   return d
@@ -204,6 +213,11 @@ export class TestPki {
     };
   }
 
+  /** A leaf for `name` (its CN and only SAN unless `spec` says) signed by `issuer`. */
+  leaf(name: string, issuer: Issued, spec: Partial<CertSpec> = {}): Issued {
+    return this.issue({ cn: name, sans: [name], ...spec }, issuer);
+  }
+
   /** Root, intermediate and a leaf for `names` (first name is the CN), in one call. */
   chain(
     names: readonly string[],
@@ -278,4 +292,50 @@ export class TestPki {
     ]);
     return out;
   }
+}
+
+export interface RenewalPki {
+  readonly pki: TestPki;
+  readonly root: Issued;
+  readonly intermediate: Issued;
+  /** Served before the rollout (20 days left). */
+  readonly oldLeaf: Issued;
+  /** Rolled out (200 days). */
+  readonly newLeaf: Issued;
+  /** The new leaf, the intermediate and the new key in one PEM file. */
+  readonly bundlePath: string;
+}
+
+/** A root, an intermediate, and an old and a new leaf for `name` issued by it. */
+export function renewalPki(name: string, options: { key?: KeySpec } = {}): RenewalPki {
+  const pki = TestPki.create();
+  const root = pki.root();
+  const intermediate = pki.issue({ cn: 'lab intermediate', isCa: true, days: 365 }, root);
+  const leaf = { cn: name, sans: [name], ...(options.key ? { key: options.key } : {}) };
+  const oldLeaf = pki.issue({ ...leaf, days: 20 }, intermediate);
+  const newLeaf = pki.issue({ ...leaf, days: 200 }, intermediate);
+  const bundlePath = pki.write(
+    'bundle.pem',
+    newLeaf.certPem + intermediate.certPem + newLeaf.keyPem,
+  );
+  return { pki, root, intermediate, oldLeaf, newLeaf, bundlePath };
+}
+
+/**
+ * Certificates a test file needs, made by `make` in its beforeAll (in a fresh TestPki, removed
+ * in its afterAll) and read as `certs.name` in its tests; `certs.pki` is the PKI itself.
+ */
+export function usePki<T extends object>(make: (pki: TestPki) => T): T & { readonly pki: TestPki } {
+  let made: (T & { pki: TestPki }) | undefined;
+  beforeAll(() => {
+    const pki = TestPki.create();
+    made = { ...make(pki), pki };
+  });
+  afterAll(() => made?.pki.cleanup());
+  return new Proxy({} as T & { pki: TestPki }, {
+    get: (_, key) => {
+      if (made === undefined) throw new Error('usePki: read before its beforeAll ran');
+      return made[key as keyof T];
+    },
+  });
 }
