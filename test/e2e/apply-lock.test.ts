@@ -4,42 +4,21 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hostname, userInfo } from 'node:os';
-import {
-  startLab,
-  type Lab,
-  nginxOnEveryHost,
-  renewalPki,
-  type RenewalPki,
-  writeLabInventory,
-} from '../lab/index.js';
+import { useRenewalLab } from '../lab/index.js';
 import { BIN, runCli } from '../helpers/cli.js';
 
-const NAME = 'www.lab.test';
-let lab: Lab;
-let r: RenewalPki;
-let inventoryPath: string;
-let stateDir: string;
-
-beforeAll(async () => {
-  r = renewalPki(NAME);
-  lab = await startLab({ hosts: 2 });
-  stateDir = join(lab.dir, 'control-state');
-  const { hostsYaml: hosts } = await nginxOnEveryHost(lab, r.oldLeaf, NAME);
-  // The soak keeps the first run under way after it has bound every host.
-  inventoryPath = writeLabInventory(lab, [
-    { name: 'prod', policy: '{ concurrency: 2, soak: 60s }', hosts },
-  ]);
-}, 60_000);
-
-afterAll(async () => {
-  await lab?.stop();
-  r?.pki.cleanup();
+// The soak keeps the first run under way after it has bound every host.
+const renewal = useRenewalLab({
+  hosts: 2,
+  environments: (hosts) => [{ name: 'prod', policy: '{ concurrency: 2, soak: 60s }', hosts }],
 });
 
 describe('a second apply while a run is under way', () => {
   it('is refused by the environment lock before it reads the plan or logs into any host', async () => {
+    const r = renewal();
+    const { lab, stateDir, inventoryPath } = r;
     const planPath = join(lab.dir, 'plan.json');
     const common = ['--trust', r.root.certPath, '--state-dir', stateDir];
     const plan = runCli(

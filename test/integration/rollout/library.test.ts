@@ -1,8 +1,7 @@
 // certroll as a library, in-process over the real lab: the use cases the CLI runs (prepare, make
 // the plan, lock, apply, roll back a finished run), imported from the package's entry point and
 // given the real adapters by `withAdapters`. Real sshd and nginx; the probe judges every port.
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   applyPlan,
   CertrollError,
@@ -13,39 +12,18 @@ import {
   rollbackFinished,
   withAdapters,
 } from '../../../src/index.js';
-import {
-  startLab,
-  type Lab,
-  nginxOnEveryHost,
-  renewalPki,
-  writeLabInventory,
-  type RenewalPki,
-  servedStable,
-} from '../../lab/index.js';
+import { useRenewalLab } from '../../lab/index.js';
 
-const NAME = 'www.lab.test';
-let lab: Lab;
-let r: RenewalPki;
-let inventory: string;
-let stateDir: string;
-
-beforeAll(async () => {
-  r = renewalPki(NAME);
-  lab = await startLab({ hosts: 2 });
-  stateDir = join(lab.dir, 'control-state');
-  const { hostsYaml: hosts } = await nginxOnEveryHost(lab, r.oldLeaf, NAME);
-  inventory = writeLabInventory(lab, [{ name: 'prod', policy: '{ concurrency: 2 }', hosts }]);
-}, 60_000);
-
-afterAll(async () => {
-  await lab?.stop();
-  r?.pki.cleanup();
+const renewal = useRenewalLab({
+  hosts: 2,
+  environments: (hosts) => [{ name: 'prod', policy: '{ concurrency: 2 }', hosts }],
 });
-
-const served = (address: string) => servedStable(address, 8443, NAME, [r.root.certPem]);
 
 describe('the library surface', () => {
   it('plans, applies and rolls back a finished run in-process, each port proven on the wire', async () => {
+    const r = renewal();
+    const { lab, stateDir, inventoryPath: inventory } = r;
+    const served = (address: string) => r.served(address);
     const inputs = { inventory, cert: r.bundlePath, trust: [r.root.certPath] };
     const prepared = await prepareRollout(inputs, {});
     const records: string[] = [];

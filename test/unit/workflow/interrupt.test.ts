@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { createEnvironmentMachine } from '../../../src/workflow/environment-machine.js';
 import { SnapshotCodec, type OnceRecord } from '../../../src/workflow/persisted.js';
 import { runRollout, type SlimSnapshot } from '../../../src/workflow/runner.js';
-import { type AllSteps } from '../../../src/workflow/journaled.js';
 import { createRolloutMachine } from '../../../src/workflow/rollout-machine.js';
 import {
   type EnvironmentRef,
@@ -193,7 +192,7 @@ describe('an interrupted rollout', () => {
     const hard = new AbortController();
     const first = runRollout({
       ref,
-      steps: steps as unknown as AllSteps,
+      steps: steps,
       snapshots: {
         changed: (read) => {
           if (hard.signal.aborted) return; // the process is gone: nothing more is saved
@@ -218,7 +217,7 @@ describe('an interrupted rollout', () => {
     expect(JSON.stringify(saved.snapshot)).toContain('"interrupted":true');
     const resumed = await runRollout({
       ref,
-      steps: fakeSteps({ delayMs: 1 }) as unknown as AllSteps,
+      steps: fakeSteps({ delayMs: 1 }),
       snapshots: { changed: () => undefined, final: () => undefined },
       restore: saved,
     });
