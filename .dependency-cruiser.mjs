@@ -5,13 +5,7 @@ import { pureFolders } from './pure-folders.mjs';
 // TEMPORARY EXCEPTIONS: imports that break a rule today and are being moved away. Each entry
 // allows exactly the imports it lists, nothing else from that module. Delete an entry when its
 // imports are gone (`npm run deps` then fails if one comes back).
-const TEMPORARY_EXCEPTIONS = {
-  'real-adapters-only-in-composition-root': {
-    // Discovery falls back to building a transport when its caller passes none; the callers
-    // (discover command, scan and rollout hooks) should pass the composition root's instead.
-    'src/discover/collect.ts': ['src/transport/factory.ts'],
-  },
-};
+const TEMPORARY_EXCEPTIONS = {};
 
 const exact = (path) => `^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
 // eslint globs to dependency-cruiser paths: 'src/x/**' is a folder, anything else one file.

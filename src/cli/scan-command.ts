@@ -101,14 +101,21 @@ export async function runScan(
       });
     }
     if (values.configured === true) {
-      // Configured versus served (issue 6): needs the hosts themselves, so it is opt-in.
-      const { withConfigured } = await import('../discover/scan-hook.js');
-      report = await withConfigured(inventory, report, {
-        ...(v.env !== undefined ? { env: v.env } : {}),
-        ...(v.host !== undefined ? { host: v.host } : {}),
-        ...(trust !== undefined ? { trust } : {}),
-        critDays: v.critDays,
-      });
+      // Configured versus served: needs the hosts themselves, so it is opt-in.
+      const [{ withConfigured }, { withAdapters }] = await Promise.all([
+        import('../discover/scan-hook.js'),
+        import('./compose.js'),
+      ]);
+      const scanned = report;
+      report = await withAdapters(ctx.io.env, (a) =>
+        withConfigured(inventory, scanned, {
+          ...(v.env !== undefined ? { env: v.env } : {}),
+          ...(v.host !== undefined ? { host: v.host } : {}),
+          ...(trust !== undefined ? { trust } : {}),
+          critDays: v.critDays,
+          transportFor: a.transportFor,
+        }),
+      );
     }
     if (values.promFile !== undefined)
       writeFileAtomic(values.promFile, renderPrometheus(report), 0o644);

@@ -5,7 +5,6 @@ import { toCertrollError } from '../errors.js';
 import { type Host } from '../inventory/model.js';
 import { probe as realProbe } from '../probe/probe.js';
 import { type ProbeOptions, type ProbeResult, type ProbeTarget } from '../probe/types.js';
-import { createTransport } from '../transport/factory.js';
 import { type Transport } from '../transport/types.js';
 import { type HostFacts } from './coverage.js';
 import { certFactsFromPem } from './parse/cert-pem.js';
@@ -45,7 +44,8 @@ export interface CollectOptions {
   /** Per handshake; unknown ports may not speak TLS, so this is short. */
   readonly probeTimeoutMs?: number;
   readonly signal?: AbortSignal;
-  readonly transportFor?: (host: Host) => Transport;
+  /** Where connections come from (the composition root's pool). */
+  readonly transportFor: (host: Host) => Transport;
   readonly probe?: (t: ProbeTarget, o: ProbeOptions) => Promise<ProbeResult>;
   /**
    * Configuration already read in this command, by host name (the gate's, for the sweep): sh
@@ -215,8 +215,8 @@ async function collectLinux(host: Host, t: Transport, signal?: AbortSignal): Pro
 }
 
 /** Reads a host's listeners and TLS configuration over its transport. */
-export async function collectConfig(host: Host, o: CollectOptions = {}): Promise<ConfigFacts> {
-  const t = (o.transportFor ?? ((h: Host) => createTransport(h)))(host);
+export async function collectConfig(host: Host, o: CollectOptions): Promise<ConfigFacts> {
+  const t = o.transportFor(host);
   try {
     await t.connect(o.signal);
     const known = o.known?.get(host.name);
@@ -253,7 +253,7 @@ export function probeOptionsOf(o: CollectOptions): ProbeOptions {
 export async function probeServed(
   host: Host,
   facts: ConfigFacts,
-  o: CollectOptions = {},
+  o: CollectOptions,
 ): Promise<HostFacts['served']> {
   const probe = o.probe ?? realProbe;
   const limit = pLimit(16);
@@ -281,7 +281,7 @@ export async function probeServed(
 /** Everything discovery knows about one host, or the reason it could not look. */
 export async function collectHost(
   host: Host,
-  o: CollectOptions = {},
+  o: CollectOptions,
 ): Promise<HostFacts | { error: string }> {
   let facts: ConfigFacts;
   try {

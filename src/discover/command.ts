@@ -2,7 +2,8 @@
 // Loaded only when the command runs.
 import { resolve } from 'node:path';
 import { CertrollError } from '../errors.js';
-import { type Inventory } from '../inventory/model.js';
+import { type Host, type Inventory } from '../inventory/model.js';
+import { type Transport } from '../transport/types.js';
 import { normaliseSha256 } from '../probe/cert-summary.js';
 import { printable, sha256Mistake } from '../inventory/values.js';
 import { renderJson, renderTable, renderYaml, summarise, discoverExitCode } from './render.js';
@@ -75,6 +76,7 @@ export async function runDiscover(
   v: DiscoverCliValues,
   io: { stdout: (s: string) => void; cwd: string },
   json: boolean,
+  transportFor: (host: Host) => Transport,
 ): Promise<number> {
   if (v.inventory === undefined)
     throw new CertrollError('USAGE', 'discover needs an inventory: -i INV');
@@ -102,6 +104,7 @@ export async function runDiscover(
       ? await trustPems(v.trust.map((t) => resolve(io.cwd, t)))
       : undefined;
   const { hosts, old: used } = await discoverHosts(refs, {
+    transportFor,
     ...(old !== undefined ? { old } : {}),
     ...(trust !== undefined ? { trust } : {}),
     critDays,

@@ -36,7 +36,7 @@ export async function assertCoverage(
   inventory: Inventory,
   old: Iterable<string | undefined>,
   nothingTouched: string,
-  o: Omit<DiscoverOptions, 'old'> = {},
+  o: Omit<DiscoverOptions, 'old'>,
 ): Promise<ReadonlyMap<string, HostFacts>> {
   const set = new Set([...old].filter((s): s is string => s !== undefined));
   if (set.size === 0) return new Map();
@@ -111,7 +111,7 @@ async function holding(
 export async function sweepOld(
   inventory: Inventory,
   old: Iterable<string | undefined>,
-  o: SweepOptions = {},
+  o: SweepOptions,
 ): Promise<{ clean: boolean; text: string }> {
   const set = new Set([...old].filter((s): s is string => s !== undefined));
   if (set.size === 0) return { clean: true, text: '' };

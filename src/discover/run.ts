@@ -21,7 +21,7 @@ export interface HostRef {
 
 export async function discoverHosts(
   refs: readonly HostRef[],
-  o: DiscoverOptions = {},
+  o: DiscoverOptions,
 ): Promise<{
   hosts: HostDiscovery[];
   old: ReadonlySet<string>;

@@ -25,7 +25,14 @@ export function registerDiscover(program: Command, ctx: CommandContext): void {
     .option('--crit-days <n>', 'flag configured certificates with fewer days left', '7')
     .option('--timeout <ms>', 'per-handshake timeout in ms', '3000')
     .action(async (options: Record<string, unknown>) => {
-      const { runDiscover } = await import('../../discover/command.js');
-      ctx.setExit(await runDiscover(options, ctx.io, ctx.global().json));
+      const [{ runDiscover }, { withAdapters }] = await Promise.all([
+        import('../../discover/command.js'),
+        import('../compose.js'),
+      ]);
+      ctx.setExit(
+        await withAdapters(ctx.io.env, (a) =>
+          runDiscover(options, ctx.io, ctx.global().json, a.transportFor),
+        ),
+      );
     });
 }

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverHosts } from '../../../src/discover/run.js';
+import { createTransport } from '../../../src/transport/factory.js';
 import { coverageGaps } from '../../../src/discover/gate.js';
 import { type Binding, type Host } from '../../../src/inventory/model.js';
 import {
@@ -57,7 +58,11 @@ afterAll(async () => {
 });
 
 const discover = (h: Host) =>
-  discoverHosts([{ env: 'lab', host: h }], { trust: [root.certPem], probeTimeoutMs: 2000 });
+  discoverHosts([{ env: 'lab', host: h }], {
+    trust: [root.certPem],
+    probeTimeoutMs: 2000,
+    transportFor: (x) => createTransport(x),
+  });
 
 describe('certroll discover on a lab host', () => {
   it('finds the unlisted nginx port and the haproxy port on the old certificate', async () => {

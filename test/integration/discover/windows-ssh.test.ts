@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverHosts } from '../../../src/discover/run.js';
+import { createTransport } from '../../../src/transport/factory.js';
 import { WINDOWS_DISCOVER_SCRIPT } from '../../../src/discover/windows/script.js';
 import { PS_PRELUDE } from '../../../src/shell/index.js';
 import { type Host } from '../../../src/inventory/model.js';
@@ -91,7 +92,10 @@ afterAll(async () => {
 
 describe('Windows discovery over powershell-ssh', () => {
   it('sends the static script with its input on stdin, and finds the unlisted hostnameport binding', async () => {
-    const { hosts, old } = await discoverHosts([{ env: 'prod', host }], { probeTimeoutMs: 2000 });
+    const { hosts, old } = await discoverHosts([{ env: 'prod', host }], {
+      probeTimeoutMs: 2000,
+      transportFor: (x) => createTransport(x),
+    });
     expect(readFileSync(`${rec}.script`, 'utf8')).toBe(`${PS_PRELUDE}\n${WINDOWS_DISCOVER_SCRIPT}`);
     expect(JSON.parse(readFileSync(`${rec}.stdin`, 'utf8'))).toEqual({ limit: 512 });
     expect([...old]).toEqual([leaf.sha256]);
