@@ -3,7 +3,7 @@ import { classifyEndpoint, worst } from '../../../src/probe/status.js';
 import { exitCodeForStatus } from '../../../src/report/status.js';
 import { type StatusPolicy } from '../../../src/probe/scan-types.js';
 import { type ProbeResult } from '../../../src/probe/types.js';
-import { FP_A, FP_B, NOW, cert, endpoint, failed, ok } from '../probe/fixtures.js';
+import { FP_A, FP_B, NOW, cert, endpoint, failed, ok } from './fixtures.js';
 
 const policy: StatusPolicy = { warnDays: 30, critDays: 7 };
 const classify = (results: readonly ProbeResult[], p: StatusPolicy = policy) =>

@@ -1,4 +1,4 @@
-// The commands a plan renders for review (src/cli/rollout/plan-commands.ts): every step a run
+// The commands a plan renders for review (src/plan/commands.ts): every step a run
 // takes for a unit, RUN-ID in place of the run's id, and no secret in any of it. PowerShell
 // playbooks get the PFX and its password on stdin: the plan shows that document redacted.
 import { generateKeyPairSync } from 'node:crypto';
