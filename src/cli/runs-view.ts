@@ -1,4 +1,5 @@
 // Implementations of `runs`, `show` and `unlock` (see commands/runs.ts).
+import { recordsOf, runRecord } from '../workflow/records.js';
 import {
   findRun,
   listLocks,
@@ -16,13 +17,15 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 import { type CommandContext } from './io.js';
 import { reportError } from './report-error.js';
 
+/** How the run ended, and how a later `rollback RUN` of it ended, as the journal says. */
 function outcome(records: readonly JournalRecord[]): string {
-  const finished = records.findLast((r) => r.type === 'run-finished');
-  if (finished !== undefined) {
-    const status = finished.data['status'];
-    return typeof status === 'string' ? status : 'finished';
-  }
-  return records.length > 0 ? 'incomplete (resume it with `certroll resume RUN`)' : 'empty';
+  const finished = recordsOf(records, 'run-finished').at(-1);
+  if (finished === undefined)
+    return records.length > 0 ? 'incomplete (resume it with `certroll resume RUN`)' : 'empty';
+  const rollback = recordsOf(records, 'rollback-finished').at(-1);
+  return rollback === undefined
+    ? finished.data.status
+    : `${finished.data.status}, then rollback RUN: ${rollback.data.status}`;
 }
 
 export function listRuns(ctx: CommandContext, stateDirOption: string | undefined): number {
@@ -66,20 +69,17 @@ export function listRuns(ctx: CommandContext, stateDirOption: string | undefined
 
 // The records a run keeps for its snapshots (src/workflow/persisted.ts) are long: the rollout's
 // every host, a host's every captured binding. One line says what they are; --json has them whole.
-function briefData(type: string, data: Record<string, unknown>): Record<string, unknown> {
-  if (type === 'run-ref') {
-    const ref = data['ref'] as { environments?: { hosts?: unknown[] }[] } | undefined;
-    const envs = ref?.environments ?? [];
-    return {
-      environments: envs.length,
-      hosts: envs.reduce((n, e) => n + (e.hosts?.length ?? 0), 0),
-    };
+function briefData(r: JournalRecord): Readonly<Record<string, unknown>> {
+  const typed = runRecord(r);
+  if (typed?.type === 'run-ref') {
+    const envs = typed.data.ref.environments;
+    return { environments: envs.length, hosts: envs.reduce((n, e) => n + e.hosts.length, 0) };
   }
-  if (type === 'host-result') {
-    const output = data['output'] as { status?: unknown } | undefined;
-    return { env: data['env'], host: data['host'], status: output?.status };
+  if (typed?.type === 'host-result') {
+    const { env, host, output } = typed.data;
+    return { env, host, status: output.status };
   }
-  return data;
+  return r.data;
 }
 
 export function showRun(
@@ -111,7 +111,7 @@ function recordLine(r: JournalRecord): string {
   const where = ['env', 'host', 'binding', 'step']
     .map((k) => r.data[k])
     .filter((v) => typeof v === 'string');
-  const rest = Object.entries(briefData(r.type, r.data))
+  const rest = Object.entries(briefData(r))
     .filter(([k]) => !['env', 'host', 'binding', 'step'].includes(k))
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   return `${String(r.seq).padStart(4)} ${r.at} ${r.type} ${where.join(' ')} ${rest.join(' ')}`.trimEnd();

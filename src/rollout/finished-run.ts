@@ -3,6 +3,7 @@
 // locks, each judged by the probe (the one undo saga); the captures it restores from are the
 // ones the run kept in its persisted state. Purge removes what the run left on the hosts for a
 // later rollback (the backups of the previous files).
+import { recordsOf } from '../workflow/records.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { trustAnchors } from '../cert/input.js';
 import { CertrollError } from '../errors.js';
@@ -126,9 +127,9 @@ export async function rollbackFinished(
   // A host an earlier `rollback RUN` restored is done: its backups were purged then, so restoring
   // it again could only fail.
   const done = new Set(
-    record.journal.records
-      .filter((r) => r.type === 'host-rolled-back' && r.data['status'] === 'rolled-back')
-      .map((r) => `${String(r.data['env'])}/${String(r.data['host'])}`),
+    recordsOf(record.journal.records, 'host-rolled-back')
+      .filter((r) => r.data.status === 'rolled-back')
+      .map((r) => `${r.data.env}/${r.data.host}`),
   );
   const verified = selectedHosts(results, o).filter((t) =>
     Object.values(t.host.bindings).some((b) => b.status === 'verified'),

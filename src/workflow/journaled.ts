@@ -4,13 +4,13 @@
 // groups fsyncs (journal/run-recorder.ts), the step waits at `durable()` until its record (and
 // the run's snapshot) is on disk, before it acts and before its result moves the machine on.
 import { toCertrollError } from '../errors.js';
+import { type RunRecordSink, type StepSummary, type StepWhere } from './records.js';
 import { type EnvironmentSteps, type HostSteps, type RolloutSteps } from './types.js';
 
 export type AllSteps = HostSteps & EnvironmentSteps & RolloutSteps;
 
 /** The part of a Journal the wrapper needs. */
-export interface JournalSink {
-  append(type: string, data: Record<string, unknown>): unknown;
+export interface JournalSink extends RunRecordSink {
   /**
    * Resolves when everything appended so far is on disk; absent when `append` already is.
    * `records` only: after a step, the journal alone must be durable (the state its result leads
@@ -50,17 +50,17 @@ const READ_ONLY: ReadonlySet<keyof AllSteps> = new Set([
 ]);
 
 /** Fields of a step's input that identify it in the journal (never secrets or captured state). */
-function where(input: unknown): Record<string, unknown> {
+function where(input: unknown): Omit<StepWhere, 'step'> {
   const i = input as { host?: unknown; binding?: unknown; env?: unknown };
-  const out: Record<string, unknown> = {};
-  if (typeof i.env === 'string') out['env'] = i.env;
-  if (typeof i.host === 'string') out['host'] = i.host;
-  if (typeof i.binding === 'string') out['binding'] = i.binding;
-  return out;
+  return {
+    ...(typeof i.env === 'string' ? { env: i.env } : {}),
+    ...(typeof i.host === 'string' ? { host: i.host } : {}),
+    ...(typeof i.binding === 'string' ? { binding: i.binding } : {}),
+  };
 }
 
 /** A small, secret-free summary of a step's result for the journal. */
-function summary(result: unknown): Record<string, unknown> {
+function summary(result: unknown): StepSummary {
   if (result === undefined || result === null || typeof result !== 'object') {
     return result === undefined ? {} : { result };
   }

@@ -6,6 +6,7 @@
 // run's writes grow with the square of the fleet (a 200-host run wrote 180 MB of snapshots).
 // `SnapshotCodec.fatten` puts them back from the journal for a resume; snapshots of older runs,
 // which hold everything, pass through it unchanged.
+import { type RunRecord } from './records.js';
 import { CertrollError } from '../errors.js';
 import { wavesOf } from './environment-machine.js';
 import {
@@ -73,13 +74,9 @@ export class SnapshotCodec {
     if (!isObj(snapshot) || !isObj(snapshot['context'])) return snapshot;
     let ref: RolloutRef | undefined;
     const outputs = new Map<string, HostOutput>();
-    for (const r of journal) {
-      if (r.type === 'run-ref') ref = r.data['ref'] as RolloutRef;
-      if (r.type === 'host-result')
-        outputs.set(
-          resultKey(String(r.data['env']), String(r.data['host'])),
-          r.data['output'] as HostOutput,
-        );
+    for (const r of journal as readonly RunRecord[]) {
+      if (r.type === 'run-ref') ref = r.data.ref;
+      if (r.type === 'host-result') outputs.set(resultKey(r.data.env, r.data.host), r.data.output);
     }
     this.refWritten = ref !== undefined;
     const theRef = (): RolloutRef => {

@@ -220,6 +220,9 @@ describe('certroll plan, rollout and apply against the lab', () => {
     for (const h of lab.hosts) expect(readdirSync(join(h.dir, 'state'))).toEqual([]);
     const show = runCli(['show', run!, '--state-dir', stateDir]);
     expect(show.stdout).toContain('rollback-finished');
+    // `runs` says what happened to the run after it finished, not only how it finished.
+    const runs = runCli(['runs', '--state-dir', stateDir]);
+    expect(runs.stdout).toContain(`${run!}  succeeded, then rollback RUN: rolled-back`);
   }, 120_000);
 
   it('rolls out again with --yes after the rollback, with progress, and no key in any argv or environment', async () => {

@@ -1,5 +1,6 @@
 // The commands plan, apply, rollout and resume: options in, the use cases of src/rollout over the
 // composition root's adapters, text and an exit code out.
+import { recordsOf } from '../../workflow/records.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { CertrollError } from '../../errors.js';
 import {
@@ -145,9 +146,9 @@ export async function runRolloutCommand(o: Options, ctx: CommandContext): Promis
 export async function runResume(run: string, o: Options, ctx: CommandContext): Promise<number> {
   const stateDir = resolveStateDir(str(o, 'stateDir'), ctx.io.env);
   const record = readRun(findRun(stateDir, run));
-  const finished = record.journal.records.find((r) => r.type === 'run-finished');
+  const finished = recordsOf(record.journal.records, 'run-finished')[0];
   if (finished !== undefined) {
-    const interrupted = finished.data['status'] === 'interrupted';
+    const interrupted = finished.data.status === 'interrupted';
     throw new CertrollError(
       'USAGE',
       `Run ${record.paths.id} already finished${interrupted ? ' (interrupted: it stopped cleanly)' : ''}.`,
