@@ -17,6 +17,7 @@ const REAL_ADAPTERS = [
   exact('src/transport/factory.ts'),
   exact('src/transport/pool.ts'),
   exact('src/probe/verifier.ts'),
+  exact('src/probe/probe.ts'),
 ];
 // The composition root, and the library's entry point, which hands its adapters to library users.
 const COMPOSITION_ROOT = [exact('src/cli/compose.ts'), exact('src/index.ts')];
@@ -71,8 +72,8 @@ export default {
     ),
     ...withExceptions(
       'real-adapters-only-in-composition-root',
-      'Real transports (factory, pool) and the real probe verifier are built in the composition ' +
-        'root (src/cli/compose.ts) only; everything else gets them injected.',
+      'Real transports (factory, pool), the real TLS probe and the verifier over it are built in ' +
+        'the composition root (src/cli/compose.ts) only; everything else gets them injected.',
       // The pool builds its transports with the factory: that is the transport folder's own.
       { path: '^src/', pathNot: [...COMPOSITION_ROOT, exact('src/transport/pool.ts')] },
       { path: REAL_ADAPTERS },

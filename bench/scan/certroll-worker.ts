@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Inventory } from '../../src/inventory/model.js';
+import type * as ProbeModule from '../../src/probe/probe.js';
 import type * as ScanModule from '../../src/probe/scan.js';
 
 const [spec, concurrency, trustPath] = process.argv.slice(2);
@@ -11,8 +12,9 @@ const { address, sni, ports } = JSON.parse(readFileSync(spec!, 'utf8')) as {
   sni: string;
   ports: number[];
 };
-const dist = new URL('../../dist/probe/scan.js', import.meta.url).href;
-const { scanInventory } = (await import(dist)) as typeof ScanModule;
+const dist = (file: string): string => new URL(`../../dist/probe/${file}`, import.meta.url).href;
+const { scanInventory } = (await import(dist('scan.js'))) as typeof ScanModule;
+const { probe } = (await import(dist('probe.js'))) as typeof ProbeModule;
 
 const transport = {
   kind: 'local',
@@ -64,6 +66,7 @@ const inventory: Inventory = {
 
 const t0 = performance.now();
 const report = await scanInventory(inventory, {
+  probe,
   warnDays: 7,
   critDays: 1,
   concurrency: Number(concurrency),

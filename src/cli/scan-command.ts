@@ -89,8 +89,10 @@ export async function runScan(
       ctx,
       values.progress === true || process.stderr.isTTY === true,
     );
+    const { scanAdapters } = await import('./compose.js');
     let report = await scanInventory(inventory, {
       ...v,
+      ...scanAdapters(),
       ...(expect !== undefined ? { expect } : {}),
       ...(trust !== undefined ? { trust } : {}),
       ...(onProgress !== undefined ? { onProgress } : {}),
@@ -114,6 +116,7 @@ export async function runScan(
           ...(trust !== undefined ? { trust } : {}),
           critDays: v.critDays,
           transportFor: a.transportFor,
+          probe: a.probe,
         }),
       );
     }

@@ -3,8 +3,8 @@
 import pLimit from 'p-limit';
 import { toCertrollError } from '../errors.js';
 import { type Host } from '../inventory/model.js';
-import { probe as realProbe } from '../probe/probe.js';
-import { type ProbeOptions, type ProbeResult, type ProbeTarget } from '../probe/types.js';
+import { type ProbeFn } from '../probe/shared.js';
+import { type ProbeOptions, type ProbeResult } from '../probe/types.js';
 import { type Transport } from '../transport/types.js';
 import { type HostFacts } from './coverage.js';
 import { certFactsFromPem } from './parse/cert-pem.js';
@@ -46,7 +46,8 @@ export interface CollectOptions {
   readonly signal?: AbortSignal;
   /** Where connections come from (the composition root's pool). */
   readonly transportFor: (host: Host) => Transport;
-  readonly probe?: (t: ProbeTarget, o: ProbeOptions) => Promise<ProbeResult>;
+  /** The TLS probe (the composition root's, or a plan's sharing one over it). */
+  readonly probe: ProbeFn;
   /**
    * Configuration already read in this command, by host name (the gate's, for the sweep): sh
    * hosts then only list their listeners again.
@@ -255,7 +256,7 @@ export async function probeServed(
   facts: ConfigFacts,
   o: CollectOptions,
 ): Promise<HostFacts['served']> {
-  const probe = o.probe ?? realProbe;
+  const { probe } = o;
   const limit = pLimit(16);
   const plan = planProbes(host, facts.listeners, facts.configured);
   const options = probeOptionsOf(o);

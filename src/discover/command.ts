@@ -5,6 +5,7 @@ import { CertrollError } from '../errors.js';
 import { type Host, type Inventory } from '../inventory/model.js';
 import { type Transport } from '../transport/types.js';
 import { normaliseSha256 } from '../probe/cert-summary.js';
+import { type ProbeFn } from '../probe/shared.js';
 import { printable, sha256Mistake } from '../inventory/values.js';
 import { renderJson, renderTable, renderYaml, summarise, discoverExitCode } from './render.js';
 import { discoverHosts, type HostRef } from './run.js';
@@ -76,7 +77,7 @@ export async function runDiscover(
   v: DiscoverCliValues,
   io: { stdout: (s: string) => void; cwd: string },
   json: boolean,
-  transportFor: (host: Host) => Transport,
+  ports: { readonly transportFor: (host: Host) => Transport; readonly probe: ProbeFn },
 ): Promise<number> {
   if (v.inventory === undefined)
     throw new CertrollError('USAGE', 'discover needs an inventory: -i INV');
@@ -104,7 +105,8 @@ export async function runDiscover(
       ? await trustPems(v.trust.map((t) => resolve(io.cwd, t)))
       : undefined;
   const { hosts, old: used } = await discoverHosts(refs, {
-    transportFor,
+    transportFor: ports.transportFor,
+    probe: ports.probe,
     ...(old !== undefined ? { old } : {}),
     ...(trust !== undefined ? { trust } : {}),
     critDays,

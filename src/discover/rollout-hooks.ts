@@ -3,7 +3,6 @@
 // rollout (no endpoint may still serve the old certificate).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CertrollError } from '../errors.js';
-import { probe as realProbe } from '../probe/probe.js';
 import { type Inventory } from '../inventory/model.js';
 import {
   coverageGapError,
@@ -82,7 +81,7 @@ async function holding(
   old: ReadonlySet<string>,
   o: SweepOptions,
 ): Promise<Leftover[]> {
-  const probe = o.probe ?? realProbe;
+  const { probe } = o;
   const options = probeOptionsOf(o);
   const kept = await Promise.all(
     leftovers.map(async (l) => {

@@ -1,6 +1,7 @@
 // `certroll scan --configured`: discover the scanned hosts and add their configured-versus-served
 // findings to the report.
 import { type Host, type Inventory } from '../inventory/model.js';
+import { type ProbeFn } from '../probe/shared.js';
 import { type Transport } from '../transport/types.js';
 import { type ScanReport } from '../probe/scan-types.js';
 import { discoverHosts } from './run.js';
@@ -15,6 +16,7 @@ export async function withConfigured(
     trust?: readonly string[];
     critDays: number;
     transportFor: (host: Host) => Transport;
+    probe: ProbeFn;
   },
 ): Promise<ScanReport> {
   const refs = inventory.environments
@@ -24,6 +26,7 @@ export async function withConfigured(
     .filter((r) => r.host.bindings.length > 0);
   const { hosts } = await discoverHosts(refs, {
     transportFor: o.transportFor,
+    probe: o.probe,
     old: new Set(),
     critDays: o.critDays,
     ...(o.trust !== undefined ? { trust: o.trust } : {}),

@@ -1,10 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from './backoff.js';
 import { normaliseSha256 } from './cert-summary.js';
-import { DEFAULT_TIMEOUT_MS, probe } from './probe.js';
-import { type ProbeOptions, type ProbeResult, type ProbeTarget } from './types.js';
+import { type ProbeFn } from './shared.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  type ProbeOptions,
+  type ProbeResult,
+  type ProbeTarget,
+} from './types.js';
 
 export interface ExpectOptions extends ProbeOptions {
+  /** The TLS probe each attempt makes a fresh handshake with (the composition root's). */
+  readonly probe: ProbeFn;
   /** Give up after this long, in ms, counted from the first attempt. Default 30 s. */
   readonly deadlineMs?: number;
   /** At most this many probes. Default 20. */
@@ -62,12 +69,13 @@ async function retryUntil(
   const maxAttempts = Math.max(1, options.maxAttempts ?? 20);
   const policy = options.backoff ?? DEFAULT_BACKOFF;
   const random = options.random ?? Math.random;
+  const { probe, ...probeOptions } = options;
   const started = Date.now();
   const attempts: AttemptSummary[] = [];
   for (let attempt = 1; ; attempt++) {
     const left = deadlineMs - (Date.now() - started);
     const timeoutMs = Math.max(100, Math.min(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, left));
-    const last = await probe(target, { ...options, timeoutMs });
+    const last = await probe(target, { ...probeOptions, timeoutMs });
     const v = judge(last);
     attempts.push({
       attempt,
@@ -107,7 +115,7 @@ function canonical(sha256: string): string {
 export function expectServes(
   target: ProbeTarget,
   sha256: string,
-  options: ExpectOptions = {},
+  options: ExpectOptions,
 ): Promise<ExpectOutcome> {
   const want = canonical(sha256);
   return retryUntil(target, options, (r) => servesVerdict(r, want, options.requireValid ?? true));
@@ -117,7 +125,7 @@ export function expectServes(
 export function expectNotServes(
   target: ProbeTarget,
   sha256: string,
-  options: ExpectOptions = {},
+  options: ExpectOptions,
 ): Promise<ExpectOutcome> {
   const old = canonical(sha256);
   return retryUntil(target, options, (r) => notServesVerdict(r, old));

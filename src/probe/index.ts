@@ -1,5 +1,7 @@
-// The probe's public surface: one fresh handshake, expectations with retry, pools, the scan.
-export { probe, DEFAULT_TIMEOUT_MS } from './probe.js';
+// The probe's public surface: expectations with retry, pools, the scan. The real probe itself
+// (./probe.js) is an adapter: the composition root builds it and hands it to these as `probe`.
+export { DEFAULT_TIMEOUT_MS } from './types.js';
+export { sharedProbe, type ProbeFn } from './shared.js';
 export {
   expectServes,
   expectNotServes,

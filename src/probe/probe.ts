@@ -7,14 +7,13 @@ import { classifyError } from './classify-error.js';
 import { chainOf, summarise } from './cert-summary.js';
 import { sniffPeer } from './sniff.js';
 import {
+  DEFAULT_TIMEOUT_MS,
   type NameVerdict,
   type ProbeFailureDetail,
   type ProbeOptions,
   type ProbeResult,
   type ProbeTarget,
 } from './types.js';
-
-export const DEFAULT_TIMEOUT_MS = 5000;
 
 // One secure context per trust list, built once: building it per connection (parsing the CA PEM,
 // a new X509 store) costs more than the rest of the client side of a handshake. Sharing it

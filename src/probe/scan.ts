@@ -2,8 +2,8 @@ import pLimit from 'p-limit';
 import { type Inventory } from '../inventory/model.js';
 import { classifyEndpoint, worst } from './status.js';
 import { analysePool, type PoolObservation } from './pool-analysis.js';
-import { probe } from './probe.js';
 import { type ScanSelection, planScan } from './scan-plan.js';
+import { type ProbeFn } from './shared.js';
 import {
   type EndpointObservation,
   type PoolSummary,
@@ -15,6 +15,8 @@ import {
 import { type ProbeOptions, type ProbeResult, type ProbeTarget } from './types.js';
 
 export interface ScanOptions extends ScanSelection, StatusPolicy {
+  /** The TLS probe (the composition root's): one fresh handshake per target. */
+  readonly probe: ProbeFn;
   /** Probes in flight at once. Default 32. */
   readonly concurrency?: number;
   readonly timeoutMs?: number;
@@ -54,7 +56,7 @@ export async function probeEndpoints(
   const flat = await Promise.all(
     targets.map((t) =>
       limit(async () => {
-        const r = await probe(t, probeOptions);
+        const r = await options.probe(t, probeOptions);
         tick();
         return r;
       }),
@@ -113,7 +115,7 @@ export function attachPools(
 /** Classifies observations into the report (pure). */
 export function buildReport(
   observations: readonly EndpointObservation[],
-  options: ScanOptions,
+  options: Omit<ScanOptions, 'probe'>,
   startedAt: Date,
   durationMs: number,
 ): ScanReport {

@@ -14,6 +14,9 @@ export interface ProbeTarget {
   readonly checkName?: string;
 }
 
+/** A probe's default bound for TCP connect plus TLS handshake, in ms. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+
 export interface ProbeOptions {
   /** Bound for TCP connect plus TLS handshake, in ms. Default 5000. */
   readonly timeoutMs?: number;

@@ -2,22 +2,22 @@
 // and for a load-balanced binding every pool member directly, then the VIP. A binding is proven
 // only when every one of those probes saw the expected leaf (invariant 1).
 import { expectNotServes, expectServes, type ExpectOptions } from './expect.js';
-import { probe } from './probe.js';
 import { type ProbeFn } from './shared.js';
 import { type ProbeTarget } from './types.js';
 import { type Binding } from '../inventory/model.js';
-import { type BindingVerifier } from '../workflow/ports.js';
+// Types only (elided from the output): the workflow's modules load with the rollout, not the scan.
+import type { BindingVerifier } from '../workflow/ports.js';
 import { type VerifyResult } from '../workflow/types.js';
 
 export type VerifierOptions = Pick<
   ExpectOptions,
-  'deadlineMs' | 'maxAttempts' | 'timeoutMs' | 'trust' | 'backoff'
+  'probe' | 'deadlineMs' | 'maxAttempts' | 'timeoutMs' | 'trust' | 'backoff'
 > & {
   /**
-   * What `current` probes with (a plan shares its answers with the coverage gate,
-   * src/probe/shared.ts). Verification always makes fresh handshakes.
+   * What `current` probes with instead of `probe` (a plan shares its answers with the coverage
+   * gate, src/probe/shared.ts). Verification always makes fresh handshakes with `probe`.
    */
-  readonly probe?: ProbeFn;
+  readonly currentProbe?: ProbeFn;
 };
 
 /**
@@ -42,9 +42,9 @@ export function bindingTargets(b: Binding): ProbeTarget[] {
 
 const label = (t: ProbeTarget) => `${t.address}:${t.port}${t.sni !== null ? ` (${t.sni})` : ''}`;
 
-export function probeVerifier(options: VerifierOptions = {}): BindingVerifier {
-  // `probe` is for `current` only: expectations make their own fresh handshakes.
-  const { probe: currentProbe = probe, ...expectOptions } = options;
+export function probeVerifier(options: VerifierOptions): BindingVerifier {
+  // `currentProbe` is for `current` only: expectations make their own fresh handshakes.
+  const { currentProbe = options.probe, ...expectOptions } = options;
   const check = async (
     b: Binding,
     signal: AbortSignal,

@@ -39,6 +39,9 @@ describe('dependency rules', () => {
       'src/probe/scan.ts':
         "import { render } from '../report/render.js';\nexport const scan = render;\n",
       'src/probe/types.ts': 'export type Status = string;\n',
+      // The real TLS probe is an adapter too, even to its own folder's modules.
+      'src/probe/probe.ts': 'export const probe = 1;\n',
+      'src/probe/expect.ts': "import { probe } from './probe.js';\nexport const e = probe;\n",
       'src/report/render.ts':
         "import { type Status } from '../probe/types.js';\nexport const render = (s: Status): Status => s;\n",
       'src/cli/io.ts': 'export const io = 1;\n',
@@ -57,7 +60,7 @@ describe('dependency rules', () => {
       'src/cli/main.ts': 'export const main = 1;\n',
       // The composition root builds the real adapters; the library's entry point re-exports it.
       'src/cli/compose.ts':
-        "import { p } from '../transport/pool.js';\nexport const adapters = p;\n",
+        "import { p } from '../transport/pool.js';\nimport { probe } from '../probe/probe.js';\nexport const adapters = [p, probe];\n",
       'src/index.ts': "export { adapters } from './cli/compose.js';\n",
       'tsconfig.json': JSON.stringify({
         compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true },
@@ -90,6 +93,7 @@ describe('dependency rules', () => {
           'not-from-outside-cli: src/demo/run.ts -> src/cli/rollout/apply.ts',
           'real-adapters-only-in-composition-root: src/workflow/steps.ts -> src/transport/factory.ts',
           'real-adapters-only-in-composition-root: src/shell/quote.ts -> src/transport/pool.ts',
+          'real-adapters-only-in-composition-root: src/probe/expect.ts -> src/probe/probe.ts',
           'pure-no-effects: src/shell/quote.ts -> src/transport/pool.ts',
         ].sort(),
       );

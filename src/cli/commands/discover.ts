@@ -30,9 +30,7 @@ export function registerDiscover(program: Command, ctx: CommandContext): void {
         import('../compose.js'),
       ]);
       ctx.setExit(
-        await withAdapters(ctx.io.env, (a) =>
-          runDiscover(options, ctx.io, ctx.global().json, a.transportFor),
-        ),
+        await withAdapters(ctx.io.env, (a) => runDiscover(options, ctx.io, ctx.global().json, a)),
       );
     });
 }

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverHosts } from '../../../src/discover/run.js';
 import { createTransport } from '../../../src/transport/factory.js';
+import { probe } from '../../../src/probe/probe.js';
 import { coverageGaps } from '../../../src/discover/gate.js';
 import { type Binding, type Host } from '../../../src/inventory/model.js';
 import {
@@ -62,6 +63,7 @@ const discover = (h: Host) =>
     trust: [root.certPem],
     probeTimeoutMs: 2000,
     transportFor: (x) => createTransport(x),
+    probe,
   });
 
 describe('certroll discover on a lab host', () => {

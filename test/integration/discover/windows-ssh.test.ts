@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverHosts } from '../../../src/discover/run.js';
 import { createTransport } from '../../../src/transport/factory.js';
+import { probe } from '../../../src/probe/probe.js';
 import { WINDOWS_DISCOVER_SCRIPT } from '../../../src/discover/windows/script.js';
 import { PS_PRELUDE } from '../../../src/shell/index.js';
 import { type Host } from '../../../src/inventory/model.js';
@@ -95,6 +96,7 @@ describe('Windows discovery over powershell-ssh', () => {
     const { hosts, old } = await discoverHosts([{ env: 'prod', host }], {
       probeTimeoutMs: 2000,
       transportFor: (x) => createTransport(x),
+      probe,
     });
     expect(readFileSync(`${rec}.script`, 'utf8')).toBe(`${PS_PRELUDE}\n${WINDOWS_DISCOVER_SCRIPT}`);
     expect(JSON.parse(readFileSync(`${rec}.stdin`, 'utf8'))).toEqual({ limit: 512 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probe } from '../../../src/probe/probe.js';
 import { scanInventory } from '../../../src/probe/scan.js';
 import {
   type Haproxy,
@@ -72,6 +73,7 @@ describe('a pool behind haproxy where one member serves an expired certificate',
 
   it('is CRITICAL, names the expired member, and sees a mixed VIP', async () => {
     const report = await scanInventory(inventory(), {
+      probe,
       warnDays: 30,
       critDays: 7,
       trust: [certs.root.certPem],
@@ -101,6 +103,7 @@ describe('a pool behind haproxy where one member serves an expired certificate',
 
   it('with the expected fingerprint, names exactly the odd member and the odd VIP samples', async () => {
     const report = await scanInventory(inventory(), {
+      probe,
       warnDays: 30,
       critDays: 7,
       trust: [certs.root.certPem],
@@ -118,7 +121,12 @@ describe('a pool behind haproxy where one member serves an expired certificate',
   });
 
   it('makes a fresh connection per VIP sample, so round robin reaches both members', async () => {
-    const report = await scanInventory(inventory(), { warnDays: 30, critDays: 7, concurrency: 1 });
+    const report = await scanInventory(inventory(), {
+      probe,
+      warnDays: 30,
+      critDays: 7,
+      concurrency: 1,
+    });
     const vip = report.endpoints.find((e) => e.endpoint.role === 'vip')!;
     const seen = vip.results.map((r) => (r.ok ? r.leaf.sha256 : 'fail'));
     expect(new Set(seen)).toEqual(new Set([certs.good.sha256, certs.expired.sha256]));

@@ -82,6 +82,7 @@ describe('fresh handshakes and expectations against real nginx', () => {
   it('fails at the deadline, with every attempt listed, when the server never switches', async () => {
     const started = Date.now();
     const out = await expectServes({ address: A, port, sni: 'app.test' }, certs.newCert.sha256, {
+      probe,
       trust: [certs.root.certPem],
       deadlineMs: 800,
       maxAttempts: 50,
@@ -96,6 +97,7 @@ describe('fresh handshakes and expectations against real nginx', () => {
 
   it('stops after maxAttempts even with time left', async () => {
     const out = await expectServes({ address: A, port, sni: 'app.test' }, certs.newCert.sha256, {
+      probe,
       deadlineMs: 10_000,
       maxAttempts: 2,
       backoff: fast,
@@ -110,6 +112,7 @@ describe('fresh handshakes and expectations against real nginx', () => {
       { address: A, port: closed, sni: 'app.test' },
       certs.oldCert.sha256,
       {
+        probe,
         deadlineMs: 300,
         backoff: fast,
       },
@@ -127,10 +130,12 @@ describe('fresh handshakes and expectations against real nginx', () => {
     try {
       const target = { address: A, port, sni: 'app.test' };
       const gone = expectNotServes(target, certs.oldCert.sha256.toUpperCase(), {
+        probe,
         deadlineMs: 8000,
         backoff: fast,
       });
       const out = await expectServes(target, certs.newCert.sha256, {
+        probe,
         trust: [certs.root.certPem],
         deadlineMs: 8000,
         backoff: fast,

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probe } from '../../../src/probe/probe.js';
 import { probeVerifier } from '../../../src/probe/verifier.js';
 import { rolloutRef } from '../../../src/workflow/ref.js';
 import {
@@ -130,7 +131,7 @@ async function rollout(inv: Inventory, runId: string, leaf: Issued = newLeaf) {
     // Lab hosts share this machine's filesystem: each gets its own state folder.
     stateDirFor: (h) => join(lab.hosts.find((l) => l.name === h.name)!.dir, 'state'),
     // Long enough for a loaded machine to prove a working host; a broken one fails at the deadline.
-    verifier: probeVerifier({ trust: [root.certPem], deadlineMs: 6000, timeoutMs: 2000 }),
+    verifier: probeVerifier({ probe, trust: [root.certPem], deadlineMs: 6000, timeoutMs: 2000 }),
   });
   const recorder = new RunRecorder(journal, join(work, `${runId}.snapshot.json`));
   const output = await runRollout({
