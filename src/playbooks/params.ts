@@ -12,6 +12,7 @@ import {
   type RemoteShell,
   type ValueProblem,
 } from '../inventory/values.js';
+import { didYouMean } from '../inventory/suggest.js';
 import { type ParamSpec, type Playbook, type PlaybookRegistry } from './schema.js';
 
 export type ParamValue = string | number | boolean | readonly string[];
@@ -47,12 +48,13 @@ function paramProblems(
   const add = (param: string, message: string, hint?: string): void => {
     out.push({ param, message, ...(hint !== undefined ? { hint } : {}) });
   };
+  const known = Object.keys(playbook.params);
   for (const name of Object.keys(params)) {
     if (!(name in playbook.params)) {
       add(
         name,
         `unknown parameter ${JSON.stringify(name)} for binding kind ${playbook.kind}`,
-        `Parameters of ${playbook.kind}: ${Object.keys(playbook.params).join(', ') || '(none)'}.`,
+        `${didYouMean(name, known)}Parameters of ${playbook.kind}: ${known.join(', ') || '(none)'}.`,
       );
     }
   }
@@ -79,7 +81,7 @@ export function bindingRules(registry: PlaybookRegistry): BindingRules {
         {
           at: ['kind'],
           message: `binding kind ${binding.kind} has no playbook (known: ${registry.kinds.join(', ')})`,
-          hint: 'Check the spelling, or add your playbook folder to the inventory (`playbooks:`).',
+          hint: `${didYouMean(binding.kind, registry.kinds)}Check the spelling, or add your playbook folder to the inventory (\`playbooks:\`).`,
         },
       ];
     }
