@@ -75,7 +75,7 @@ function paramProblems(
  * a kind without a playbook, and every problem with the params.
  */
 export function bindingRules(registry: PlaybookRegistry): BindingRules {
-  return (binding): BindingProblem[] => {
+  return (binding, context): BindingProblem[] => {
     if (!registry.has(binding.kind)) {
       return [
         {
@@ -85,12 +85,46 @@ export function bindingRules(registry: PlaybookRegistry): BindingRules {
         },
       ];
     }
-    return paramProblems(registry.get(binding.kind), binding.params).map((p) => ({
-      at: ['params', p.param],
-      message: p.message,
-      ...(p.hint !== undefined ? { hint: p.hint } : {}),
-    }));
+    const playbook = registry.get(binding.kind);
+    const coldStart = context?.coldStartCheck === true ? coldStartProblem(playbook, binding) : [];
+    return [
+      ...paramProblems(playbook, binding.params).map((p) => ({
+        at: ['params', p.param],
+        message: p.message,
+        ...(p.hint !== undefined ? { hint: p.hint } : {}),
+      })),
+      ...coldStart,
+    ];
   };
+}
+
+/**
+ * The cold-start check restarts every service: what could not be restarted is refused up front
+ * (by `inventory check` and by `plan`), rather than failing and rolling back halfway through.
+ */
+export function coldStartProblem(
+  playbook: Playbook,
+  binding: Pick<Binding, 'kind' | 'params'>,
+): BindingProblem[] {
+  if (playbook.steps.restart === undefined) {
+    return [
+      {
+        at: ['kind'],
+        message: `environment has coldStartCheck, but binding kind ${binding.kind} has no restart step; turn coldStartCheck off for it or use a kind that restarts`,
+      },
+    ];
+  }
+  if ('restartCommand' in playbook.params && binding.params['restartCommand'] === undefined) {
+    const example = binding.kind === 'haproxy' ? 'haproxy' : 'nginx';
+    return [
+      {
+        at: ['params', 'restartCommand'],
+        message: `the cold-start check needs params.restartCommand (e.g. systemctl restart ${example})`,
+        hint: 'Give the command that restarts the service, or turn coldStartCheck off for this environment.',
+      },
+    ];
+  }
+  return [];
 }
 
 /** The binding's params with defaults applied; PLAYBOOK_INVALID listing every problem. */
