@@ -151,8 +151,16 @@ export interface BindingProblem {
   readonly hint?: string;
 }
 
+/** What a binding's environment asks of it beyond its params (the cold-start check restarts it). */
+export interface BindingContext {
+  readonly coldStartCheck: boolean;
+}
+
 /** What a binding's playbook says about its kind and params (src/playbooks/params.ts). */
-export type BindingRules = (binding: Pick<Binding, 'kind' | 'params'>) => readonly BindingProblem[];
+export type BindingRules = (
+  binding: Pick<Binding, 'kind' | 'params'>,
+  context?: BindingContext,
+) => readonly BindingProblem[];
 
 /**
  * Every binding against its playbook. A value already refused (a thumbprint) is not reported
@@ -169,7 +177,7 @@ export function checkBindingRules(
     env.hosts.forEach((host, h) => {
       host.bindings.forEach((b, i) => {
         const bindingPath: Path = ['environments', e, 'hosts', h, 'bindings', i];
-        for (const p of rules(b)) {
+        for (const p of rules(b, { coldStartCheck: env.policy.coldStartCheck })) {
           const path = locatable([...bindingPath, ...p.at], bindingPath.length, locate);
           if (reported.has(sink.fieldName(path))) continue;
           sink.add(path, p.message, p.hint);

@@ -12,6 +12,6 @@ export { inventoryJsonSchema } from './json-schema.js';
 export { renderInventory, formatDuration } from './render.js';
 export { LIMITS } from './yaml-source.js';
 export { thumbprint, hiddenCharacter } from './fields.js';
-export { type BindingRules, type BindingProblem } from './checks.js';
+export { type BindingContext, type BindingRules, type BindingProblem } from './checks.js';
 export * from './values.js';
 export type * from './model.js';

@@ -3,6 +3,7 @@
 import { type z } from 'zod';
 import { type ErrorDetail } from '../errors.js';
 import { formatPath, type Path } from './paths.js';
+import { didYouMean } from './suggest.js';
 import { type Position } from './yaml-source.js';
 
 export type Locate = (path: Path, of?: 'key' | 'value') => Position | undefined;
@@ -39,20 +40,25 @@ export function detailSink(
   };
 }
 
-/** Adds one detail per zod issue, skipping paths that already have a (more precise) problem. */
+/**
+ * Adds one detail per zod issue, skipping paths that already have a (more precise) problem.
+ * `fieldsAt` names the fields allowed where an unknown one was found, for a "did you mean".
+ */
 export function addZodIssues(
   sink: DetailSink,
   issues: readonly z.core.$ZodIssue[],
   data: unknown,
+  fieldsAt: (path: readonly PropertyKey[]) => readonly string[] = () => [],
 ): void {
   for (const issue of issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
+      const known = fieldsAt(path);
       for (const k of issue.keys) {
         sink.add(
           [...path, k],
           `unknown field ${JSON.stringify(k)}`,
-          'Check the spelling; see `certroll inventory schema` for the fields allowed here.',
+          `${didYouMean(k, known)}Check the spelling; see \`certroll inventory schema\` for the fields allowed here.`,
           'key',
         );
       }

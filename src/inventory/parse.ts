@@ -16,6 +16,7 @@ import { type Inventory } from './model.js';
 import { type Path } from './paths.js';
 import { localPath, resolveEnvironments } from './resolve.js';
 import { inventoryInput } from './schema.js';
+import { fieldsAt } from './schema-fields.js';
 import { readYaml } from './yaml-source.js';
 
 export interface ParseOptions {
@@ -69,7 +70,7 @@ export function buildInventory(plain: PlainInventory, options: ParseOptions = {}
   sink.details.push(...lexical);
   const parsed = inventoryInput.safeParse(data);
   if (!parsed.success) {
-    addZodIssues(sink, parsed.error.issues, data);
+    addZodIssues(sink, parsed.error.issues, data, (path) => fieldsAt(inventoryInput, path));
     // Names used twice are worth knowing in the same run as the schema's problems.
     checkNames(rawNames(data), sink);
     throw invalid(source, withoutEchoes(sink.details, lexical));

@@ -20,6 +20,7 @@ export {
   validateParams,
   resolveParams,
   bindingRules,
+  coldStartProblem,
   type ResolvedParams,
   type ParamValue,
 } from './params.js';

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CertrollError, type ErrorDetail } from '../errors.js';
+import { didYouMean } from '../inventory/suggest.js';
 import { checkParamValue } from './params.js';
 import {
   playbookSchema,
@@ -152,7 +153,7 @@ export function loadPlaybooks(options: LoadPlaybooksOptions = {}): PlaybookRegis
         `Unknown binding kind ${JSON.stringify(kind)}`,
         {
           ...origin,
-          hint: `Known kinds: ${kinds.join(', ')}. Add a playbook folder to the inventory (\`playbooks:\`) for your own.`,
+          hint: `${didYouMean(kind, kinds)}Known kinds: ${kinds.join(', ')}. Add a playbook folder to the inventory (\`playbooks:\`) for your own.`,
         },
       );
     },

@@ -12,6 +12,7 @@ import {
   type RemoteShell,
   type ValueProblem,
 } from '../inventory/values.js';
+import { didYouMean } from '../inventory/suggest.js';
 import { type ParamSpec, type Playbook, type PlaybookRegistry } from './schema.js';
 
 export type ParamValue = string | number | boolean | readonly string[];
@@ -47,12 +48,13 @@ function paramProblems(
   const add = (param: string, message: string, hint?: string): void => {
     out.push({ param, message, ...(hint !== undefined ? { hint } : {}) });
   };
+  const known = Object.keys(playbook.params);
   for (const name of Object.keys(params)) {
     if (!(name in playbook.params)) {
       add(
         name,
         `unknown parameter ${JSON.stringify(name)} for binding kind ${playbook.kind}`,
-        `Parameters of ${playbook.kind}: ${Object.keys(playbook.params).join(', ') || '(none)'}.`,
+        `${didYouMean(name, known)}Parameters of ${playbook.kind}: ${known.join(', ') || '(none)'}.`,
       );
     }
   }
@@ -73,22 +75,56 @@ function paramProblems(
  * a kind without a playbook, and every problem with the params.
  */
 export function bindingRules(registry: PlaybookRegistry): BindingRules {
-  return (binding): BindingProblem[] => {
+  return (binding, context): BindingProblem[] => {
     if (!registry.has(binding.kind)) {
       return [
         {
           at: ['kind'],
           message: `binding kind ${binding.kind} has no playbook (known: ${registry.kinds.join(', ')})`,
-          hint: 'Check the spelling, or add your playbook folder to the inventory (`playbooks:`).',
+          hint: `${didYouMean(binding.kind, registry.kinds)}Check the spelling, or add your playbook folder to the inventory (\`playbooks:\`).`,
         },
       ];
     }
-    return paramProblems(registry.get(binding.kind), binding.params).map((p) => ({
-      at: ['params', p.param],
-      message: p.message,
-      ...(p.hint !== undefined ? { hint: p.hint } : {}),
-    }));
+    const playbook = registry.get(binding.kind);
+    const coldStart = context?.coldStartCheck === true ? coldStartProblem(playbook, binding) : [];
+    return [
+      ...paramProblems(playbook, binding.params).map((p) => ({
+        at: ['params', p.param],
+        message: p.message,
+        ...(p.hint !== undefined ? { hint: p.hint } : {}),
+      })),
+      ...coldStart,
+    ];
   };
+}
+
+/**
+ * The cold-start check restarts every service: what could not be restarted is refused up front
+ * (by `inventory check` and by `plan`), rather than failing and rolling back halfway through.
+ */
+export function coldStartProblem(
+  playbook: Playbook,
+  binding: Pick<Binding, 'kind' | 'params'>,
+): BindingProblem[] {
+  if (playbook.steps.restart === undefined) {
+    return [
+      {
+        at: ['kind'],
+        message: `environment has coldStartCheck, but binding kind ${binding.kind} has no restart step; turn coldStartCheck off for it or use a kind that restarts`,
+      },
+    ];
+  }
+  if ('restartCommand' in playbook.params && binding.params['restartCommand'] === undefined) {
+    const example = binding.kind === 'haproxy' ? 'haproxy' : 'nginx';
+    return [
+      {
+        at: ['params', 'restartCommand'],
+        message: `the cold-start check needs params.restartCommand (e.g. systemctl restart ${example})`,
+        hint: 'Give the command that restarts the service, or turn coldStartCheck off for this environment.',
+      },
+    ];
+  }
+  return [];
 }
 
 /** The binding's params with defaults applied; PLAYBOOK_INVALID listing every problem. */

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { CertrollError, type ErrorDetail } from '../errors.js';
 import { type Binding, type Host, type Inventory } from '../inventory/model.js';
+import { didYouMean } from '../inventory/suggest.js';
 import { type Material, type Playbook, type PlaybookRegistry } from '../playbooks/index.js';
 import { type Bundle, type Check } from '../cert/index.js';
 import { type CertSummary } from '../cert/identity.js';
@@ -73,7 +74,7 @@ export async function prepareRollout(
 function assertBindings(
   inventory: Inventory,
   playbooks: PlaybookRegistry,
-  lib: Pick<PlaybooksLib, 'validateParams'>,
+  lib: Pick<PlaybooksLib, 'validateParams' | 'coldStartProblem'>,
   file: string,
 ): void {
   const problems: ErrorDetail[] = [];
@@ -84,12 +85,13 @@ function assertBindings(
           problems.push({
             ...b.origin,
             message: `binding kind ${b.kind} has no playbook (known: ${playbooks.kinds.join(', ')})`,
+            hint: `${didYouMean(b.kind, playbooks.kinds)}Check the spelling, or add your playbook folder to the inventory (\`playbooks:\`).`,
           });
           continue;
         }
         const pb = playbooks.get(b.kind);
         problems.push(...lib.validateParams(pb, b));
-        if (e.policy.coldStartCheck) problems.push(...coldStartProblems(pb, b));
+        if (e.policy.coldStartCheck) problems.push(...coldStartProblems(lib, pb, b));
       }
     }
   }
@@ -196,25 +198,16 @@ function selectEnvironments(inventory: Inventory, names: readonly string[]): Inv
   };
 }
 
-// The cold-start check restarts every service: refuse in pre-flight what could not be restarted,
-// rather than failing (and rolling back) halfway through the environment.
-function coldStartProblems(pb: Playbook, b: Binding): ErrorDetail[] {
-  if (pb.steps.restart === undefined) {
-    return [
-      {
-        ...b.origin,
-        message: `environment has coldStartCheck, but binding kind ${b.kind} has no restart step; turn coldStartCheck off for it or use a kind that restarts`,
-      },
-    ];
-  }
-  if ('restartCommand' in pb.params && b.params['restartCommand'] === undefined) {
-    return [
-      {
-        ...b.origin,
-        field: `${b.origin.field ?? 'binding'}.params.restartCommand`,
-        message: 'the cold-start check needs params.restartCommand (e.g. systemctl restart nginx)',
-      },
-    ];
-  }
-  return [];
+// The cold-start check restarts every service; the rule is the playbooks' (inventory check too).
+function coldStartProblems(
+  lib: Pick<PlaybooksLib, 'coldStartProblem'>,
+  pb: Playbook,
+  b: Binding,
+): ErrorDetail[] {
+  return lib.coldStartProblem(pb, b).map((p) => ({
+    ...b.origin,
+    ...(p.at[0] === 'params' ? { field: `${b.origin.field ?? 'binding'}.${p.at.join('.')}` } : {}),
+    message: p.message,
+    ...(p.hint !== undefined ? { hint: p.hint } : {}),
+  }));
 }
