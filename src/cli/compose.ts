@@ -47,25 +47,21 @@ export function scanAdapters(): { readonly probe: ProbeFn } {
 export async function withAdapters<T>(
   env: Readonly<Record<string, string | undefined>>,
   fn: (adapters: RolloutAdapters, pool: TransportPool) => Promise<T>,
+  verify?: Pick<VerifierOptions, 'deadlineMs' | 'timeoutMs'>,
 ): Promise<T> {
   const { withTransportPool } = await import('../transport/pool.js');
-  return withTransportPool((pool) => fn(rolloutAdapters(pool), pool), undefined, { env });
+  return withTransportPool((pool) => fn(rolloutAdapters(pool, verify), pool), undefined, { env });
 }
 
 /** The demo's ports: the same adapters, preview and run as `certroll rollout`, shorter deadlines. */
 export async function demoPorts(io: CliIo): Promise<DemoPorts> {
-  const [{ withTransportPool }, { DEMO_VERIFY }, { renderPreview }, { runAndReport }] =
-    await Promise.all([
-      import('../transport/pool.js'),
-      import('../demo/run.js'),
-      import('./rollout/preview.js'),
-      import('./rollout/run-output.js'),
-    ]);
+  const [{ DEMO_VERIFY }, { renderPreview }, { runAndReport }] = await Promise.all([
+    import('../demo/run.js'),
+    import('./rollout/preview.js'),
+    import('./rollout/run-output.js'),
+  ]);
   return {
-    withAdapters: (fn) =>
-      withTransportPool((pool) => fn(rolloutAdapters(pool, DEMO_VERIFY)), undefined, {
-        env: io.env,
-      }),
+    withAdapters: (fn) => withAdapters(io.env, fn, DEMO_VERIFY),
     preview: (plan) => renderPreview(plan),
     apply: async (plan, prepared, o) =>
       (await runAndReport(plan, prepared, { ...o, yes: true, approve: [] }, io)).outcome,

@@ -8,6 +8,7 @@ import { type BindingOutcome, type HostOutput } from '../types.js';
 import { undoUnit, type UndoSteps } from '../undo.js';
 import { type Connections } from './connections.js';
 import { type Lookup } from './lookup.js';
+import { type Remote } from './remote.js';
 import { unitOfBinding } from '../../plan/units.js';
 
 export interface RollbackHostDeps {
@@ -15,7 +16,7 @@ export interface RollbackHostDeps {
   readonly look: Lookup;
   readonly connections: Connections;
   readonly undo: UndoSteps;
-  readonly lockPath: (name: string, t: Awaited<ReturnType<Connections['get']>>) => string;
+  readonly lockPath: Remote['lockPath'];
   readonly release: (
     input: { host: string; locked: boolean },
     signal: AbortSignal,

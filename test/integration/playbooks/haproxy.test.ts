@@ -10,18 +10,7 @@ import {
   waitForServed,
   type Haproxy,
 } from '../../lab/index.js';
-import { parseCapture } from '../../../src/playbooks/capture.js';
-import { renderStep } from '../../../src/playbooks/render.js';
-import {
-  bindMismatchedKey,
-  bindNewLeaf,
-  context,
-  newLeafRun,
-  pemMaterial,
-  runStep,
-  usePlaybookLab,
-} from './context.js';
-import { execute, labTransport } from './local.js';
+import { bindMismatchedKey, bindNewLeaf, newLeafRun, runStep, usePlaybookLab } from './context.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -125,18 +114,9 @@ describe('haproxy playbook with a reload command instead of the runtime API', ()
       haproxyBinary: '/usr/sbin/haproxy',
       reloadCommand: `echo x >> ${log}; exit 9`,
     };
+    // The new certificate with the old key: haproxy -c refuses it, before any reload.
     const base = { kind: 'haproxy', params, stateDir: dir2, leaf: lab.newLeaf, port: port2 };
-    const captured = parseCapture(await runStep(lab.playbook, 'capture', context(base)), {
-      host: 'lab',
-      kind: 'haproxy',
-    });
-    const ctx = context({
-      ...base,
-      captured,
-      material: pemMaterial(lab.newLeaf, lab.chain, lab.oldLeaf.keyPem),
-    });
-    await runStep(lab.playbook, 'stage', ctx);
-    const r = await execute(labTransport(), renderStep(lab.playbook, 'bind', ctx));
+    const { result: r, ctx } = await bindMismatchedKey(lab, base);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('haproxy -c failed with the new file');
     expect(r.stderr).toContain(

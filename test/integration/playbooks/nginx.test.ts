@@ -89,25 +89,11 @@ describe('nginx playbook against a real nginx', () => {
       nginxArgs: nginx.args,
       reloadCommand: reload.command,
     };
-    const base = {
-      kind: 'nginx',
-      params,
-      stateDir: lab.dir,
-      leaf: lab.newLeaf,
-      port,
-      runId: 'no-reload',
-    };
-    const captured = parseCapture(await runStep(lab.playbook, 'capture', context(base)), {
-      host: 'lab',
-      kind: 'nginx',
-    });
-    const ctx = context({
-      ...base,
-      captured,
-      material: pemMaterial(lab.newLeaf, lab.chain, lab.oldLeaf.keyPem),
-    });
-    await runStep(lab.playbook, 'stage', ctx);
-    const r = await execute(labTransport(), renderStep(lab.playbook, 'bind', ctx));
+    // The new certificate with the old key: nginx -t refuses it, before any reload.
+    const { result: r, ctx } = await bindMismatchedKey(
+      lab,
+      newLeafRun(lab, 'nginx', params, port, 'no-reload'),
+    );
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('nginx -t failed with the new files');
     expect(r.stderr).toContain(
@@ -131,14 +117,7 @@ describe('nginx playbook against a real nginx', () => {
       nginxArgs: nginx.args,
       reloadCommand: reload.command,
     };
-    const base = {
-      kind: 'nginx',
-      params,
-      stateDir: lab.dir,
-      leaf: lab.newLeaf,
-      port,
-      runId: 'reload-fails',
-    };
+    const base = newLeafRun(lab, 'nginx', params, port, 'reload-fails');
     const captured = parseCapture(await runStep(lab.playbook, 'capture', context(base)), {
       host: 'lab',
       kind: 'nginx',
