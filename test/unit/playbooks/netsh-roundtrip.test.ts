@@ -92,6 +92,43 @@ describe('round trip through the simulated netsh.exe', () => {
   );
 });
 
+describe('rebinding to a new certificate keeps every flag', () => {
+  // As the netsh-http playbook binds: the captured arguments with the new hash and store, through
+  // `update sslcert`, or delete and add where the build has no update (2012 R2).
+  it.each(['netsh-2012r2-fr.txt', 'netsh-2016-de.txt', 'netsh-2019-fr.txt', 'netsh-2022-de.txt'])(
+    '%s',
+    async (name) => {
+      const host = meta(name);
+      const [captured] = parseNetshSslCert(fixture(name));
+      const root = simFor([captured!], host);
+      const next = 'D'.repeat(40);
+      root.addCert(next, PEM, KEY, 'WebHosting');
+      expect((await root.netsh(['http', 'add', 'sslcert', ...netshAddArgs(captured!)])).code).toBe(
+        0,
+      );
+      const args = [
+        ...netshAddArgs(captured!).filter((a) => !/^(certhash|certstorename)=/.test(a)),
+        `certhash=${next}`,
+        'certstorename=WebHosting',
+      ];
+      if (host.build === '2012r2') {
+        expect((await root.netsh(['http', 'update', 'sslcert', ...args])).code).toBe(1);
+        const endpoint = `${captured!.endpoint.kind}=${captured!.endpoint.value}`;
+        expect((await root.netsh(['http', 'delete', 'sslcert', endpoint])).code).toBe(0);
+        expect((await root.netsh(['http', 'add', 'sslcert', ...args])).code).toBe(0);
+      } else {
+        expect((await root.netsh(['http', 'update', 'sslcert', ...args])).code).toBe(0);
+      }
+      const [after] = parseNetshSslCert((await root.netsh(['http', 'show', 'sslcert'])).output);
+      expect(meaning(after!)).toEqual({
+        ...meaning(captured!),
+        certificateHash: next.toLowerCase(),
+        certStoreName: 'WebHosting',
+      });
+    },
+  );
+});
+
 describe('the simulated netsh.exe refuses what netsh refuses', () => {
   const HASH = 'A0B1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6F7A8B9';
   const base = [
