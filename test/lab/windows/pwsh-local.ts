@@ -2,7 +2,15 @@
 // simulation's own tests exercise its modules and executables. The simulated host over SSH is
 // test/lab/windows/host.ts; this is the same environment in one local process.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,9 +75,13 @@ export class SimRoot {
     this.writeText(rel, `${JSON.stringify(value, null, 2)}\n`);
   }
 
-  writeText(rel: string, text: string): void {
-    mkdirSync(dirname(this.path(rel)), { recursive: true });
-    writeFileSync(this.path(rel), text);
+  /** Written as the simulation writes: a temporary file renamed over the old one. */
+  writeText(rel: string, text: string, mode = 0o644): void {
+    const path = this.path(rel);
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, text, { mode });
+    renameSync(tmp, path);
   }
 
   readJson<T = unknown>(rel: string): T {
