@@ -112,16 +112,19 @@ function Resolve-WinSimAccount([string] $Name) {
   $h = Get-WinSimHost
   $short = $Name
   if ($Name -match '^[^\\]+\\(.+)$') { $short = $Matches[1] }
+  $records = @(Get-WinSimServiceRecordsRaw)
   if ($Name -match '^NT SERVICE\\(.+)$') {
-    $svc = Get-WinSimServiceRecord $Matches[1]
+    $wanted = $Matches[1]
+    $svc = $records | Where-Object { $_.name -ieq $wanted } | Select-Object -First 1
     if ($svc) { return @{ canonical = 'NT SERVICE\' + $svc.name; sid = 'S-1-5-80-' + (Get-WinSimHashSid $svc.name) } }
     return $null
   }
-  $known = @($h.accounts) + @(Get-WinSimServiceRecords | ForEach-Object { $_.startName }) + @($h.currentAccount)
+  # SCM spellings are not account names (see sim/lib/winsim.mjs SCM_SPELLINGS).
+  $known = @($h.accounts) + @($records | ForEach-Object { $_.startName }) + @($h.currentAccount)
   foreach ($k in $known) {
-    if (-not $k) { continue }
+    if (-not $k -or $k -match '^(\.\\)?LocalSystem$|^NT AUTHORITY\\(NetworkService|LocalService)$') { continue }
     if ($k -ieq $Name -or ($Name -notmatch '\\' -and $k -imatch ('\\' + [regex]::Escape($short) + '$'))) {
-      return @{ canonical = $k; sid = 'S-1-5-21-1004336348-1177238915-682003330-' + (1000 + ([Math]::Abs($k.ToUpperInvariant().GetHashCode()) % 8999)) }
+      return @{ canonical = $k }
     }
   }
   return $null
@@ -172,15 +175,6 @@ function Get-WinSimCertMeta([string] $Location, [string] $Store, [string] $Thumb
   $m = Read-WinSimJson $rel $null
   if (-not $m) { $m = @{ keyAcl = @('NT AUTHORITY\SYSTEM', 'BUILTIN\Administrators'); keyAlgorithm = $null; keySpec = $null; exportable = $false; friendlyName = '' } }
   return $m
-}
-
-# The unique container name Windows gives a key (a hash, an underscore, the machine GUID), here
-# derived from the thumbprint so that certutil, icacls and the store agree on it.
-function Get-WinSimKeyContainer([string] $Thumbprint) {
-  $h = Get-WinSimHost
-  $machineGuid = [Guid]::new([Security.Cryptography.MD5]::HashData([Text.Encoding]::UTF8.GetBytes($h.computerName))).ToString()
-  $hash = [Convert]::ToHexString([Security.Cryptography.MD5]::HashData([Text.Encoding]::UTF8.GetBytes($Thumbprint))).ToLowerInvariant()
-  return "${hash}_$machineGuid"
 }
 
 # A real X509Certificate2 (with its private key when the store has one), decorated with the
@@ -262,11 +256,17 @@ function Get-WinSimKeyAlgorithm([Security.Cryptography.X509Certificates.X509Cert
 }
 
 # ---- services ---------------------------------------------------------------------------------
-function Get-WinSimServiceRecords {
+# The records as stored, without completing pending starts (what account lookups read: a start
+# that completes checks accounts, which must not complete starts again).
+function Get-WinSimServiceRecordsRaw {
   $dir = Get-WinSimPath 'services'
   if (-not [IO.Directory]::Exists($dir)) { return @() }
   return @([IO.Directory]::GetFiles($dir, '*.json') | Sort-Object | ForEach-Object {
-      Resolve-WinSimServiceRecord (ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($_)) -AsHashtable) })
+      ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($_)) -AsHashtable })
+}
+
+function Get-WinSimServiceRecords {
+  return @(Get-WinSimServiceRecordsRaw | ForEach-Object { Resolve-WinSimServiceRecord $_ })
 }
 
 function Get-WinSimServiceRecord([string] $Name) {
