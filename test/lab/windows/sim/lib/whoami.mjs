@@ -1,9 +1,8 @@
 // whoami.exe of the simulated Windows host (Microsoft Learn, windows-commands/whoami):
 // whoami, whoami /user, whoami /groups, each with /fo table|list|csv and /nh. The session is
 // elevated (BUILTIN\Administrators enabled, Mandatory Label\High Mandatory Level S-1-16-12288)
-// when host.json's currentAccount, or the user this process runs as, is in adminAccounts;
+// when host.json's currentAccount is an Administrator or is listed in adminAccounts;
 // otherwise Administrators is "Group used for deny only" at Medium Mandatory Level S-1-16-8192.
-import { userInfo } from 'node:os';
 import { exitWith, host, resolveAccount } from './winsim.mjs';
 
 function fail(text) {
@@ -11,11 +10,13 @@ function fail(text) {
   exitWith(1);
 }
 
+// Administrator as the http.sys simulation decides it (sim/httpsys/state.mjs isAdmin): the
+// account is listed in adminAccounts, or is a machine's or domain's Administrator.
 function elevated(h) {
   const admins = (h.adminAccounts ?? []).map((a) => a.toLowerCase());
   const current = h.currentAccount.toLowerCase();
   const short = current.split('\\').pop();
-  return admins.includes(current) || admins.includes(short) || admins.includes(userInfo().username.toLowerCase());
+  return short === 'administrator' || admins.includes(current) || admins.includes(short);
 }
 
 function userSid(h) {
