@@ -1,6 +1,6 @@
 // The simulated Windows host's state for the native stand-ins in sim/bin (certutil.exe,
 // icacls.exe, whoami.exe): plain Node ESM, no dependencies (they run under the machine's Node).
-// Layout and rules (JSON read fresh, written atomically): test/lab/windows/README.md. The
+// Layout and rules (JSON read fresh, written atomically): docs/windows-simulation.md. The
 // PowerShell side of the same rules is sim/modules/CertrollWinSim/WinSimCore.ps1; the account
 // resolution below mirrors Resolve-WinSimAccount there.
 import { createHash } from 'node:crypto';

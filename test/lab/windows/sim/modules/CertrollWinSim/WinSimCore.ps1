@@ -1,6 +1,6 @@
 # The simulated Windows host's state, shared by every simulation module (dot-sourced by each, so
 # each module has its own copy and none exports these helpers). Everything lives under the
-# simulation root $env:CERTROLL_WINSIM (layout: test/lab/windows/README.md); JSON is read fresh
+# simulation root $env:CERTROLL_WINSIM (layout: docs/windows-simulation.md); JSON is read fresh
 # on every use and written atomically (NAME.tmp-<pid>, then rename), as the contract requires.
 # This runs in PowerShell 7 on Linux only: it is the simulation, not a product script.
 
