@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { P256, TestPki, daysFromNow, type Issued } from '../../lab/pki.js';
 import { writeBcInstance, writeService } from '../../lab/windows/bc.js';
-import { SimRoot, runPwsh } from '../../lab/windows/pwsh-local.js';
+import { PWSH_BUDGET_MS, SimRoot, runPwsh } from '../../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../../lab/windows/store.js';
 
 interface Listener {
@@ -141,10 +141,10 @@ describe('the simulated Business Central service tier', () => {
       startDelayMs: 0,
       kind: 'generic',
     });
-    const res = await runPwsh(sim, SCRIPT, { timeoutMs: 40_000 });
+    const res = await runPwsh(sim, SCRIPT, { timeoutMs: PWSH_BUDGET_MS });
     stderr = res.stderr;
     results = JSON.parse(res.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-  }, 45_000);
+  }, PWSH_BUDGET_MS + 5_000);
   afterAll(() => {
     pki.cleanup();
     sim.remove();
