@@ -117,6 +117,9 @@ try { New-WebBinding -Name shop -Protocol https -Port 8444 -IPAddress 127.0.0.1 
 try { (Get-WebBinding -Name shop -Port 8444).AddSslCertificate('00' * 20, 'My') } catch { $r.missingCert = $_.Exception.InnerException.Message }
 Stop-Website -Name 'Default Web Site'
 $r.listenersAfter = @(Listeners)
+New-WebBinding -Name ccs -Protocol https -Port 9443 -HostHeader 'ccs2.contoso.com' -SslFlags 3
+$r.ccsEntry = @((Get-Content -Raw ($env:CERTROLL_WINSIM + '/httpsys/sslcert.json') | ConvertFrom-Json).bindings | Where-Object { $_.type -eq 'ccs' } | ForEach-Object { $_.endpoint })
+Remove-WebBinding -Name ccs -Protocol https -Port 9443 -HostHeader 'ccs2.contoso.com'
 (Get-WebBinding -Name shop -Port 443).RemoveSslCertificate()
 $r.removed = (Get-WebBinding -Name shop -Port 443).certificateHash
 $svc = Get-CimInstance -ClassName Win32_Service -Filter ("Name='MicrosoftDynamicsNavServer" + '$BC240' + "'")
@@ -155,6 +158,7 @@ $r | ConvertTo-Json -Depth 4 -Compress
       );
       expect(r['missingCert']).toBe(logon);
       expect(r['listenersAfter']).toEqual(['IIS:shop@0.0.0.0:443', 'IIS:shop@127.0.0.1:8444']);
+      expect(r['ccsEntry']).toEqual(['9443']);
       expect(r['removed']).toBe('');
       expect(r['cimService']).toEqual({
         Name: 'MicrosoftDynamicsNavServer$BC240',
