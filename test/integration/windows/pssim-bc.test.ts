@@ -38,10 +38,11 @@ $r.stopped = [string](Get-Service 'MicrosoftDynamicsNavServer$BC240').Status
 $r.afterStop = Listeners
 # A start left pending by a process that went away completes on the next read.
 $p = Get-Content -Raw ($env:CERTROLL_WINSIM + '/services/Pending.json') | ConvertFrom-Json -AsHashtable
-$p.status = 'StartPending'; $p.pendingUntil = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() + 400
+$p.status = 'StartPending'; $p.pendingUntil = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() + 3000
 $p | ConvertTo-Json | Set-Content ($env:CERTROLL_WINSIM + '/services/Pending.json')
 $r.pending = @([string](Get-Service Pending).Status)
-Start-Sleep -Milliseconds 500
+$left = $p.pendingUntil - [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+if ($left -gt 0) { Start-Sleep -Milliseconds ($left + 100) }
 $r.pending += [string](Get-Service Pending).Status
 $all.starts = $r
 Import-Module Microsoft.Dynamics.Nav.Management -DisableNameChecking

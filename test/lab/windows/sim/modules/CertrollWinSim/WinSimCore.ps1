@@ -279,7 +279,14 @@ function Get-WinSimServiceRecords {
   return @(Get-WinSimServiceRecordsRaw | ForEach-Object { Resolve-WinSimServiceRecord $_ })
 }
 
+# One service's record: its own file when the name matches it exactly, else (service names are
+# case-insensitive on Windows) a scan of the folder.
 function Get-WinSimServiceRecord([string] $Name) {
+  $path = Get-WinSimPath (Get-WinSimServiceFile $Name)
+  if ([IO.File]::Exists($path)) {
+    $r = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($path)) -AsHashtable
+    if ($r.name -ceq $Name) { return Resolve-WinSimServiceRecord $r }
+  }
   foreach ($r in Get-WinSimServiceRecords) { if ($r.name -ieq $Name) { return $r } }
   return $null
 }
