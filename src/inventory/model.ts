@@ -74,6 +74,10 @@ export interface ProbeSpec {
    * endpoint send no SNI. Never an IP address.
    */
   readonly sni: readonly string[];
+  /** `nettcp`: TLS inside .NET Message Framing (src/probe/nmf.ts); absent: plain TLS. */
+  readonly protocol?: 'tls' | 'nettcp';
+  /** net.tcp only: the via sent in the framing preamble (default `net.tcp://<name>:<port>/`). */
+  readonly via?: string;
   /** Load-balanced service: every member is probed directly, then the VIP `vipSamples` times. */
   readonly pool?: {
     readonly members: readonly PoolMember[];
