@@ -108,7 +108,7 @@ export interface Host {
   readonly name: string;
   readonly address: string;
   readonly transport: TransportConfig;
-  /** Older Windows builds that cannot import AES-encrypted PFX: repack with 3DES. */
+  /** Forces a 3DES PFX (otherwise chosen by the host's OS build, src/cert/pfx-encryption.ts). */
   readonly legacyPfx: boolean;
   /** Folder on the host for staged material, backups and the host lock; a default when absent. */
   readonly stateDir?: string;
