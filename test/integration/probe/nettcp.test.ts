@@ -1,13 +1,19 @@
 // Port 7046 (Business Central client services) speaks net.tcp: TLS starts inside .NET Message
 // Framing. The simulated endpoint (test/lab/windows/sim/nettcp/server.mjs) serves a certificate
 // only after the framing's ssl-tls upgrade; the nettcp probe sees it, a plain TLS probe never does.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer as createTlsServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../../src/probe/probe.js';
 import { probeVerifier } from '../../../src/probe/verifier.js';
 import { type Binding } from '../../../src/inventory/model.js';
 import { TestPki, type Issued } from '../../lab/pki.js';
-import { startNetTcpServer, type NetTcpServer } from '../../lab/windows/sim/nettcp/server.mjs';
+import {
+  instanceCertificate,
+  startNetTcpServer,
+  type NetTcpServer,
+} from '../../lab/windows/sim/nettcp/server.mjs';
 
 let pki: TestPki;
 let leaf: Issued;
@@ -123,5 +129,34 @@ describe('a net.tcp probe', () => {
     });
     expect(reply[0]).toBe(0x08);
     expect(reply.toString('utf8')).toContain('/framing/faults/ContentTypeInvalid');
+  });
+
+  it("serves a BC instance's configured thumbprint from the simulated store, read per handshake", async () => {
+    // The layout of the simulated Windows host: bc/<Instance>/CustomSettings.config and
+    // store/LocalMachine/My/<THUMBPRINT>.cer/.key.
+    const root = join(pki.dir, 'simroot');
+    const my = join(root, 'store', 'LocalMachine', 'My');
+    mkdirSync(join(root, 'bc', 'BC240'), { recursive: true });
+    mkdirSync(my, { recursive: true });
+    for (const c of [leaf, other]) {
+      writeFileSync(join(my, `${c.thumbprint}.cer`), c.certPem);
+      writeFileSync(join(my, `${c.thumbprint}.key`), c.keyPem);
+    }
+    const configure = (thumbprint: string) =>
+      writeFileSync(
+        join(root, 'bc', 'BC240', 'CustomSettings.config'),
+        `<?xml version="1.0" encoding="utf-8"?>\n<appSettings>\n  <add key="ClientServicesPort" value="7046" />\n  <add key="ServicesCertificateThumbprint" value="${thumbprint}" />\n</appSettings>\n`,
+      );
+    configure(leaf.thumbprint.toLowerCase());
+    const bc = await startNetTcpServer({ certificate: instanceCertificate(root, 'BC240') });
+    try {
+      const first = await probe(target(bc.port, 'nettcp'), { trust, timeoutMs: 5000 });
+      expect(first.ok && first.leaf.sha256).toBe(leaf.sha256);
+      configure(other.thumbprint);
+      const second = await probe(target(bc.port, 'nettcp'), { trust, timeoutMs: 5000 });
+      expect(second.ok && second.leaf.sha256).toBe(other.sha256);
+    } finally {
+      await bc.close();
+    }
   });
 });
