@@ -1,20 +1,25 @@
 // Reading an inventory file: the one place in src/inventory that touches the file system, and
-// only to read its input. Picks the format (certroll YAML, Ansible YAML, ansible-inventory JSON).
+// only to read its inputs. Picks the format (certroll YAML, Ansible YAML or INI with their
+// group_vars/ and host_vars/, ansible-inventory JSON).
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { CertrollError } from '../errors.js';
-import { parseAnsibleList, parseAnsibleYaml } from './ansible/parse.js';
+import { readAnsibleIni } from './ansible/ini.js';
+import { parseAnsibleList, parseAnsibleSource, readAnsibleYamlSource } from './ansible/parse.js';
+import { applyVarsFiles, findVarsFiles, type VarsFile } from './ansible/vars-files.js';
 import { type Inventory } from './model.js';
 import { parseInventory, sha256, type ParseOptions } from './parse.js';
 import { LIMITS } from './yaml-source.js';
 
 export type InventoryFormat =
-  'auto' | 'certroll' | 'ansible' | 'ansible-json' | 'ansible-inventory';
+  'auto' | 'certroll' | 'ansible' | 'ansible-ini' | 'ansible-json' | 'ansible-inventory';
 
 export const INVENTORY_FORMATS: readonly InventoryFormat[] = [
   'auto',
   'certroll',
   'ansible',
+  'ansible-ini',
   'ansible-json',
   'ansible-inventory',
 ];
@@ -54,7 +59,14 @@ export function loadInventory(path: string, options: LoadOptions = {}): Inventor
       return parseAnsibleList(json, path, { ...opts, digest: sha256(json) });
     }
     case 'ansible':
-      return parseAnsibleYaml(text, path, { ...opts, digest });
+    case 'ansible-ini': {
+      const read =
+        format === 'ansible' ? readAnsibleYamlSource(text, path) : readAnsibleIni(text, path);
+      // group_vars/ and host_vars/ beside the inventory are part of it: a plan pins them too.
+      const files = findVarsFiles(dirname(file), read, dirname(path));
+      applyVarsFiles(read, files);
+      return parseAnsibleSource(read, path, text, { ...opts, digest: digestOf(bytes, files) });
+    }
     case 'ansible-json':
       return parseAnsibleList(text, path, { ...opts, digest });
     default:
@@ -62,17 +74,36 @@ export function loadInventory(path: string, options: LoadOptions = {}): Inventor
   }
 }
 
-/** certroll's own format has `version:` and `environments:` at the top; JSON is ansible-inventory's. */
+/**
+ * certroll's own format has `version:` and `environments:` at the top; JSON with `_meta` is
+ * ansible-inventory's; a map of groups with hosts/children/vars is Ansible's YAML; lines of host
+ * names and `[group]` headers are Ansible's INI.
+ */
 export function detectFormat(text: string): Exclude<InventoryFormat, 'auto'> {
   if (/^\s*\{/.test(text) && /"_meta"\s*:/.test(text)) return 'ansible-json';
-  // Ansible's INI format: the first line that says something is a [group] header.
-  const first = text.split('\n').find((l) => l.trim() !== '' && !/^\s*[#;]/.test(l));
-  if (first !== undefined && /^\[[A-Za-z0-9_:.-]+\]\s*$/.test(first.trim()))
-    return 'ansible-inventory';
   if (/^environments\s*:/m.test(text) || /^version\s*:/m.test(text)) return 'certroll';
   if (/^[A-Za-z0-9_.-]+\s*:\s*(#.*)?$/m.test(text) && /^\s+(hosts|children|vars)\s*:/m.test(text))
     return 'ansible';
+  if (looksLikeIni(text)) return 'ansible-ini';
   return 'certroll';
+}
+
+// INI: a [group] header, or only lines that read as `host key=value ...` (no YAML `key:`).
+function looksLikeIni(text: string): boolean {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^[#;]/.test(l));
+  if (lines.length === 0) return false;
+  if (lines.some((l) => /^\[[^\]]+\]\s*([#;].*)?$/.test(l))) return true;
+  return lines.every((l) => /^[^\s:=#[\]{}-][^\s=]*(:[0-9]+)?(\s+[^\s=]+=\S*)*$/.test(l));
+}
+
+function digestOf(bytes: Buffer, files: readonly { file: VarsFile }[]): string {
+  if (files.length === 0) return sha256(bytes);
+  const h = createHash('sha256').update(bytes);
+  for (const { file } of files) h.update(`\0${file.path}\0`).update(file.bytes);
+  return h.digest('hex');
 }
 
 function readInput(file: string, path: string): Buffer {

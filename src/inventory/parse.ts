@@ -98,8 +98,9 @@ function withoutEchoes(
   details: readonly ErrorDetail[],
   lexical: readonly ErrorDetail[],
 ): ErrorDetail[] {
-  const at = new Set(lexical.map((d) => `${d.line}:${d.column}`));
-  return details.filter((d) => lexical.includes(d) || !at.has(`${d.line}:${d.column}`));
+  const key = (d: ErrorDetail): string => `${d.file ?? ''}:${d.line}:${d.column}`;
+  const at = new Set(lexical.map(key));
+  return details.filter((d) => lexical.includes(d) || !at.has(key(d)));
 }
 
 export function sha256(text: string | Uint8Array): string {

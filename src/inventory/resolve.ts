@@ -217,5 +217,10 @@ function origin(
   const pos = ctx.locate(path);
   return pos === undefined
     ? { file: ctx.file, field: ctx.sink.fieldName(path) }
-    : { file: ctx.file, line: pos.line, column: pos.column, field: ctx.sink.fieldName(path) };
+    : {
+        file: pos.file ?? ctx.file,
+        line: pos.line,
+        column: pos.column,
+        field: ctx.sink.fieldName(path),
+      };
 }

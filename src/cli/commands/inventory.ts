@@ -24,7 +24,7 @@ export function registerInventory(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--format <format>',
-      'auto, certroll, ansible (YAML), ansible-json (ansible-inventory --list output), ansible-inventory (run it)',
+      'auto, certroll, ansible (YAML), ansible-ini, ansible-json (ansible-inventory --list output), ansible-inventory (run it, for inventory plugins)',
       'auto',
     )
     .action(async (file: string, options: CheckOptions) => {
