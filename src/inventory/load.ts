@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
+import { stringify as stringifyYaml } from 'yaml';
 import { CertrollError } from '../errors.js';
 import { readAnsibleIni } from './ansible/ini.js';
 import { parseAnsibleList, parseAnsibleSource, readAnsibleYamlSource } from './ansible/parse.js';
@@ -33,6 +34,44 @@ export interface LoadOptions extends ParseOptions {
    * this folder runs no processes. Needed for the `ansible-inventory` format (INI, plugins).
    */
   readonly ansibleInventory?: (path: string) => string;
+  /** Receives the certroll inventory (plain data) an Ansible one maps to. */
+  readonly onCertrollData?: (data: unknown) => void;
+}
+
+export interface ImportedInventory {
+  /** The certroll YAML inventory, validated by the same loader as any other. */
+  readonly yaml: string;
+  readonly inventory: Inventory;
+}
+
+/**
+ * `certroll inventory import`: an Ansible inventory (any format loadInventory reads) written as
+ * certroll's YAML. `output` is where it will be written: relative paths in it start there.
+ */
+export function importInventory(
+  path: string,
+  options: LoadOptions & { readonly output?: string } = {},
+): ImportedInventory {
+  let data: unknown;
+  loadInventory(path, { ...options, onCertrollData: (d) => (data = d) });
+  if (data === undefined) {
+    throw new CertrollError('USAGE', "this inventory is already in certroll's format", {
+      file: path,
+      hint: 'inventory import reads Ansible inventories (INI, YAML, ansible-inventory JSON).',
+    });
+  }
+  const yaml = [
+    `# certroll inventory imported from the Ansible inventory ${path}`,
+    '# (hosts with certroll_bindings; see docs/inventory.md, Ansible inventories).',
+    stringifyYaml(data, { lineWidth: 0 }),
+  ].join('\n');
+  const out = options.output ?? path;
+  const file = options.cwd === undefined ? out : resolvePath(options.cwd, out);
+  const inventory = parseInventory(yaml, out, {
+    ...options,
+    baseDir: options.baseDir ?? dirname(resolvePath(file)),
+  });
+  return { yaml, inventory };
 }
 
 export function loadInventory(path: string, options: LoadOptions = {}): Inventory {

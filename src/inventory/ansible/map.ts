@@ -137,6 +137,7 @@ function mapHost(h: EffectiveHost, problems: MapProblem[]): Record<string, unkno
   };
   if (v['certroll_legacy_pfx'] !== undefined) out['legacyPfx'] = v['certroll_legacy_pfx'];
   if (v['certroll_exclude'] !== undefined) out['exclude'] = v['certroll_exclude'];
+  if (v['certroll_state_dir'] !== undefined) out['stateDir'] = v['certroll_state_dir'];
   return out;
 }
 

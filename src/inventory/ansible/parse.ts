@@ -54,6 +54,8 @@ export function readAnsibleYamlSource(text: string, source: string): AnsibleSour
 export interface AnsibleParseOptions extends ParseOptions {
   /** Applies group_vars/ and host_vars/ to the inventory read (the loader reads the files). */
   readonly varsFiles?: (source: AnsibleSource) => void;
+  /** Receives the certroll inventory (plain data) the Ansible one maps to (`inventory import`). */
+  readonly onCertrollData?: (data: unknown) => void;
 }
 
 /** An Ansible inventory already read (INI or YAML) to certroll's model, with every problem. */
@@ -89,7 +91,7 @@ export function parseAnsibleSource(
 export function parseAnsibleList(
   text: string,
   source: string,
-  options: ParseOptions = {},
+  options: AnsibleParseOptions = {},
 ): Inventory {
   const list = listFromJson(text, source);
   return finish(list, source, options.digest ?? sha256(text), options, {
@@ -103,7 +105,7 @@ function finish(
   list: AnsibleList,
   source: string,
   digest: string,
-  options: ParseOptions,
+  options: AnsibleParseOptions,
   where: {
     early: readonly ErrorDetail[];
     lexical: readonly ErrorDetail[];
@@ -127,10 +129,11 @@ function finish(
       {
         file: source,
         details,
-        hint: 'certroll reads hosts with a certroll_bindings variable; see the Ansible section of the README.',
+        hint: 'certroll reads hosts with a certroll_bindings variable; see docs/inventory.md, Ansible inventories.',
       },
     );
   }
+  options.onCertrollData?.(mapped.data);
   return buildInventory(
     {
       source,
@@ -169,6 +172,8 @@ function target(mapped: MappedAnsible, path: Path): Target {
       return { ...host, varName: 'certroll_exclude', rest };
     case 'legacyPfx':
       return { ...host, varName: 'certroll_legacy_pfx', rest: [] };
+    case 'stateDir':
+      return { ...host, varName: 'certroll_state_dir', rest: [] };
     case 'transport': {
       const own = host.host?.vars['certroll_transport'];
       const inOwn =
