@@ -20,6 +20,7 @@ const TRANSPORT_VARS: Record<string, string> = {
   user: 'ansible_user',
   identityFile: 'ansible_ssh_private_key_file',
   sudo: 'ansible_become',
+  proxyJump: 'ansible_ssh_common_args',
 };
 
 interface Target {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { effectiveHosts } from '../../../src/inventory/ansible/groups.js';
 import { parseIniValue, readAnsibleIni } from '../../../src/inventory/ansible/ini.js';
+import { proxyJumpOf } from '../../../src/inventory/ansible/map.js';
 import { readAnsibleYamlSource } from '../../../src/inventory/ansible/parse.js';
 import { type AnsibleSource } from '../../../src/inventory/ansible/source.js';
 import { applyVarsFiles, findVarsFiles } from '../../../src/inventory/ansible/vars-files.js';
@@ -230,5 +231,41 @@ describe('INI values', () => {
     ['plain', 'plain'],
   ])('%s reads as %j', (raw, value) => {
     expect(parseIniValue(raw)).toEqual(value);
+  });
+});
+
+describe("a jump host in Ansible's ssh arguments", () => {
+  it.each([
+    ['-o ProxyJump=admin@bastion:2222', 'admin@bastion:2222'],
+    ["-o 'ProxyJump bastion' -o StrictHostKeyChecking=yes", 'bastion'],
+    ['-oProxyJump=b1,b2', 'b1,b2'],
+    ['-J bastion', 'bastion'],
+    ['-Jbastion', 'bastion'],
+    ['-o ProxyCommand="ssh -W %h:%p bastion"', undefined],
+  ])('%s gives proxyJump %s', (args, jump) => {
+    expect(proxyJumpOf(args)).toBe(jump);
+  });
+
+  it('becomes the transport proxyJump of the hosts it applies to', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'certroll-ini-'));
+    try {
+      writeFileSync(
+        join(dir, 'hosts.ini'),
+        [
+          '[prod]',
+          'web01 ansible_host=10.0.0.5',
+          '[prod:vars]',
+          "ansible_ssh_common_args='-o ProxyJump=admin@bastion.example.com'",
+          'certroll_bindings=[{"port": 443, "kind": "nginx", "probe": {"sni": "none"}}]',
+          '',
+        ].join('\n'),
+      );
+      const host = loadInventory(join(dir, 'hosts.ini'), OPTS).environments[0]!.hosts[0]!;
+      expect(host.transport.proxyJump).toEqual([
+        expect.objectContaining({ name: 'admin@bastion.example.com', port: 22, user: 'admin' }),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
