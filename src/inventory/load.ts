@@ -135,7 +135,17 @@ function looksLikeIni(text: string): boolean {
     .filter((l) => l !== '' && !/^[#;]/.test(l));
   if (lines.length === 0) return false;
   if (lines.some((l) => /^\[[^\]]+\]\s*([#;].*)?$/.test(l))) return true;
-  return lines.every((l) => /^[^\s:=#[\]{}-][^\s=]*(:[0-9]+)?(\s+[^\s=]+=\S*)*$/.test(l));
+  return lines.every(isHostLine);
+}
+
+// `name`, `name:2222`, `web[01:03].example.com` then `key=value` words; a YAML `key:` is not one.
+function isHostLine(line: string): boolean {
+  const [host = '', ...rest] = line.split(/\s+/);
+  const bare = host.replace(/\[[^\]]*\]/g, 'x').replace(/:[0-9]+$/, '');
+  return (
+    /^[^\s:=#{}-][^\s:={}]*$/.test(bare) &&
+    rest.every((w) => /^[^=\s]+=/.test(w) || w.startsWith('#'))
+  );
 }
 
 function digestOf(bytes: Buffer, files: readonly { file: VarsFile }[]): string {

@@ -257,7 +257,12 @@ describe('format detection and loading', () => {
     expect(detectFormat(read('list.json'))).toBe('ansible-json');
     expect(detectFormat(read('ini-layout/hosts.ini'))).toBe('ansible-ini');
     expect(detectFormat(read('docs/basic.ini'))).toBe('ansible-ini');
-    expect(detectFormat('mail.example.com\nweb1 ansible_port=2222\n')).toBe('ansible-ini');
+    expect(detectFormat('mail.example.com\nweb1 ansible_port=2222\nweb[01:03]:2200\n')).toBe(
+      'ansible-ini',
+    );
+    // A misspelt certroll inventory stays certroll's, for its own error messages.
+    expect(detectFormat('enviroments:\n')).toBe('certroll');
+    expect(detectFormat('versoin: 1\n')).toBe('certroll');
   });
 
   it('reads an Ansible YAML file without being told its format', () => {
