@@ -68,6 +68,7 @@ export function sshSettings(
               ? ctx.add([...transportPath, 'proxyJump'], message, JUMP_HINT)
               : ctx.addDetail({
                   file: config.file,
+                  ...lineField(config.lineOf('ProxyJump', jumpText)),
                   field: `ProxyJump (Host ${address})`,
                   message,
                   hint: JUMP_HINT,
@@ -88,6 +89,10 @@ export function sshSettings(
       ...(used && { sshConfig: config.file }),
     },
   };
+}
+
+function lineField(line: number | undefined): { line?: number } {
+  return line === undefined ? {} : { line };
 }
 
 const JUMP_HINT = 'Write ProxyJump as [user@]host[:port], several separated by commas, or none.';
@@ -119,11 +124,20 @@ function checked(
   ctx: SshResolveContext,
 ): SshConfigValues {
   const out: { -readonly [K in keyof SshConfigValues]: SshConfigValues[K] } = { ...cfg };
-  const bad = (field: string, message: string, hint: string): void =>
-    ctx.addDetail({ file: config.file, field: `${field} (Host ${address})`, message, hint });
+  const bad = (field: string, value: string, message: string, hint: string): void => {
+    const line = config.lineOf(field, value);
+    ctx.addDetail({
+      file: config.file,
+      ...(line !== undefined && { line }),
+      field: `${field} (Host ${address})`,
+      message,
+      hint,
+    });
+  };
   if (cfg.port !== undefined && (!/^[1-9][0-9]{0,4}$/.test(cfg.port) || Number(cfg.port) > 65535)) {
     bad(
       'Port',
+      cfg.port,
       `ssh_config gives Port ${JSON.stringify(cfg.port)}, not a port number`,
       'Write a port between 1 and 65535.',
     );
@@ -132,6 +146,7 @@ function checked(
   if (cfg.user !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.@\\-]{0,127}$/.test(cfg.user)) {
     bad(
       'User',
+      cfg.user,
       `ssh_config gives User ${JSON.stringify(cfg.user)}, not a user name certroll accepts`,
       'Use letters, digits, ".", "_", "-" or "@".',
     );
@@ -140,6 +155,7 @@ function checked(
   if (cfg.hostName !== undefined && !/^[A-Za-z0-9_.:-]{1,253}$/.test(cfg.hostName)) {
     bad(
       'HostName',
+      cfg.hostName,
       `ssh_config gives HostName ${JSON.stringify(cfg.hostName)}, not a host name or address`,
       'Write a DNS name or an IP address.',
     );

@@ -19,10 +19,22 @@ export interface SshConfigValues {
 export interface ParsedSshConfig {
   readonly file: string;
   readonly config: SSHConfig;
+  /** The first line (1-based) that sets `keyword` to `value`, for messages. */
+  readonly lineOf: (keyword: string, value: string) => number | undefined;
 }
 
 export function parseSshConfig(text: string, file: string): ParsedSshConfig {
-  return { file, config: SSHConfig.parse(text) };
+  const lines = text.split('\n');
+  const lineOf = (keyword: string, value: string): number | undefined => {
+    const i = lines.findIndex((l) => {
+      const m = /^\s*([A-Za-z]+)\s*(?:=\s*|\s+)(.*?)\s*$/.exec(l);
+      return (
+        m?.[1]?.toLowerCase() === keyword.toLowerCase() && m[2]?.replace(/^"(.*)"$/, '$1') === value
+      );
+    });
+    return i === -1 ? undefined : i + 1;
+  };
+  return { file, config: SSHConfig.parse(text), lineOf };
 }
 
 /** What ssh_config says for `host` (the name certroll would give `ssh`: the host's address). */

@@ -137,9 +137,9 @@ describe('~/.ssh/config for an SSH host', () => {
     const error = failure(() =>
       load('{ sshConfig: /c }', 'db', { '/c': 'Host db\n  Port 99999\n  User "a b"\n' }),
     );
-    expect(error.details.map((d) => [d.file, d.field])).toEqual([
-      ['/c', 'Port (Host db)'],
-      ['/c', 'User (Host db)'],
+    expect(error.details.map((d) => [d.file, d.line, d.field])).toEqual([
+      ['/c', 2, 'Port (Host db)'],
+      ['/c', 3, 'User (Host db)'],
     ]);
   });
 
