@@ -1,6 +1,8 @@
 // The inventory's public surface: load or parse, the resolved model, the JSON Schema.
 export {
   loadInventory,
+  importInventory,
+  type ImportedInventory,
   detectFormat,
   INVENTORY_FORMATS,
   type InventoryFormat,

@@ -28,7 +28,7 @@ export function detailSink(
       const pos = locate(path, of);
       details.push(
         stripUndefined({
-          file,
+          file: pos?.file ?? file,
           line: pos?.line,
           column: pos?.column,
           field: fieldName(path),

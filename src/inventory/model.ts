@@ -28,10 +28,40 @@ export interface TransportConfig {
   readonly sudo: boolean;
   /** Password for WinRM (pwsh-remoting) or SSH password auth. */
   readonly password?: SecretRef;
+  /**
+   * Where SSH connects when ssh_config's HostName names another address than the host's
+   * `address` (TLS probes still go to `address`).
+   */
+  readonly hostName?: string;
+  /**
+   * ssh_config's IdentityFile lines (absolute), offered after the agent when the inventory sets
+   * no identityFile. Without them the transport tries OpenSSH's default key files.
+   */
+  readonly identityFiles?: readonly string[];
+  /** ssh_config's IdentitiesOnly: offer only the identity files, not the agent's keys. */
+  readonly identitiesOnly?: boolean;
+  /** Jump hosts (ProxyJump), first to last; each one's own host key is verified. */
+  readonly proxyJump?: readonly JumpHost[];
+  /** The ssh_config file that gave any of the values above, for messages. */
+  readonly sshConfig?: string;
   /** From the inventory's `connectTimeout` (a duration; DEFAULT_TIMEOUTS when unset). */
   readonly connectTimeoutMs: number;
   /** From the inventory's `commandTimeout` (a duration; DEFAULT_TIMEOUTS when unset). */
   readonly commandTimeoutMs: number;
+}
+
+/** A ProxyJump hop, resolved through ssh_config like the host itself. */
+export interface JumpHost {
+  /** As written in ProxyJump, e.g. `admin@bastion:2222`. */
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  /** Without one, the local user name (as OpenSSH). */
+  readonly user?: string;
+  readonly identityFiles?: readonly string[];
+  readonly identitiesOnly?: boolean;
+  /** The jump host's UserKnownHostsFile from ssh_config, else the host's own known_hosts. */
+  readonly knownHosts: readonly string[];
 }
 
 /** The transport timeouts when the inventory sets none, as durations are written there. */

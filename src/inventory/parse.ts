@@ -1,7 +1,8 @@
 // The pipeline every inventory goes through, whatever its format: validate the plain data
 // against the input schema, resolve defaults, check the whole, and fail with every problem.
 import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { CertrollError, type ErrorDetail } from '../errors.js';
 import {
@@ -17,6 +18,7 @@ import { type Path } from './paths.js';
 import { localPath, resolveEnvironments } from './resolve.js';
 import { inventoryInput } from './schema.js';
 import { fieldsAt } from './schema-fields.js';
+import { parseSshConfig, type ParsedSshConfig } from './ssh-config.js';
 import { readYaml } from './yaml-source.js';
 
 export interface ParseOptions {
@@ -31,6 +33,49 @@ export interface ParseOptions {
    * playbook folders (the CLI passes the playbooks' rules; this folder does not load them).
    */
   readonly bindingRules?: (playbookDirs: readonly string[]) => BindingRules;
+  /** The local user name (default: the process's), OpenSSH's default remote user. */
+  readonly localUser?: string;
+  /** Reads an input file (ssh_config), undefined when it does not exist (default: the disk). */
+  readonly readFile?: (absolutePath: string) => string | undefined;
+}
+
+// ssh_config is one of the inventory's inputs: read once per file per inventory.
+function sshConfigReader(
+  read: (path: string) => string | undefined,
+): (path: string) => ParsedSshConfig | undefined {
+  const cache = new Map<string, ParsedSshConfig | undefined>();
+  return (path) => {
+    if (!cache.has(path)) {
+      const text = read(path);
+      cache.set(path, text === undefined ? undefined : parseSshConfig(text, path));
+    }
+    return cache.get(path);
+  };
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CertrollError(
+      'INPUT_UNREADABLE',
+      `cannot read ${path}: ${(error as Error).message}`,
+      {
+        file: path,
+        cause: error,
+        hint: 'Check that you may read this ssh_config file, or set sshConfig: false in the inventory.',
+      },
+    );
+  }
+}
+
+function localUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env['USER'] ?? 'root';
+  }
 }
 
 export interface PlainInventory {
@@ -82,6 +127,8 @@ export function buildInventory(plain: PlainInventory, options: ParseOptions = {}
     home: options.home ?? homedir(),
     locate: plain.locate,
     sink,
+    localUser: options.localUser ?? localUserName(),
+    readSshConfig: sshConfigReader(options.readFile ?? readIfExists),
   };
   const environments = resolveEnvironments(parsed.data, ctx);
   checkInventory(environments, sink);
@@ -98,8 +145,9 @@ function withoutEchoes(
   details: readonly ErrorDetail[],
   lexical: readonly ErrorDetail[],
 ): ErrorDetail[] {
-  const at = new Set(lexical.map((d) => `${d.line}:${d.column}`));
-  return details.filter((d) => lexical.includes(d) || !at.has(`${d.line}:${d.column}`));
+  const key = (d: ErrorDetail): string => `${d.file ?? ''}:${d.line}:${d.column}`;
+  const at = new Set(lexical.map(key));
+  return details.filter((d) => lexical.includes(d) || !at.has(key(d)));
 }
 
 export function sha256(text: string | Uint8Array): string {

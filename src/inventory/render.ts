@@ -36,7 +36,7 @@ function renderHost(host: Host): string[] {
   const via =
     t.kind === 'local'
       ? 'local'
-      : `${t.kind} ${who}${bracket(host.address)}:${t.port}${t.sudo ? ' (sudo)' : ''}`;
+      : `${t.kind} ${who}${bracket(t.hostName ?? host.address)}:${t.port}${t.sudo ? ' (sudo)' : ''}`;
   const out = [
     `  host ${host.name}  ${host.address}  via ${via}${host.legacyPfx ? '  legacy PFX (3DES)' : ''}`,
   ];
@@ -44,6 +44,13 @@ function renderHost(host: Host): string[] {
     const key = t.hostKeyFingerprint ?? `known_hosts ${t.knownHosts.join(', ')}`;
     out.push(`    host key: ${key}`);
   }
+  if (t.proxyJump !== undefined) {
+    const hops = t.proxyJump.map(
+      (j) => `${j.user === undefined ? '' : `${j.user}@`}${bracket(j.address)}:${j.port}`,
+    );
+    out.push(`    jump hosts: ${hops.join(' -> ')}`);
+  }
+  if (t.sshConfig !== undefined) out.push(`    ssh_config: ${t.sshConfig}`);
   if (host.bindings.length === 0) out.push('    (no bindings)');
   for (const b of host.bindings) out.push(...renderBinding(b, host));
   for (const x of host.exclusions) {

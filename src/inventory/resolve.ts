@@ -17,6 +17,8 @@ import {
   type TransportKind,
 } from './model.js';
 import { type Path } from './paths.js';
+import { DEFAULT_KNOWN_HOSTS, sshSettings } from './resolve-ssh.js';
+import { type ParsedSshConfig } from './ssh-config.js';
 import { remotePathProblem, thumbprintProblem, type RemoteShell } from './values.js';
 import {
   type BindingInput,
@@ -33,6 +35,10 @@ export interface ResolveContext {
   readonly home: string;
   readonly locate: Locate;
   readonly sink: DetailSink;
+  /** The local user name (OpenSSH's default remote user, and ssh_config's %u). */
+  readonly localUser: string;
+  /** An ssh_config file parsed, or undefined when it does not exist. */
+  readonly readSshConfig: (absolutePath: string) => ParsedSshConfig | undefined;
 }
 
 export const DEFAULT_PORT: Record<TransportKind, number> = {
@@ -72,7 +78,12 @@ function resolveHost(
   transportLayers: readonly (TransportInput | undefined)[],
   ctx: ResolveContext,
 ): Host {
-  const transport = resolveTransport([...transportLayers, h.transport], ctx);
+  const transport = resolveTransport(
+    [...transportLayers, h.transport],
+    h.address,
+    [...path, 'transport'],
+    ctx,
+  );
   if (h.stateDir !== undefined) {
     const problem = remotePathProblem(h.stateDir, shellOf(transport.kind), 'stateDir');
     if (problem !== undefined) ctx.sink.add([...path, 'stateDir'], problem.message, problem.hint);
@@ -111,25 +122,40 @@ export function shellOf(kind: TransportKind): RemoteShell {
 
 function resolveTransport(
   layers: readonly (TransportInput | undefined)[],
+  address: string,
+  transportPath: Path,
   ctx: ResolveContext,
 ): TransportConfig {
   const t = merge(layers);
   const kind = t.kind ?? 'ssh';
-  const knownHosts = t.knownHosts ?? '~/.ssh/known_hosts';
+  // Inventory field > ssh_config > default, for the transports that speak SSH.
+  const ssh =
+    kind === 'ssh' || kind === 'powershell-ssh'
+      ? sshSettings(t, address, transportPath, {
+          home: ctx.home,
+          localUser: ctx.localUser,
+          localPath: (p) => localPath(p, ctx),
+          readSshConfig: ctx.readSshConfig,
+          add: (path, message, hint) => ctx.sink.add(path, message, hint),
+          addDetail: (d) => ctx.sink.details.push(d),
+        })
+      : undefined;
+  const knownHosts =
+    ssh?.knownHosts ?? [t.knownHosts ?? DEFAULT_KNOWN_HOSTS].flat().map((p) => localPath(p, ctx));
+  const user = t.user ?? ssh?.user;
   const secret = (s: { env?: string | undefined; file?: string | undefined }): SecretRef =>
     s.env !== undefined
       ? { from: 'env', name: s.env }
       : { from: 'file', path: localPath(s.file ?? '', ctx) };
   return {
     kind,
-    port: t.port ?? DEFAULT_PORT[kind],
-    ...(t.user !== undefined && { user: t.user }),
+    port: t.port ?? ssh?.port ?? DEFAULT_PORT[kind],
+    ...(user !== undefined && { user }),
     ...(t.identityFile !== undefined && { identityFile: localPath(t.identityFile, ctx) }),
     ...(t.identityPassphrase !== undefined && { identityPassphrase: secret(t.identityPassphrase) }),
-    knownHosts: (Array.isArray(knownHosts) ? knownHosts : [knownHosts]).map((p) =>
-      localPath(p, ctx),
-    ),
+    knownHosts,
     ...(t.hostKeyFingerprint !== undefined && { hostKeyFingerprint: t.hostKeyFingerprint }),
+    ...ssh?.extra,
     // sudo only means something to a POSIX shell over ssh.
     sudo: kind === 'ssh' && (t.sudo ?? false),
     ...(t.password !== undefined && { password: secret(t.password) }),
@@ -258,5 +284,10 @@ function origin(
   const pos = ctx.locate(path);
   return pos === undefined
     ? { file: ctx.file, field: ctx.sink.fieldName(path) }
-    : { file: ctx.file, line: pos.line, column: pos.column, field: ctx.sink.fieldName(path) };
+    : {
+        file: pos.file ?? ctx.file,
+        line: pos.line,
+        column: pos.column,
+        field: ctx.sink.fieldName(path),
+      };
 }

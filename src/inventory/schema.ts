@@ -55,6 +55,18 @@ export const transportInput = z
       })
       .optional(),
     hostKeyFingerprint: hostKeyFingerprint.optional(),
+    sshConfig: z
+      .union([filePath, z.literal(false)], {
+        error: 'expected the path of an ssh_config file, or false to read none',
+      })
+      .optional()
+      .meta({
+        description:
+          'OpenSSH client config applied under the inventory (default ~/.ssh/config; false: none).',
+      }),
+    proxyJump: text('a ProxyJump value', 1024)
+      .optional()
+      .meta({ description: "Jump hosts, as OpenSSH's ProxyJump: [user@]host[:port],... or none." }),
     sudo: z.boolean({ error: 'expected true or false' }).optional(),
     password: secretRef.optional(),
     connectTimeout: duration.optional(),

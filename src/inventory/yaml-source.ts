@@ -40,6 +40,8 @@ const FREE_KEYS = new Set(['params']);
 export interface Position {
   readonly line: number;
   readonly column: number;
+  /** Set when the position is in another file than the inventory (Ansible's group_vars/). */
+  readonly file?: string;
 }
 
 export interface YamlSource {

@@ -76,6 +76,17 @@ export function hostKeyError(target: string, decision: HostKeyDecision | undefin
       `If the host was rebuilt, verify the new key out of band, then update hostKeyFingerprint in the inventory; ${CHANGED_KEY}`,
     );
   }
+  if (kh.status === 'unknown' && kh.certAuthority !== undefined) {
+    return transportError(
+      'TRANSPORT_HOST_KEY',
+      target,
+      `SSH host key ${fingerprint} is not in known_hosts (${consulted}); ${kh.certAuthority.join(', ')} ` +
+        'trusts a certificate authority for this host, but certroll cannot check host certificates ' +
+        '(its SSH library, ssh2, does not negotiate them).',
+      'Verify the host key out of band, then add it to known_hosts (ssh-keyscan) or pin it with ' +
+        'hostKeyFingerprint; certroll never accepts an unknown key.',
+    );
+  }
   if (kh.status === 'unknown') {
     return transportError(
       'TRANSPORT_HOST_KEY',

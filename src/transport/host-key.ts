@@ -111,9 +111,7 @@ export async function loadHostKeyCheck(
   const { entries: all, missing } = await readEntries(policy.knownHosts);
   // Only what can decide for this host is kept for the connection's life: its own lines, and
   // every @revoked key (a revoked key is refused whichever host presents it).
-  const entries = all.filter(
-    (e) => e.marker === 'revoked' || (e.marker !== 'cert-authority' && entryMatches(e, host, port)),
-  );
+  const entries = all.filter((e) => e.marker === 'revoked' || entryMatches(e, host, port));
   const files = policy.knownHosts.map((f) => (missing.has(f) ? `${f} (missing)` : f));
   const pin = policy.fingerprint === undefined ? undefined : normalisePin(policy.fingerprint);
   let last: HostKeyDecision | undefined;

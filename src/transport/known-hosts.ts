@@ -16,7 +16,12 @@ export interface KnownHostEntry {
 
 export type HostKeyVerdict =
   | { readonly status: 'match'; readonly fingerprint: string }
-  | { readonly status: 'unknown'; readonly fingerprint: string }
+  | {
+      readonly status: 'unknown';
+      readonly fingerprint: string;
+      /** `@cert-authority` lines for this host, `file:line` (host certificates: see checkHostKey). */
+      readonly certAuthority?: readonly string[];
+    }
   | {
       readonly status: 'changed' | 'revoked';
       readonly fingerprint: string;
@@ -111,6 +116,14 @@ export function checkHostKey(
   }
   const keys = mine.filter((e) => e.marker === undefined);
   if (keys.some((e) => e.blob.equals(blob))) return { status: 'match', fingerprint };
-  if (keys.length === 0) return { status: 'unknown', fingerprint };
+  if (keys.length === 0) {
+    // A host vouched for by a @cert-authority line presents a certificate, which ssh2 (the SSH
+    // library under certroll) cannot negotiate: it sees the host's plain key, which no CA signs
+    // by itself. The key stays unknown, and the message says why.
+    const ca = entries.filter((e) => e.marker === 'cert-authority' && entryMatches(e, host, port));
+    return ca.length === 0
+      ? { status: 'unknown', fingerprint }
+      : { status: 'unknown', fingerprint, certAuthority: ca.map((e) => `${e.source}:${e.line}`) };
+  }
   return { status: 'changed', fingerprint, known: keys.map((e) => `${e.source}:${e.line}`) };
 }

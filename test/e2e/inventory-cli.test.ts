@@ -132,10 +132,26 @@ describe('certroll inventory check', () => {
     expect(r.stdout).toContain('environment production');
   });
 
-  it('runs ansible-inventory for an INI inventory, and says so when it is not installed', () => {
-    const r = runCli(['inventory', 'check', fixture('ansible/hosts.ini')], {
+  it('reads an INI inventory with its group_vars/ and host_vars/ without Ansible', () => {
+    const r = runCli(['inventory', 'check', fixture('ansible/ini-layout/hosts.ini')], {
       env: { PATH: tmp },
     });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('environment production');
+  });
+
+  it('runs ansible-inventory when told to, and says so when it is not installed', () => {
+    const r = runCli(
+      [
+        'inventory',
+        'check',
+        '--format',
+        'ansible-inventory',
+        fixture('ansible/ini-layout/hosts.ini'),
+      ],
+      { env: { PATH: tmp } },
+    );
     expect(r.code).toBe(66);
     expect(r.stderr).toContain('ansible-inventory, which is not installed');
   });

@@ -24,7 +24,7 @@ export function registerInventory(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--format <format>',
-      'auto, certroll, ansible (YAML), ansible-json (ansible-inventory --list output), ansible-inventory (run it)',
+      'auto, certroll, ansible (YAML), ansible-ini, ansible-json (ansible-inventory --list output), ansible-inventory (run it, for inventory plugins)',
       'auto',
     )
     .action(async (file: string, options: CheckOptions) => {
@@ -32,16 +32,11 @@ export function registerInventory(program: Command, ctx: CommandContext): void {
         import('../../inventory/index.js'),
         import('../../playbooks/index.js'),
       ]);
-      const format = options.format ?? 'auto';
-      if (!(inv.INVENTORY_FORMATS as readonly string[]).includes(format)) {
-        throw new CertrollError('USAGE', `unknown inventory format ${JSON.stringify(format)}`, {
-          hint: `Use one of: ${inv.INVENTORY_FORMATS.join(', ')}.`,
-        });
-      }
+      const format = checkedFormat(inv.INVENTORY_FORMATS, options.format);
       const { execFileSync } = await import('node:child_process');
       const runAnsibleInventory = ansibleInventoryRunner(execFileSync, ctx);
       const loaded = inv.loadInventory(file, {
-        format: format as (typeof inv.INVENTORY_FORMATS)[number],
+        format,
         ansibleInventory: runAnsibleInventory,
         cwd: ctx.io.cwd,
         // Every binding's params too, by the rules `plan` applies, so one run shows every problem.
@@ -51,6 +46,53 @@ export function registerInventory(program: Command, ctx: CommandContext): void {
         ctx.io.stdout(`${JSON.stringify({ ok: true, inventory: loaded }, null, 2)}\n`);
       } else {
         ctx.io.stdout(inv.renderInventory(loaded));
+      }
+      ctx.setExit(EXIT.OK);
+    });
+
+  inventory
+    .command('import')
+    .description(
+      'write a certroll YAML inventory from an Ansible one (INI or YAML with group_vars/ and host_vars/, or ansible-inventory JSON)',
+    )
+    .argument('<inventory>', 'the Ansible inventory')
+    .option('-o, --output <file>', 'write the certroll inventory here (default: stdout)')
+    .option(
+      '--format <format>',
+      'auto, ansible, ansible-ini, ansible-json, ansible-inventory',
+      'auto',
+    )
+    .action(async (file: string, options: CheckOptions & { readonly output?: string }) => {
+      const [inv, playbooks, { writeFileAtomic }] = await Promise.all([
+        import('../../inventory/index.js'),
+        import('../../playbooks/index.js'),
+        import('../../journal/atomic.js'),
+      ]);
+      const format = checkedFormat(inv.INVENTORY_FORMATS, options.format);
+      const { execFileSync } = await import('node:child_process');
+      const path = await import('node:path');
+      const imported = inv.importInventory(file, {
+        format,
+        ansibleInventory: ansibleInventoryRunner(execFileSync, ctx),
+        cwd: ctx.io.cwd,
+        ...(options.output === undefined ? {} : { output: options.output }),
+        // Validated as plan validates, so what is written plans.
+        bindingRules: (dirs) => playbooks.bindingRules(playbooks.loadPlaybooks({ userDirs: dirs })),
+      });
+      const hosts = imported.inventory.environments.reduce((n, e) => n + e.hosts.length, 0);
+      if (options.output !== undefined) {
+        writeFileAtomic(path.resolve(ctx.io.cwd, options.output), imported.yaml, 0o644);
+      }
+      if (ctx.global().json) {
+        ctx.io.stdout(
+          `${JSON.stringify({ ok: true, output: options.output ?? null, environments: imported.inventory.environments.length, hosts, ...(options.output === undefined && { yaml: imported.yaml }) }, null, 2)}\n`,
+        );
+      } else if (options.output === undefined) {
+        ctx.io.stdout(imported.yaml);
+      } else {
+        ctx.io.stderr(
+          `wrote ${options.output}: ${imported.inventory.environments.length} environment(s), ${hosts} host(s)\n`,
+        );
       }
       ctx.setExit(EXIT.OK);
     });
@@ -66,6 +108,16 @@ export function registerInventory(program: Command, ctx: CommandContext): void {
 }
 
 type ExecFileSync = typeof execFileSync;
+
+function checkedFormat<F extends string>(formats: readonly F[], given: string | undefined): F {
+  const format = given ?? 'auto';
+  if (!(formats as readonly string[]).includes(format)) {
+    throw new CertrollError('USAGE', `unknown inventory format ${JSON.stringify(format)}`, {
+      hint: `Use one of: ${formats.join(', ')}.`,
+    });
+  }
+  return format as F;
+}
 
 // The inventory folder runs no processes; this is where `ansible-inventory --list` runs, with a
 // timeout and an argument vector (never a shell), for INI files and inventory plugins.

@@ -1,6 +1,8 @@
 // Maps an Ansible inventory (groups, effective host vars) to certroll's input format. Only hosts
 // with `certroll_bindings` take part; environments come from `certroll_environment` or else
-// from the top-level groups. Ansible's own connection vars become the transport.
+// from the top-level groups. Ansible's own connection vars become the transport (a ProxyJump
+// given in ansible_ssh_common_args or ansible_ssh_extra_args too).
+import { split as shlexSplit } from 'shlex';
 import { effectiveHosts, topLevelGroups, type AnsibleList, type EffectiveHost } from './groups.js';
 
 export interface MapProblem {
@@ -120,12 +122,15 @@ function mapHost(h: EffectiveHost, problems: MapProblem[]): Record<string, unkno
   if (user !== undefined) transport['user'] = user;
   const key = v['ansible_ssh_private_key_file'] ?? v['ansible_private_key_file'];
   if (key !== undefined) transport['identityFile'] = key;
+  const jump =
+    proxyJumpOf(v['ansible_ssh_common_args']) ?? proxyJumpOf(v['ansible_ssh_extra_args']);
+  if (jump !== undefined) transport['proxyJump'] = jump;
   if (v['ansible_become'] !== undefined)
     transport['sudo'] = TRUTHY.has(v['ansible_become'] as never);
   const extra = v['certroll_transport'];
   const out: Record<string, unknown> = {
     name: h.name,
-    address: v['ansible_host'] ?? h.name,
+    address: v['ansible_host'] ?? v['ansible_ssh_host'] ?? h.name,
     // A certroll_transport that is not a map is passed on as it is, for validation to report.
     transport:
       extra === undefined
@@ -137,7 +142,32 @@ function mapHost(h: EffectiveHost, problems: MapProblem[]): Record<string, unkno
   };
   if (v['certroll_legacy_pfx'] !== undefined) out['legacyPfx'] = v['certroll_legacy_pfx'];
   if (v['certroll_exclude'] !== undefined) out['exclude'] = v['certroll_exclude'];
+  if (v['certroll_state_dir'] !== undefined) out['stateDir'] = v['certroll_state_dir'];
   return out;
+}
+
+/**
+ * The jump host in Ansible's extra ssh arguments (`-J bastion`, `-o ProxyJump=bastion`), the way
+ * Ansible users reach hosts behind one. Other ssh options there are not certroll's to apply.
+ */
+export function proxyJumpOf(args: unknown): string | undefined {
+  if (typeof args !== 'string') return undefined;
+  let words: string[];
+  try {
+    words = shlexSplit(args);
+  } catch {
+    return undefined;
+  }
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] ?? '';
+    const option = w === '-o' ? (words[++i] ?? '') : w.startsWith('-o') ? w.slice(2) : undefined;
+    if (option !== undefined) {
+      const m = /^ProxyJump\s*[= ]\s*(\S+)$/i.exec(option.trim());
+      if (m !== null) return m[1];
+    } else if (w === '-J') return words[i + 1];
+    else if (w.startsWith('-J')) return w.slice(2);
+  }
+  return undefined;
 }
 
 function transportKind(connection: unknown, shell: unknown): string | undefined {

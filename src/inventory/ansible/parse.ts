@@ -9,6 +9,8 @@ import { readYaml, type Position } from '../yaml-source.js';
 import { type AnsibleList, type EffectiveHost } from './groups.js';
 import { listFromJson } from './list-json.js';
 import { mapAnsible, type MappedAnsible } from './map.js';
+import { readAnsibleIni } from './ini.js';
+import { fromYamlStructure, type AnsibleSource } from './source.js';
 import { readAnsibleStructure } from './yaml-structure.js';
 
 // Fields of a certroll transport and the Ansible variable each comes from.
@@ -18,6 +20,7 @@ const TRANSPORT_VARS: Record<string, string> = {
   user: 'ansible_user',
   identityFile: 'ansible_ssh_private_key_file',
   sudo: 'ansible_become',
+  proxyJump: 'ansible_ssh_common_args',
 };
 
 interface Target {
@@ -30,35 +33,58 @@ interface Target {
 export function parseAnsibleYaml(
   text: string,
   source: string,
-  options: ParseOptions = {},
+  options: AnsibleParseOptions = {},
 ): Inventory {
+  return parseAnsibleSource(readAnsibleYamlSource(text, source), source, text, options);
+}
+
+/** Ansible's INI inventory format, read as Ansible's ini plugin reads it (no Ansible needed). */
+export function parseAnsibleIni(
+  text: string,
+  source: string,
+  options: AnsibleParseOptions = {},
+): Inventory {
+  return parseAnsibleSource(readAnsibleIni(text, source), source, text, options);
+}
+
+export function readAnsibleYamlSource(text: string, source: string): AnsibleSource {
   const yaml = readYaml(text, source, { extraTags: ['!vault', '!unsafe'] });
-  const structure = readAnsibleStructure(yaml.value);
-  const yamlPath = (t: Target): Path | undefined => {
+  return fromYamlStructure(readAnsibleStructure(yaml.value), source, yaml.locate, yaml.lexical);
+}
+
+export interface AnsibleParseOptions extends ParseOptions {
+  /** Applies group_vars/ and host_vars/ to the inventory read (the loader reads the files). */
+  readonly varsFiles?: (source: AnsibleSource) => void;
+  /** Receives the certroll inventory (plain data) the Ansible one maps to (`inventory import`). */
+  readonly onCertrollData?: (data: unknown) => void;
+}
+
+/** An Ansible inventory already read (INI or YAML) to certroll's model, with every problem. */
+export function parseAnsibleSource(
+  read: AnsibleSource,
+  source: string,
+  text: string,
+  options: AnsibleParseOptions = {},
+): Inventory {
+  options.varsFiles?.(read);
+  const position = (t: Target): Position | undefined => {
     if (t.host === undefined) return undefined;
-    if (t.varName === undefined) return structure.hostPath.get(t.host.name);
+    const hostAt = read.hostAt.get(t.host.name)?.([], 'key');
+    if (t.varName === undefined) return hostAt;
     const from = t.host.sources.get(t.varName);
-    const base =
+    const where =
       from === undefined
         ? undefined
         : 'group' in from
-          ? structure.groupVarPath.get(from.group)?.get(t.varName)
-          : structure.hostVarPath.get(from.host)?.get(t.varName);
-    return base === undefined ? structure.hostPath.get(t.host.name) : [...base, ...t.rest];
-  };
-  const early = structure.problems.map((p) =>
-    detail(source, yaml.locate(p.path, 'key'), formatPath(p.path), p.message),
-  );
-  return finish(structure.list, source, options.digest ?? sha256(text), options, {
-    early,
-    lexical: yaml.lexical,
+          ? read.groupVarAt.get(from.group)?.get(t.varName)
+          : read.hostVarAt.get(from.host)?.get(t.varName);
     // A host itself is shown where its name is written; a variable where its value is.
-    position: (t) => {
-      const p = yamlPath(t);
-      return p === undefined
-        ? undefined
-        : yaml.locate(p, t.varName === undefined ? 'key' : 'value');
-    },
+    return where === undefined ? hostAt : where(t.rest, 'value');
+  };
+  return finish(read.list, source, options.digest ?? sha256(text), options, {
+    early: read.problems,
+    lexical: read.lexical,
+    position,
   });
 }
 
@@ -66,7 +92,7 @@ export function parseAnsibleYaml(
 export function parseAnsibleList(
   text: string,
   source: string,
-  options: ParseOptions = {},
+  options: AnsibleParseOptions = {},
 ): Inventory {
   const list = listFromJson(text, source);
   return finish(list, source, options.digest ?? sha256(text), options, {
@@ -80,9 +106,9 @@ function finish(
   list: AnsibleList,
   source: string,
   digest: string,
-  options: ParseOptions,
+  options: AnsibleParseOptions,
   where: {
-    early: ErrorDetail[];
+    early: readonly ErrorDetail[];
     lexical: readonly ErrorDetail[];
     position: (t: Target) => Position | undefined;
   },
@@ -104,10 +130,11 @@ function finish(
       {
         file: source,
         details,
-        hint: 'certroll reads hosts with a certroll_bindings variable; see the Ansible section of the README.',
+        hint: 'certroll reads hosts with a certroll_bindings variable; see docs/inventory.md, Ansible inventories.',
       },
     );
   }
+  options.onCertrollData?.(mapped.data);
   return buildInventory(
     {
       source,
@@ -146,6 +173,8 @@ function target(mapped: MappedAnsible, path: Path): Target {
       return { ...host, varName: 'certroll_exclude', rest };
     case 'legacyPfx':
       return { ...host, varName: 'certroll_legacy_pfx', rest: [] };
+    case 'stateDir':
+      return { ...host, varName: 'certroll_state_dir', rest: [] };
     case 'transport': {
       const own = host.host?.vars['certroll_transport'];
       const inOwn =
@@ -180,6 +209,7 @@ function detail(
   return {
     file,
     ...(pos !== undefined && { line: pos.line, column: pos.column }),
+    ...(pos?.file !== undefined && { file: pos.file }),
     ...(field !== '' && { field }),
     message,
     ...(hint !== undefined && { hint }),

@@ -2,6 +2,7 @@
 // the key exchange (ssh2 accepts any key unless told otherwise), authentication only starts after
 // that check passed, and the attempt is bounded by readyTimeout and an AbortSignal.
 import { readFile } from 'node:fs/promises';
+import { type Duplex } from 'node:stream';
 import { NodeSSH, type Config } from 'node-ssh';
 // ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so take them off the default.
 import ssh2, { type AnyAuthMethod, type Client as SshClient } from 'ssh2';
@@ -22,6 +23,19 @@ export interface SshConnectOptions {
   readonly password?: string;
   /** SSH_AUTH_SOCK, used when there is no identity file. */
   readonly agentSocket?: string;
+  /**
+   * Key files from ssh_config's IdentityFile, offered after the agent's keys when there is no
+   * `identityFile`; without them, `defaultIdentityFiles`. Missing or unusable ones are skipped,
+   * as OpenSSH skips them.
+   */
+  readonly identityFiles?: readonly string[];
+  readonly defaultIdentityFiles?: readonly string[];
+  /** ssh_config's IdentitiesOnly: the agent's keys are not offered. */
+  readonly identitiesOnly?: boolean;
+  /** Jump hosts, first to last: each is connected (its host key verified) through the one before. */
+  readonly jumps?: readonly SshConnectOptions[];
+  /** A stream to the server already open (a jump host's forwarded channel). */
+  readonly sock?: Duplex;
   readonly connectTimeoutMs: number;
   readonly keepaliveIntervalMs?: number;
   readonly keepaliveCountMax?: number;
@@ -37,46 +51,123 @@ export interface SshHandshakeTrace {
 async function authMethods(opts: SshConnectOptions): Promise<AnyAuthMethod[]> {
   const username = opts.username;
   const methods: AnyAuthMethod[] = [];
+  const skipped: string[] = [];
   if (opts.identityFile !== undefined) {
-    let data: Buffer;
-    try {
-      data = await readFile(opts.identityFile);
-    } catch (error) {
-      throw transportError(
-        'TRANSPORT_AUTH',
-        opts.target,
-        `cannot read SSH identity file ${opts.identityFile} (${(error as Error).message}).`,
-        'Check identityFile in the inventory.',
-        error,
-      );
+    // The inventory's identityFile is the one key used: a problem with it is an error.
+    methods.push({ type: 'publickey', username, key: await inventoryKey(opts, opts.identityFile) });
+  } else {
+    if (opts.agentSocket !== undefined && opts.agentSocket !== '' && opts.identitiesOnly !== true) {
+      methods.push({ type: 'agent', username, agent: opts.agentSocket });
     }
-    const key = utils.parseKey(data, opts.passphrase);
-    if (key instanceof Error) {
-      throw transportError(
-        'TRANSPORT_AUTH',
-        opts.target,
-        `cannot use SSH identity file ${opts.identityFile} (${key.message}).`,
-        'If the key is encrypted, set identityPassphrase; check that the file is a private key.',
-      );
+    for (const file of opts.identityFiles ?? opts.defaultIdentityFiles ?? []) {
+      const key = await optionalKey(file, opts.passphrase);
+      if (typeof key === 'string') skipped.push(key);
+      else methods.push({ type: 'publickey', username, key });
     }
-    methods.push({ type: 'publickey', username, key });
-  } else if (opts.agentSocket !== undefined && opts.agentSocket !== '') {
-    methods.push({ type: 'agent', username, agent: opts.agentSocket });
   }
   if (opts.password !== undefined)
     methods.push({ type: 'password', username, password: opts.password });
   if (methods.length === 0) {
+    const tried = skipped.length === 0 ? '' : ` (skipped: ${skipped.join('; ')})`;
     throw transportError(
       'TRANSPORT_AUTH',
       opts.target,
-      'no SSH credentials: no identity file, no SSH agent (SSH_AUTH_SOCK) and no password.',
-      'Set identityFile for the host or start an SSH agent.',
+      `no SSH credentials: no identity file, no SSH agent (SSH_AUTH_SOCK) and no password${tried}.`,
+      'Set identityFile for the host, IdentityFile in ~/.ssh/config, or start an SSH agent.',
     );
   }
   return methods;
 }
 
+type ParsedKey = Exclude<ReturnType<typeof utils.parseKey>, Error>;
+
+async function inventoryKey(opts: SshConnectOptions, file: string): Promise<ParsedKey> {
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (error) {
+    throw transportError(
+      'TRANSPORT_AUTH',
+      opts.target,
+      `cannot read SSH identity file ${file} (${(error as Error).message}).`,
+      'Check identityFile in the inventory.',
+      error,
+    );
+  }
+  const key = utils.parseKey(data, opts.passphrase);
+  if (key instanceof Error) {
+    throw transportError(
+      'TRANSPORT_AUTH',
+      opts.target,
+      `cannot use SSH identity file ${file} (${key.message}).`,
+      'If the key is encrypted, set identityPassphrase; check that the file is a private key.',
+    );
+  }
+  return key;
+}
+
+// An ssh_config or default key file: one that is missing, or encrypted without a passphrase,
+// is skipped (OpenSSH would ask; certroll never prompts), and named if nothing else works.
+async function optionalKey(file: string, passphrase?: string): Promise<ParsedKey | string> {
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (error) {
+    return `${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
+  const key = utils.parseKey(data, passphrase);
+  return key instanceof Error ? `${file}: ${key.message}` : key;
+}
+
+/**
+ * Connects to the host, through its jump hosts when it has some: each hop is a full SSH
+ * connection with certroll's host key check, the next one carried on a channel it forwards
+ * (direct-tcpip), so certroll itself never opens a socket to a host behind a jump host.
+ */
 export async function openSsh(
+  opts: SshConnectOptions,
+  signal?: AbortSignal,
+  trace: SshHandshakeTrace = { verifierRan: false, hostKeyRefused: false, authStarted: false },
+): Promise<NodeSSH> {
+  const hops = opts.jumps ?? [];
+  if (hops.length === 0) return await openOne(opts, signal, trace);
+  const opened: NodeSSH[] = [];
+  const closeHops = (): void => {
+    for (const ssh of opened.splice(0).reverse()) ssh.dispose();
+  };
+  try {
+    let sock: Duplex | undefined;
+    for (const [i, hop] of hops.entries()) {
+      const ssh = await openOne({ ...hop, ...(sock !== undefined && { sock }) }, signal);
+      opened.push(ssh);
+      const next = hops[i + 1] ?? opts;
+      sock = await forward(ssh, hop.target, next);
+    }
+    const target = await openOne({ ...opts, ...(sock !== undefined && { sock }) }, signal, trace);
+    // The jump connections live as long as the host's: closing it closes them.
+    target.connection?.once('close', closeHops);
+    return target;
+  } catch (error) {
+    closeHops();
+    throw error;
+  }
+}
+
+async function forward(via: NodeSSH, viaTarget: string, next: SshConnectOptions): Promise<Duplex> {
+  try {
+    return await via.forwardOut('127.0.0.1', 0, next.address, next.port);
+  } catch (error) {
+    throw transportError(
+      'TRANSPORT_UNREACHABLE',
+      next.target,
+      `the jump host ${viaTarget} could not open a connection to ${next.address}:${next.port} (${(error as Error).message}).`,
+      'Check that the jump host reaches that address and port, and that its sshd allows TCP forwarding (AllowTcpForwarding).',
+      error,
+    );
+  }
+}
+
+async function openOne(
   opts: SshConnectOptions,
   signal?: AbortSignal,
   trace: SshHandshakeTrace = { verifierRan: false, hostKeyRefused: false, authStarted: false },
@@ -90,8 +181,7 @@ export async function openSsh(
   // node-ssh's privateKey/privateKeyPath/password: the key is parsed above with a certroll error
   // naming the file, methods are offered in certroll's order, and the trace sees auth start.
   const config: Config = {
-    host: opts.address,
-    port: opts.port,
+    ...(opts.sock === undefined ? { host: opts.address, port: opts.port } : { sock: opts.sock }),
     username: opts.username,
     readyTimeout: opts.connectTimeoutMs,
     keepaliveInterval: opts.keepaliveIntervalMs ?? 15_000,

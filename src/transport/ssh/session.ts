@@ -1,12 +1,13 @@
 // One SSH session to one inventory host: resolves its secrets, connects with the host key policy,
 // runs raw command lines. The sh and PowerShell transports both sit on top of it.
-import { userInfo } from 'node:os';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import { type NodeSSH } from 'node-ssh';
 import { transportError } from '../classify.js';
 import { resolveSecret, type ResolvedSecret } from '../secrets.js';
 import { type ExecOptions, type ExecResult } from '../types.js';
-import { type Host, type SecretRef } from '../../inventory/model.js';
-import { openSsh, type SshHandshakeTrace } from './connect.js';
+import { type Host, type JumpHost, type SecretRef } from '../../inventory/model.js';
+import { openSsh, type SshConnectOptions, type SshHandshakeTrace } from './connect.js';
 import { execOnChannel } from './exec.js';
 
 export interface SshSessionDeps {
@@ -24,6 +25,12 @@ export interface SshSessionDeps {
    * below it leaves room for the channels that kill stopped commands.
    */
   readonly maxChannels?: number;
+}
+
+/** OpenSSH's default identities, in its order, when neither the inventory nor ssh_config names one. */
+function defaultIdentityFiles(env: Readonly<Record<string, string | undefined>>): string[] {
+  const home = env.HOME ?? homedir();
+  return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(home, '.ssh', f));
 }
 
 export function targetOf(host: Host): string {
@@ -77,7 +84,8 @@ export class SshSession {
     this.ssh = await openSsh(
       {
         target: this.target,
-        address: this.host.address,
+        // ssh_config's HostName, when it names another address; probes keep host.address.
+        address: t.hostName ?? this.host.address,
         port: t.port,
         // As OpenSSH: without a user, the local login name.
         username: t.user ?? userInfo().username,
@@ -86,17 +94,48 @@ export class SshSession {
           ...(t.hostKeyFingerprint === undefined ? {} : { fingerprint: t.hostKeyFingerprint }),
         },
         ...(t.identityFile === undefined ? {} : { identityFile: t.identityFile }),
+        ...optional('identityFiles', t.identityFiles),
+        ...optional('identitiesOnly', t.identitiesOnly),
+        defaultIdentityFiles: defaultIdentityFiles(env),
         ...optional('passphrase', await this.secret(t.identityPassphrase)),
         ...optional('password', await this.secret(t.password)),
         ...optional('agentSocket', env.SSH_AUTH_SOCK),
         connectTimeoutMs: t.connectTimeoutMs,
         ...optional('keepaliveIntervalMs', this.deps.keepaliveIntervalMs),
         ...optional('keepaliveCountMax', this.deps.keepaliveCountMax),
+        ...(t.proxyJump === undefined
+          ? {}
+          : { jumps: t.proxyJump.map((j) => this.jumpOptions(j, env)) }),
       },
       signal,
       this.trace,
     );
     this.opened = true;
+  }
+
+  // A jump host authenticates with its own ssh_config keys, else the host's identityFile, the
+  // agent and the default key files; its host key is checked like any host's.
+  private jumpOptions(
+    j: JumpHost,
+    env: Readonly<Record<string, string | undefined>>,
+  ): SshConnectOptions {
+    const t = this.host.transport;
+    return {
+      target: `${j.name} (${j.address}:${j.port}, jump host for ${this.host.name})`,
+      address: j.address,
+      port: j.port,
+      username: j.user ?? userInfo().username,
+      hostKey: { knownHosts: j.knownHosts },
+      ...(j.identityFiles === undefined && t.identityFile !== undefined
+        ? { identityFiles: [t.identityFile] }
+        : optional('identityFiles', j.identityFiles)),
+      ...optional('identitiesOnly', j.identitiesOnly),
+      defaultIdentityFiles: defaultIdentityFiles(env),
+      ...optional('agentSocket', env.SSH_AUTH_SOCK),
+      connectTimeoutMs: t.connectTimeoutMs,
+      ...optional('keepaliveIntervalMs', this.deps.keepaliveIntervalMs),
+      ...optional('keepaliveCountMax', this.deps.keepaliveCountMax),
+    };
   }
 
   /** Runs `command` exactly as given (no sudo, no wrapping). */

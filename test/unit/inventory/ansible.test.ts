@@ -255,28 +255,38 @@ describe('format detection and loading', () => {
     ).toBe('certroll');
     expect(detectFormat(read('hosts.yaml'))).toBe('ansible');
     expect(detectFormat(read('list.json'))).toBe('ansible-json');
-    expect(detectFormat(read('hosts.ini'))).toBe('ansible-inventory');
+    expect(detectFormat(read('ini-layout/hosts.ini'))).toBe('ansible-ini');
+    expect(detectFormat(read('docs/basic.ini'))).toBe('ansible-ini');
+    expect(detectFormat('mail.example.com\nweb1 ansible_port=2222\nweb[01:03]:2200\n')).toBe(
+      'ansible-ini',
+    );
+    // A misspelt certroll inventory stays certroll's, for its own error messages.
+    expect(detectFormat('enviroments:\n')).toBe('certroll');
+    expect(detectFormat('versoin: 1\n')).toBe('certroll');
   });
 
   it('reads an Ansible YAML file without being told its format', () => {
     expect(loadInventory(fixture('hosts.yaml'), OPTS).environments).toHaveLength(2);
   });
 
-  it('runs the injected ansible-inventory for INI files and pins the digest to its output', () => {
+  it('runs the injected ansible-inventory when told to, and pins the digest to its output', () => {
     const seen: string[] = [];
-    const inv = loadInventory(fixture('hosts.ini'), {
+    const inv = loadInventory(fixture('ini-layout/hosts.ini'), {
       ...OPTS,
+      format: 'ansible-inventory',
       ansibleInventory: (p) => {
         seen.push(p);
         return read('list.json');
       },
     });
-    expect(seen).toEqual([fixture('hosts.ini')]);
+    expect(seen).toEqual([fixture('ini-layout/hosts.ini')]);
     expect(inv.environments.map((e) => e.name)).toEqual(['staging', 'production']);
   });
 
-  it('refuses an INI file when no ansible-inventory runner is given', () => {
-    expect(failure(() => loadInventory(fixture('hosts.ini'), OPTS)).code).toBe('USAGE');
+  it('refuses the ansible-inventory format when no ansible-inventory runner is given', () => {
+    const run = (): unknown =>
+      loadInventory(fixture('ini-layout/hosts.ini'), { ...OPTS, format: 'ansible-inventory' });
+    expect(failure(run).code).toBe('USAGE');
   });
 });
 
