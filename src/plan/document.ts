@@ -8,6 +8,7 @@ import { CertrollError } from '../errors.js';
 import { type Inventory } from '../inventory/model.js';
 import { stateDigest, type PlanPins } from './pins.js';
 import { type PlannedUnit } from './commands.js';
+import { type ChangeInfo } from './change.js';
 
 export const PLAN_VERSION = 1;
 
@@ -37,6 +38,8 @@ export interface PlanDocument {
    * bindings serve: the coverage gate and the sweep look for them too.
    */
   readonly replaces?: readonly string[];
+  /** Who made the plan and for which change ticket (`--operator`, `--ticket`). */
+  readonly change?: ChangeInfo;
   readonly environments: readonly {
     readonly name: string;
     readonly hosts: readonly {

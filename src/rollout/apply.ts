@@ -16,6 +16,7 @@ import {
   type RunPaths,
 } from '../journal/index.js';
 import { type Logger } from '../log/index.js';
+import { type ChangeInfo } from '../plan/change.js';
 import { buildPlan, planPins, type PlanDocument } from '../plan/document.js';
 import { rolloutRef } from '../workflow/ref.js';
 import { describeDrift, planDrift } from '../plan/pins.js';
@@ -52,6 +53,8 @@ export interface ApplyOptions {
   readonly resume?: { readonly paths: RunPaths; readonly snapshot: unknown };
   /** What the plan's gate read on each host in this command; the sweep lists listeners again only. */
   readonly known?: ReadonlyMap<string, HostFacts>;
+  /** Who runs it and for which ticket: in the journal's first record and every audit line. */
+  readonly change?: ChangeInfo;
 }
 
 export interface ApplyOutcome {
@@ -163,9 +166,10 @@ export async function applyPlan(
           runId,
           inventory: plan.inventory.path,
           bundle: plan.bundle.sha256,
+          ...options.change,
         });
-  if (options.resume !== undefined) journal.append('run-resumed', {});
-  const audit = adapters.auditLog(paths.audit).child({ runId });
+  if (options.resume !== undefined) journal.append('run-resumed', { ...options.change });
+  const audit = adapters.auditLog(paths.audit).child({ runId, ...options.change });
   observer?.started?.(runId, paths.dir);
   const steps = createRolloutSteps({
     runId,
@@ -195,7 +199,15 @@ export async function applyPlan(
     recorder.close();
   }
   auditOutcomes(audit, output, prepared.cert.sha256);
-  journal.append('run-finished', { status: output.status });
+  journal.append('run-finished', {
+    status: output.status,
+    ...(output.reason !== undefined ? { reason: output.reason } : {}),
+    environments: output.environments.map((e) => ({
+      env: e.env,
+      status: e.status,
+      ...(e.reason !== undefined ? { reason: e.reason } : {}),
+    })),
+  });
   const base = { runId, dir: paths.dir, output };
   // Hosts not started still serve the old certificate by design: no sweep.
   if (output.status === 'interrupted') return { ...base, status: 'interrupted' };
@@ -203,6 +215,7 @@ export async function applyPlan(
     adapters,
     ...(options.known !== undefined ? { known: options.known } : {}),
   });
+  journal.append('run-swept', { clean: swept.clean, text: swept.text });
   const ok = output.status === 'succeeded' && swept.clean;
   return { ...base, sweep: swept, status: ok ? 'succeeded' : 'failed' };
 }

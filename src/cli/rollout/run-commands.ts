@@ -10,6 +10,8 @@ import {
   writeFileAtomic,
   type EnvironmentLocks,
 } from '../../journal/index.js';
+import { userInfo } from 'node:os';
+import { changeInfo, type ChangeInfo } from '../../plan/change.js';
 import { changesPlanned, parsePlan, planOf, type PlanDocument } from '../../plan/document.js';
 import { lockRun, preflightApply } from '../../rollout/apply.js';
 import { makePlan, type MadePlan } from '../../rollout/make-plan.js';
@@ -50,6 +52,29 @@ function inputs(o: Options, fromPlan?: PlanDocument): RolloutInputs {
   };
 }
 
+/** `--operator` (default the OS user) and `--ticket` (default the plan's). */
+export function changeOf(o: Options, fromPlan?: PlanDocument): ChangeInfo {
+  const operator = str(o, 'operator');
+  const ticket = str(o, 'ticket');
+  return changeInfo(
+    {
+      ...(operator !== undefined ? { operator } : {}),
+      ...(ticket !== undefined ? { ticket } : {}),
+    },
+    osUser(),
+    fromPlan?.change,
+  );
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry for this uid (a container): the uid is still who it is.
+    return `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
 /** As many hosts read at once as the policies allow (reading changes nothing on a host). */
 async function readConcurrency(prepared: Prepared) {
   const { readConcurrency: of } = await import('../../discover/rollout-hooks.js');
@@ -78,7 +103,8 @@ async function plan(
   prepared: Prepared,
   adapters: RolloutAdapters,
 ): Promise<MadePlan> {
-  return makePlan(prepared, {
+  const change = changeOf(o);
+  const made = await makePlan(prepared, {
     adapters,
     inventoryPath: i.inventory,
     bundle: {
@@ -89,10 +115,12 @@ async function plan(
     replaces: await replacedNamed(o, ctx, prepared.cert.sha256),
     concurrency: await readConcurrency(prepared),
   });
+  return { ...made, plan: { ...made.plan, change } };
 }
 
 export async function runPlan(o: Options, ctx: CommandContext): Promise<number> {
   const i = inputs(o);
+  changeOf(o); // a bad --operator or --ticket is refused before any host is read
   // The pool first: a bad connection limit is a usage error, reported before anything is read.
   const { plan: made } = await withAdapters(ctx.io.env, async (adapters) =>
     plan(o, i, ctx, await prepareRollout(i, ctx.io.env), adapters),
@@ -110,6 +138,7 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
       hint: 'Write one with `certroll plan -i INV --cert BUNDLE -o PLAN`.',
     });
   const doc = parsePlan(readFileSync(planFile, 'utf8'), planFile);
+  const change = changeOf(o, doc);
   return withAdapters(ctx.io.env, async (adapters) => {
     const prepared = await prepareRollout(inputs(o, doc), ctx.io.env);
     return withRunLocks(o, ctx, prepared, undefined, async (locks) => {
@@ -119,7 +148,7 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
         concurrency: concurrency.capture,
         discoverConcurrency: concurrency.discover,
       });
-      const run = { ...applyOpts(o, ctx), locks, adapters, known };
+      const run = { ...applyOpts(o, ctx), locks, adapters, known, change };
       return (await runAndReport(doc, prepared, run, ctx.io)).exitCode;
     });
   });
@@ -127,6 +156,7 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
 
 export async function runRolloutCommand(o: Options, ctx: CommandContext): Promise<number> {
   const i = inputs(o);
+  const change = changeOf(o);
   return withAdapters(ctx.io.env, async (adapters) => {
     const prepared = await prepareRollout(i, ctx.io.env);
     return withRunLocks(o, ctx, prepared, undefined, async (locks) => {
@@ -137,7 +167,7 @@ export async function runRolloutCommand(o: Options, ctx: CommandContext): Promis
         ctx.io.stderr('Not applied. No host was modified.\n');
         return EXIT.FAILED;
       }
-      const run = { ...applyOpts(o, ctx), locks, adapters, known };
+      const run = { ...applyOpts(o, ctx), locks, adapters, known, change };
       return (await runAndReport(made, prepared, run, ctx.io)).exitCode;
     });
   });
@@ -160,6 +190,7 @@ export async function runResume(run: string, o: Options, ctx: CommandContext): P
     );
   }
   const doc = planOf(record.plan, record.paths.plan);
+  const change = changeOf(o, doc);
   const prepared = await prepareRollout(inputs(o, doc), ctx.io.env);
   if (prepared.cert.sha256 !== doc.bundle.sha256) {
     throw new CertrollError(
@@ -174,7 +205,7 @@ export async function runResume(run: string, o: Options, ctx: CommandContext): P
   return withAdapters(ctx.io.env, (adapters) =>
     withRunLocks(o, ctx, prepared, record.paths.id, async (locks) => {
       const resume = { paths: record.paths, snapshot };
-      const runOptions = { ...applyOpts(o, ctx), locks, adapters, resume };
+      const runOptions = { ...applyOpts(o, ctx), locks, adapters, resume, change };
       return (await runAndReport(doc, prepared, runOptions, ctx.io)).exitCode;
     }),
   );

@@ -23,6 +23,7 @@ export interface RunCommandOptions {
   readonly resume?: { readonly paths: RunPaths; readonly snapshot: unknown };
   readonly known?: ApplyOptions['known'];
   readonly verifier?: ApplyOptions['verifier'];
+  readonly change?: ApplyOptions['change'];
 }
 
 /** Runs the plan with progress, prompts and Ctrl-C; prints the summary and the sweep. */
@@ -56,6 +57,7 @@ export async function runAndReport(
       ...(o.resume !== undefined ? { resume: o.resume } : {}),
       ...(o.known !== undefined ? { known: o.known } : {}),
       ...(o.verifier !== undefined ? { verifier: o.verifier } : {}),
+      ...(o.change !== undefined ? { change: o.change } : {}),
     });
   } finally {
     interrupts.dispose();
