@@ -2,18 +2,18 @@
 // ended with (src/cli/rollout/summary.ts), its outcome counts and verdict, the sweep and a later
 // `rollback RUN`. `--raw` prints the journal record by record instead; `--json` has it all.
 import { type JournalRecord } from '../journal/index.js';
-import { formatDuration, type RunStory } from '../report/run-story.js';
-import { recordsOf } from '../workflow/records.js';
+import { formatDuration, hostOutputs, type RunStory } from '../report/run-story.js';
 import { type HostOutput } from '../workflow/types.js';
 import { summaryTable } from './rollout/summary.js';
 
 /** The hosts' outputs as the run recorded them, grouped by environment in the order they ended. */
 function environmentsOf(records: readonly JournalRecord[]) {
   const envs = new Map<string, Record<string, HostOutput>>();
-  for (const r of recordsOf(records, 'host-result')) {
-    const hosts = envs.get(r.data.env) ?? {};
-    hosts[r.data.host] = r.data.output;
-    envs.set(r.data.env, hosts);
+  for (const [where, output] of hostOutputs(records)) {
+    const env = where.slice(0, where.indexOf('/'));
+    const hosts = envs.get(env) ?? {};
+    hosts[output.host] = output;
+    envs.set(env, hosts);
   }
   return [...envs].map(([env, hosts]) => ({ env, hosts }));
 }

@@ -84,11 +84,16 @@ export interface RunStory {
   readonly timeline: readonly TimelineStep[];
 }
 
-/** The latest output of every host, keyed `env/host` (a host's result is written again if it changes). */
-function hostOutputs(records: readonly JournalRecord[]): Map<string, HostOutput> {
+/**
+ * The latest output of every host, keyed `env/host`, in the order the hosts ended: the run's
+ * `run-finished` record has them all; before it (a crash), the `host-result` records so far.
+ */
+export function hostOutputs(records: readonly JournalRecord[]): Map<string, HostOutput> {
   const out = new Map<string, HostOutput>();
   for (const r of recordsOf(records, 'host-result'))
     out.set(`${r.data.env}/${r.data.host}`, r.data.output);
+  for (const h of recordsOf(records, 'run-finished').at(-1)?.data.hosts ?? [])
+    out.set(`${h.env}/${h.output.host}`, h.output);
   return out;
 }
 
@@ -159,7 +164,11 @@ function bindingsOf(
             : status === 'skipped' && b.current !== undefined
               ? { after: b.current }
               : {}),
-          ...(o?.reason !== undefined ? { reason: o.reason } : {}),
+          ...(o?.reason !== undefined
+            ? { reason: o.reason }
+            : status === 'rolled-back' && output?.error !== undefined
+              ? { reason: `undone with its host: ${output.error.message}` }
+              : {}),
           ...((undo ?? proof) !== undefined ? { provedAt: (undo ?? proof)!.end } : {}),
           ...(undo !== undefined
             ? {

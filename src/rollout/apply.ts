@@ -25,6 +25,7 @@ import {
   createRolloutSteps,
   journaled,
   runRollout,
+  type HostOutput,
   type RolloutOutput,
 } from '../workflow/index.js';
 import { type BindingVerifier } from '../workflow/ports.js';
@@ -207,6 +208,9 @@ export async function applyPlan(
       status: e.status,
       ...(e.reason !== undefined ? { reason: e.reason } : {}),
     })),
+    hosts: output.environments.flatMap((e) =>
+      Object.values(e.hosts).map((h) => ({ env: e.env, output: withoutCaptures(h) })),
+    ),
   });
   const base = { runId, dir: paths.dir, output };
   // Hosts not started still serve the old certificate by design: no sweep.
@@ -218,6 +222,14 @@ export async function applyPlan(
   journal.append('run-swept', { clean: swept.clean, text: swept.text });
   const ok = output.status === 'succeeded' && swept.clean;
   return { ...base, sweep: swept, status: ok ? 'succeeded' : 'failed' };
+}
+
+/** A host's output as the journal's last word on it: the captures stay in the snapshot. */
+function withoutCaptures(h: HostOutput): HostOutput {
+  const bindings = Object.fromEntries(
+    Object.entries(h.bindings).map(([id, { captured: _captured, ...rest }]) => [id, rest]),
+  );
+  return { ...h, bindings };
 }
 
 /** One audit line per binding: how it ended, what was expected and what was observed. */

@@ -55,6 +55,8 @@ export type RunRecordData = {
       readonly status: string;
       readonly reason?: string;
     }[];
+    /** How every host ended, without its captures (the last hosts have no `host-result`). */
+    readonly hosts?: readonly { readonly env: string; readonly output: HostOutput }[];
   };
   /** The sweep after the run: whether a port still serves a replaced certificate, and its report. */
   readonly 'run-swept': { readonly clean: boolean; readonly text: string };

@@ -1,0 +1,176 @@
+// Change records end to end, through the built CLI against two lab hosts over real SSH with real
+// nginx: a plan made for a ticket, applied by another operator; production's host fails its
+// cold-start check (its restart command fails) and is rolled back with the old certificate proven
+// on the wire. Then `runs`, `show`, the audit log and the reports, the HTML opened in a real
+// headless Chromium. With CERTROLL_DOCS_SCREENSHOTS=1 the screenshots are written to docs/.
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { listRunIds } from '../../src/journal/index.js';
+import { useRenewalLab } from '../lab/index.js';
+import { runCli, runCliAsync } from '../helpers/cli.js';
+
+const fx = useRenewalLab({
+  hosts: 2,
+  environments: ([staging, production]) => [
+    { name: 'staging', hosts: [staging!] },
+    {
+      name: 'production',
+      policy: '{ coldStartCheck: true }',
+      // The planted fault: a restart that fails, so the cold-start check undoes the host.
+      hosts: [
+        production!.replace(
+          /nginxArgs: (\[[^\]]*\]) \}/,
+          'nginxArgs: $1, restartCommand: "false" }',
+        ),
+      ],
+    },
+  ],
+});
+
+const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+
+interface Browsed {
+  readonly dom: string;
+  readonly png: string;
+}
+
+/** Opens `file` in headless Chromium: its DOM after rendering, and a screenshot of the page. */
+function chromium(file: string, png: string, height: number): Promise<Browsed> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'chromium',
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--no-first-run',
+        '--disable-extensions',
+        '--disable-dev-shm-usage',
+        `--user-data-dir=${png}.profile`,
+        '--hide-scrollbars',
+        `--window-size=1280,${height}`,
+        `--screenshot=${png}`,
+        '--dump-dom',
+        `file://${file}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'], timeout: 45_000 },
+    );
+    let dom = '';
+    child.stdout.on('data', (d: Buffer) => (dom += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve({ dom, png }) : reject(new Error(`chromium exited ${code}`)),
+    );
+  });
+}
+
+const rows = (dom: string) => dom.match(/<tr class="port">/g)?.length ?? 0;
+
+describe('change records of a real lab run with a rollback', () => {
+  it('keeps who and why from the plan to the reports, and tells every port with its proof', async () => {
+    const r = fx();
+    const { lab, stateDir } = r;
+    const planPath = join(lab.dir, 'plan.json');
+    const plan = runCli(
+      ['plan', ...r.args(), '--operator', 'alice', '--ticket', 'CHG-1234', '-o', planPath],
+      { timeoutMs: 60_000 },
+    );
+    expect(plan.code, plan.stderr).toBe(2);
+    expect(JSON.parse(readFileSync(planPath, 'utf8'))).toMatchObject({
+      change: { operator: 'alice', ticket: 'CHG-1234' },
+      environments: [{ policy: { coldStartCheck: false } }, { policy: { coldStartCheck: true } }],
+    });
+
+    // A bad ticket is refused before anything runs: no run folder.
+    const bad = runCli(['apply', planPath, '--yes', '--ticket', 'x\ny', '--state-dir', stateDir]);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('--ticket "x\\ny" is not accepted');
+    expect(listRunIds(stateDir)).toEqual([]);
+
+    const planMd = join(lab.dir, 'plan.md');
+    const planHtml = join(lab.dir, 'plan.html');
+    const [apply, planReport, planReportMd] = await Promise.all([
+      runCliAsync(
+        [
+          'apply',
+          planPath,
+          '--yes',
+          '--operator',
+          'bob',
+          '--trust',
+          r.root.certPath,
+          '--state-dir',
+          stateDir,
+        ],
+        { timeoutMs: 120_000 },
+      ),
+      runCliAsync(['report', planPath, '-o', planHtml]),
+      runCliAsync(['report', planPath, '--format', 'md', '-o', planMd]),
+    ]);
+    expect(planReport.code, planReport.stderr).toBe(0);
+    expect(planReportMd.code, planReportMd.stderr).toBe(0);
+    // production rolled back: the run failed, and says so.
+    expect(apply.code, apply.stderr).toBe(1);
+    const [staging, production] = lab.hosts;
+    expect(await r.served(staging!.address)).toBe(r.newLeaf.sha256);
+    expect(await r.served(production!.address)).toBe(r.oldLeaf.sha256);
+
+    const [run] = listRunIds(stateDir);
+    const runs = runCli(['runs', '--state-dir', stateDir]);
+    expect(runs.stdout).toMatch(
+      new RegExp(`^${run} .* bob +CHG-1234 +1 +1 +0 +0 +rolled back$`, 'm'),
+    );
+    expect(runs.stdout).not.toMatch(/succeeded/);
+    const show = runCli(['show', run!, '--state-dir', stateDir]);
+    expect(show.stdout).toContain(
+      `run ${run}: rolled back\n  operator  bob\n  ticket    CHG-1234\n`,
+    );
+    expect(show.stdout).toContain('1 verified, 1 rolled back, 0 need attention');
+    expect(show.stdout).toMatch(/^production +lab-\d+ +\S+:8443 +rolled-back/m);
+    const audit = readFileSync(join(stateDir, 'runs', run!, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n');
+    for (const line of audit)
+      expect(JSON.parse(line)).toMatchObject({ runId: run, operator: 'bob', ticket: 'CHG-1234' });
+
+    const runHtml = join(lab.dir, 'run.html');
+    const md = runCli(['report', run!, '--state-dir', stateDir]);
+    expect(md.code, md.stderr).toBe(0);
+    expect(runCli(['report', run!, '--state-dir', stateDir, '-o', runHtml]).code).toBe(0);
+    // Markdown: who, why, every port with what it served before and after, and the rollback proof.
+    expect(md.stdout).toContain('| ticket | CHG-1234 |');
+    expect(md.stdout).toContain('| operator | bob |');
+    expect(md.stdout).toContain(
+      `| staging | ${staging!.name} | ${staging!.address}:8443 | www.lab.test | **verified** | \`${r.oldLeaf.sha256}\` | \`${r.newLeaf.sha256}\``,
+    );
+    expect(md.stdout).toContain(
+      `| production | ${production!.name} | ${production!.address}:8443 | www.lab.test | **rolled-back** | \`${r.oldLeaf.sha256}\` | \`${r.oldLeaf.sha256}\``,
+    );
+    expect(md.stdout).toMatch(/after rollback a fresh handshake saw the previous leaf again/);
+    expect(md.stdout).toContain('restart (failed)');
+    expect(readFileSync(planMd, 'utf8')).toContain('| cold start | each service restarted');
+
+    // The HTML in a real browser: it renders, every port is a row, the chart is drawn; no network.
+    const shots = [join(lab.dir, 'report-plan.png'), join(lab.dir, 'report-run.png')];
+    const [planPage, runPage] = await Promise.all([
+      chromium(planHtml, shots[0]!, 1900),
+      chromium(runHtml, shots[1]!, 1500),
+    ]);
+    expect(rows(planPage.dom)).toBe(2);
+    expect(rows(runPage.dom)).toBe(4); // the run's two ports, and the plan it followed
+    expect(runPage.dom).toMatch(/<svg[^>]*class="marks"/);
+    expect(runPage.dom).toContain('CHG-1234');
+    for (const page of [planPage, runPage]) {
+      expect(page.dom).not.toMatch(/(src|href)="https?:/);
+      expect(statSync(page.png).size).toBeGreaterThan(20_000);
+    }
+    const html = readFileSync(runHtml, 'utf8');
+    expect(html).not.toContain(r.newLeaf.keyPem.split('\n')[1]!);
+    if (process.env['CERTROLL_DOCS_SCREENSHOTS'] === '1' && existsSync(DOCS))
+      for (const shot of shots) copyFileSync(shot, join(DOCS, shot.split('/').at(-1)!));
+  }, 150_000);
+});
