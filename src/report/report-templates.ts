@@ -34,8 +34,19 @@ const MD_PLAN_BODY = `
 Excluded: <% for (const x of h.exclusions) { %>port <%= x.port %> (<%= x.reason %>); <% } %>
 
 <% } %>
-<% if (it.commands) { for (const u of h.units) { %>
-Commands for <%= u.ports %>:
+<% } %>
+<% } %>
+
+**Rollback path**
+
+<% for (const l of it.plan.rollbackPath) { %>- <%= l %>
+<% } %>
+<% if (it.commands) { %>
+
+**Commands each host will run**
+<% for (const e of it.plan.environments) { for (const h of e.hosts) { for (const u of h.units) { %>
+
+<%= e.name %> / <%= h.name %>, ports <%= u.ports %>:
 
 <% for (const c of u.commands) { %>- **<%= c.step %>**<% if (c.note) { %> (<%= c.note %>)<% } %>
 
@@ -44,13 +55,7 @@ Commands for <%= u.ports %>:
 
 \`\`\`\`
 <% } %>
-<% } } %>
-<% } %>
-<% } %>
-
-**Rollback path**
-
-<% for (const l of it.plan.rollbackPath) { %>- <%= l %>
+<% } } } %>
 <% } %>
 `;
 
@@ -147,15 +152,18 @@ const HTML_PLAN_BODY = `
 <% for (const b of h.bindings) { %><tr class="port"><td><%= b.port %></td><td><%= b.kind %></td><td><%= b.sni %></td><td><code class="fp"><%= b.current %></code></td><td><code class="fp"><%= b.next %></code></td><td><%= b.action %></td></tr>
 <% } %></table>
 <% if (h.exclusions.length > 0) { %><p>Excluded: <% for (const x of h.exclusions) { %>port <%= x.port %> (<%= x.reason %>); <% } %></p><% } %>
-<% if (it.commands) { for (const u of h.units) { %>
-<p>Commands for <%= u.ports %>:</p>
-<% for (const c of u.commands) { %><p><b><%= c.step %></b><% if (c.note) { %> <span class="muted">(<%= c.note %>)</span><% } %></p><pre><%= c.text %></pre>
-<% } %>
-<% } } %>
 <% } %>
 <% } %>
 <h3>Rollback path</h3>
 <ul><% for (const l of it.plan.rollbackPath) { %><li><%= l %></li><% } %></ul>
+<% if (it.commands) { %>
+<h3>Commands each host will run</h3>
+<% for (const e of it.plan.environments) { for (const h of e.hosts) { for (const u of h.units) { %>
+<h4><%= e.name %> / <%= h.name %>, ports <%= u.ports %></h4>
+<% for (const c of u.commands) { %><p><b><%= c.step %></b><% if (c.note) { %> <span class="muted">(<%= c.note %>)</span><% } %></p><pre><%= c.text %></pre>
+<% } %>
+<% } } } %>
+<% } %>
 `;
 
 const HTML_HEAD = `<!doctype html>
