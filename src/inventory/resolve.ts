@@ -109,6 +109,16 @@ export function shellOf(kind: TransportKind): RemoteShell {
   return kind === 'ssh' || kind === 'local' ? 'sh' : 'powershell';
 }
 
+/** A secret reference as written (`{ env }` or `{ file }`, relative to the inventory) resolved. */
+export function secretOf(
+  s: { env?: string | undefined; file?: string | undefined },
+  ctx: Pick<ResolveContext, 'baseDir' | 'home'>,
+): SecretRef {
+  return s.env !== undefined
+    ? { from: 'env', name: s.env }
+    : { from: 'file', path: localPath(s.file ?? '', ctx) };
+}
+
 function resolveTransport(
   layers: readonly (TransportInput | undefined)[],
   ctx: ResolveContext,
@@ -116,10 +126,7 @@ function resolveTransport(
   const t = merge(layers);
   const kind = t.kind ?? 'ssh';
   const knownHosts = t.knownHosts ?? '~/.ssh/known_hosts';
-  const secret = (s: { env?: string | undefined; file?: string | undefined }): SecretRef =>
-    s.env !== undefined
-      ? { from: 'env', name: s.env }
-      : { from: 'file', path: localPath(s.file ?? '', ctx) };
+  const secret = (s: { env?: string | undefined; file?: string | undefined }) => secretOf(s, ctx);
   return {
     kind,
     port: t.port ?? DEFAULT_PORT[kind],

@@ -4,11 +4,14 @@
 // on the wire. Then `runs`, `show`, the audit log and the reports, the HTML opened in a real
 // headless Chromium. With CERTROLL_DOCS_SCREENSHOTS=1 the screenshots are written to docs/.
 import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { listRunIds } from '../../src/journal/index.js';
+import { signature } from '../../src/notify/webhook.js';
 import { useRenewalLab } from '../lab/index.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
 
@@ -68,6 +71,22 @@ function chromium(file: string, png: string, height: number): Promise<Browsed> {
   });
 }
 
+/** A webhook receiver on loopback: every request's signature header and body. */
+async function hookReceiver() {
+  const got: { sig: string | undefined; body: string }[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      got.push({ sig: req.headers['x-certroll-signature'] as string | undefined, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return { url, got, close: () => new Promise((r) => server.close(r)) };
+}
+
 const rows = (dom: string) => dom.match(/<tr class="port">/g)?.length ?? 0;
 
 describe('change records of a real lab run with a rollback', () => {
@@ -93,6 +112,8 @@ describe('change records of a real lab run with a rollback', () => {
 
     const planMd = join(lab.dir, 'plan.md');
     const planHtml = join(lab.dir, 'plan.html');
+    const hook = await hookReceiver();
+    const HOOK_KEY = 'webhook-hmac-key';
     const [apply, planReport, planReportMd] = await Promise.all([
       runCliAsync(
         [
@@ -105,8 +126,12 @@ describe('change records of a real lab run with a rollback', () => {
           r.root.certPath,
           '--state-dir',
           stateDir,
+          '--webhook',
+          hook.url,
+          '--webhook-secret-env',
+          'HOOK_KEY',
         ],
-        { timeoutMs: 120_000 },
+        { timeoutMs: 120_000, env: { HOOK_KEY } },
       ),
       runCliAsync(['report', planPath, '-o', planHtml]),
       runCliAsync(['report', planPath, '--format', 'md', '-o', planMd]),
@@ -118,6 +143,34 @@ describe('change records of a real lab run with a rollback', () => {
     const [staging, production] = lab.hosts;
     expect(await r.served(staging!.address)).toBe(r.newLeaf.sha256);
     expect(await r.served(production!.address)).toBe(r.oldLeaf.sha256);
+
+    // The webhook heard the run as it went, every body signed, no secret in any.
+    await hook.close();
+    const events = hook.got.map((g) => {
+      expect(g.sig).toBe(signature(HOOK_KEY, g.body));
+      expect(g.body).not.toContain(HOOK_KEY);
+      return JSON.parse(g.body) as {
+        event: string;
+        env?: string;
+        status?: string;
+        operator: string;
+        ticket: string;
+      };
+    });
+    expect(
+      events.map(
+        (e) =>
+          `${e.event}${e.env !== undefined ? ` ${e.env}` : ''}${e.status !== undefined ? ` ${e.status}` : ''}`,
+      ),
+    ).toEqual([
+      'run-started',
+      'environment-finished staging succeeded',
+      'failure failed',
+      'rollback rolled-back',
+      'environment-finished production failed',
+      'run-finished failed',
+    ]);
+    expect(events.every((e) => e.operator === 'bob' && e.ticket === 'CHG-1234')).toBe(true);
 
     const [run] = listRunIds(stateDir);
     const runs = runCli(['runs', '--state-dir', stateDir]);

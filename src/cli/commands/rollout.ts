@@ -57,6 +57,14 @@ function changeOptions(c: Command): Command {
 
 function applyOptions(c: Command): Command {
   return changeOptions(c)
+    .option(
+      '--webhook <url>',
+      "post the run's events here (besides the inventory's); repeatable",
+      collect,
+      [],
+    )
+    .option('--webhook-format <format>', 'json (signed), slack or teams, for --webhook', 'json')
+    .option('--webhook-secret-env <variable>', "environment variable holding --webhook's HMAC key")
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('-y, --yes', 'approve every environment (for automation)', false)
     .option('--approve <env>', 'approve this environment; repeatable', collect, []);

@@ -17,7 +17,7 @@ import { lockRun, preflightApply } from '../../rollout/apply.js';
 import { makePlan, type MadePlan } from '../../rollout/make-plan.js';
 import { type RolloutAdapters } from '../../rollout/ports.js';
 import { prepareRollout, type Prepared, type RolloutInputs } from '../../rollout/prepare.js';
-import { withAdapters } from '../compose.js';
+import { runNotifier, withAdapters } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
 import { askYesNo } from '../prompt.js';
@@ -141,6 +141,7 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
   const change = changeOf(o, doc);
   return withAdapters(ctx.io.env, async (adapters) => {
     const prepared = await prepareRollout(inputs(o, doc), ctx.io.env);
+    const notify = await notifyOf(o, ctx, prepared);
     return withRunLocks(o, ctx, prepared, undefined, async (locks) => {
       const concurrency = await readConcurrency(prepared);
       const known = await preflightApply(doc, prepared, {
@@ -148,7 +149,7 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
         concurrency: concurrency.capture,
         discoverConcurrency: concurrency.discover,
       });
-      const run = { ...applyOpts(o, ctx), locks, adapters, known, change };
+      const run = { ...applyOpts(o, ctx), locks, adapters, known, change, ...notify };
       return (await runAndReport(doc, prepared, run, ctx.io)).exitCode;
     });
   });
@@ -159,6 +160,7 @@ export async function runRolloutCommand(o: Options, ctx: CommandContext): Promis
   const change = changeOf(o);
   return withAdapters(ctx.io.env, async (adapters) => {
     const prepared = await prepareRollout(i, ctx.io.env);
+    const notify = await notifyOf(o, ctx, prepared);
     return withRunLocks(o, ctx, prepared, undefined, async (locks) => {
       const { plan: made, known } = await plan(o, i, ctx, prepared, adapters);
       ctx.io.stdout(renderPreview(made, { commands: o['commands'] === true }));
@@ -167,7 +169,7 @@ export async function runRolloutCommand(o: Options, ctx: CommandContext): Promis
         ctx.io.stderr('Not applied. No host was modified.\n');
         return EXIT.FAILED;
       }
-      const run = { ...applyOpts(o, ctx), locks, adapters, known, change };
+      const run = { ...applyOpts(o, ctx), locks, adapters, known, change, ...notify };
       return (await runAndReport(made, prepared, run, ctx.io)).exitCode;
     });
   });
@@ -199,16 +201,32 @@ export async function runResume(run: string, o: Options, ctx: CommandContext): P
       { hint: 'Put the original bundle back to resume, or roll the run back.' },
     );
   }
+  const notify = await notifyOf(o, ctx, prepared);
   const snapshot = existsSync(record.paths.snapshot)
     ? (JSON.parse(readFileSync(record.paths.snapshot, 'utf8')) as unknown)
     : undefined;
   return withAdapters(ctx.io.env, (adapters) =>
     withRunLocks(o, ctx, prepared, record.paths.id, async (locks) => {
       const resume = { paths: record.paths, snapshot };
-      const runOptions = { ...applyOpts(o, ctx), locks, adapters, resume, change };
+      const runOptions = { ...applyOpts(o, ctx), locks, adapters, resume, change, ...notify };
       return (await runAndReport(doc, prepared, runOptions, ctx.io)).exitCode;
     }),
   );
+}
+
+/** The inventory's webhooks and `--webhook`s (secrets read now: a missing one stops the command). */
+async function notifyOf(o: Options, ctx: CommandContext, prepared: Prepared) {
+  const secretEnv = str(o, 'webhookSecretEnv');
+  const notify = await runNotifier(
+    prepared.inventory,
+    {
+      urls: list(o, 'webhook'),
+      format: str(o, 'webhookFormat') ?? 'json',
+      ...(secretEnv !== undefined ? { secretEnv } : {}),
+    },
+    ctx.io,
+  );
+  return notify !== undefined ? { notify } : {};
 }
 
 function applyOpts(o: Options, ctx: CommandContext) {
