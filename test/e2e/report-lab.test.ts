@@ -6,12 +6,13 @@
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { listRunIds } from '../../src/journal/index.js';
 import { signature } from '../../src/notify/webhook.js';
+import ical from 'node-ical';
 import { useRenewalLab } from '../lab/index.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
 
@@ -173,12 +174,17 @@ describe('change records of a real lab run with a rollback', () => {
     expect(events.every((e) => e.operator === 'bob' && e.ticket === 'CHG-1234')).toBe(true);
 
     const [run] = listRunIds(stateDir);
-    const runs = runCli(['runs', '--state-dir', stateDir]);
+    const runHtml = join(lab.dir, 'run.html');
+    const [runs, show, md, htmlReport] = await Promise.all([
+      runCliAsync(['runs', '--state-dir', stateDir]),
+      runCliAsync(['show', run!, '--state-dir', stateDir]),
+      runCliAsync(['report', run!, '--state-dir', stateDir]),
+      runCliAsync(['report', run!, '--state-dir', stateDir, '-o', runHtml]),
+    ]);
     expect(runs.stdout).toMatch(
       new RegExp(`^${run} .* bob +CHG-1234 +1 +1 +0 +0 +rolled back$`, 'm'),
     );
     expect(runs.stdout).not.toMatch(/succeeded/);
-    const show = runCli(['show', run!, '--state-dir', stateDir]);
     expect(show.stdout).toContain(
       `run ${run}: rolled back\n  operator  bob\n  ticket    CHG-1234\n`,
     );
@@ -190,10 +196,8 @@ describe('change records of a real lab run with a rollback', () => {
     for (const line of audit)
       expect(JSON.parse(line)).toMatchObject({ runId: run, operator: 'bob', ticket: 'CHG-1234' });
 
-    const runHtml = join(lab.dir, 'run.html');
-    const md = runCli(['report', run!, '--state-dir', stateDir]);
     expect(md.code, md.stderr).toBe(0);
-    expect(runCli(['report', run!, '--state-dir', stateDir, '-o', runHtml]).code).toBe(0);
+    expect(htmlReport.code, htmlReport.stderr).toBe(0);
     // Markdown: who, why, every port with what it served before and after, and the rollback proof.
     expect(md.stdout).toContain('| ticket | CHG-1234 |');
     expect(md.stdout).toContain('| operator | bob |');
@@ -225,5 +229,55 @@ describe('change records of a real lab run with a rollback', () => {
     expect(html).not.toContain(r.newLeaf.keyPem.split('\n')[1]!);
     if (process.env['CERTROLL_DOCS_SCREENSHOTS'] === '1' && existsSync(DOCS))
       for (const shot of shots) copyFileSync(shot, join(DOCS, shot.split('/').at(-1)!));
+    if (process.env['CERTROLL_DOCS_SCREENSHOTS'] === '1' && existsSync(DOCS))
+      writeFileSync(join(DOCS, 'report-run-example.md'), md.stdout);
   }, 150_000);
+
+  it('plans the renewals of what is served: one entry per certificate, a calendar that parses back', async () => {
+    const r = fx();
+    const [staging, production] = r.lab.hosts;
+    const ics = join(r.lab.dir, 'renewals.ics');
+    const args = ['renewals', '-i', r.inventoryPath, '--trust', r.root.certPath];
+    // After the run above: staging serves the new leaf, production the old one (20 days left).
+    const [table, scan, json, written, refused] = await Promise.all([
+      runCliAsync(args),
+      runCliAsync(['scan', '-i', r.inventoryPath, '--trust', r.root.certPath]),
+      runCliAsync([...args, '--format', 'json', '--renew-at', '10d']),
+      runCliAsync([...args, '-o', ics]),
+      runCliAsync([...args, '--renew-at', 'soon']),
+    ]);
+    // The exit code is the scan's (the lab serves the old leaf without its intermediate: CRITICAL).
+    expect([1, 2]).toContain(scan.code);
+    expect(table.code, table.stderr).toBe(scan.code);
+    expect(table.stdout).toContain(`${r.oldLeaf.sha256.slice(0, 16)}  CN=www.lab.test`);
+    expect(table.stdout).toContain(
+      `production/${production!.name} ${production!.address}:8443 (www.lab.test)`,
+    );
+    const plan = JSON.parse(json.stdout) as {
+      certificates: {
+        sha256: string;
+        notAfter: string;
+        renewOn: string;
+        endpoints: { host: string }[];
+      }[];
+    };
+    expect(plan.certificates.map((c) => [c.sha256, c.endpoints.map((e) => e.host)])).toEqual([
+      [r.oldLeaf.sha256, [production!.name]],
+      [r.newLeaf.sha256, [staging!.name]],
+    ]);
+    for (const c of plan.certificates)
+      expect(Date.parse(c.notAfter) - Date.parse(c.renewOn)).toBe(10 * 86_400_000);
+    expect(written.code).toBe(scan.code);
+    const events = Object.values(ical.sync.parseICS(readFileSync(ics, 'utf8'))).filter(
+      (e): e is ical.VEvent => e?.type === 'VEVENT',
+    );
+    expect(events).toHaveLength(2);
+    const old = events.find((e) => e.uid === `${r.oldLeaf.sha256}@certroll`)!;
+    expect(old.summary).toMatch(/^Renew certificate CN=www\.lab\.test \(expires /);
+    expect(old.description).toContain(`${production!.address}:8443`);
+    // Two thirds of a 20-day life: about 13 days after issue, as an all-day event.
+    expect(old.datetype).toBe('date');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('--renew-at soon is not a renewal policy');
+  }, 60_000);
 });
