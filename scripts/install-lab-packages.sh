@@ -10,6 +10,8 @@ command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # haproxy's runtime API (set ssl cert) is driven through socat by the haproxy playbook.
 command -v socat >/dev/null 2>&1 || missing+=(socat)
+# The HTML reports are checked in a real headless browser (test/e2e/report-lab.test.ts).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing lab packages: ${missing[*]}" >&2

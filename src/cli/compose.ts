@@ -5,7 +5,9 @@ import { createLogger, Redactor } from '../log/index.js';
 import { probe } from '../probe/probe.js';
 import type { ProbeFn } from '../probe/shared.js';
 import { probeVerifier, VERIFY_BACKOFF, type VerifierOptions } from '../probe/verifier.js';
-import type { RolloutAdapters } from '../rollout/ports.js';
+import type { RolloutAdapters, RunNotifier } from '../rollout/ports.js';
+import type { Inventory, WebhookConfig } from '../inventory/model.js';
+import { CertrollError } from '../errors.js';
 // Types only (elided from the output): the transports load when a command opens a pool.
 import type { TransportPool } from '../transport/pool.js';
 import type { DemoPorts } from '../demo/run.js';
@@ -33,6 +35,59 @@ export function rolloutAdapters(
     probe,
     auditLog: (file) => createLogger({ redactor: new Redactor(), file }),
   };
+}
+
+/** The command's webhooks: the inventory's and `--webhook`s, their secrets read now (pre-flight). */
+export async function runNotifier(
+  inventory: Pick<Inventory, 'notifications'>,
+  cli: { readonly urls: readonly string[]; readonly format: string; readonly secretEnv?: string },
+  io: CliIo,
+): Promise<{ notifier: RunNotifier; drain: () => Promise<void> } | undefined> {
+  const configs = [...(inventory.notifications?.webhooks ?? []), ...cliWebhooks(cli)];
+  if (configs.length === 0) return undefined;
+  const [{ resolveSecret }, { webhookNotifier }] = await Promise.all([
+    import('../transport/secrets.js'),
+    import('../notify/webhook.js'),
+  ]);
+  const targets = await Promise.all(
+    configs.map(async (c) => ({
+      url: c.url,
+      format: c.format,
+      ...(c.events !== undefined ? { events: c.events } : {}),
+      ...(c.secret !== undefined ? { secret: (await resolveSecret(c.secret, io.env)).value } : {}),
+    })),
+  );
+  const notifier = webhookNotifier(targets, (m) => io.stderr(`${m}\n`));
+  return { notifier, drain: () => notifier.drain(WEBHOOK_DRAIN_MS) };
+}
+
+/** How long a command waits at its end for webhooks still sending. */
+export const WEBHOOK_DRAIN_MS = 5_000;
+
+function cliWebhooks(cli: {
+  readonly urls: readonly string[];
+  readonly format: string;
+  readonly secretEnv?: string;
+}): WebhookConfig[] {
+  if (!['json', 'slack', 'teams'].includes(cli.format))
+    throw new CertrollError('USAGE', `--webhook-format ${cli.format} is not a webhook format.`, {
+      field: '--webhook-format',
+      hint: 'Use json (signed with --webhook-secret-env), slack or teams.',
+    });
+  return cli.urls.map((url) => {
+    if (!/^https?:\/\/[^\s/]+/.test(url) || !URL.canParse(url))
+      throw new CertrollError('USAGE', `--webhook ${url} is not an http:// or https:// URL.`, {
+        field: '--webhook',
+        hint: 'Give the full URL the receiver listens on, e.g. https://hooks.example.com/certroll.',
+      });
+    return {
+      url,
+      format: cli.format as WebhookConfig['format'],
+      ...(cli.secretEnv !== undefined
+        ? { secret: { from: 'env' as const, name: cli.secretEnv } }
+        : {}),
+    };
+  });
 }
 
 /** The scan's adapters: the TLS probe only (a scan never connects to a host itself). */

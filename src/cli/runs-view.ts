@@ -1,5 +1,13 @@
 // Implementations of `runs`, `show` and `unlock` (see commands/runs.ts).
-import { recordsOf, runRecord } from '../workflow/records.js';
+import { runRecord } from '../workflow/records.js';
+import { planOf, type PlanDocument } from '../plan/document.js';
+import {
+  formatDuration,
+  runStory,
+  type OutcomeCounts,
+  type RunStory,
+} from '../report/run-story.js';
+import { renderStory } from './run-story-view.js';
 import {
   findRun,
   listLocks,
@@ -17,54 +25,120 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 import { type CommandContext } from './io.js';
 import { reportError } from './report-error.js';
 
-/** How the run ended, and how a later `rollback RUN` of it ended, as the journal says. */
-function outcome(records: readonly JournalRecord[]): string {
-  const finished = recordsOf(records, 'run-finished').at(-1);
-  if (finished === undefined)
-    return records.length > 0 ? 'incomplete (resume it with `certroll resume RUN`)' : 'empty';
-  const rollback = recordsOf(records, 'rollback-finished').at(-1);
-  return rollback === undefined
-    ? finished.data.status
-    : `${finished.data.status}, then rollback RUN: ${rollback.data.status}`;
+/** How the run ended, and how a later `rollback RUN` of it ended, in one phrase. */
+function outcome(story: RunStory): string {
+  const base =
+    story.verdict === 'incomplete'
+      ? 'incomplete (resume it with `certroll resume RUN`)'
+      : story.verdict;
+  return story.laterRollback === undefined
+    ? base
+    : `${base}, then rollback RUN: ${story.laterRollback.status}`;
+}
+
+/** The plan a run folder holds, or undefined when it is not one (the story then has no bindings). */
+function planIn(plan: unknown, file: string): PlanDocument | undefined {
+  try {
+    return planOf(plan, file);
+  } catch {
+    return undefined;
+  }
+}
+
+function storyOf(record: ReturnType<typeof inspectRun>): RunStory {
+  return runStory(record.paths.id, record.journal.records, planIn(record.plan, record.paths.plan));
+}
+
+interface RunRow {
+  readonly id: string;
+  readonly status: string;
+  readonly records: number;
+  readonly startedAt?: string;
+  readonly durationMs?: number;
+  readonly operator?: string;
+  readonly ticket?: string;
+  readonly counts?: OutcomeCounts;
+}
+
+function runRow(stateDir: string, id: string): RunRow {
+  try {
+    const record = inspectRun(runPaths(stateDir, id));
+    const { damaged, records } = record.journal;
+    const story = storyOf(record);
+    return {
+      id,
+      status:
+        damaged === undefined
+          ? outcome(story)
+          : `damaged journal at line ${damaged.line} (${damaged.reason}); see \`certroll show ${id}\``,
+      records: records.length,
+      ...(story.startedAt !== undefined ? { startedAt: story.startedAt } : {}),
+      ...(story.durationMs !== undefined ? { durationMs: story.durationMs } : {}),
+      ...(story.operator !== undefined ? { operator: story.operator } : {}),
+      ...(story.ticket !== undefined ? { ticket: story.ticket } : {}),
+      counts: story.counts,
+    };
+  } catch (error) {
+    return { id, status: `unreadable: ${(error as Error).message}`, records: 0 };
+  }
 }
 
 export function listRuns(ctx: CommandContext, stateDirOption: string | undefined): number {
   const stateDir = resolveStateDir(stateDirOption, ctx.io.env);
-  const runs = listRunIds(stateDir).map((id) => {
-    try {
-      const { journal } = inspectRun(runPaths(stateDir, id));
-      const { damaged } = journal;
-      return {
-        id,
-        status:
-          damaged === undefined
-            ? outcome(journal.records)
-            : `damaged journal at line ${damaged.line} (${damaged.reason}); see \`certroll show ${id}\``,
-        records: journal.records.length,
-        startedAt: journal.records[0]?.at,
-      };
-    } catch (error) {
-      return {
-        id,
-        status: `unreadable: ${(error as Error).message}`,
-        records: 0,
-        startedAt: undefined,
-      };
-    }
-  });
+  const runs = listRunIds(stateDir).map((id) => runRow(stateDir, id));
   const locks = listLocks(locksDir(stateDir));
   if (ctx.global().json) {
     ctx.io.stdout(`${JSON.stringify({ stateDir, runs, locks }, null, 2)}\n`);
     return EXIT.OK;
   }
   if (runs.length === 0) ctx.io.stdout(`No runs in ${stateDir}.\n`);
-  for (const r of runs) ctx.io.stdout(`${r.id}  ${r.status}  (${r.records} journal records)\n`);
+  else ctx.io.stdout(runsTable(runs));
   for (const l of locks) {
     ctx.io.stdout(
       `lock ${l.id}: ${l.scope} held by run ${l.runId} (${l.owner}@${l.machine}, pid ${l.pid}, heartbeat ${l.heartbeatAt})\n`,
     );
   }
   return EXIT.OK;
+}
+
+const dash = (v: string | undefined) => (v === undefined || v === '' ? '-' : v);
+const shortTime = (iso: string | undefined) =>
+  iso === undefined ? '-' : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+function runsTable(runs: readonly RunRow[]): string {
+  const head = [
+    'RUN',
+    'STARTED',
+    'DURATION',
+    'OPERATOR',
+    'TICKET',
+    'VERIFIED',
+    'ROLLED BACK',
+    'ATTENTION',
+    'SKIPPED',
+    'OUTCOME',
+  ];
+  const rows = runs.map((r) => [
+    r.id,
+    shortTime(r.startedAt),
+    r.durationMs === undefined ? '-' : formatDuration(r.durationMs),
+    dash(r.operator),
+    dash(r.ticket),
+    String(r.counts?.verified ?? '-'),
+    String(r.counts?.rolledBack ?? '-'),
+    String(r.counts?.needsAttention ?? '-'),
+    String(r.counts?.skipped ?? '-'),
+    r.status,
+  ]);
+  return alignColumns([head, ...rows]);
+}
+
+function alignColumns(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c)).join('  '))
+    .join('\n')
+    .concat('\n');
 }
 
 // The records a run keeps for its snapshots (src/workflow/persisted.ts) are long: the rollout's
@@ -86,6 +160,7 @@ export function showRun(
   ctx: CommandContext,
   run: string,
   stateDirOption: string | undefined,
+  raw = false,
 ): number {
   const stateDir = resolveStateDir(stateDirOption, ctx.io.env);
   const record = inspectRun(findRun(stateDir, run));
@@ -93,14 +168,23 @@ export function showRun(
   // A damaged journal still tells everything before the damage; the exit code says it is damaged.
   const error = damaged && journalDamageError(record.paths.journal, damaged);
   const exit = error === undefined ? EXIT.OK : exitCodeFor(error.code);
+  const story = storyOf(record);
   if (ctx.global().json) {
-    const base = { ok: error === undefined, id: record.paths.id, plan: record.plan, journal };
+    const base = {
+      ok: error === undefined,
+      id: record.paths.id,
+      story,
+      plan: record.plan,
+      journal,
+    };
     const broken = error && { exitCode: exit, damaged, error: error.toJSON() };
     ctx.io.stdout(`${JSON.stringify({ ...base, ...broken }, null, 2)}\n`);
     return exit;
   }
-  ctx.io.stdout(`run ${record.paths.id}: ${outcome(journal.records)}\n`);
-  for (const r of journal.records) ctx.io.stdout(`${recordLine(r)}\n`);
+  if (raw) {
+    ctx.io.stdout(`run ${record.paths.id}: ${outcome(story)}\n`);
+    for (const r of journal.records) ctx.io.stdout(`${recordLine(r)}\n`);
+  } else ctx.io.stdout(renderStory(story, journal.records, outcome(story)));
   if (journal.tornTail) ctx.io.stdout('(the last journal line was cut short by a crash)\n');
   if (damaged === undefined || error === undefined) return EXIT.OK;
   ctx.io.stdout(`${damageMarker(damaged)}\n`);

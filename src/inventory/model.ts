@@ -4,6 +4,7 @@
 // that for error messages.
 
 import { type SourceLocation } from '../errors.js';
+import { type RunEventType } from '../notify/events.js';
 
 export type TransportKind = 'ssh' | 'powershell-ssh' | 'pwsh-remoting' | 'local';
 
@@ -154,6 +155,15 @@ export interface Environment {
   readonly origin: SourceLocation;
 }
 
+/** A webhook a run posts its events to (`notifications.webhooks`). */
+export interface WebhookConfig {
+  readonly url: string;
+  readonly format: 'json' | 'slack' | 'teams';
+  /** The HMAC-SHA256 key of `X-Certroll-Signature`. */
+  readonly secret?: SecretRef;
+  readonly events?: readonly RunEventType[];
+}
+
 export interface Inventory {
   /** Path the inventory was read from (as given). */
   readonly source: string;
@@ -162,4 +172,5 @@ export interface Inventory {
   /** Folders of user playbooks, resolved relative to the inventory file. */
   readonly playbookDirs: readonly string[];
   readonly environments: readonly Environment[];
+  readonly notifications?: { readonly webhooks: readonly WebhookConfig[] };
 }

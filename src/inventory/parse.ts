@@ -15,7 +15,7 @@ import {
 import { addZodIssues, detailSink, type Locate } from './issues.js';
 import { type Inventory } from './model.js';
 import { type Path } from './paths.js';
-import { localPath, resolveEnvironments } from './resolve.js';
+import { localPath, resolveEnvironments, secretOf } from './resolve.js';
 import { inventoryInput } from './schema.js';
 import { fieldsAt } from './schema-fields.js';
 import { parseSshConfig, type ParsedSshConfig } from './ssh-config.js';
@@ -137,7 +137,19 @@ export function buildInventory(plain: PlainInventory, options: ParseOptions = {}
     checkBindingRules(environments, options.bindingRules(playbookDirs), plain.locate, sink);
   }
   if (sink.details.length > 0) throw invalid(source, sink.details);
-  return { source, digest: plain.digest, playbookDirs, environments };
+  const webhooks = (parsed.data.notifications?.webhooks ?? []).map((w) => ({
+    url: w.url,
+    format: w.format ?? 'json',
+    ...(w.secret !== undefined ? { secret: secretOf(w.secret, ctx) } : {}),
+    ...(w.events !== undefined ? { events: w.events } : {}),
+  }));
+  return {
+    source,
+    digest: plain.digest,
+    playbookDirs,
+    environments,
+    ...(webhooks.length > 0 ? { notifications: { webhooks } } : {}),
+  };
 }
 
 // A value refused for how it was written (0o17) is refused again by the schema; keep the first.

@@ -120,6 +120,16 @@ export function shellOf(kind: TransportKind): RemoteShell {
   return kind === 'ssh' || kind === 'local' ? 'sh' : 'powershell';
 }
 
+/** A secret reference as written (`{ env }` or `{ file }`, relative to the inventory) resolved. */
+export function secretOf(
+  s: { env?: string | undefined; file?: string | undefined },
+  ctx: Pick<ResolveContext, 'baseDir' | 'home'>,
+): SecretRef {
+  return s.env !== undefined
+    ? { from: 'env', name: s.env }
+    : { from: 'file', path: localPath(s.file ?? '', ctx) };
+}
+
 function resolveTransport(
   layers: readonly (TransportInput | undefined)[],
   address: string,
@@ -143,10 +153,7 @@ function resolveTransport(
   const knownHosts =
     ssh?.knownHosts ?? [t.knownHosts ?? DEFAULT_KNOWN_HOSTS].flat().map((p) => localPath(p, ctx));
   const user = t.user ?? ssh?.user;
-  const secret = (s: { env?: string | undefined; file?: string | undefined }): SecretRef =>
-    s.env !== undefined
-      ? { from: 'env', name: s.env }
-      : { from: 'file', path: localPath(s.file ?? '', ctx) };
+  const secret = (s: { env?: string | undefined; file?: string | undefined }) => secretOf(s, ctx);
   return {
     kind,
     port: t.port ?? ssh?.port ?? DEFAULT_PORT[kind],

@@ -1,6 +1,7 @@
 // The inventory as written (input schema): strict objects everywhere so that a typo is an error,
 // never a silently ignored key. Resolution (defaults, ~, duplicates) happens in resolve.ts.
 import { z } from 'zod';
+import { RUN_EVENT_TYPES } from '../notify/events.js';
 import {
   address,
   bindingId,
@@ -183,11 +184,20 @@ export const environmentInput = z.strictObject({
     .min(1, { error: 'an environment needs at least one host' }),
 });
 
+// A webhook the run's events are posted to (src/notify): where, in which format, and the HMAC key.
+export const webhookInput = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  format: z.enum(['json', 'slack', 'teams']).optional(),
+  secret: secretRef.optional(),
+  events: z.array(z.enum(RUN_EVENT_TYPES)).optional(),
+});
+
 export const inventoryInput = z
   .strictObject({
     version: z.literal(1, { error: 'expected version: 1' }),
     playbooks: z.array(filePath, { error: 'expected a list of playbook folders' }).optional(),
     defaults: defaultsInput.optional(),
+    notifications: z.strictObject({ webhooks: z.array(webhookInput) }).optional(),
     environments: z
       .array(environmentInput, { error: 'expected a list of environments' })
       .min(1, { error: 'an inventory needs at least one environment' }),

@@ -5,9 +5,10 @@
 import { type CertSummary } from '../cert/identity.js';
 import { resolve } from 'node:path';
 import { CertrollError } from '../errors.js';
-import { type Inventory } from '../inventory/model.js';
+import { type Exclusion, type Inventory, type RolloutPolicy } from '../inventory/model.js';
 import { stateDigest, type PlanPins } from './pins.js';
 import { type PlannedUnit } from './commands.js';
+import { type ChangeInfo } from './change.js';
 
 export const PLAN_VERSION = 1;
 
@@ -37,11 +38,17 @@ export interface PlanDocument {
    * bindings serve: the coverage gate and the sweep look for them too.
    */
   readonly replaces?: readonly string[];
+  /** Who made the plan and for which change ticket (`--operator`, `--ticket`). */
+  readonly change?: ChangeInfo;
   readonly environments: readonly {
     readonly name: string;
+    /** The environment's policy as the inventory gave it (for the reader: apply takes it from the inventory). */
+    readonly policy?: RolloutPolicy;
     readonly hosts: readonly {
       readonly name: string;
       readonly address: string;
+      /** Ports the inventory excludes on this host, each with its reason. */
+      readonly exclusions?: readonly Exclusion[];
       readonly bindings: readonly PlannedBinding[];
       /** The commands the run takes for each unit that changes (plan-commands.ts). */
       readonly units?: readonly PlannedUnit[];
@@ -74,9 +81,11 @@ export function buildPlan(
     bundle: { ...bundle, path: resolve(bundle.path) },
     environments: inventory.environments.map((e) => ({
       name: e.name,
+      policy: e.policy,
       hosts: e.hosts.map((h) => ({
         name: h.name,
         address: h.address,
+        ...(h.exclusions.length > 0 ? { exclusions: h.exclusions } : {}),
         ...(units.has(`${e.name}/${h.name}`) ? { units: units.get(`${e.name}/${h.name}`) } : {}),
         bindings: h.bindings.map((b) => {
           const c = captures.get(bindingKey(e.name, h.name, b.id));

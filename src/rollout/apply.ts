@@ -16,6 +16,7 @@ import {
   type RunPaths,
 } from '../journal/index.js';
 import { type Logger } from '../log/index.js';
+import { type ChangeInfo } from '../plan/change.js';
 import { buildPlan, planPins, type PlanDocument } from '../plan/document.js';
 import { rolloutRef } from '../workflow/ref.js';
 import { describeDrift, planDrift } from '../plan/pins.js';
@@ -24,10 +25,12 @@ import {
   createRolloutSteps,
   journaled,
   runRollout,
+  type HostOutput,
   type RolloutOutput,
 } from '../workflow/index.js';
 import { type BindingVerifier } from '../workflow/ports.js';
-import { type RolloutAdapters, type RunObserver } from './ports.js';
+import { eventOfRecord, runEvent, type EventContext, type RunEvent } from '../notify/events.js';
+import { type RolloutAdapters, type RunNotifier, type RunObserver } from './ports.js';
 import { captureAll } from './preflight.js';
 import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
 import { replacedBy, sweep, type Sweep } from './sweep.js';
@@ -52,6 +55,10 @@ export interface ApplyOptions {
   readonly resume?: { readonly paths: RunPaths; readonly snapshot: unknown };
   /** What the plan's gate read on each host in this command; the sweep lists listeners again only. */
   readonly known?: ReadonlyMap<string, HostFacts>;
+  /** Who runs it and for which ticket: in the journal's first record and every audit line. */
+  readonly change?: ChangeInfo;
+  /** Webhooks: told as the run starts, waits for approval, fails, rolls back and ends. */
+  readonly notifier?: RunNotifier;
 }
 
 export interface ApplyOutcome {
@@ -163,10 +170,19 @@ export async function applyPlan(
           runId,
           inventory: plan.inventory.path,
           bundle: plan.bundle.sha256,
+          ...options.change,
         });
-  if (options.resume !== undefined) journal.append('run-resumed', {});
-  const audit = adapters.auditLog(paths.audit).child({ runId });
+  if (options.resume !== undefined) journal.append('run-resumed', { ...options.change });
+  const audit = adapters.auditLog(paths.audit).child({ runId, ...options.change });
   observer?.started?.(runId, paths.dir);
+  const tell = teller(options.notifier, {
+    runId,
+    certificate: plan.bundle.sha256,
+    ...options.change,
+  });
+  tell('run-started', {
+    message: `${options.resume !== undefined ? 'resumed' : 'started'}: ${plan.environments.map((e) => e.name).join(', ')}`,
+  });
   const steps = createRolloutSteps({
     runId,
     inventory: prepared.inventory,
@@ -175,7 +191,10 @@ export async function applyPlan(
     material: prepared.material,
     transportFor: adapters.transportFor,
     verifier: options.verifier ?? adapters.verifier(prepared.trustPem),
-    approve: options.approve,
+    approve: (env, signal) => {
+      tell('approval-needed', { env, message: `environment ${env} waits for approval` });
+      return options.approve(env, signal);
+    },
     ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),
   });
   const recorder = new RunRecorder(journal, paths.snapshot);
@@ -184,7 +203,18 @@ export async function applyPlan(
     output = await runRollout({
       ...(options.interrupt !== undefined ? { interrupt: options.interrupt } : {}),
       ref: rolloutRef(runId, prepared.inventory, (k) => prepared.playbooks.get(k)),
-      steps: journaled(steps, observed(recorder, observer, audit, prepared.cert.sha256)),
+      steps: journaled(
+        steps,
+        observed(recorder, observer, audit, prepared.cert.sha256, (type, data) =>
+          tell.record(type, data),
+        ),
+      ),
+      onEnvironmentDone: (e) =>
+        tell('environment-finished', {
+          env: e.env,
+          status: e.status,
+          message: `environment ${e.env} ${e.status}${e.reason !== undefined ? `: ${e.reason}` : ''}`,
+        }),
       snapshots: recorder,
       ...(options.resume !== undefined && reopened !== undefined
         ? { restore: { snapshot: options.resume.snapshot, journal: reopened.contents.records } }
@@ -195,16 +225,70 @@ export async function applyPlan(
     recorder.close();
   }
   auditOutcomes(audit, output, prepared.cert.sha256);
-  journal.append('run-finished', { status: output.status });
+  journal.append('run-finished', {
+    status: output.status,
+    ...(output.reason !== undefined ? { reason: output.reason } : {}),
+    environments: output.environments.map((e) => ({
+      env: e.env,
+      status: e.status,
+      ...(e.reason !== undefined ? { reason: e.reason } : {}),
+    })),
+    hosts: output.environments.flatMap((e) =>
+      Object.values(e.hosts).map((h) => ({ env: e.env, output: withoutCaptures(h) })),
+    ),
+  });
   const base = { runId, dir: paths.dir, output };
   // Hosts not started still serve the old certificate by design: no sweep.
-  if (output.status === 'interrupted') return { ...base, status: 'interrupted' };
+  if (output.status === 'interrupted') {
+    tell('run-finished', {
+      status: 'interrupted',
+      message: finishedMessage('interrupted', output),
+    });
+    return { ...base, status: 'interrupted' };
+  }
   const swept = await sweep(plan, prepared, output, {
     adapters,
     ...(options.known !== undefined ? { known: options.known } : {}),
   });
+  journal.append('run-swept', { clean: swept.clean, text: swept.text });
   const ok = output.status === 'succeeded' && swept.clean;
-  return { ...base, sweep: swept, status: ok ? 'succeeded' : 'failed' };
+  const status = ok ? 'succeeded' : 'failed';
+  tell('run-finished', { status, message: finishedMessage(status, output, swept.clean) });
+  return { ...base, sweep: swept, status };
+}
+
+/** The run's events to the notifier, stamped with who and what; never throws. */
+function teller(notifier: RunNotifier | undefined, ctx: EventContext) {
+  const send = (event: RunEvent | undefined) => {
+    if (notifier === undefined || event === undefined) return;
+    try {
+      notifier.notify(event);
+    } catch {
+      // A notifier that throws is a bug in it; the run goes on regardless.
+    }
+  };
+  const tell = (type: Parameters<typeof runEvent>[1], fields: Parameters<typeof runEvent>[2]) =>
+    send(runEvent(ctx, type, fields));
+  tell.record = (type: string, data: Record<string, unknown>) =>
+    send(eventOfRecord(ctx, type, data));
+  return tell;
+}
+
+function finishedMessage(status: string, output: RolloutOutput, clean?: boolean): string {
+  const all = output.environments.flatMap((e) =>
+    Object.values(e.hosts).flatMap((h) => Object.values(h.bindings)),
+  );
+  const n = (s: string) => all.filter((b) => b.status === s).length;
+  const sweep = clean === false ? '; the sweep found the replaced certificate still served' : '';
+  return `run ${status}: ${n('verified')} verified, ${n('rolled-back')} rolled back, ${n('needs-attention')} need attention, ${n('skipped')} skipped${sweep}`;
+}
+
+/** A host's output as the journal's last word on it: the captures stay in the snapshot. */
+function withoutCaptures(h: HostOutput): HostOutput {
+  const bindings = Object.fromEntries(
+    Object.entries(h.bindings).map(([id, { captured: _captured, ...rest }]) => [id, rest]),
+  );
+  return { ...h, bindings };
 }
 
 /** One audit line per binding: how it ended, what was expected and what was observed. */
@@ -237,6 +321,7 @@ function observed(
   observer: RunObserver | undefined,
   audit: Logger,
   expected: string,
+  notify: (type: string, data: Record<string, unknown>) => void,
 ) {
   const started = new Map<string, number>();
   return {
@@ -260,6 +345,7 @@ function observed(
         });
       }
       observer?.record?.(type, data);
+      notify(type, data);
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   readRun,
   type RunRecord,
 } from '../journal/index.js';
+import { type ChangeInfo } from '../plan/change.js';
 import { planOf, type PlanDocument } from '../plan/document.js';
 import { createRolloutSteps, type RolloutStepsImpl } from '../workflow/steps.js';
 import { type EnvironmentOutput, type HostOutput } from '../workflow/types.js';
@@ -26,6 +27,8 @@ export interface FinishedRunOptions {
   readonly host?: string;
   /** Trust anchor files the probe validates against (the system's when empty). */
   readonly trust?: readonly string[];
+  /** Who rolls back and for which ticket: in the `rollback-started` record. */
+  readonly change?: ChangeInfo;
 }
 
 export interface FinishedRun {
@@ -151,7 +154,7 @@ export async function rollbackFinished(
   const rolled: EnvironmentOutput[] = [];
   const left: string[] = [];
   try {
-    journal.append('rollback-started', { hosts: targets.map((t) => t.host.host) });
+    journal.append('rollback-started', { hosts: targets.map((t) => t.host.host), ...o.change });
     for (const { env, host } of targets) {
       if (o.interrupt?.aborted === true) {
         left.push(host.host);

@@ -4,6 +4,7 @@
 // a fake only where a port allows.
 import { type Host } from '../inventory/model.js';
 import { type Logger } from '../log/index.js';
+import { type RunEvent } from '../notify/events.js';
 import { type ProbeFn } from '../probe/shared.js';
 import { type Transport } from '../transport/types.js';
 import { type BindingVerifier } from '../workflow/ports.js';
@@ -20,6 +21,14 @@ export interface RolloutAdapters {
   readonly probe: ProbeFn;
   /** The run's audit log, written to `file` (0600, redacted). */
   readonly auditLog: (file: string) => Logger;
+}
+
+/**
+ * Where a run's events go as they happen (webhooks: src/notify/webhook.ts). `notify` only queues:
+ * it returns at once and never throws, so a notification can neither slow nor change a run.
+ */
+export interface RunNotifier {
+  notify(event: RunEvent): void;
 }
 
 /** What a run tells the one who started it, as it goes. */

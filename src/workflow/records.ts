@@ -30,6 +30,9 @@ export type RunRecordData = {
     readonly runId?: string;
     readonly inventory?: string;
     readonly bundle?: string;
+    /** Who ran it (`--operator`, default the OS user) and for which change (`--ticket`). */
+    readonly operator?: string;
+    readonly ticket?: string;
   };
   readonly 'step-started': StepWhere & { readonly soakMs?: number };
   readonly 'step-finished': StepWhere & StepSummary;
@@ -42,9 +45,26 @@ export type RunRecordData = {
     readonly host: string;
     readonly output: HostOutput;
   };
-  readonly 'run-resumed': Readonly<Record<string, never>>;
-  readonly 'run-finished': { readonly status: RolloutOutput['status'] };
-  readonly 'rollback-started': { readonly hosts: readonly string[] };
+  readonly 'run-resumed': { readonly operator?: string; readonly ticket?: string };
+  readonly 'run-finished': {
+    readonly status: RolloutOutput['status'];
+    readonly reason?: string;
+    /** Each environment's end (absent in runs of older versions). */
+    readonly environments?: readonly {
+      readonly env: string;
+      readonly status: string;
+      readonly reason?: string;
+    }[];
+    /** How every host ended, without its captures (the last hosts have no `host-result`). */
+    readonly hosts?: readonly { readonly env: string; readonly output: HostOutput }[];
+  };
+  /** The sweep after the run: whether a port still serves a replaced certificate, and its report. */
+  readonly 'run-swept': { readonly clean: boolean; readonly text: string };
+  readonly 'rollback-started': {
+    readonly hosts: readonly string[];
+    readonly operator?: string;
+    readonly ticket?: string;
+  };
   readonly 'host-rolled-back': {
     readonly env: string;
     readonly host: string;
@@ -80,6 +100,7 @@ const TYPES: ReadonlySet<string> = new Set<RunRecordType>([
   'host-result',
   'run-resumed',
   'run-finished',
+  'run-swept',
   'rollback-started',
   'host-rolled-back',
   'rollback-finished',
@@ -100,6 +121,18 @@ export function recordsOf<T extends RunRecordType>(
   type: T,
 ): RecordOf<T>[] {
   return records.filter((r) => r.type === type).map((r) => r as unknown as RecordOf<T>);
+}
+
+/** Who ran the run and for which ticket, as its first record says (absent: an older run). */
+export function runChange(
+  records: readonly JournalRecord[],
+): { operator: string; ticket?: string } | undefined {
+  const opened = recordsOf(records, 'journal-opened')[0]?.data;
+  if (opened?.operator === undefined) return undefined;
+  return {
+    operator: opened.operator,
+    ...(opened.ticket !== undefined ? { ticket: opened.ticket } : {}),
+  };
 }
 
 /** A sink that takes only the run's own records, each with its data's shape. */

@@ -9,7 +9,7 @@ import { createActor, toPromise, type Snapshot } from 'xstate';
 import { createRolloutMachine } from './rollout-machine.js';
 import { type AllSteps } from './journaled.js';
 import { SnapshotCodec, withoutInterrupt, type OnceRecord } from './persisted.js';
-import { type RolloutOutput, type RolloutRef } from './types.js';
+import { type EnvironmentOutput, type RolloutOutput, type RolloutRef } from './types.js';
 
 /** A slim snapshot and the journal records it names, which must be written (and durable) first. */
 export interface SlimSnapshot {
@@ -39,6 +39,8 @@ export interface RunRolloutOptions {
    * (`signal` stops the machines at once instead, leaving the run to `certroll resume`.)
    */
   readonly interrupt?: AbortSignal;
+  /** Called once per environment as it ends (notifications); must not throw. */
+  readonly onEnvironmentDone?: (output: EnvironmentOutput) => void;
 }
 
 export async function runRollout(options: RunRolloutOptions): Promise<RolloutOutput> {
@@ -49,11 +51,22 @@ export async function runRollout(options: RunRolloutOptions): Promise<RolloutOut
       ? withoutInterrupt(codec.fatten(options.restore.snapshot, options.restore.journal))
       : undefined;
   const read = () => codec.slim(actor.getPersistedSnapshot());
+  // The rollout's context collects each environment's output as it ends: tell the new ones.
+  let told =
+    (restored as { context?: { results?: unknown[] } } | undefined)?.context?.results?.length ?? 0;
+  const environmentsDone = (snapshot: unknown) => {
+    const results = (snapshot as { context?: { results?: readonly EnvironmentOutput[] } }).context
+      ?.results;
+    if (options.onEnvironmentDone === undefined || results === undefined) return;
+    for (; told < results.length; told++) options.onEnvironmentDone(results[told]!);
+  };
   const actor = createActor(machine, {
     input: options.ref,
     ...(restored !== undefined ? { snapshot: restored as Snapshot<unknown> } : {}),
     inspect: (event) => {
-      if (event.type === '@xstate.snapshot') options.snapshots.changed(read);
+      if (event.type !== '@xstate.snapshot') return;
+      options.snapshots.changed(read);
+      if (event.actorRef === actor) environmentsDone(event.snapshot);
     },
   });
   const abort = () => actor.stop();

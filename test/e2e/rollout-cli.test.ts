@@ -177,7 +177,7 @@ describe('certroll plan, rollout and apply against the lab', () => {
     expect(listRunIds(stateDir)).toHaveLength(1);
     for (const h of lab.hosts) expect(await served(h.address)).toBe(newLeaf.sha256);
     const run = listRunIds(stateDir)[0]!;
-    const show = runCli(['show', run, '--state-dir', stateDir]);
+    const show = runCli(['show', run, '--raw', '--state-dir', stateDir]);
     expect(show.stdout).toContain('succeeded');
     expect(show.stdout).toMatch(/step-finished .*verify/);
     // The private key never reaches the journal, the plan or the audit log.
@@ -218,11 +218,15 @@ describe('certroll plan, rollout and apply against the lab', () => {
     expect(r.stdout).toMatch(/rollback succeeded/);
     for (const h of lab.hosts) expect(await served(h.address)).toBe(oldLeaf.sha256);
     for (const h of lab.hosts) expect(readdirSync(join(h.dir, 'state'))).toEqual([]);
-    const show = runCli(['show', run!, '--state-dir', stateDir]);
+    const show = runCli(['show', run!, '--raw', '--state-dir', stateDir]);
     expect(show.stdout).toContain('rollback-finished');
+    const told = runCli(['show', run!, '--state-dir', stateDir]);
+    expect(told.stdout).toMatch(/^rollback RUN by \S+ at \S+: rolled-back$/m);
     // `runs` says what happened to the run after it finished, not only how it finished.
     const runs = runCli(['runs', '--state-dir', stateDir]);
-    expect(runs.stdout).toContain(`${run!}  succeeded, then rollback RUN: rolled-back`);
+    expect(runs.stdout).toMatch(
+      new RegExp(`^${run!} .* succeeded, then rollback RUN: rolled-back$`, 'm'),
+    );
   }, 120_000);
 
   it('rolls out again with --yes after the rollback, with progress, and no key in any argv or environment', async () => {

@@ -13,7 +13,7 @@ import { tempDir } from '../helpers/temp.js';
 const state = tempDir('certroll-runs-cli-');
 
 const done = createRunFolder(state, { kind: 'plan' }, '20261122T040000Z-aaaaaa');
-const j = Journal.create(done.journal, { runId: done.id });
+const j = Journal.create(done.journal, { runId: done.id, operator: 'alice', ticket: 'CHG-1234' });
 j.append('step-started', { step: 'bind', host: 'web-01', binding: '443' });
 j.append('step-finished', { step: 'bind', host: 'web-01', binding: '443' });
 // The records a run keeps for its snapshots: shown in brief, whole with --json.
@@ -29,7 +29,7 @@ j.append('host-result', {
   output: {
     host: 'web-01',
     status: 'verified',
-    bindings: { '443': { captured: { sha256: 'c0ffee' } } },
+    bindings: { '443': { status: 'verified', captured: { sha256: 'c0ffee' } } },
   },
 });
 j.append('run-finished', { status: 'succeeded' });
@@ -45,13 +45,22 @@ describe('certroll runs, show and unlock', () => {
     const r = runCli(['runs', '--state-dir', state]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^20261122T040000Z-aaaaaa {2}succeeded/);
-    expect(lines[1]).toMatch(/^20261122T050000Z-bbbbbb {2}incomplete/);
+    expect(lines[0]).toMatch(
+      /^RUN +STARTED +DURATION +OPERATOR +TICKET +VERIFIED +ROLLED BACK +ATTENTION +SKIPPED +OUTCOME$/,
+    );
+    expect(lines[1]).toMatch(/^20261122T040000Z-aaaaaa .* alice +CHG-1234 +1 +0 +0 +0 +succeeded$/);
+    expect(lines[2]).toMatch(/^20261122T050000Z-bbbbbb +.* - +- +.* incomplete/);
     expect(r.stdout).toContain(`lock ${lock.info.id}: env:prod held by run ${crashed.id}`);
   });
 
   it('shows a run found by prefix, step by step, and as JSON', () => {
-    const r = runCli(['show', '20261122T04', '--state-dir', state]);
+    const told = runCli(['show', '20261122T04', '--state-dir', state]);
+    expect(told.code, told.stderr).toBe(0);
+    expect(told.stdout).toContain(
+      'run 20261122T040000Z-aaaaaa: succeeded\n  operator  alice\n  ticket    CHG-1234\n',
+    );
+    expect(told.stdout).toMatch(/^prod +web-01 +443 +verified$/m);
+    const r = runCli(['show', '20261122T04', '--raw', '--state-dir', state]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('run 20261122T040000Z-aaaaaa: succeeded');
     expect(r.stdout).toMatch(/step-finished web-01 443 bind/);
@@ -99,7 +108,7 @@ describe('certroll show on a damaged journal', () => {
       lines[3] = lines[3]!.replace('"web-01"', '"web-02"');
       return lines.join('\n');
     });
-    const r = runCli(['show', '20261122T06', '--state-dir', state]);
+    const r = runCli(['show', '20261122T06', '--raw', '--state-dir', state]);
     expect(r.code).toBe(65);
     const out = r.stdout.trim().split('\n');
     expect(out[0]).toBe(
@@ -134,8 +143,8 @@ describe('certroll show on a damaged journal', () => {
     expect(doc.journal.records.map((x) => x.seq)).toEqual([1, 2, 3]);
 
     const runs = runCli(['runs', '--state-dir', state]);
-    expect(runs.stdout).toContain(
-      '20261122T060000Z-cccccc  damaged journal at line 4 (checksum mismatch); see `certroll show 20261122T060000Z-cccccc`',
+    expect(runs.stdout).toMatch(
+      /^20261122T060000Z-cccccc .* damaged journal at line 4 \(checksum mismatch\); see `certroll show 20261122T060000Z-cccccc`$/m,
     );
   });
 
@@ -145,7 +154,7 @@ describe('certroll show on a damaged journal', () => {
       lines[2] = lines[2]!.slice(1);
       return lines.join('\n');
     });
-    const r = runCli(['show', '20261122T07', '--state-dir', state]);
+    const r = runCli(['show', '20261122T07', '--raw', '--state-dir', state]);
     expect(r.code).toBe(65);
     expect(r.stdout).toContain(
       '---- journal damaged at line 3: unparseable; 3 later line(s) not shown ----',

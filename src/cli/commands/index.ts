@@ -7,6 +7,7 @@ import { registerRuns } from './runs.js';
 import { registerRollout } from './rollout.js';
 import { registerDiscover } from './discover.js';
 import { registerDemo } from './demo.js';
+import { registerRecords } from './records.js';
 
 // Each command module registers its options and a lazy action (dynamic import of the work), so
 // that building the program costs nothing beyond commander itself.
@@ -16,6 +17,7 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerScan(program, ctx);
   registerRollout(program, ctx);
   registerRuns(program, ctx);
+  registerRecords(program, ctx);
   registerDiscover(program, ctx);
   registerDemo(program, ctx);
 }

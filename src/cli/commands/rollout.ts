@@ -45,8 +45,26 @@ function secretOptions(c: Command): Command {
     );
 }
 
-function applyOptions(c: Command): Command {
+// Who and why, kept with the run (journal, audit log, `runs`, `show`, reports).
+function changeOptions(c: Command): Command {
   return c
+    .option('--operator <name>', 'who runs this change (default: the OS user)')
+    .option(
+      '--ticket <id>',
+      "the change request it belongs to, e.g. CHG-1234 (apply: default the plan's)",
+    );
+}
+
+function applyOptions(c: Command): Command {
+  return changeOptions(c)
+    .option(
+      '--webhook <url>',
+      "post the run's events here (besides the inventory's); repeatable",
+      collect,
+      [],
+    )
+    .option('--webhook-format <format>', 'json (signed), slack or teams, for --webhook', 'json')
+    .option('--webhook-secret-env <variable>', "environment variable holding --webhook's HMAC key")
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('-y, --yes', 'approve every environment (for automation)', false)
     .option('--approve <env>', 'approve this environment; repeatable', collect, []);
@@ -65,7 +83,9 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
           .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM')
           .option('--env <name>', 'only this environment; repeatable', collect, [])
           .option('-o, --output <file>', 'write the plan here (JSON)')
-          .option('--commands', COMMANDS_HELP, false),
+          .option('--commands', COMMANDS_HELP, false)
+          .option('--operator <name>', 'who makes this plan (default: the OS user)')
+          .option('--ticket <id>', 'the change request it is for, e.g. CHG-1234; apply keeps it'),
       ),
     ),
   ).action(async (options: Record<string, unknown>) => {
@@ -141,6 +161,8 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
     .option('--env <name>', 'only this environment')
     .option('--host <name>', 'only this host')
     .option('--trust <file>', 'trust anchors (PEM) for the probes; repeatable', collect, [])
+    .option('--operator <name>', 'who runs this rollback (default: the OS user)')
+    .option('--ticket <id>', "the change request it belongs to (default: the run's)")
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .action(async (run: string, options: Record<string, unknown>) => {
       const { runRollbackFinished } = await import('../rollout/finished-run.js');

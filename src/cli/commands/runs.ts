@@ -7,6 +7,7 @@ import { type CommandContext } from '../io.js';
 
 interface StateOptions {
   readonly stateDir?: string;
+  readonly raw?: boolean;
 }
 
 const STATE_DIR_HELP =
@@ -15,7 +16,9 @@ const STATE_DIR_HELP =
 export function registerRuns(program: Command, ctx: CommandContext): void {
   program
     .command('runs')
-    .description('list runs, newest last, with their outcome; and the environment locks held')
+    .description(
+      'list runs, newest last: outcome counts, duration, operator, ticket; and the environment locks held',
+    )
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .action(async (options: StateOptions) => {
       const { listRuns } = await import('../runs-view.js');
@@ -25,13 +28,14 @@ export function registerRuns(program: Command, ctx: CommandContext): void {
   program
     .command('show')
     .description(
-      'show one run: its plan summary and journal, step by step (a damaged journal: what precedes the damage, then exit 65)',
+      'show one run as its summary tells it: operator, ticket, outcome per binding, counts, sweep (a damaged journal: what precedes the damage, then exit 65)',
     )
     .argument('<run>', 'run id, or a unique prefix of it')
+    .option('--raw', 'print the journal record by record instead', false)
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .action(async (run: string, options: StateOptions) => {
       const { showRun } = await import('../runs-view.js');
-      ctx.setExit(showRun(ctx, run, options.stateDir));
+      ctx.setExit(showRun(ctx, run, options.stateDir, options.raw === true));
     });
 
   program

@@ -11,10 +11,14 @@ import { withAdapters } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
 import { onInterrupts } from './interrupt.js';
+import { changeOf } from './run-commands.js';
+import { runChange } from '../../workflow/records.js';
 import { renderSummary } from './summary.js';
 
-export type FinishedRunCliOptions = Omit<FinishedRunOptions, 'stateDir'> & {
+export type FinishedRunCliOptions = Omit<FinishedRunOptions, 'stateDir' | 'change'> & {
   readonly stateDir?: string;
+  readonly operator?: string;
+  readonly ticket?: string;
 };
 
 const optionsOf = (o: FinishedRunCliOptions, ctx: CommandContext): FinishedRunOptions => ({
@@ -32,13 +36,17 @@ export async function runRollbackFinished(
     const loaded = await loadFinishedRun(run, o, adapters);
     noteChanged(loaded.inventoryChanged, loaded.plan.inventory.path, ctx);
     const id = loaded.record.paths.id;
+    const change = changeOf(cli, {
+      ...loaded.plan,
+      change: runChange(loaded.record.journal.records) ?? loaded.plan.change,
+    });
     const interrupts = onInterrupts(ctx.io, {
       first: `stopping the rollback of run ${id}: the host under way finishes; no other host starts.`,
       second: `run \`certroll rollback ${id}\` again to roll back the rest.`,
     });
     let outcome;
     try {
-      outcome = await rollbackFinished(loaded, { ...o, interrupt: interrupts.signal });
+      outcome = await rollbackFinished(loaded, { ...o, change, interrupt: interrupts.signal });
     } finally {
       interrupts.dispose();
     }

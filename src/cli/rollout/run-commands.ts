@@ -10,12 +10,14 @@ import {
   writeFileAtomic,
   type EnvironmentLocks,
 } from '../../journal/index.js';
+import { userInfo } from 'node:os';
+import { changeInfo, type ChangeInfo } from '../../plan/change.js';
 import { changesPlanned, parsePlan, planOf, type PlanDocument } from '../../plan/document.js';
 import { lockRun, preflightApply } from '../../rollout/apply.js';
 import { makePlan, type MadePlan } from '../../rollout/make-plan.js';
 import { type RolloutAdapters } from '../../rollout/ports.js';
 import { prepareRollout, type Prepared, type RolloutInputs } from '../../rollout/prepare.js';
-import { withAdapters } from '../compose.js';
+import { runNotifier, withAdapters } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
 import { askYesNo } from '../prompt.js';
@@ -50,6 +52,29 @@ function inputs(o: Options, fromPlan?: PlanDocument): RolloutInputs {
   };
 }
 
+/** `--operator` (default the OS user) and `--ticket` (default the plan's). */
+export function changeOf(o: Options, fromPlan?: PlanDocument): ChangeInfo {
+  const operator = str(o, 'operator');
+  const ticket = str(o, 'ticket');
+  return changeInfo(
+    {
+      ...(operator !== undefined ? { operator } : {}),
+      ...(ticket !== undefined ? { ticket } : {}),
+    },
+    osUser(),
+    fromPlan?.change,
+  );
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry for this uid (a container): the uid is still who it is.
+    return `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
 /** As many hosts read at once as the policies allow (reading changes nothing on a host). */
 async function readConcurrency(prepared: Prepared) {
   const { readConcurrency: of } = await import('../../discover/rollout-hooks.js');
@@ -78,7 +103,8 @@ async function plan(
   prepared: Prepared,
   adapters: RolloutAdapters,
 ): Promise<MadePlan> {
-  return makePlan(prepared, {
+  const change = changeOf(o);
+  const made = await makePlan(prepared, {
     adapters,
     inventoryPath: i.inventory,
     bundle: {
@@ -89,10 +115,12 @@ async function plan(
     replaces: await replacedNamed(o, ctx, prepared.cert.sha256),
     concurrency: await readConcurrency(prepared),
   });
+  return { ...made, plan: { ...made.plan, change } };
 }
 
 export async function runPlan(o: Options, ctx: CommandContext): Promise<number> {
   const i = inputs(o);
+  changeOf(o); // a bad --operator or --ticket is refused before any host is read
   // The pool first: a bad connection limit is a usage error, reported before anything is read.
   const { plan: made } = await withAdapters(ctx.io.env, async (adapters) =>
     plan(o, i, ctx, await prepareRollout(i, ctx.io.env), adapters),
@@ -110,8 +138,10 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
       hint: 'Write one with `certroll plan -i INV --cert BUNDLE -o PLAN`.',
     });
   const doc = parsePlan(readFileSync(planFile, 'utf8'), planFile);
+  const change = changeOf(o, doc);
   return withAdapters(ctx.io.env, async (adapters) => {
     const prepared = await prepareRollout(inputs(o, doc), ctx.io.env);
+    const notify = await notifyOf(o, ctx, prepared);
     return withRunLocks(o, ctx, prepared, undefined, async (locks) => {
       const concurrency = await readConcurrency(prepared);
       const known = await preflightApply(doc, prepared, {
@@ -119,7 +149,7 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
         concurrency: concurrency.capture,
         discoverConcurrency: concurrency.discover,
       });
-      const run = { ...applyOpts(o, ctx), locks, adapters, known };
+      const run = { ...applyOpts(o, ctx), locks, adapters, known, change, ...notify };
       return (await runAndReport(doc, prepared, run, ctx.io)).exitCode;
     });
   });
@@ -127,8 +157,10 @@ export async function runApply(planFile: string, o: Options, ctx: CommandContext
 
 export async function runRolloutCommand(o: Options, ctx: CommandContext): Promise<number> {
   const i = inputs(o);
+  const change = changeOf(o);
   return withAdapters(ctx.io.env, async (adapters) => {
     const prepared = await prepareRollout(i, ctx.io.env);
+    const notify = await notifyOf(o, ctx, prepared);
     return withRunLocks(o, ctx, prepared, undefined, async (locks) => {
       const { plan: made, known } = await plan(o, i, ctx, prepared, adapters);
       ctx.io.stdout(renderPreview(made, { commands: o['commands'] === true }));
@@ -137,7 +169,7 @@ export async function runRolloutCommand(o: Options, ctx: CommandContext): Promis
         ctx.io.stderr('Not applied. No host was modified.\n');
         return EXIT.FAILED;
       }
-      const run = { ...applyOpts(o, ctx), locks, adapters, known };
+      const run = { ...applyOpts(o, ctx), locks, adapters, known, change, ...notify };
       return (await runAndReport(made, prepared, run, ctx.io)).exitCode;
     });
   });
@@ -160,6 +192,7 @@ export async function runResume(run: string, o: Options, ctx: CommandContext): P
     );
   }
   const doc = planOf(record.plan, record.paths.plan);
+  const change = changeOf(o, doc);
   const prepared = await prepareRollout(inputs(o, doc), ctx.io.env);
   if (prepared.cert.sha256 !== doc.bundle.sha256) {
     throw new CertrollError(
@@ -168,16 +201,32 @@ export async function runResume(run: string, o: Options, ctx: CommandContext): P
       { hint: 'Put the original bundle back to resume, or roll the run back.' },
     );
   }
+  const notify = await notifyOf(o, ctx, prepared);
   const snapshot = existsSync(record.paths.snapshot)
     ? (JSON.parse(readFileSync(record.paths.snapshot, 'utf8')) as unknown)
     : undefined;
   return withAdapters(ctx.io.env, (adapters) =>
     withRunLocks(o, ctx, prepared, record.paths.id, async (locks) => {
       const resume = { paths: record.paths, snapshot };
-      const runOptions = { ...applyOpts(o, ctx), locks, adapters, resume };
+      const runOptions = { ...applyOpts(o, ctx), locks, adapters, resume, change, ...notify };
       return (await runAndReport(doc, prepared, runOptions, ctx.io)).exitCode;
     }),
   );
+}
+
+/** The inventory's webhooks and `--webhook`s (secrets read now: a missing one stops the command). */
+async function notifyOf(o: Options, ctx: CommandContext, prepared: Prepared) {
+  const secretEnv = str(o, 'webhookSecretEnv');
+  const notify = await runNotifier(
+    prepared.inventory,
+    {
+      urls: list(o, 'webhook'),
+      format: str(o, 'webhookFormat') ?? 'json',
+      ...(secretEnv !== undefined ? { secretEnv } : {}),
+    },
+    ctx.io,
+  );
+  return notify !== undefined ? { notify } : {};
 }
 
 function applyOpts(o: Options, ctx: CommandContext) {

@@ -3,7 +3,7 @@
 import { type RunPaths, type EnvironmentLocks } from '../../journal/index.js';
 import { type PlanDocument } from '../../plan/document.js';
 import { applyPlan, type ApplyOptions, type ApplyOutcome } from '../../rollout/apply.js';
-import { type RolloutAdapters } from '../../rollout/ports.js';
+import { type RolloutAdapters, type RunNotifier } from '../../rollout/ports.js';
 import { type Prepared } from '../../rollout/prepare.js';
 import { EXIT } from '../exit-codes.js';
 import { type CliIo } from '../io.js';
@@ -23,6 +23,9 @@ export interface RunCommandOptions {
   readonly resume?: { readonly paths: RunPaths; readonly snapshot: unknown };
   readonly known?: ApplyOptions['known'];
   readonly verifier?: ApplyOptions['verifier'];
+  readonly change?: ApplyOptions['change'];
+  /** Webhooks, and how to wait (bounded) for what they still send once the run ended. */
+  readonly notify?: { readonly notifier: RunNotifier; readonly drain: () => Promise<void> };
 }
 
 /** Runs the plan with progress, prompts and Ctrl-C; prints the summary and the sweep. */
@@ -56,8 +59,11 @@ export async function runAndReport(
       ...(o.resume !== undefined ? { resume: o.resume } : {}),
       ...(o.known !== undefined ? { known: o.known } : {}),
       ...(o.verifier !== undefined ? { verifier: o.verifier } : {}),
+      ...(o.change !== undefined ? { change: o.change } : {}),
+      ...(o.notify !== undefined ? { notifier: o.notify.notifier } : {}),
     });
   } finally {
+    await o.notify?.drain();
     interrupts.dispose();
     // Closed by the run already; again here for a run that failed before it started.
     await progress.close();

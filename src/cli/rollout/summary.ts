@@ -1,6 +1,6 @@
 // The table a run ends with: one line per binding (and one per host that failed as a whole), then
 // the run's status. Details stay on one line; the whole text is in the journal and the audit log.
-import { type RolloutOutput } from '../../workflow/index.js';
+import { type EnvironmentOutput, type RolloutOutput } from '../../workflow/index.js';
 
 /** A detail that stays on its binding's line: the rest of a multi-line stderr is in `show RUN`. */
 function oneLine(text: string): string {
@@ -10,6 +10,19 @@ function oneLine(text: string): string {
 }
 
 export function renderSummary(output: RolloutOutput): string {
+  const lines = summaryTable(output);
+  lines.push(`rollout ${output.status}${output.reason !== undefined ? `: ${output.reason}` : ''}`);
+  for (const e of output.environments)
+    if (e.notStarted.length > 0)
+      lines.push(`hosts not started in ${e.env}: ${e.notStarted.join(', ')}`);
+  if (output.notStarted.length > 0) lines.push(`not started: ${output.notStarted.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** One line per binding (and per host that failed as a whole), in aligned columns. */
+export function summaryTable(output: {
+  readonly environments: readonly Pick<EnvironmentOutput, 'env' | 'hosts'>[];
+}): string[] {
   const rows: string[][] = [['ENV', 'HOST', 'BINDING', 'STATUS', 'DETAIL']];
   for (const e of output.environments) {
     for (const h of Object.values(e.hosts)) {
@@ -18,7 +31,7 @@ export function renderSummary(output: RolloutOutput): string {
           e.env,
           h.host,
           binding,
-          o.status,
+          String(o.status),
           oneLine(
             o.reason ?? (o.observed !== undefined ? `serves ${o.observed.slice(0, 12)}…` : ''),
           ),
@@ -31,16 +44,10 @@ export function renderSummary(output: RolloutOutput): string {
   const widths = rows[0]!.map((_, i) =>
     Math.min(40, Math.max(...rows.map((r) => (r[i] ?? '').length))),
   );
-  const lines = rows.map((r) =>
+  return rows.map((r) =>
     r
       .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c))
       .join('  ')
       .trimEnd(),
   );
-  lines.push(`rollout ${output.status}${output.reason !== undefined ? `: ${output.reason}` : ''}`);
-  for (const e of output.environments)
-    if (e.notStarted.length > 0)
-      lines.push(`hosts not started in ${e.env}: ${e.notStarted.join(', ')}`);
-  if (output.notStarted.length > 0) lines.push(`not started: ${output.notStarted.join(', ')}`);
-  return `${lines.join('\n')}\n`;
 }

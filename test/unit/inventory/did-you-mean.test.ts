@@ -112,6 +112,7 @@ describe('fieldsAt', () => {
       'version',
       'playbooks',
       'defaults',
+      'notifications',
       'environments',
     ]);
     expect(fieldsAt(inventoryInput, ['defaults', 'policy'])).toContain('coldStartCheck');

@@ -1,0 +1,106 @@
+// `certroll renewals -i INV`: a scan (and with --configured, what the hosts load), grouped by
+// certificate into renewal dates: a table, JSON or an iCalendar feed. Exit code as the scan's
+// (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN: it could not run).
+import { resolve } from 'node:path';
+import { CertrollError } from '../errors.js';
+import { writeFileAtomic } from '../journal/atomic.js';
+import { scanInventory } from '../probe/scan.js';
+import { checkScanValues, type ScanCliValues } from '../probe/scan-options.js';
+import {
+  DEFAULT_RENEWAL_POLICY,
+  parseRenewalPolicy,
+  planRenewals,
+  renderRenewalsTable,
+  type RenewalPlan,
+} from '../report/renewals.js';
+import { exitCodeForStatus } from '../report/status.js';
+import { type CommandContext } from './io.js';
+import { reportError } from './report-error.js';
+
+export interface RenewalsCliValues {
+  readonly inventory?: string;
+  readonly env?: string;
+  readonly host?: string;
+  readonly trust?: string;
+  readonly configured?: boolean;
+  readonly renewAt?: string;
+  readonly format?: string;
+  readonly output?: string;
+  readonly warnDays?: string;
+  readonly critDays?: string;
+}
+
+const EXIT_UNKNOWN = 3;
+
+async function scanPlan(o: RenewalsCliValues, ctx: CommandContext): Promise<RenewalPlan> {
+  const policy = o.renewAt !== undefined ? parseRenewalPolicy(o.renewAt) : DEFAULT_RENEWAL_POLICY;
+  const values: ScanCliValues = {
+    ...(o.inventory !== undefined ? { inventory: o.inventory } : {}),
+    ...(o.env !== undefined ? { env: o.env } : {}),
+    ...(o.host !== undefined ? { host: o.host } : {}),
+    ...(o.warnDays !== undefined ? { warnDays: o.warnDays } : {}),
+    ...(o.critDays !== undefined ? { critDays: o.critDays } : {}),
+  };
+  const v = checkScanValues(values, false, []);
+  const { loadInventory } = await import('../inventory/index.js');
+  const inventory = loadInventory(v.inventory, { cwd: ctx.io.cwd });
+  let trust: string[] | undefined;
+  if (o.trust !== undefined) {
+    const { loadCertificates } = await import('../cert/index.js');
+    trust = loadCertificates(resolve(ctx.io.cwd, o.trust), 'trust file').map((c) => c.toString());
+  }
+  const { scanAdapters, withAdapters } = await import('./compose.js');
+  let report = await scanInventory(inventory, {
+    ...v,
+    ...scanAdapters(),
+    ...(trust !== undefined ? { trust } : {}),
+  });
+  if (o.configured === true) {
+    const { withConfigured } = await import('../discover/scan-hook.js');
+    const scanned = report;
+    report = await withAdapters(ctx.io.env, (a) =>
+      withConfigured(inventory, scanned, {
+        ...(v.env !== undefined ? { env: v.env } : {}),
+        ...(v.host !== undefined ? { host: v.host } : {}),
+        ...(trust !== undefined ? { trust } : {}),
+        critDays: v.critDays,
+        transportFor: a.transportFor,
+        probe: a.probe,
+      }),
+    );
+  }
+  return planRenewals(report, policy, new Date());
+}
+
+async function render(plan: RenewalPlan, format: string): Promise<string> {
+  if (format === 'json') return `${JSON.stringify(plan, null, 2)}\n`;
+  if (format === 'ics' || format === 'ical') {
+    const { renderRenewalsIcal } = await import('../report/renewals-ical.js');
+    return renderRenewalsIcal(plan);
+  }
+  return renderRenewalsTable(plan);
+}
+
+export async function runRenewals(o: RenewalsCliValues, ctx: CommandContext): Promise<number> {
+  const format =
+    o.format ??
+    (ctx.global().json ? 'json' : o.output?.endsWith('.ics') === true ? 'ics' : 'table');
+  try {
+    if (!['table', 'json', 'ics', 'ical'].includes(format))
+      throw new CertrollError('USAGE', `--format ${format} is not a renewals format.`, {
+        field: '--format',
+        hint: 'Use table, json or ics (an iCalendar feed, one event per certificate).',
+      });
+    const plan = await scanPlan(o, ctx);
+    const text = await render(plan, format);
+    if (o.output !== undefined) writeFileAtomic(resolve(ctx.io.cwd, o.output), text, 0o644);
+    else ctx.io.stdout(text);
+    if (o.output !== undefined && format !== 'json')
+      ctx.io.stderr(`wrote ${o.output}: ${plan.certificates.length} certificate(s)\n`);
+    return exitCodeForStatus(plan.overall);
+  } catch (error) {
+    // Like the scan: a check that could not run is UNKNOWN.
+    reportError(error, ctx.io, ctx.global());
+    return EXIT_UNKNOWN;
+  }
+}
