@@ -119,23 +119,32 @@ export type RollbackOutcome =
       readonly left: readonly string[];
     };
 
-export async function rollbackFinished(
-  loaded: FinishedRun,
-  o: FinishedRunOptions & { readonly interrupt?: AbortSignal },
-): Promise<RollbackOutcome> {
-  const { record, results, steps } = loaded;
+/** The selected hosts a rollback would restore, newest first (and those verified at all). */
+export function rollbackTargets(
+  loaded: Pick<FinishedRun, 'record' | 'results'>,
+  o: Pick<FinishedRunOptions, 'env' | 'host'>,
+): { verified: { env: string; host: HostOutput }[]; targets: { env: string; host: HostOutput }[] } {
   // A host an earlier `rollback RUN` restored is done: its backups were purged then, so restoring
   // it again could only fail.
   const done = new Set(
-    recordsOf(record.journal.records, 'host-rolled-back')
+    recordsOf(loaded.record.journal.records, 'host-rolled-back')
       .filter((r) => r.data.status === 'rolled-back')
       .map((r) => `${r.data.env}/${r.data.host}`),
   );
-  const verified = selectedHosts(results, o).filter((t) =>
+  const verified = selectedHosts(loaded.results, o).filter((t) =>
     Object.values(t.host.bindings).some((b) => b.status === 'verified'),
   );
   // Newest first: the reverse of the order the run finished its hosts (environments in reverse).
   const targets = verified.filter((t) => !done.has(`${t.env}/${t.host.host}`)).reverse();
+  return { verified, targets };
+}
+
+export async function rollbackFinished(
+  loaded: FinishedRun,
+  o: FinishedRunOptions & { readonly interrupt?: AbortSignal },
+): Promise<RollbackOutcome> {
+  const { record, steps } = loaded;
+  const { verified, targets } = rollbackTargets(loaded, o);
   if (targets.length === 0)
     return {
       status: 'nothing',

@@ -142,6 +142,7 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
     .option('--host <name>', 'only this host')
     .option('--trust <file>', 'trust anchors (PEM) for the probes; repeatable', collect, [])
     .option('--state-dir <dir>', STATE_DIR_HELP)
+    .option('-y, --yes', 'roll back without asking (for automation)', false)
     .action(async (run: string, options: Record<string, unknown>) => {
       const { runRollbackFinished } = await import('../rollout/finished-run.js');
       ctx.setExit(await runRollbackFinished(run, options, ctx));

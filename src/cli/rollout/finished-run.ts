@@ -1,20 +1,26 @@
 // `certroll rollback RUN` and `certroll purge RUN`: the use cases of src/rollout/finished-run.ts
 // with Ctrl-C, the summary and an exit code.
+import { CertrollError } from '../../errors.js';
 import { resolveStateDir } from '../../journal/index.js';
 import {
   loadFinishedRun,
   purgeFinished,
   rollbackFinished,
+  rollbackTargets,
+  type FinishedRun,
   type FinishedRunOptions,
 } from '../../rollout/finished-run.js';
 import { withAdapters } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
+import { askYesNo } from '../prompt.js';
 import { onInterrupts } from './interrupt.js';
 import { renderSummary } from './summary.js';
 
 export type FinishedRunCliOptions = Omit<FinishedRunOptions, 'stateDir'> & {
   readonly stateDir?: string;
+  /** `--yes`: roll back without asking (for automation). */
+  readonly yes?: boolean;
 };
 
 const optionsOf = (o: FinishedRunCliOptions, ctx: CommandContext): FinishedRunOptions => ({
@@ -32,6 +38,10 @@ export async function runRollbackFinished(
     const loaded = await loadFinishedRun(run, o, adapters);
     noteChanged(loaded.inventoryChanged, loaded.plan.inventory.path, ctx);
     const id = loaded.record.paths.id;
+    if (!(await confirmRollback(id, loaded, o, cli.yes === true, ctx))) {
+      ctx.io.stderr('Not rolled back. No host was modified.\n');
+      return EXIT.FAILED;
+    }
     const interrupts = onInterrupts(ctx.io, {
       first: `stopping the rollback of run ${id}: the host under way finishes; no other host starts.`,
       second: `run \`certroll rollback ${id}\` again to roll back the rest.`,
@@ -96,6 +106,33 @@ export async function runPurgeFinished(
     }
     return results.every((r) => r.error === undefined) ? EXIT.OK : EXIT.FAILED;
   });
+}
+
+/**
+ * A rollback changes production as a rollout does, so it asks as `rollout` does: `--yes` for
+ * automation; without a terminal to ask on, it refuses rather than guess.
+ */
+async function confirmRollback(
+  id: string,
+  loaded: FinishedRun,
+  o: FinishedRunOptions,
+  yes: boolean,
+  ctx: CommandContext,
+): Promise<boolean> {
+  const hosts = rollbackTargets(loaded, o).targets.map((x) => `${x.env}/${x.host.host}`);
+  // Nothing to restore changes nothing: the rollback says so without asking.
+  if (yes || hosts.length === 0) return true;
+  if (!process.stdin.isTTY) {
+    throw new CertrollError(
+      'USAGE',
+      `Refusing to roll back run ${id} without confirmation: stdin is not a terminal.`,
+      { hint: `Pass --yes to roll back ${hosts.join(', ')} without asking (for automation).` },
+    );
+  }
+  ctx.io.stderr(
+    `Rolling back run ${id}: ${hosts.join(', ')} get their previous certificates back.\n`,
+  );
+  return askYesNo('Roll back? [y/N] ');
 }
 
 function noteChanged(changed: boolean, path: string, ctx: CommandContext): void {

@@ -38,7 +38,11 @@ export async function runAndReport(
       hosts: e.hosts.map((h) => h.name),
     })),
   });
-  const interrupts = onInterrupts(io, runWords(o.locks.runId));
+  // Through the progress view: while it draws, a plain write would wait for the frame to end.
+  const interrupts = onInterrupts(
+    { stderr: (text) => progress.notice(text) },
+    runWords(o.locks.runId),
+  );
   let outcome: ApplyOutcome;
   try {
     outcome = await applyPlan(plan, prepared, {

@@ -104,7 +104,7 @@ function finish(
       {
         file: source,
         details,
-        hint: 'certroll reads hosts with a certroll_bindings variable; see the Ansible section of the README.',
+        hint: 'certroll reads hosts with a certroll_bindings variable; see the Ansible inventories section of docs/inventory.md.',
       },
     );
   }
