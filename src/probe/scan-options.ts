@@ -8,19 +8,22 @@ export type ScanFormat = 'table' | 'json' | 'prometheus';
 
 export interface ScanCliValues {
   readonly inventory?: string;
-  readonly env?: string;
-  readonly host?: string;
+  /** Only these environments and hosts (repeatable flags; every one when empty). */
+  readonly env?: readonly string[];
+  readonly host?: readonly string[];
   readonly expect?: string;
   readonly bundle?: string;
-  readonly bundleKey?: string;
-  readonly bundlePasswordFile?: string;
+  /** The bundle's key and password, as every command that reads a bundle takes them. */
+  readonly key?: string;
+  readonly passwordFile?: string;
+  readonly passwordEnv?: string;
   readonly old?: string;
   readonly warnDays?: string;
   readonly critDays?: string;
   readonly format?: string;
   readonly promFile?: string;
   readonly concurrency?: string;
-  readonly trust?: string;
+  readonly trust?: readonly string[];
   readonly timeout?: string;
   readonly progress?: boolean;
   /** Also discover each host and compare the configured certificate with the one served. */
@@ -29,8 +32,6 @@ export interface ScanCliValues {
 
 export interface CheckedScanValues {
   readonly inventory: string;
-  readonly env?: string;
-  readonly host?: string;
   readonly expect?: string;
   readonly old?: string;
   readonly warnDays: number;
@@ -71,13 +72,25 @@ function fingerprint(value: string | undefined, name: string): string | undefine
   return sha;
 }
 
-export function checkScanValues(
-  v: ScanCliValues,
-  json: boolean,
-  extra: readonly string[],
-): CheckedScanValues {
-  if (extra.length > 0)
-    throw usage(`unexpected argument(s) to scan: ${extra.join(' ')}`, 'See certroll scan --help.');
+/**
+ * `--warn-days` alone moves `--crit-days` down with it (a warning never comes after the critical
+ * state); `--crit-days` given above `--warn-days` is refused, saying why.
+ */
+export function thresholds(
+  warn: string | undefined,
+  crit: string | undefined,
+): { warnDays: number; critDays: number } {
+  const warnDays = integer(warn, '--warn-days', 30, 0, 3650);
+  const critDays = integer(crit, '--crit-days', Math.min(7, warnDays), 0, 3650);
+  if (critDays > warnDays)
+    throw usage(
+      `--crit-days ${critDays} is more than --warn-days ${warnDays}: an endpoint would be CRITICAL before it is ever a WARNING`,
+      `Give --crit-days at most ${warnDays}, or raise --warn-days.`,
+    );
+  return { warnDays, critDays };
+}
+
+export function checkScanValues(v: ScanCliValues, json: boolean): CheckedScanValues {
   if (v.inventory === undefined)
     throw usage('scan needs an inventory: -i INVENTORY', 'See certroll scan --help.');
   if (v.expect !== undefined && v.bundle !== undefined)
@@ -86,16 +99,11 @@ export function checkScanValues(
   if (format !== 'table' && format !== 'json' && format !== 'prometheus') {
     throw usage(`--format ${format} is not one of table, json, prometheus`);
   }
-  const warnDays = integer(v.warnDays, '--warn-days', 30, 0, 3650);
-  const critDays = integer(v.critDays, '--crit-days', 7, 0, 3650);
-  if (critDays > warnDays)
-    throw usage(`--crit-days ${critDays} is more than --warn-days ${warnDays}`);
+  const { warnDays, critDays } = thresholds(v.warnDays, v.critDays);
   const expect = fingerprint(v.expect, '--expect');
   const old = fingerprint(v.old, '--old');
   return {
     inventory: v.inventory,
-    ...(v.env !== undefined ? { env: v.env } : {}),
-    ...(v.host !== undefined ? { host: v.host } : {}),
     ...(expect !== undefined ? { expect } : {}),
     ...(old !== undefined ? { old } : {}),
     warnDays,

@@ -22,8 +22,9 @@ import { type RolloutAdapters } from './ports.js';
 
 export interface FinishedRunOptions {
   readonly stateDir: string;
-  readonly env?: string;
-  readonly host?: string;
+  /** Only these environments / hosts (`--env`, `--host`, each repeatable; all when empty). */
+  readonly env?: string | readonly string[];
+  readonly host?: string | readonly string[];
   /** Trust anchor files the probe validates against (the system's when empty). */
   readonly trust?: readonly string[];
 }
@@ -92,14 +93,16 @@ export function selectedHosts(
   results: readonly EnvironmentOutput[],
   o: Pick<FinishedRunOptions, 'env' | 'host'>,
 ): { env: string; host: HostOutput }[] {
+  const envs = [o.env ?? []].flat();
+  const hosts = [o.host ?? []].flat();
   const out = results
-    .filter((e) => o.env === undefined || e.env === o.env)
+    .filter((e) => envs.length === 0 || envs.includes(e.env))
     .flatMap((e) => Object.values(e.hosts).map((host) => ({ env: e.env, host })))
-    .filter((x) => o.host === undefined || x.host.host === o.host);
+    .filter((x) => hosts.length === 0 || hosts.includes(x.host.host));
   if (out.length === 0) {
     throw new CertrollError(
       'USAGE',
-      `No host of the run matches${o.env ? ` --env ${o.env}` : ''}${o.host ? ` --host ${o.host}` : ''}.`,
+      `No host of the run matches${envs.length > 0 ? ` --env ${envs.join(', ')}` : ''}${hosts.length > 0 ? ` --host ${hosts.join(', ')}` : ''}.`,
       { hint: 'See the run with `certroll show RUN`.' },
     );
   }

@@ -28,12 +28,8 @@ const str = (o: Options, k: string): string | undefined =>
 const list = (o: Options, k: string): string[] => (Array.isArray(o[k]) ? (o[k] as string[]) : []);
 
 function inputs(o: Options, fromPlan?: PlanDocument): RolloutInputs {
+  // Checked by the option's parser (options.ts); a plan or a resume has none.
   const minDays = Number(str(o, 'minDays') ?? '30');
-  if (!Number.isInteger(minDays) || minDays < 0)
-    throw new CertrollError(
-      'USAGE',
-      `--min-days must be a whole number of days, not ${String(o['minDays'])}`,
-    );
   const key = fromPlan?.bundle.keyPath ?? str(o, 'key');
   const passwordFile = str(o, 'passwordFile');
   const passwordEnv = str(o, 'passwordEnv');
@@ -45,6 +41,8 @@ function inputs(o: Options, fromPlan?: PlanDocument): RolloutInputs {
     trust: list(o, 'trust'),
     minDays,
     envs: fromPlan?.environments.map((e) => e.name) ?? list(o, 'env'),
+    // A plan made with --host holds only those hosts; apply and resume keep to them.
+    hosts: fromPlan?.environments.flatMap((e) => e.hosts.map((h) => h.name)) ?? list(o, 'host'),
     ...(passwordFile !== undefined ? { passwordFile } : {}),
     ...(passwordEnv !== undefined ? { passwordEnv } : {}),
   };
