@@ -37,6 +37,8 @@ export function processIo(): CliIo {
 export interface GlobalOptions {
   readonly json: boolean;
   readonly debug: boolean;
+  /** Errors as JSON (`--json`, `--output json`) or as a jsonl `error` event (`--output jsonl`). */
+  readonly errors?: 'json' | 'jsonl';
 }
 
 /** What a command's action receives besides its own options. */

@@ -2,8 +2,10 @@
 // command runs (src/cli/rollout/run-commands.ts).
 import { type Command } from 'commander';
 import { type CommandContext } from '../io.js';
+import { OUTPUT_MODES } from '../output.js';
 import {
   bundleKeyOptions,
+  choice,
   collect,
   days,
   passwordOptions,
@@ -43,8 +45,17 @@ function replacesOptions(c: Command): Command {
 // plan and rollout read the bundle named by --cert; apply and resume the one the plan names.
 const secretOptions = (c: Command): Command => passwordOptions(c);
 
+const outputOption = (c: Command): Command =>
+  c.addOption(
+    choice(
+      '--output <format>',
+      'text (default), json (one document at the end; the same as --json) or jsonl (one event per step, docs/json-events.md)',
+      OUTPUT_MODES,
+    ),
+  );
+
 function applyOptions(c: Command): Command {
-  return c
+  return outputOption(c)
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('-y, --yes', 'approve every environment (for automation)', false)
     .option('--approve <env>', 'approve this environment; repeatable', collect, []);
@@ -125,8 +136,7 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
 
   trustOption(
     selectOptions(
-      program
-        .command('rollback')
+      outputOption(program.command('rollback'))
         .description(
           "restore a finished run's previous bindings (verified by probe), newest first; then purge its backups",
         )

@@ -13,6 +13,7 @@ import {
 import { withAdapters } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
+import { eventStream, outputMode, printOutcome } from '../output.js';
 import { askYesNo } from '../prompt.js';
 import { onInterrupts } from './interrupt.js';
 import { renderSummary } from './summary.js';
@@ -21,6 +22,7 @@ export type FinishedRunCliOptions = Omit<FinishedRunOptions, 'stateDir'> & {
   readonly stateDir?: string;
   /** `--yes`: roll back without asking (for automation). */
   readonly yes?: boolean;
+  readonly output?: string;
 };
 
 const optionsOf = (o: FinishedRunCliOptions, ctx: CommandContext): FinishedRunOptions => ({
@@ -52,16 +54,34 @@ export async function runRollbackFinished(
     } finally {
       interrupts.dispose();
     }
+    const mode = outputMode(cli, ctx);
+    const events = eventStream(ctx.io, mode);
     if (outcome.status === 'nothing') {
-      ctx.io.stdout(
-        outcome.reason === 'already-rolled-back'
-          ? 'Nothing to roll back: every selected host was rolled back by an earlier rollback of this run.\n'
-          : 'Nothing to roll back: no selected binding of this run ended verified.\n',
+      const exitCode = EXIT.OK;
+      printOutcome(
+        ctx.io,
+        mode,
+        events,
+        { ok: true, exitCode, runId: id, status: 'nothing', reason: outcome.reason },
+        () =>
+          outcome.reason === 'already-rolled-back'
+            ? 'Nothing to roll back: every selected host was rolled back by an earlier rollback of this run.\n'
+            : 'Nothing to roll back: no selected binding of this run ended verified.\n',
       );
-      return EXIT.OK;
+      return exitCode;
     }
     const interrupted = outcome.status === 'interrupted';
-    ctx.io.stdout(
+    const exitCode =
+      outcome.status === 'needs-attention' ? EXIT.FAILED : interrupted ? EXIT.INTERRUPTED : EXIT.OK;
+    const json = {
+      ok: exitCode === EXIT.OK,
+      exitCode,
+      runId: id,
+      status: outcome.status,
+      environments: outcome.environments,
+      notRolledBack: outcome.left,
+    };
+    printOutcome(ctx.io, mode, events, json, () =>
       renderSummary({
         runId: id,
         status:
@@ -79,11 +99,7 @@ export async function runRollbackFinished(
           : {}),
       }).replace(/^rollout /m, 'rollback '),
     );
-    return outcome.status === 'needs-attention'
-      ? EXIT.FAILED
-      : interrupted
-        ? EXIT.INTERRUPTED
-        : EXIT.OK;
+    return exitCode;
   });
 }
 
@@ -97,6 +113,12 @@ export async function runPurgeFinished(
     const loaded = await loadFinishedRun(run, o, adapters);
     noteChanged(loaded.inventoryChanged, loaded.plan.inventory.path, ctx);
     const results = await purgeFinished(loaded, o);
+    const exitCode = results.every((r) => r.error === undefined) ? EXIT.OK : EXIT.FAILED;
+    if (ctx.global().json) {
+      const doc = { ok: exitCode === EXIT.OK, exitCode, runId: loaded.record.paths.id, results };
+      ctx.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+      return exitCode;
+    }
     for (const r of results) {
       if (r.error !== undefined) ctx.io.stderr(`${r.host}: purge failed: ${r.error}\n`);
       else
@@ -104,7 +126,7 @@ export async function runPurgeFinished(
           `${r.host}: purged ${r.purged !== undefined && r.purged.length > 0 ? r.purged.join(', ') : 'nothing (no binding keeps backups)'}\n`,
         );
     }
-    return results.every((r) => r.error === undefined) ? EXIT.OK : EXIT.FAILED;
+    return exitCode;
   });
 }
 

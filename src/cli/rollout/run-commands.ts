@@ -18,6 +18,7 @@ import { prepareRollout, type Prepared, type RolloutInputs } from '../../rollout
 import { withAdapters } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
+import { eventStream, outputMode, printOutcome } from '../output.js';
 import { askYesNo } from '../prompt.js';
 import { renderPreview } from './preview.js';
 import { runAndReport } from './run-output.js';
@@ -129,13 +130,27 @@ export async function runRolloutCommand(o: Options, ctx: CommandContext): Promis
     const prepared = await prepareRollout(i, ctx.io.env);
     return withRunLocks(o, ctx, prepared, undefined, async (locks) => {
       const { plan: made, known } = await plan(o, i, ctx, prepared, adapters);
-      ctx.io.stdout(renderPreview(made, { commands: o['commands'] === true }));
-      if (changesPlanned(made) === 0) return EXIT.OK;
+      const { output, events } = applyOpts(o, ctx);
+      // The preview is the person's; a program gets the plan itself (an event, or in the outcome).
+      if (output === 'text')
+        ctx.io.stdout(renderPreview(made, { commands: o['commands'] === true }));
+      events.event('plan', { plan: made, changes: changesPlanned(made) });
+      const ended = (exitCode: number, status: string) => {
+        printOutcome(
+          ctx.io,
+          output,
+          events,
+          { ok: exitCode === EXIT.OK, exitCode, status, plan: made },
+          () => '',
+        );
+        return exitCode;
+      };
+      if (changesPlanned(made) === 0) return ended(EXIT.OK, 'nothing-to-do');
       if (!(await confirm(o, ctx))) {
         ctx.io.stderr('Not applied. No host was modified.\n');
-        return EXIT.FAILED;
+        return ended(EXIT.FAILED, 'not-applied');
       }
-      const run = { ...applyOpts(o, ctx), locks, adapters, known };
+      const run = { ...applyOpts(o, ctx), locks, adapters, known, events, extra: { plan: made } };
       return (await runAndReport(made, prepared, run, ctx.io)).exitCode;
     });
   });
@@ -179,10 +194,13 @@ export async function runResume(run: string, o: Options, ctx: CommandContext): P
 }
 
 function applyOpts(o: Options, ctx: CommandContext) {
+  const output = outputMode(o, ctx);
   return {
     stateDir: resolveStateDir(str(o, 'stateDir'), ctx.io.env),
     yes: o['yes'] === true,
     approve: list(o, 'approve'),
+    output,
+    events: eventStream(ctx.io, output),
   };
 }
 
