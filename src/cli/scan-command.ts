@@ -5,13 +5,44 @@ import { CertrollError, toCertrollError } from '../errors.js';
 import { type CommandContext } from './io.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
+import { renderNagios } from '../report/nagios.js';
 import { renderPrometheus, renderPrometheusUnknown } from '../report/prometheus.js';
 import { renderScanJson } from '../report/scan-json.js';
 import { renderScanTable } from '../report/scan-table.js';
 import { exitCodeForStatus } from '../report/status.js';
 import { canonicalFingerprint } from '../probe/cert-summary.js';
 import { scanInventory } from '../probe/scan.js';
-import { type ScanCliValues, checkScanValues } from '../probe/scan-options.js';
+import { type ScanCliValues, type SingleEndpoint, checkScanValues } from '../probe/scan-options.js';
+import type * as InventoryLib from '../inventory/index.js';
+
+/**
+ * `--endpoint`: the one endpoint as a one-binding inventory, so it is probed and judged exactly
+ * as an inventory's (written as JSON, which YAML reads, so no value needs quoting rules).
+ */
+function endpointInventory(
+  e: SingleEndpoint,
+  parse: typeof InventoryLib.parseInventory,
+  cwd: string,
+): InventoryLib.Inventory {
+  const binding = { port: e.port, kind: 'pem-files', probe: { sni: e.sni ?? 'none' } };
+  const doc = {
+    version: 1,
+    environments: [
+      {
+        name: 'endpoint',
+        hosts: [
+          {
+            name: 'endpoint',
+            address: e.address,
+            transport: { kind: 'local' },
+            bindings: [binding],
+          },
+        ],
+      },
+    ],
+  };
+  return parse(JSON.stringify(doc), '--endpoint', { baseDir: cwd });
+}
 import { writeFileAtomic } from '../journal/atomic.js';
 
 async function expectedFromBundle(
@@ -75,8 +106,12 @@ export async function runScan(raw: ScanCliValues, ctx: CommandContext): Promise<
   };
   try {
     const v = checkScanValues(values, ctx.global().json);
-    const { loadInventory, selectInventory } = await import('../inventory/index.js');
-    const inventory = selectInventory(loadInventory(v.inventory, { cwd: ctx.io.cwd }), {
+    const inv = await import('../inventory/index.js');
+    const loaded =
+      v.endpoint !== undefined
+        ? endpointInventory(v.endpoint, inv.parseInventory, ctx.io.cwd)
+        : inv.loadInventory(v.inventory ?? '', { cwd: ctx.io.cwd });
+    const inventory = inv.selectInventory(loaded, {
       envs: values.env ?? [],
       hosts: values.host ?? [],
     });
@@ -95,9 +130,13 @@ export async function runScan(raw: ScanCliValues, ctx: CommandContext): Promise<
       ...(onProgress !== undefined ? { onProgress } : {}),
     });
     if (report.endpoints.length === 0) {
-      throw new CertrollError('USAGE', `nothing to scan: no binding selected in ${v.inventory}`, {
-        hint: 'Check --env and --host, and that the inventory lists bindings.',
-      });
+      throw new CertrollError(
+        'USAGE',
+        `nothing to scan: no binding selected in ${inventory.source}`,
+        {
+          hint: 'Check --env and --host, and that the inventory lists bindings.',
+        },
+      );
     }
     if (values.configured === true) {
       // Configured versus served: needs the hosts themselves, so it is opt-in.
@@ -119,6 +158,7 @@ export async function runScan(raw: ScanCliValues, ctx: CommandContext): Promise<
       writeFileAtomic(values.promFile, renderPrometheus(report), 0o644);
     if (v.format === 'json') ctx.io.stdout(renderScanJson(report));
     else if (v.format === 'prometheus') ctx.io.stdout(renderPrometheus(report));
+    else if (v.format === 'nagios') ctx.io.stdout(renderNagios(report));
     else ctx.io.stdout(renderScanTable(report, { colour: ctx.io.isTTY }));
     ctx.setExit(exitCodeForStatus(report.overall));
   } catch (error) {
@@ -135,7 +175,11 @@ export async function runScan(raw: ScanCliValues, ctx: CommandContext): Promise<
     // that kept the scan from running is the monitoring UNKNOWN (3).
     const e = toCertrollError(error);
     const exit = e.code === 'USAGE' ? EXIT.USAGE : EXIT.UNKNOWN;
-    if (ctx.global().json || values.format === 'json') {
+    if (values.format === 'nagios') {
+      // The plugin convention for a check that could not run: the status line, then the error.
+      ctx.io.stdout(`CERTROLL UNKNOWN - ${e.message.replace(/[|\n]/g, ' ')}\n`);
+      if (e.hint !== undefined) ctx.io.stdout(`${e.hint}\n`);
+    } else if (ctx.global().json || values.format === 'json') {
       const doc = { ok: false, status: 'UNKNOWN', exitCode: exit, error: e.toJSON() };
       ctx.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
     } else {

@@ -45,9 +45,10 @@ describe('one set of flags', () => {
   let nginx: Nginx;
   let inv: string;
   let pfx: string;
+  let port: number;
 
   beforeAll(async () => {
-    const port = await freePort(WEB_A);
+    port = await freePort(WEB_A);
     const tls = (address: string, c: Issued) => tlsServer(address, port, c);
     nginx = await startNginx({
       sessionCache: false,
@@ -146,5 +147,63 @@ environments:
     expect(r.code, r.stderr).toBe(64);
     expect(r.stderr).toContain('--host web-c: no host of that name in');
     expect(r.stderr).toMatch(/Did you mean web-[ab]\? Known: web-a, web-b\./);
+  });
+
+  describe('scan speaks the monitoring conventions', () => {
+    it('nagios: the status line first, with the days left of every endpoint as perfdata', async () => {
+      const r = await scan('--trust', certs.root.certPath, '--format', 'nagios');
+      expect(r.code).toBe(1);
+      const [first, ...rest] = r.stdout.trimEnd().split('\n');
+      expect(first).toMatch(
+        /^CERTROLL WARNING - 1 WARNING of 2 endpoint\(s\); prod\/web-b 127\.0\.15\.2:\d+ soon\.test: certificate expires in 19 day\(s\) .*\| /,
+      );
+      const perf = first!.split(' | ')[1]!.split(' ');
+      expect(perf).toHaveLength(2);
+      expect(perf[0]).toMatch(/^'prod\/web-a\/127\.0\.15\.1:\d+\/app\.test'=\d+;30:;7:$/);
+      expect(perf[1]).toMatch(/^'prod\/web-b\/127\.0\.15\.2:\d+\/soon\.test'=19;30:;7:$/);
+      expect(rest).toEqual([
+        expect.stringMatching(/^WARNING prod\/web-b .*: certificate expires in 19 day/),
+      ]);
+    });
+
+    it('--endpoint HOST:PORT --sni NAME checks one endpoint without an inventory', async () => {
+      const r = await runCli([
+        ...['scan', '--endpoint', `${WEB_A}:${port}`, '--sni', 'app.test'],
+        ...['--trust', certs.root.certPath, '--format', 'nagios'],
+      ]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^CERTROLL OK - 1 endpoint\(s\) OK \| '[^']+'=\d+;30:;7:\n$/);
+    });
+
+    it('probe_success is 0 for an untrusted chain and for a name mismatch, as blackbox_exporter says', async () => {
+      const one = (sni: string, ...more: string[]) =>
+        runCli([
+          'scan',
+          '--endpoint',
+          `${WEB_A}:${port}`,
+          '--sni',
+          sni,
+          '--format',
+          'prometheus',
+          ...more,
+        ]);
+      const success = (text: string) => /^probe_success\{.*\} (\d)$/m.exec(text)?.[1];
+      expect(success((await one('app.test', '--trust', certs.root.certPath)).stdout)).toBe('1');
+      expect(success((await one('app.test', '--trust', certs.other.certPath)).stdout)).toBe('0');
+      expect(success((await one('other.test', '--trust', certs.root.certPath)).stdout)).toBe('0');
+    });
+
+    it('takes the fingerprint prefix the table prints for --expect and --old', async () => {
+      const t = ['--trust', certs.root.certPath, '--host', 'web-a'];
+      const table = await scan(...t);
+      const printed = /\b([0-9a-f]{16})\b/.exec(table.stdout)?.[1];
+      expect(printed).toBe(certs.good.sha256.slice(0, 16));
+      expect((await scan(...t, '--expect', printed!)).code).toBe(0);
+      const old = await scan(...t, '--old', printed!.toUpperCase());
+      expect(old.code).toBe(2);
+      expect(old.stdout).toContain('still serves the old certificate');
+      // Too short to be safe: refused as a usage error.
+      expect((await scan(...t, '--expect', printed!.slice(0, 8))).code).toBe(64);
+    });
   });
 });

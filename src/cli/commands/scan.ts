@@ -20,7 +20,12 @@ export function registerScan(program: Command, ctx: CommandContext): void {
     .description(
       'Probe every endpoint of the inventory (each pool member and the VIP) and report the served certificate, expiry, chain and name; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.',
     )
-    .option('-i, --inventory <path>', 'inventory file');
+    .option('-i, --inventory <path>', 'inventory file')
+    .option('--endpoint <host:port>', 'scan this one endpoint instead of an inventory')
+    .option(
+      '--sni <name>',
+      "with --endpoint: the SNI name to send ('none' for none; default: the host)",
+    );
   selectOptions(scan)
     .option('--expect <sha256>', 'leaf SHA-256 every endpoint must serve')
     .option('--bundle <file>', 'take the expected leaf from this PFX/PEM bundle');
@@ -44,8 +49,9 @@ export function registerScan(program: Command, ctx: CommandContext): void {
     .addOption(
       choice(
         '--format <format>',
-        'output: table, json or prometheus (default table; json with --json)',
-        ['table', 'json', 'prometheus'],
+        'output: table, json, prometheus or nagios (status line and perfdata first; default table; json with --json)',
+        // probe/scan-options.ts SCAN_FORMATS; not imported, so --help loads nothing more.
+        ['table', 'json', 'prometheus', 'nagios'],
       ),
     )
     .option('--prom-file <path>', 'also write Prometheus text to this file, atomically')
