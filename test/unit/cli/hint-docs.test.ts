@@ -78,3 +78,33 @@ describe('hints that name documentation', () => {
     }
   });
 });
+
+describe('the README command table', () => {
+  it('has a row for every command the CLI registers', async () => {
+    const { buildProgram } = await import('../../../src/cli/main.js');
+    const io = {
+      stdout: () => undefined,
+      stderr: () => undefined,
+      isTTY: false,
+      env: {},
+      cwd: ROOT,
+    };
+    const program = buildProgram({
+      io,
+      global: () => ({ json: false, debug: false }),
+      setExit: () => undefined,
+    });
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const table = readme.split('\n## Commands\n')[1]!.split('\n\n')[0]!;
+    const firstColumn = table
+      .split('\n')
+      .map((row) => row.split('|')[1] ?? '')
+      .join('\n');
+    const missing = program.commands
+      .flatMap((c) => [c.name(), ...c.commands.map((sub) => `${c.name()} ${sub.name()}`)])
+      .filter(
+        (name) => !new RegExp(`(^|[\`\\s])${name.split(' ').at(-1)}\\b`, 'm').test(firstColumn),
+      );
+    expect(missing).toEqual([]);
+  });
+});
