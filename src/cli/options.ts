@@ -3,7 +3,7 @@
 // from --key, --password-file and --password-env; numbers and durations are checked by
 // commander's own parsers, so a bad value is a usage error (exit 64) before anything runs.
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DURATION, durationMs } from '../inventory/fields.js';
+import { DURATION, durationMs } from '../inventory/duration.js';
 
 export const collect = (value: string, previous: readonly string[] = []): string[] => [
   ...previous,
