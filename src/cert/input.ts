@@ -31,7 +31,12 @@ export async function readPassword(
     return value;
   }
   if (options.passwordFile !== undefined) {
-    const { readInput } = await import('./read-input.js');
+    const [{ readInput }, { assertSecretFileMode }] = await Promise.all([
+      import('./read-input.js'),
+      import('../secret-file.js'),
+    ]);
+    // The same rule as the inventory's secret files: only the owner may read it.
+    assertSecretFileMode(options.passwordFile, 'password file');
     const text = readInput(options.passwordFile, 'password file', maxBytes).toString('utf8');
     // Editors and `echo` add one final newline; it is never part of the password.
     return text.replace(/\r?\n$/, '');

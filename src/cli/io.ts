@@ -8,9 +8,24 @@ export interface CliIo {
   readonly cwd: string;
 }
 
+/**
+ * Stdout that a closed reader (`certroll show RUN | head`) cannot crash: EPIPE ends the output
+ * quietly and the command goes on to its end (a run in progress is never cut short by a pager).
+ */
+function pipeSafeStdout(stream: NodeJS.WriteStream = process.stdout): (text: string) => void {
+  let closed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') closed = true;
+    else throw error;
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
+  };
+}
+
 export function processIo(): CliIo {
   return {
-    stdout: (text) => void process.stdout.write(text),
+    stdout: pipeSafeStdout(),
     stderr: (text) => void process.stderr.write(text),
     isTTY: process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined,
     env: process.env,
@@ -22,6 +37,8 @@ export function processIo(): CliIo {
 export interface GlobalOptions {
   readonly json: boolean;
   readonly debug: boolean;
+  /** Errors as JSON (`--json`, `--output json`) or as a jsonl `error` event (`--output jsonl`). */
+  readonly errors?: 'json' | 'jsonl';
 }
 
 /** What a command's action receives besides its own options. */

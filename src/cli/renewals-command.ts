@@ -19,9 +19,9 @@ import { reportError } from './report-error.js';
 
 export interface RenewalsCliValues {
   readonly inventory?: string;
-  readonly env?: string;
-  readonly host?: string;
-  readonly trust?: string;
+  readonly env?: readonly string[];
+  readonly host?: readonly string[];
+  readonly trust?: readonly string[];
   readonly configured?: boolean;
   readonly renewAt?: string;
   readonly format?: string;
@@ -36,18 +36,22 @@ async function scanPlan(o: RenewalsCliValues, ctx: CommandContext): Promise<Rene
   const policy = o.renewAt !== undefined ? parseRenewalPolicy(o.renewAt) : DEFAULT_RENEWAL_POLICY;
   const values: ScanCliValues = {
     ...(o.inventory !== undefined ? { inventory: o.inventory } : {}),
-    ...(o.env !== undefined ? { env: o.env } : {}),
-    ...(o.host !== undefined ? { host: o.host } : {}),
     ...(o.warnDays !== undefined ? { warnDays: o.warnDays } : {}),
     ...(o.critDays !== undefined ? { critDays: o.critDays } : {}),
   };
-  const v = checkScanValues(values, false, []);
-  const { loadInventory } = await import('../inventory/index.js');
-  const inventory = loadInventory(v.inventory, { cwd: ctx.io.cwd });
+  const v = checkScanValues(values, false);
+  const inv = await import('../inventory/index.js');
+  // --env and --host narrow the inventory as on every command.
+  const inventory = inv.selectInventory(inv.loadInventory(v.inventory ?? '', { cwd: ctx.io.cwd }), {
+    envs: o.env ?? [],
+    hosts: o.host ?? [],
+  });
   let trust: string[] | undefined;
-  if (o.trust !== undefined) {
+  if (o.trust !== undefined && o.trust.length > 0) {
     const { loadCertificates } = await import('../cert/index.js');
-    trust = loadCertificates(resolve(ctx.io.cwd, o.trust), 'trust file').map((c) => c.toString());
+    trust = o.trust.flatMap((t) =>
+      loadCertificates(resolve(ctx.io.cwd, t), 'trust file').map((c) => c.toString()),
+    );
   }
   const { scanAdapters, withAdapters } = await import('./compose.js');
   let report = await scanInventory(inventory, {
@@ -60,8 +64,6 @@ async function scanPlan(o: RenewalsCliValues, ctx: CommandContext): Promise<Rene
     const scanned = report;
     report = await withAdapters(ctx.io.env, (a) =>
       withConfigured(inventory, scanned, {
-        ...(v.env !== undefined ? { env: v.env } : {}),
-        ...(v.host !== undefined ? { host: v.host } : {}),
         ...(trust !== undefined ? { trust } : {}),
         critDays: v.critDays,
         transportFor: a.transportFor,

@@ -8,8 +8,15 @@ import { type CliIo, type GlobalOptions } from './io.js';
 export function reportError(thrown: unknown, io: CliIo, global: GlobalOptions): number {
   const error = toCertrollError(thrown);
   const exit = exitCodeFor(error.code);
-  if (global.json) {
-    io.stdout(`${JSON.stringify({ ok: false, exitCode: exit, error: error.toJSON() }, null, 2)}\n`);
+  const doc = { ok: false, exitCode: exit, error: error.toJSON() };
+  if (global.errors === 'jsonl') {
+    // The last line of the event stream (docs/json-events.md), so a reader needs one parser.
+    const time = new Date().toISOString();
+    io.stdout(`${JSON.stringify({ v: 1, seq: 0, time, type: 'error', data: doc })}\n`);
+    return exit;
+  }
+  if (global.json || global.errors === 'json') {
+    io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
     return exit;
   }
   const lines: string[] = [];

@@ -214,6 +214,10 @@ export function unlockById(
   stateDirOption: string | undefined,
 ): boolean {
   const lock = unlock(locksDir(resolveStateDir(stateDirOption, ctx.io.env)), id);
+  if (ctx.global().json) {
+    ctx.io.stdout(`${JSON.stringify({ ok: true, exitCode: 0, removed: lock }, null, 2)}\n`);
+    return true;
+  }
   ctx.io.stdout(
     `Removed lock ${lock.id} on ${lock.scope} (run ${lock.runId}, ${lock.owner}@${lock.machine}).\n`,
   );

@@ -3,30 +3,61 @@
 import { resolve } from 'node:path';
 import { CertrollError, toCertrollError } from '../errors.js';
 import { type CommandContext } from './io.js';
+import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
+import { renderNagios } from '../report/nagios.js';
 import { renderPrometheus, renderPrometheusUnknown } from '../report/prometheus.js';
 import { renderScanJson } from '../report/scan-json.js';
 import { renderScanTable } from '../report/scan-table.js';
 import { exitCodeForStatus } from '../report/status.js';
 import { canonicalFingerprint } from '../probe/cert-summary.js';
 import { scanInventory } from '../probe/scan.js';
-import { type ScanCliValues, checkScanValues } from '../probe/scan-options.js';
+import { type ScanCliValues, type SingleEndpoint, checkScanValues } from '../probe/scan-options.js';
+import type * as InventoryLib from '../inventory/index.js';
+
+/**
+ * `--endpoint`: the one endpoint as a one-binding inventory, so it is probed and judged exactly
+ * as an inventory's (written as JSON, which YAML reads, so no value needs quoting rules).
+ */
+function endpointInventory(
+  e: SingleEndpoint,
+  parse: typeof InventoryLib.parseInventory,
+  cwd: string,
+): InventoryLib.Inventory {
+  const binding = { port: e.port, kind: 'pem-files', probe: { sni: e.sni ?? 'none' } };
+  const doc = {
+    version: 1,
+    environments: [
+      {
+        name: 'endpoint',
+        hosts: [
+          {
+            name: 'endpoint',
+            address: e.address,
+            transport: { kind: 'local' },
+            bindings: [binding],
+          },
+        ],
+      },
+    ],
+  };
+  return parse(JSON.stringify(doc), '--endpoint', { baseDir: cwd });
+}
 import { writeFileAtomic } from '../journal/atomic.js';
 
-const EXIT_UNKNOWN = 3;
-
-async function expectedFromBundle(v: ScanCliValues): Promise<string | undefined> {
+async function expectedFromBundle(
+  v: ScanCliValues,
+  env: CommandContext['io']['env'],
+): Promise<string | undefined> {
   if (v.bundle === undefined) return undefined;
-  const { readFileSync } = await import('node:fs');
   const cert = await import('../cert/index.js');
-  const password =
-    v.bundlePasswordFile !== undefined
-      ? readFileSync(v.bundlePasswordFile, 'utf8').replace(/\r?\n$/, '')
-      : undefined;
+  const { readPassword } = await import('../cert/input.js');
+  // The same password rules as every command that reads a bundle (file mode 0600, or a variable).
+  const password = await readPassword(v, env, cert.MAX_INPUT_BYTES);
   try {
     const bundle = cert.loadBundle({
       path: v.bundle,
-      ...(v.bundleKey !== undefined ? { keyPath: v.bundleKey } : {}),
+      ...(v.key !== undefined ? { keyPath: v.key } : {}),
       ...(password !== undefined ? { password } : {}),
     });
     return canonicalFingerprint(bundle.leaf.fingerprint256);
@@ -40,10 +71,10 @@ async function expectedFromBundle(v: ScanCliValues): Promise<string | undefined>
   }
 }
 
-async function trustPems(path: string | undefined): Promise<string[] | undefined> {
-  if (path === undefined) return undefined;
+async function trustPems(paths: readonly string[]): Promise<string[] | undefined> {
+  if (paths.length === 0) return undefined;
   const { loadCertificates } = await import('../cert/index.js');
-  return loadCertificates(path, 'trust file').map((c) => c.toString());
+  return paths.flatMap((p) => loadCertificates(p, 'trust file').map((c) => c.toString()));
 }
 
 function progressWriter(
@@ -61,30 +92,31 @@ function progressWriter(
   };
 }
 
-export async function runScan(
-  raw: ScanCliValues,
-  ctx: CommandContext,
-  extra: readonly string[],
-): Promise<void> {
+export async function runScan(raw: ScanCliValues, ctx: CommandContext): Promise<void> {
   // File options are relative to the caller's folder, as the inventory path is.
   const at = (p: string | undefined): string | undefined =>
     p === undefined ? undefined : resolve(ctx.io.cwd, p);
   const values: ScanCliValues = {
     ...raw,
     ...(raw.bundle !== undefined ? { bundle: at(raw.bundle) } : {}),
-    ...(raw.bundleKey !== undefined ? { bundleKey: at(raw.bundleKey) } : {}),
-    ...(raw.bundlePasswordFile !== undefined
-      ? { bundlePasswordFile: at(raw.bundlePasswordFile) }
-      : {}),
-    ...(raw.trust !== undefined ? { trust: at(raw.trust) } : {}),
+    ...(raw.key !== undefined ? { key: at(raw.key) } : {}),
+    ...(raw.passwordFile !== undefined ? { passwordFile: at(raw.passwordFile) } : {}),
+    trust: (raw.trust ?? []).map((t) => resolve(ctx.io.cwd, t)),
     ...(raw.promFile !== undefined ? { promFile: at(raw.promFile) } : {}),
   };
   try {
-    const v = checkScanValues(values, ctx.global().json, extra);
-    const { loadInventory } = await import('../inventory/index.js');
-    const inventory = loadInventory(v.inventory, { cwd: ctx.io.cwd });
-    const expect = v.expect ?? (await expectedFromBundle(values));
-    const trust = await trustPems(values.trust);
+    const v = checkScanValues(values, ctx.global().json);
+    const inv = await import('../inventory/index.js');
+    const loaded =
+      v.endpoint !== undefined
+        ? endpointInventory(v.endpoint, inv.parseInventory, ctx.io.cwd)
+        : inv.loadInventory(v.inventory ?? '', { cwd: ctx.io.cwd });
+    const inventory = inv.selectInventory(loaded, {
+      envs: values.env ?? [],
+      hosts: values.host ?? [],
+    });
+    const expect = v.expect ?? (await expectedFromBundle(values, ctx.io.env));
+    const trust = await trustPems(values.trust ?? []);
     const onProgress = progressWriter(
       ctx,
       values.progress === true || process.stderr.isTTY === true,
@@ -98,9 +130,13 @@ export async function runScan(
       ...(onProgress !== undefined ? { onProgress } : {}),
     });
     if (report.endpoints.length === 0) {
-      throw new CertrollError('USAGE', `nothing to scan: no binding selected in ${v.inventory}`, {
-        hint: 'Check --env and --host, and that the inventory lists bindings.',
-      });
+      throw new CertrollError(
+        'USAGE',
+        `nothing to scan: no binding selected in ${inventory.source}`,
+        {
+          hint: 'Check --env and --host, and that the inventory lists bindings.',
+        },
+      );
     }
     if (values.configured === true) {
       // Configured versus served: needs the hosts themselves, so it is opt-in.
@@ -111,8 +147,6 @@ export async function runScan(
       const scanned = report;
       report = await withAdapters(ctx.io.env, (a) =>
         withConfigured(inventory, scanned, {
-          ...(v.env !== undefined ? { env: v.env } : {}),
-          ...(v.host !== undefined ? { host: v.host } : {}),
           ...(trust !== undefined ? { trust } : {}),
           critDays: v.critDays,
           transportFor: a.transportFor,
@@ -124,6 +158,7 @@ export async function runScan(
       writeFileAtomic(values.promFile, renderPrometheus(report), 0o644);
     if (v.format === 'json') ctx.io.stdout(renderScanJson(report));
     else if (v.format === 'prometheus') ctx.io.stdout(renderPrometheus(report));
+    else if (v.format === 'nagios') ctx.io.stdout(renderNagios(report));
     else ctx.io.stdout(renderScanTable(report, { colour: ctx.io.isTTY }));
     ctx.setExit(exitCodeForStatus(report.overall));
   } catch (error) {
@@ -136,14 +171,20 @@ export async function runScan(
         // The original error is the one to report.
       }
     }
-    if (ctx.global().json || values.format === 'json') {
-      // The shared reporter would name the error's own exit code; the scan's is UNKNOWN.
-      const e = toCertrollError(error);
-      const doc = { ok: false, status: 'UNKNOWN', exitCode: EXIT_UNKNOWN, error: e.toJSON() };
+    // A mistake on the command line is a usage error (64) as for every command; anything else
+    // that kept the scan from running is the monitoring UNKNOWN (3).
+    const e = toCertrollError(error);
+    const exit = e.code === 'USAGE' ? EXIT.USAGE : EXIT.UNKNOWN;
+    if (values.format === 'nagios') {
+      // The plugin convention for a check that could not run: the status line, then the error.
+      ctx.io.stdout(`CERTROLL UNKNOWN - ${e.message.replace(/[|\n]/g, ' ')}\n`);
+      if (e.hint !== undefined) ctx.io.stdout(`${e.hint}\n`);
+    } else if (ctx.global().json || values.format === 'json') {
+      const doc = { ok: false, status: 'UNKNOWN', exitCode: exit, error: e.toJSON() };
       ctx.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
     } else {
       reportError(error, ctx.io, ctx.global());
     }
-    ctx.setExit(EXIT_UNKNOWN);
+    ctx.setExit(exit);
   }
 }

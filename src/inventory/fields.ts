@@ -2,6 +2,7 @@
 // expected. Names that reach a shell, a lock file or a TLS handshake are narrow on purpose.
 import { z } from 'zod';
 import { thumbprintProblem } from './values.js';
+import { DURATION, durationMs } from './duration.js';
 
 // C0/C1 controls and DEL; invisible formatting characters (bidi marks, zero-width, BOM, soft
 // hyphen) that sneak in when text is copied out of a GUI such as the Windows certificate MMC.
@@ -116,19 +117,8 @@ export const hostKeyFingerprint = z
       `expected an SSH host key fingerprint SHA256:<43 base64 characters> (as ssh-keygen -lf prints it), got ${shown(iss.input)}`,
   });
 
-export const DURATION = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/;
-
-export function durationMs(s: string): number {
-  const m = DURATION.exec(s);
-  if (m === null) return Number.NaN;
-  const [h, min, sec, ms] = [m[1], m[2], m[3], m[4]].map((x) => Number(x ?? 0)) as [
-    number,
-    number,
-    number,
-    number,
-  ];
-  return ((h * 60 + min) * 60 + sec) * 1000 + ms;
-}
+// The duration syntax lives apart (no zod) so the CLI's option parsers share it at no cost.
+export { DURATION, durationMs };
 
 export const duration = z
   .string({

@@ -17,3 +17,4 @@ export { thumbprint, hiddenCharacter } from './fields.js';
 export { type BindingContext, type BindingRules, type BindingProblem } from './checks.js';
 export * from './values.js';
 export type * from './model.js';
+export { selectInventory, type Selection } from './select.js';

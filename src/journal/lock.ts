@@ -95,7 +95,7 @@ export function unlock(dir: string, id: string): LockInfo {
     }
   }
   throw new CertrollError('USAGE', `No lock with id ${id}.`, {
-    hint: 'List locks with `certroll runs --locks`.',
+    hint: 'List the locks held, with their ids, with `certroll runs`.',
   });
 }
 

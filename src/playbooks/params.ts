@@ -138,7 +138,9 @@ export function resolveParams(playbook: Playbook, binding: BindingLike): Resolve
       {
         ...binding.origin,
         details: errors,
-        hint: `See the parameters of ${playbook.kind} in docs/playbooks.md.`,
+        hint: playbook.builtin
+          ? `See the parameters of ${playbook.kind} in the Built-in kinds section of docs/playbooks.md.`
+          : `See the params declared in ${playbook.source}.`,
       },
     );
   }

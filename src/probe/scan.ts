@@ -1,3 +1,4 @@
+import { CertrollError } from '../errors.js';
 import pLimit from 'p-limit';
 import { type Inventory } from '../inventory/model.js';
 import { classifyEndpoint, worst } from './status.js';
@@ -152,5 +153,38 @@ export async function scanInventory(
   const t0 = performance.now();
   const results = await probeEndpoints(endpoints, options);
   const observations = endpoints.map((endpoint, i) => ({ endpoint, results: results[i] ?? [] }));
-  return buildReport(observations, options, startedAt, performance.now() - t0);
+  const resolved = resolvePrefixes(observations, options);
+  return buildReport(observations, resolved, startedAt, performance.now() - t0);
+}
+
+/**
+ * `--expect` / `--old` given as a prefix (as the table prints them) become the one served
+ * fingerprint they start with. A prefix that two served leaves share is refused: it would judge
+ * by chance. A prefix nothing serves stays as given (an --expect then fails, an --old passes).
+ */
+export function resolvePrefixes<T extends Pick<ScanOptions, 'expect' | 'old'>>(
+  observations: readonly EndpointObservation[],
+  options: T,
+): T {
+  const served = new Set(
+    observations.flatMap((o) => o.results.flatMap((r) => (r.ok ? [r.leaf.sha256] : []))),
+  );
+  const resolve = (name: string, prefix: string | undefined): string | undefined => {
+    if (prefix === undefined || prefix.length === 64) return prefix;
+    const matches = [...served].filter((fp) => fp.startsWith(prefix));
+    if (matches.length > 1)
+      throw new CertrollError(
+        'USAGE',
+        `${name} ${prefix} is ambiguous: ${matches.length} served certificates start with it (${matches.join(', ')})`,
+        { hint: 'Give more digits, or the whole fingerprint.' },
+      );
+    return matches[0] ?? prefix;
+  };
+  const expect = resolve('--expect', options.expect);
+  const old = resolve('--old', options.old);
+  return {
+    ...options,
+    ...(expect !== undefined ? { expect } : {}),
+    ...(old !== undefined ? { old } : {}),
+  };
 }

@@ -65,7 +65,10 @@ const STATUS_HELP = 'certroll status of the endpoint: 0 OK, 1 WARNING, 2 CRITICA
 
 export function renderPrometheus(report: ScanReport): string {
   const f = (name: string, help: string): Family => ({ name, help, samples: [] });
-  const success = f('probe_success', 'Whether every TLS handshake to the endpoint succeeded.');
+  const success = f(
+    'probe_success',
+    'Whether every TLS handshake to the endpoint succeeded with a trusted chain valid for the name sent.',
+  );
   const expiry = f(
     'probe_ssl_earliest_cert_expiry',
     'Earliest notAfter (unix seconds) in the served chain.',
@@ -110,9 +113,12 @@ export function renderPrometheus(report: ScanReport): string {
   for (const e of report.endpoints) {
     const labels = endpointLabels(e);
     const oks = e.results.filter((r): r is ProbeSuccess => r.ok);
+    // As blackbox_exporter: a handshake whose chain does not verify, or whose certificate is not
+    // valid for the name sent, is a failed probe, not a success with a footnote.
+    const verified = oks.every((r) => r.trust.trusted && (r.name.matches || r.target.sni === null));
     success.samples.push({
       labels,
-      value: oks.length === e.results.length && oks.length > 0 ? 1 : 0,
+      value: oks.length === e.results.length && oks.length > 0 && verified ? 1 : 0,
     });
     status.samples.push({ labels, value: exitCodeForStatus(e.status) });
     if (oks.length > 0) {

@@ -23,8 +23,9 @@ import { type RolloutAdapters } from './ports.js';
 
 export interface FinishedRunOptions {
   readonly stateDir: string;
-  readonly env?: string;
-  readonly host?: string;
+  /** Only these environments / hosts (`--env`, `--host`, each repeatable; all when empty). */
+  readonly env?: string | readonly string[];
+  readonly host?: string | readonly string[];
   /** Trust anchor files the probe validates against (the system's when empty). */
   readonly trust?: readonly string[];
   /** Who rolls back and for which ticket: in the `rollback-started` record. */
@@ -95,14 +96,16 @@ export function selectedHosts(
   results: readonly EnvironmentOutput[],
   o: Pick<FinishedRunOptions, 'env' | 'host'>,
 ): { env: string; host: HostOutput }[] {
+  const envs = [o.env ?? []].flat();
+  const hosts = [o.host ?? []].flat();
   const out = results
-    .filter((e) => o.env === undefined || e.env === o.env)
+    .filter((e) => envs.length === 0 || envs.includes(e.env))
     .flatMap((e) => Object.values(e.hosts).map((host) => ({ env: e.env, host })))
-    .filter((x) => o.host === undefined || x.host.host === o.host);
+    .filter((x) => hosts.length === 0 || hosts.includes(x.host.host));
   if (out.length === 0) {
     throw new CertrollError(
       'USAGE',
-      `No host of the run matches${o.env ? ` --env ${o.env}` : ''}${o.host ? ` --host ${o.host}` : ''}.`,
+      `No host of the run matches${envs.length > 0 ? ` --env ${envs.join(', ')}` : ''}${hosts.length > 0 ? ` --host ${hosts.join(', ')}` : ''}.`,
       { hint: 'See the run with `certroll show RUN`.' },
     );
   }
@@ -122,23 +125,32 @@ export type RollbackOutcome =
       readonly left: readonly string[];
     };
 
-export async function rollbackFinished(
-  loaded: FinishedRun,
-  o: FinishedRunOptions & { readonly interrupt?: AbortSignal },
-): Promise<RollbackOutcome> {
-  const { record, results, steps } = loaded;
+/** The selected hosts a rollback would restore, newest first (and those verified at all). */
+export function rollbackTargets(
+  loaded: Pick<FinishedRun, 'record' | 'results'>,
+  o: Pick<FinishedRunOptions, 'env' | 'host'>,
+): { verified: { env: string; host: HostOutput }[]; targets: { env: string; host: HostOutput }[] } {
   // A host an earlier `rollback RUN` restored is done: its backups were purged then, so restoring
   // it again could only fail.
   const done = new Set(
-    recordsOf(record.journal.records, 'host-rolled-back')
+    recordsOf(loaded.record.journal.records, 'host-rolled-back')
       .filter((r) => r.data.status === 'rolled-back')
       .map((r) => `${r.data.env}/${r.data.host}`),
   );
-  const verified = selectedHosts(results, o).filter((t) =>
+  const verified = selectedHosts(loaded.results, o).filter((t) =>
     Object.values(t.host.bindings).some((b) => b.status === 'verified'),
   );
   // Newest first: the reverse of the order the run finished its hosts (environments in reverse).
   const targets = verified.filter((t) => !done.has(`${t.env}/${t.host.host}`)).reverse();
+  return { verified, targets };
+}
+
+export async function rollbackFinished(
+  loaded: FinishedRun,
+  o: FinishedRunOptions & { readonly interrupt?: AbortSignal },
+): Promise<RollbackOutcome> {
+  const { record, steps } = loaded;
+  const { verified, targets } = rollbackTargets(loaded, o);
   if (targets.length === 0)
     return {
       status: 'nothing',

@@ -21,6 +21,8 @@ export interface RolloutInputs extends PasswordOptions {
   readonly minDays?: number;
   /** Only these environments (all when empty). */
   readonly envs?: readonly string[];
+  /** Only these hosts (all when empty), like Ansible's --limit. */
+  readonly hosts?: readonly string[];
 }
 
 export interface Prepared {
@@ -50,12 +52,15 @@ export async function prepareRollout(
   inputs: RolloutInputs,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<Prepared> {
-  const [{ loadInventory }, playbooksLib, certLib] = await Promise.all([
+  const [{ loadInventory, selectInventory }, playbooksLib, certLib] = await Promise.all([
     import('../inventory/index.js'),
     import('../playbooks/index.js'),
     import('../cert/index.js'),
   ]);
-  const inventory = selectEnvironments(loadInventory(inputs.inventory), inputs.envs ?? []);
+  const inventory = selectInventory(loadInventory(inputs.inventory), {
+    envs: inputs.envs ?? [],
+    hosts: inputs.hosts ?? [],
+  });
   const playbooks = playbooksLib.loadPlaybooks({ userDirs: inventory.playbookDirs });
   assertBindings(inventory, playbooks, playbooksLib, inputs.inventory);
   const { bundle, trust, gate } = await gatedBundle(inputs, env, inventory, certLib);
@@ -185,25 +190,6 @@ function materialSource(
     };
     pfxCache.set(key, m);
     return m;
-  };
-}
-
-function selectEnvironments(inventory: Inventory, names: readonly string[]): Inventory {
-  if (names.length === 0) return inventory;
-  const known = inventory.environments.map((e) => e.name);
-  const unknown = names.filter((n) => !known.includes(n));
-  if (unknown.length > 0) {
-    throw new CertrollError(
-      'USAGE',
-      `No environment ${unknown.join(', ')} in ${inventory.source}.`,
-      {
-        hint: `Environments: ${known.join(', ')}.`,
-      },
-    );
-  }
-  return {
-    ...inventory,
-    environments: inventory.environments.filter((e) => names.includes(e.name)),
   };
 }
 

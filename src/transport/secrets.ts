@@ -2,6 +2,7 @@
 // message; callers hand `redact` to the logger so it can scrub the value from anything written.
 import { readFile, stat } from 'node:fs/promises';
 import { CertrollError } from '../errors.js';
+import { secretModeProblem } from '../secret-file.js';
 import { type SecretRef } from '../inventory/model.js';
 
 export interface ResolvedSecret {
@@ -45,13 +46,8 @@ export async function resolveSecret(
       cause: error,
     });
   }
-  if ((mode & 0o077) !== 0) {
-    throw new CertrollError(
-      'INPUT_UNREADABLE',
-      `The ${describe(ref)} is readable by other users (mode ${(mode & 0o777).toString(8)}).`,
-      { hint: `Run: chmod 600 ${ref.path}` },
-    );
-  }
+  const problem = secretModeProblem(ref.path, mode, 'secret file');
+  if (problem !== undefined) throw problem;
   const text = await readFile(ref.path, 'utf8');
   // Editors add one final newline; the secret is what comes before it.
   return resolved(text.replace(/\r?\n$/, ''), ref);

@@ -278,9 +278,12 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
     // The two bound ports were one unit, staged under the first binding's folder: a restore per
     // binding would look for a backup the second one never had.
     await given.lastRun();
-    const r = runCli(['rollback', lastRun, '--trust', root.certPath, '--state-dir', stateDir], {
-      timeoutMs: 120_000,
-    });
+    const r = runCli(
+      ['rollback', lastRun, '--yes', '--trust', root.certPath, '--state-dir', stateDir],
+      {
+        timeoutMs: 120_000,
+      },
+    );
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`${h.name}:${ports[0]}\\s+rolled-back`));
     expect(r.stdout).toMatch(new RegExp(`${h.name}:${ports[1]}\\s+rolled-back`));

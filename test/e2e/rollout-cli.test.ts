@@ -61,9 +61,12 @@ const given = {
     if (listRunIds(stateDir).length === 1 && now.every((sha) => sha === oldLeaf.sha256)) return;
     await given.finishedRun();
     const [run] = listRunIds(stateDir);
-    const r = runCli(['rollback', run!, '--trust', root.certPath, '--state-dir', stateDir], {
-      timeoutMs: 120_000,
-    });
+    const r = runCli(
+      ['rollback', run!, '--yes', '--trust', root.certPath, '--state-dir', stateDir],
+      {
+        timeoutMs: 120_000,
+      },
+    );
     if (r.code !== 0)
       throw new Error(`given.rolledBackRun: rollback exited ${r.code}: ${r.stderr}`);
   },
@@ -210,9 +213,20 @@ describe('certroll plan, rollout and apply against the lab', () => {
   it('rolls the finished run back: the old certificate is proven again and the backups are purged', async () => {
     await given.finishedRun();
     const [run] = listRunIds(stateDir);
-    const r = runCli(['rollback', run!, '--trust', root.certPath, '--state-dir', stateDir], {
-      timeoutMs: 120_000,
+    // Without a terminal to ask on and without --yes, it refuses as `rollout` does: nothing moves.
+    const refused = runCli(['rollback', run!, '--trust', root.certPath, '--state-dir', stateDir], {
+      timeoutMs: 60_000,
     });
+    expect(refused.code, refused.stderr).toBe(64);
+    expect(refused.stderr).toContain('without confirmation: stdin is not a terminal');
+    expect(refused.stderr).toMatch(/hint: Pass --yes to roll back .*\/.* without asking/);
+    for (const h of lab.hosts) expect(await served(h.address)).toBe(newLeaf.sha256);
+    const r = runCli(
+      ['rollback', run!, '--yes', '--trust', root.certPath, '--state-dir', stateDir],
+      {
+        timeoutMs: 120_000,
+      },
+    );
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/rolled-back/);
     expect(r.stdout).toMatch(/rollback succeeded/);

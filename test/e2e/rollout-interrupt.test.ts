@@ -126,7 +126,7 @@ describe('Ctrl-C during certroll rollout', () => {
     const journalPath = join(stateDir, 'runs', runId, 'journal.jsonl');
     const child = spawn(
       process.execPath,
-      [BIN, 'rollback', runId, '--trust', r.root.certPath, '--state-dir', stateDir],
+      [BIN, 'rollback', runId, '--yes', '--trust', r.root.certPath, '--state-dir', stateDir],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
     );
     let stdout = '';
@@ -154,9 +154,12 @@ describe('Ctrl-C during certroll rollout', () => {
     expect(await served(first!.address)).toBe(r.newLeaf.sha256); // not this run's
 
     // Again: only the host left is rolled back (the other's backups were purged with it).
-    const again = runCli(['rollback', runId, '--trust', r.root.certPath, '--state-dir', stateDir], {
-      timeoutMs: 60_000,
-    });
+    const again = runCli(
+      ['rollback', runId, '--yes', '--trust', r.root.certPath, '--state-dir', stateDir],
+      {
+        timeoutMs: 60_000,
+      },
+    );
     expect(again.code, again.stderr + again.stdout).toBe(0);
     expect(again.stdout).toMatch(new RegExp(`${second!.name} .*rolled-back`));
     expect(again.stdout).not.toContain(third!.name);

@@ -5,6 +5,7 @@ import { CertrollError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
 import { readPassword, trustAnchors } from '../../cert/input.js';
+import { bundleKeyOptions, collect, days, trustOption } from '../options.js';
 
 interface CheckOptions {
   readonly key?: string;
@@ -16,31 +17,30 @@ interface CheckOptions {
   readonly minDays: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
 export function registerCert(program: Command, ctx: CommandContext): void {
   const cert = program.command('cert').description('inspect and gate certificate bundles');
-  cert
+  const check = cert
     .command('check')
     .description(
       'load a PFX or PEM bundle, print its fingerprints, SANs, validity and chain, and run the certificate gate',
     )
-    .argument('<bundle>', 'PFX/PKCS#12 (.pfx, .p12) or PEM file')
-    .option('--key <file>', 'private key file (PEM), when the bundle has none')
-    .option('--chain <file>', 'intermediate certificates (PEM); repeatable', collect, [])
-    .option('--password-file <file>', 'file holding the PFX password or key passphrase')
-    .option(
-      '--password-env <variable>',
-      'environment variable holding the PFX password or key passphrase',
-    )
-    .option(
-      '--trust <file>',
-      'trust anchors (PEM); repeatable; default: the Mozilla store bundled with Node.js',
+    .argument('<bundle>', 'PFX/PKCS#12 (.pfx, .p12) or PEM file');
+  trustOption(
+    bundleKeyOptions(check).option(
+      '--chain <file>',
+      'intermediate certificates (PEM); repeatable',
       collect,
       [],
-    )
+    ),
+    'the chain check',
+  )
     .option('-i, --inventory <file>', 'check that every SNI name of the inventory is covered')
-    .option('--min-days <days>', 'fail when the certificate expires within this many days', '30')
+    .option(
+      '--min-days <days>',
+      'fail when the certificate expires within this many days (30 or 30d)',
+      days(),
+      '30',
+    )
     .action(async (bundlePath: string, options: CheckOptions) => {
       await runCheck(bundlePath, options, ctx);
     });

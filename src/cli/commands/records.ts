@@ -2,6 +2,7 @@
 // as evidence). Registration only; the work loads when the command runs.
 import { type Command } from 'commander';
 import { type CommandContext } from '../io.js';
+import { days, selectOptions, trustOption } from '../options.js';
 import { type RenewalsCliValues } from '../renewals-command.js';
 
 const STATE_DIR_HELP =
@@ -26,15 +27,17 @@ export function registerRecords(program: Command, ctx: CommandContext): void {
       ctx.setExit(await runReport(target, options, ctx));
     });
 
-  program
-    .command('renewals')
-    .description(
-      'plan the next renewals from a scan: each certificate served, where, when it expires and when to renew it; exit as scan (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)',
-    )
-    .option('-i, --inventory <path>', 'inventory file')
-    .option('--env <name>', 'only this environment')
-    .option('--host <name>', 'only this host')
-    .option('--trust <file>', 'CA certificates (PEM) to validate chains against')
+  trustOption(
+    selectOptions(
+      program
+        .command('renewals')
+        .description(
+          'plan the next renewals from a scan: each certificate served, where, when it expires and when to renew it; exit as scan (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)',
+        )
+        .option('-i, --inventory <path>', 'inventory file'),
+    ),
+    'the chains',
+  )
     .option(
       '--configured',
       'also read what each host is configured to load (connects to hosts)',
@@ -45,8 +48,8 @@ export function registerRecords(program: Command, ctx: CommandContext): void {
       'a fraction of the lifetime (2/3, 0.75) or days before expiry (30d)',
       '2/3',
     )
-    .option('--warn-days <n>', 'WARNING when fewer days are left', '30')
-    .option('--crit-days <n>', 'CRITICAL when fewer days are left', '7')
+    .option('--warn-days <n>', 'WARNING when fewer days are left', days(), '30')
+    .option('--crit-days <n>', 'CRITICAL when fewer days are left', days(), '7')
     .option('--format <format>', 'table, json or ics (iCalendar; default from -o, else table)')
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .action(async (options: RenewalsCliValues) => {

@@ -1,15 +1,20 @@
 // `certroll rollback RUN` and `certroll purge RUN`: the use cases of src/rollout/finished-run.ts
 // with Ctrl-C, the summary and an exit code.
+import { CertrollError } from '../../errors.js';
 import { resolveStateDir } from '../../journal/index.js';
 import {
   loadFinishedRun,
   purgeFinished,
   rollbackFinished,
+  rollbackTargets,
+  type FinishedRun,
   type FinishedRunOptions,
 } from '../../rollout/finished-run.js';
 import { withAdapters } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
+import { eventStream, outputMode, printOutcome } from '../output.js';
+import { askYesNo } from '../prompt.js';
 import { onInterrupts } from './interrupt.js';
 import { changeOf } from './run-commands.js';
 import { runChange } from '../../workflow/records.js';
@@ -19,6 +24,9 @@ export type FinishedRunCliOptions = Omit<FinishedRunOptions, 'stateDir' | 'chang
   readonly stateDir?: string;
   readonly operator?: string;
   readonly ticket?: string;
+  /** `--yes`: roll back without asking (for automation). */
+  readonly yes?: boolean;
+  readonly output?: string;
 };
 
 const optionsOf = (o: FinishedRunCliOptions, ctx: CommandContext): FinishedRunOptions => ({
@@ -36,6 +44,10 @@ export async function runRollbackFinished(
     const loaded = await loadFinishedRun(run, o, adapters);
     noteChanged(loaded.inventoryChanged, loaded.plan.inventory.path, ctx);
     const id = loaded.record.paths.id;
+    if (!(await confirmRollback(id, loaded, o, cli.yes === true, ctx))) {
+      ctx.io.stderr('Not rolled back. No host was modified.\n');
+      return EXIT.FAILED;
+    }
     const change = changeOf(cli, {
       ...loaded.plan,
       change: runChange(loaded.record.journal.records) ?? loaded.plan.change,
@@ -50,16 +62,34 @@ export async function runRollbackFinished(
     } finally {
       interrupts.dispose();
     }
+    const mode = outputMode(cli, ctx);
+    const events = eventStream(ctx.io, mode);
     if (outcome.status === 'nothing') {
-      ctx.io.stdout(
-        outcome.reason === 'already-rolled-back'
-          ? 'Nothing to roll back: every selected host was rolled back by an earlier rollback of this run.\n'
-          : 'Nothing to roll back: no selected binding of this run ended verified.\n',
+      const exitCode = EXIT.OK;
+      printOutcome(
+        ctx.io,
+        mode,
+        events,
+        { ok: true, exitCode, runId: id, status: 'nothing', reason: outcome.reason },
+        () =>
+          outcome.reason === 'already-rolled-back'
+            ? 'Nothing to roll back: every selected host was rolled back by an earlier rollback of this run.\n'
+            : 'Nothing to roll back: no selected binding of this run ended verified.\n',
       );
-      return EXIT.OK;
+      return exitCode;
     }
     const interrupted = outcome.status === 'interrupted';
-    ctx.io.stdout(
+    const exitCode =
+      outcome.status === 'needs-attention' ? EXIT.FAILED : interrupted ? EXIT.INTERRUPTED : EXIT.OK;
+    const json = {
+      ok: exitCode === EXIT.OK,
+      exitCode,
+      runId: id,
+      status: outcome.status,
+      environments: outcome.environments,
+      notRolledBack: outcome.left,
+    };
+    printOutcome(ctx.io, mode, events, json, () =>
       renderSummary({
         runId: id,
         status:
@@ -77,11 +107,7 @@ export async function runRollbackFinished(
           : {}),
       }).replace(/^rollout /m, 'rollback '),
     );
-    return outcome.status === 'needs-attention'
-      ? EXIT.FAILED
-      : interrupted
-        ? EXIT.INTERRUPTED
-        : EXIT.OK;
+    return exitCode;
   });
 }
 
@@ -95,6 +121,12 @@ export async function runPurgeFinished(
     const loaded = await loadFinishedRun(run, o, adapters);
     noteChanged(loaded.inventoryChanged, loaded.plan.inventory.path, ctx);
     const results = await purgeFinished(loaded, o);
+    const exitCode = results.every((r) => r.error === undefined) ? EXIT.OK : EXIT.FAILED;
+    if (ctx.global().json) {
+      const doc = { ok: exitCode === EXIT.OK, exitCode, runId: loaded.record.paths.id, results };
+      ctx.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+      return exitCode;
+    }
     for (const r of results) {
       if (r.error !== undefined) ctx.io.stderr(`${r.host}: purge failed: ${r.error}\n`);
       else
@@ -102,8 +134,35 @@ export async function runPurgeFinished(
           `${r.host}: purged ${r.purged !== undefined && r.purged.length > 0 ? r.purged.join(', ') : 'nothing (no binding keeps backups)'}\n`,
         );
     }
-    return results.every((r) => r.error === undefined) ? EXIT.OK : EXIT.FAILED;
+    return exitCode;
   });
+}
+
+/**
+ * A rollback changes production as a rollout does, so it asks as `rollout` does: `--yes` for
+ * automation; without a terminal to ask on, it refuses rather than guess.
+ */
+async function confirmRollback(
+  id: string,
+  loaded: FinishedRun,
+  o: FinishedRunOptions,
+  yes: boolean,
+  ctx: CommandContext,
+): Promise<boolean> {
+  const hosts = rollbackTargets(loaded, o).targets.map((x) => `${x.env}/${x.host.host}`);
+  // Nothing to restore changes nothing: the rollback says so without asking.
+  if (yes || hosts.length === 0) return true;
+  if (!process.stdin.isTTY) {
+    throw new CertrollError(
+      'USAGE',
+      `Refusing to roll back run ${id} without confirmation: stdin is not a terminal.`,
+      { hint: `Pass --yes to roll back ${hosts.join(', ')} without asking (for automation).` },
+    );
+  }
+  ctx.io.stderr(
+    `Rolling back run ${id}: ${hosts.join(', ')} get their previous certificates back.\n`,
+  );
+  return askYesNo('Roll back? [y/N] ');
 }
 
 function noteChanged(changed: boolean, path: string, ctx: CommandContext): void {

@@ -9,6 +9,11 @@ export interface ProgressLayout {
 export interface Progress {
   /** One journal record (`step-started`, `step-finished`, `step-failed`, ...). Never throws. */
   record(type: string, data: Record<string, unknown>): void;
+  /**
+   * A message for the person at once (the answer to Ctrl-C), even while a view draws: the
+   * terminal view shows it in its frame, where other writes are held back until the frame ends.
+   */
+  notice(text: string): void;
   /** Resolves once the terminal is free for a prompt (an approval); never rejects. */
   idle(): Promise<void>;
   /** The run ended or threw: settle every task and give the terminal back. Never rejects. */

@@ -175,6 +175,7 @@ class EnvRun {
   readonly slots = new Map<string, HostSlot>();
   private task: TaskHandle | undefined;
   private phase = '';
+  private notice = '';
   private rolledBack = 0;
   private settle: () => void = () => undefined;
   private readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
@@ -229,6 +230,12 @@ class EnvRun {
     this.paint();
   }
 
+  /** A message that stays in the title until the environment ends (the answer to Ctrl-C). */
+  alert(text: string): void {
+    this.notice = text;
+    this.paint();
+  }
+
   hostRolledBack(): void {
     this.rolledBack += 1;
     this.paint();
@@ -244,12 +251,14 @@ class EnvRun {
     const slots = [...this.slots.values()];
     const finished = slots.filter((s) => s.finished).length;
     const failures = slots.filter((s) => s.failed).length;
-    return [
-      `${this.env}: ${finished}/${slots.length} hosts done`,
-      ...(failures > 0 ? [`${failures} failed`] : []),
-      ...(this.rolledBack > 0 ? [`${this.rolledBack} rolled back by the environment`] : []),
-      ...(this.phase !== '' ? [this.phase] : []),
-    ].join(', ');
+    return (
+      [
+        `${this.env}: ${finished}/${slots.length} hosts done`,
+        ...(failures > 0 ? [`${failures} failed`] : []),
+        ...(this.rolledBack > 0 ? [`${this.rolledBack} rolled back by the environment`] : []),
+        ...(this.phase !== '' ? [this.phase] : []),
+      ].join(', ') + (this.notice !== '' ? ` · ${this.notice}` : '')
+    );
   }
 
   /** Settles every task; resolves when the list has drawn its last frame. */
@@ -316,6 +325,10 @@ export function listrProgress(layout: ProgressLayout, options: ViewOptions = {})
       breakView();
     }
   };
+  // Before ProcessOutput holds writes back: a notice with no frame to show it goes out at once.
+  const unheld = real.write.bind(real);
+  const rawWrite = (text: string): boolean => unheld(text);
+  let lastNotice: string | undefined;
   const stream = safeStream(real, breakView);
   // Draw on `stream`; hold the other stream back while drawing (its writes follow the frame).
   const processOutput = new ProcessOutput(
@@ -349,6 +362,8 @@ export function listrProgress(layout: ProgressLayout, options: ViewOptions = {})
   };
   const onExit = () => {
     if (current !== undefined) real.write(CURSOR_SHOW);
+    // Exiting mid-frame (a second Ctrl-C): the last notice would be lost in the held-back writes.
+    if (current !== undefined && lastNotice !== undefined) rawWrite(`\n${lastNotice}`);
   };
   if (terminal) {
     process.on('SIGINT', onSigint);
@@ -426,6 +441,16 @@ export function listrProgress(layout: ProgressLayout, options: ViewOptions = {})
           run.paint();
         }
       });
+    },
+    notice(text) {
+      const line = text.trim();
+      if (current === undefined || broken) {
+        rawWrite(`${line}\n`);
+        return;
+      }
+      lastNotice = `${line}\n`;
+      const run = current;
+      guard(() => run.alert(line));
     },
     async idle() {
       await closing;

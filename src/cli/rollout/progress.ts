@@ -77,6 +77,7 @@ export function plainProgress(io: CliIo): Progress {
         io.stderr(`  ${where}: ${step} done\n`);
       }
     },
+    notice: (text) => io.stderr(text),
     idle: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
@@ -107,6 +108,14 @@ function lazyView(io: CliIo, layout: ProgressLayout, view: ViewOptions): Progres
         else current.record(type, data);
       } catch {
         // A view never fails a run.
+      }
+    },
+    notice(text) {
+      try {
+        if (current === undefined) io.stderr(text);
+        else current.notice(text);
+      } catch {
+        io.stderr(text);
       }
     },
     async idle() {

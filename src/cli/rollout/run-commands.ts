@@ -20,6 +20,7 @@ import { prepareRollout, type Prepared, type RolloutInputs } from '../../rollout
 import { runNotifier, withAdapters } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandContext } from '../io.js';
+import { eventStream, outputMode, printOutcome } from '../output.js';
 import { askYesNo } from '../prompt.js';
 import { renderPreview } from './preview.js';
 import { runAndReport } from './run-output.js';
@@ -30,12 +31,8 @@ const str = (o: Options, k: string): string | undefined =>
 const list = (o: Options, k: string): string[] => (Array.isArray(o[k]) ? (o[k] as string[]) : []);
 
 function inputs(o: Options, fromPlan?: PlanDocument): RolloutInputs {
+  // Checked by the option's parser (options.ts); a plan or a resume has none.
   const minDays = Number(str(o, 'minDays') ?? '30');
-  if (!Number.isInteger(minDays) || minDays < 0)
-    throw new CertrollError(
-      'USAGE',
-      `--min-days must be a whole number of days, not ${String(o['minDays'])}`,
-    );
   const key = fromPlan?.bundle.keyPath ?? str(o, 'key');
   const passwordFile = str(o, 'passwordFile');
   const passwordEnv = str(o, 'passwordEnv');
@@ -47,6 +44,8 @@ function inputs(o: Options, fromPlan?: PlanDocument): RolloutInputs {
     trust: list(o, 'trust'),
     minDays,
     envs: fromPlan?.environments.map((e) => e.name) ?? list(o, 'env'),
+    // A plan made with --host holds only those hosts; apply and resume keep to them.
+    hosts: fromPlan?.environments.flatMap((e) => e.hosts.map((h) => h.name)) ?? list(o, 'host'),
     ...(passwordFile !== undefined ? { passwordFile } : {}),
     ...(passwordEnv !== undefined ? { passwordEnv } : {}),
   };
@@ -163,13 +162,36 @@ export async function runRolloutCommand(o: Options, ctx: CommandContext): Promis
     const notify = await notifyOf(o, ctx, prepared);
     return withRunLocks(o, ctx, prepared, undefined, async (locks) => {
       const { plan: made, known } = await plan(o, i, ctx, prepared, adapters);
-      ctx.io.stdout(renderPreview(made, { commands: o['commands'] === true }));
-      if (changesPlanned(made) === 0) return EXIT.OK;
+      const { output, events } = applyOpts(o, ctx);
+      // The preview is the person's; a program gets the plan itself (an event, or in the outcome).
+      if (output === 'text')
+        ctx.io.stdout(renderPreview(made, { commands: o['commands'] === true }));
+      events.event('plan', { plan: made, changes: changesPlanned(made) });
+      const ended = (exitCode: number, status: string) => {
+        printOutcome(
+          ctx.io,
+          output,
+          events,
+          { ok: exitCode === EXIT.OK, exitCode, status, plan: made },
+          () => '',
+        );
+        return exitCode;
+      };
+      if (changesPlanned(made) === 0) return ended(EXIT.OK, 'nothing-to-do');
       if (!(await confirm(o, ctx))) {
         ctx.io.stderr('Not applied. No host was modified.\n');
-        return EXIT.FAILED;
+        return ended(EXIT.FAILED, 'not-applied');
       }
-      const run = { ...applyOpts(o, ctx), locks, adapters, known, change, ...notify };
+      const run = {
+        ...applyOpts(o, ctx),
+        locks,
+        adapters,
+        known,
+        change,
+        ...notify,
+        events,
+        extra: { plan: made },
+      };
       return (await runAndReport(made, prepared, run, ctx.io)).exitCode;
     });
   });
@@ -230,10 +252,13 @@ async function notifyOf(o: Options, ctx: CommandContext, prepared: Prepared) {
 }
 
 function applyOpts(o: Options, ctx: CommandContext) {
+  const output = outputMode(o, ctx);
   return {
     stateDir: resolveStateDir(str(o, 'stateDir'), ctx.io.env),
     yes: o['yes'] === true,
     approve: list(o, 'approve'),
+    output,
+    events: eventStream(ctx.io, output),
   };
 }
 

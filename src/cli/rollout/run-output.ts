@@ -7,6 +7,7 @@ import { type RolloutAdapters, type RunNotifier } from '../../rollout/ports.js';
 import { type Prepared } from '../../rollout/prepare.js';
 import { EXIT } from '../exit-codes.js';
 import { type CliIo } from '../io.js';
+import { eventStream, printOutcome, type EventStream, type OutputMode } from '../output.js';
 import { askYesNo } from '../prompt.js';
 import { onInterrupts, runWords } from './interrupt.js';
 import { createProgress } from './progress.js';
@@ -26,6 +27,12 @@ export interface RunCommandOptions {
   readonly change?: ApplyOptions['change'];
   /** Webhooks, and how to wait (bounded) for what they still send once the run ended. */
   readonly notify?: { readonly notifier: RunNotifier; readonly drain: () => Promise<void> };
+  /** text (default): progress and the summary table; json: one document; jsonl: events. */
+  readonly output?: OutputMode;
+  /** Where jsonl events go (one stream for the whole command, so `seq` counts on). */
+  readonly events?: EventStream;
+  /** Added to the outcome document (rollout: the plan it applied). */
+  readonly extra?: Record<string, unknown>;
 }
 
 /** Runs the plan with progress, prompts and Ctrl-C; prints the summary and the sweep. */
@@ -41,7 +48,13 @@ export async function runAndReport(
       hosts: e.hosts.map((h) => h.name),
     })),
   });
-  const interrupts = onInterrupts(io, runWords(o.locks.runId));
+  // Through the progress view: while it draws, a plain write would wait for the frame to end.
+  const mode = o.output ?? 'text';
+  const events = o.events ?? eventStream(io, mode);
+  const interrupts = onInterrupts(
+    { stderr: (text) => progress.notice(text) },
+    runWords(o.locks.runId),
+  );
   let outcome: ApplyOutcome;
   try {
     outcome = await applyPlan(plan, prepared, {
@@ -51,8 +64,14 @@ export async function runAndReport(
       approve: (env, signal) => approve(env, o, io, signal),
       interrupt: interrupts.signal,
       observer: {
-        started: (runId, dir) => io.stderr(`run ${runId} (${dir})\n`),
-        record: (type, data) => progress.record(type, data),
+        started: (runId, dir) => {
+          io.stderr(`run ${runId} (${dir})\n`);
+          events.event('run-started', { runId, dir });
+        },
+        record: (type, data) => {
+          progress.record(type, data);
+          events.event(type, data);
+        },
         idle: () => progress.idle(),
         close: () => progress.close(),
       },
@@ -68,14 +87,39 @@ export async function runAndReport(
     // Closed by the run already; again here for a run that failed before it started.
     await progress.close();
   }
-  io.stdout(renderSummary(outcome.output));
-  if (outcome.sweep === undefined)
-    io.stdout(
-      'No sweep: the run was interrupted. Plan and roll out again to finish; the hosts done ' +
-        'are planned as already current.\n',
-    );
-  else io.stdout(outcome.sweep.text);
-  return { exitCode: exitCodeOf(outcome), outcome };
+  const exitCode = exitCodeOf(outcome);
+  const json = { ...runOutcomeJson(outcome, exitCode), ...o.extra };
+  printOutcome(io, mode, events, json, () => runOutcomeText(outcome));
+  return { exitCode, outcome };
+}
+
+function runOutcomeText(outcome: ApplyOutcome): string {
+  return (
+    renderSummary(outcome.output) +
+    (outcome.sweep === undefined
+      ? 'No sweep: the run was interrupted. Plan and roll out again to finish; the hosts done ' +
+        'are planned as already current.\n'
+      : outcome.sweep.text)
+  );
+}
+
+/** A run's outcome for programs: `--json`'s document and jsonl's `outcome` event. */
+export function runOutcomeJson(outcome: ApplyOutcome, exitCode: number): Record<string, unknown> {
+  return {
+    ok: exitCode === EXIT.OK,
+    exitCode,
+    runId: outcome.runId,
+    dir: outcome.dir,
+    status: outcome.status,
+    ...(outcome.output.reason !== undefined ? { reason: outcome.output.reason } : {}),
+    environments: outcome.output.environments,
+    notStarted: outcome.output.notStarted,
+    // No sweep when the run was interrupted: the hosts not started still serve the old one.
+    sweep:
+      outcome.sweep === undefined
+        ? null
+        : { clean: outcome.sweep.clean, report: outcome.sweep.text },
+  };
 }
 
 export const exitCodeOf = (outcome: Pick<ApplyOutcome, 'status'>): number =>

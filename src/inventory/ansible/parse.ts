@@ -130,7 +130,7 @@ function finish(
       {
         file: source,
         details,
-        hint: 'certroll reads hosts with a certroll_bindings variable; see docs/inventory.md, Ansible inventories.',
+        hint: 'certroll reads hosts with a certroll_bindings variable; see the Ansible inventories section of docs/inventory.md.',
       },
     );
   }

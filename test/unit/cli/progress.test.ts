@@ -253,3 +253,26 @@ describe('listr2 progress', () => {
     expect(io.err.join('')).toContain('  prod: soak done\n');
   });
 });
+
+describe('a notice while the view draws (the answer to Ctrl-C)', () => {
+  it('shows at once in the frame, while other writes wait for the frame to end', async () => {
+    const stream = capture();
+    const p = listrProgress(LAYOUT, { stream, renderer: 'default' });
+    feed(p, RECORDS.slice(0, 8));
+    await new Promise((r) => setTimeout(r, 150));
+    // An ordinary write is held back by the view until its frame ends.
+    stream.write('HELD BACK\n');
+    p.notice('\nCtrl-C: stopping run R: no new host starts. Ctrl-C again stops at once.\n');
+    await new Promise((r) => setTimeout(r, 150));
+    const during = stream.text();
+    expect(during).not.toContain('HELD BACK');
+    expect(during).toMatch(/prod: .* · Ctrl-C: stopping run R: no new host starts/);
+    await p.close();
+  });
+
+  it('goes out as a line when there is no view', () => {
+    const io = fakeIo();
+    plainProgress(io).notice('Ctrl-C: stopping\n');
+    expect(io.err.join('')).toBe('Ctrl-C: stopping\n');
+  });
+});

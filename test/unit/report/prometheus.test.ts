@@ -59,7 +59,7 @@ const V = l('lb-01', '127.0.0.5', 'app.test', 'vip');
 const info = (fp: string) =>
   `fingerprint_sha256="${fp}",subject="CN=app.test,O=Example,C=DE",issuer="CN=certroll test root",subjectalternative="app.test,www.app.test",serialnumber="ab12"`;
 
-const GOLDEN = `# HELP probe_success Whether every TLS handshake to the endpoint succeeded.
+const GOLDEN = `# HELP probe_success Whether every TLS handshake to the endpoint succeeded with a trusted chain valid for the name sent.
 # TYPE probe_success gauge
 probe_success{${W1}} 1
 probe_success{${W2}} 0
@@ -144,6 +144,32 @@ describe('Prometheus textfile', () => {
     expect(goDistinguishedName('C=DE, O=Example, CN=app.test')).toBe('CN=app.test,O=Example,C=DE');
     expect(tlsVersionLabel('TLSv1.3')).toBe('TLS 1.3');
     expect(tlsVersionLabel('TLSv1')).toBe('TLS 1.0');
+  });
+
+  it('says probe_success 0 for an untrusted chain or a name mismatch, as blackbox_exporter does', () => {
+    const untrusted = ok(cert(FP_A, 90), { trust: { trusted: false, reason: 'SELF_SIGNED' } });
+    const mismatch = ok(cert(FP_A, 90), { name: { name: 'app.test', matches: false } });
+    const text = renderPrometheus(
+      buildReport(
+        [
+          { endpoint: endpoint(), results: [untrusted] },
+          { endpoint: endpoint({ host: 'web-02', binding: 'web-02:443' }), results: [mismatch] },
+          {
+            endpoint: endpoint({ host: 'web-03', binding: 'web-03:443' }),
+            results: [ok(cert(FP_A, 90))],
+          },
+        ],
+        { warnDays: 30, critDays: 7, now: () => NOW },
+        new Date(NOW),
+        1,
+      ),
+    );
+    const success = text.split('\n').filter((line) => line.startsWith('probe_success{'));
+    expect(success.map((line) => [/host="([^"]+)"/.exec(line)?.[1], line.at(-1)])).toEqual([
+      ['web-01', '0'],
+      ['web-02', '0'],
+      ['web-03', '1'],
+    ]);
   });
 
   it('says UNKNOWN when the scan could not run', () => {
