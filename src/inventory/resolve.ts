@@ -4,6 +4,7 @@
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { type DetailSink, type Locate } from './issues.js';
 import { durationMs, isDnsName, isIPv4, isIPv6 } from './fields.js';
+import { poolSniFor, resolvePools } from './pools.js';
 import { merge, resolvePolicy } from './resolve-policy.js';
 import {
   type Binding,
@@ -54,13 +55,21 @@ export function resolveEnvironments(input: InventoryInput, ctx: ResolveContext):
     const envPath: Path = ['environments', e];
     const transportLayers = [input.defaults?.transport, env.defaults?.transport];
     const hosts = env.hosts.map((h, i) =>
-      resolveHost(h, [...envPath, 'hosts', i], transportLayers, ctx),
+      resolveHost(h, [...envPath, 'hosts', i], transportLayers, ctx, (b) =>
+        poolSniFor(env.pools, h, b),
+      ),
     );
     const policyLayers = [input.defaults?.policy, env.defaults?.policy, env.policy];
+    const pools = resolvePools(env.pools, hosts, [...envPath, 'pools'], {
+      sink: ctx.sink,
+      locate: ctx.locate,
+      origin: (p) => origin(ctx, p),
+    });
     return {
       name: env.name,
       policy: resolvePolicy(policyLayers, hosts, [...envPath, 'policy'], ctx),
       hosts,
+      ...(env.pools !== undefined ? { pools } : {}),
       origin: origin(ctx, envPath),
     };
   });
@@ -71,6 +80,7 @@ function resolveHost(
   path: Path,
   transportLayers: readonly (TransportInput | undefined)[],
   ctx: ResolveContext,
+  poolSni: (b: BindingInput) => string[] = () => [],
 ): Host {
   const transport = resolveTransport([...transportLayers, h.transport], ctx);
   if (h.stateDir !== undefined) {
@@ -85,6 +95,7 @@ function resolveHost(
       ports.indexOf(b.port) !== ports.lastIndexOf(b.port),
       [...path, 'bindings', i],
       ctx,
+      poolSni(b),
     ),
   );
   const exclusions: Exclusion[] = (h.exclude ?? []).map((x) =>
@@ -145,9 +156,16 @@ function resolveBinding(
   sharedPort: boolean,
   path: Path,
   ctx: ResolveContext,
+  poolSni: readonly string[] = [],
 ): Binding {
   const probeAddress = b.probe?.address ?? h.address;
-  const sni = resolveSni(b.probe?.sni, probeAddress, [...path, 'probe'], ctx);
+  // A pool member is proven with the names clients send through the VIP, besides its own.
+  const own = b.probe?.sni;
+  const written = own === undefined || own === 'none' ? [] : typeof own === 'string' ? [own] : own;
+  const sni =
+    poolSni.length === 0
+      ? resolveSni(own, probeAddress, [...path, 'probe'], ctx)
+      : [...new Set([...written, ...poolSni])];
   const pool = b.probe?.pool;
   const probe: ProbeSpec = {
     address: probeAddress,
