@@ -80,7 +80,11 @@ export function attachPools(
   const groups = new Map<string, EndpointObservation[]>();
   for (const o of observations) {
     if (o.endpoint.role === 'direct') continue;
-    const k = JSON.stringify([o.endpoint.env, o.endpoint.host, o.endpoint.binding, o.endpoint.sni]);
+    // An environment's pool spans hosts: its members and VIPs are judged together, per SNI name.
+    const k =
+      o.endpoint.pool !== undefined
+        ? JSON.stringify([o.endpoint.env, 'pool', o.endpoint.pool, o.endpoint.sni])
+        : JSON.stringify([o.endpoint.env, o.endpoint.host, o.endpoint.binding, o.endpoint.sni]);
     groups.set(k, [...(groups.get(k) ?? []), o]);
   }
   const verdicts = new Map<EndpointObservation, PoolSummary>();
