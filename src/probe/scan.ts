@@ -97,10 +97,11 @@ export function attachPools(
     );
     const vipObs = (vip?.results ?? []).map((r, i) => observe(r, `vip#${i + 1}`));
     const first = group[0]!.endpoint;
+    // An environment's pool is named by its pool name alone (its members are on several hosts).
     const summary: PoolSummary = {
       env: first.env,
-      host: first.host,
-      binding: first.binding,
+      host: first.pool !== undefined ? 'pool' : first.host,
+      binding: first.pool ?? first.binding,
       sni: first.sni,
       verdict: analysePool(memberObs, vipObs, expected),
     };
