@@ -134,7 +134,14 @@ function memberSteps(): Step[] {
   const records = readFileSync(join(runs, run, 'journal.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { at: string; type: string; data: Record<string, unknown> });
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          at: string;
+          type: string;
+          data: Record<string, string | boolean | undefined>;
+        },
+    );
   const open = new Map<string, number>();
   const out: Step[] = [];
   for (const r of records) {
@@ -217,11 +224,11 @@ describe('the pool member that will not start, replayed', () => {
   }, 60_000);
 
   it('rolls the pool member by member: drained, bound, proven, restarted, proven, returned; the VIP never serves an expired or unproven certificate', async () => {
-    const { newLeaf, stateDir, args } = fx();
+    const { newLeaf, stateDir } = fx();
     const inv = writeInventory((i) => fx().services[i]!.reloadCommand);
     const sampler = sampleVip();
     const r = await runCliAsync(
-      ['rollout', ...args().slice(2), '-i', inv, '--yes', '--state-dir', stateDir],
+      ['rollout', ...fx().args().slice(2), '-i', inv, '--yes', '--state-dir', stateDir],
       { timeoutMs: 60_000 },
     );
     const samples = await sampler.stop();
@@ -246,7 +253,7 @@ describe('the pool member that will not start, replayed', () => {
   }, 60_000);
 
   it('with a fault on the second member, rolls it back alone, proven on the old certificate; the first stays verified and the pool is reported mixed', async () => {
-    const { oldLeaf, stateDir, args, services, lab } = fx();
+    const { oldLeaf, stateDir, services, lab } = fx();
     resetMembers(oldLeaf);
     // Member 2's service does not come back after its restart (the cold-start check's catch).
     const inv = writeInventory((i) =>
@@ -257,7 +264,7 @@ describe('the pool member that will not start, replayed', () => {
     for (const h of lab.hosts.slice(0, 3)) await fx().served(h.address, { until: oldLeaf.sha256 });
     const sampler = sampleVip();
     const r = await runCliAsync(
-      ['rollout', ...args().slice(2), '-i', inv, '--yes', '--state-dir', stateDir],
+      ['rollout', ...fx().args().slice(2), '-i', inv, '--yes', '--state-dir', stateDir],
       { timeoutMs: 60_000 },
     );
     const samples = await sampler.stop();
