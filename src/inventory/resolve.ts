@@ -65,9 +65,19 @@ export function resolveEnvironments(input: InventoryInput, ctx: ResolveContext):
       locate: ctx.locate,
       origin: (p) => origin(ctx, p),
     });
+    const policy = resolvePolicy(policyLayers, hosts, [...envPath, 'policy'], ctx);
+    pools.forEach((pool, i) => {
+      // Two members drained at once could empty the pool: members behind a balancer go one by one.
+      if (pool.balancer !== undefined && policy.concurrency > 1)
+        ctx.sink.add(
+          [...envPath, 'pools', i, 'balancer'],
+          `pool ${pool.name} drains its members through a balancer, but environment ${env.name} works on ${policy.concurrency} hosts at once, so several members could be out of the pool together`,
+          'Set policy.concurrency: 1 for this environment (members are then rolled one by one), or remove the balancer.',
+        );
+    });
     return {
       name: env.name,
-      policy: resolvePolicy(policyLayers, hosts, [...envPath, 'policy'], ctx),
+      policy,
       hosts,
       ...(env.pools !== undefined ? { pools } : {}),
       origin: origin(ctx, envPath),

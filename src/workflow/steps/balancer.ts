@@ -99,6 +99,12 @@ export function balancerSteps(
       );
     look.host(balancer.host);
     const t = transportFor(balancer.host);
+    if (t.shell !== 'sh')
+      throw new CertrollError(
+        'USAGE',
+        `pool ${found.pool.name}: the balancer's host ${balancer.host} runs PowerShell; certroll drains through sh (socat, or your sh command)`,
+        { hint: 'Name a balancer host reached with ssh or local.' },
+      );
     await t.connect(signal);
     try {
       const what = `${balancer.kind} ${action} of ${input.host} in pool ${found.pool.name}`;

@@ -102,4 +102,19 @@ describe('a pool of an environment', () => {
       { field: `${P}.balancer.kind`, line: 17, column: 27, message: /expected a balancer/ },
     );
   });
+
+  it('refuses a balancer in an environment that works on several hosts at once', () => {
+    const text = withPool(yaml`
+      - name: shop
+        members: [{ host: web-02 }]
+        sni: shop.example.com
+        balancer: { kind: command, host: lb-01, drain: 'lb-drain "$1"', ready: 'lb-ready "$1"' }
+      `).replace('  - name: prod\n', '  - name: prod\n    policy: { concurrency: 2 }\n');
+    expectProblem(text, {
+      field: `environments[0].pools[0].balancer`,
+      line: 18,
+      column: 19,
+      message: /works on 2 hosts at once, so several members could be out of the pool together/,
+    });
+  });
 });
