@@ -233,6 +233,9 @@ describe('the pool member that will not start, replayed', () => {
     console.log(`run 1 timeline (member, step, what the VIP served):\n${timeline(steps, samples)}`);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain('pool shop in prod: verified');
+    expect(r.stdout).toMatch(
+      /pool shop: members lab-1 lab-1:8443, lab-2 lab-2:8443, lab-3 lab-3:8443, each drained through haproxy on lab-4; then checked whole: every member directly, 15 handshake\(s\) per name/,
+    );
     const { lab } = fx();
     for (const h of lab.hosts.slice(0, 3))
       expect(steps.filter((s) => s.host === h.name).map((s) => s.step)).toEqual([
