@@ -49,7 +49,7 @@ beforeAll(async () => {
   // ... but lab-3's files expired on disk; its nginx was last started with the valid old ones.
   writeFileSync(services[2]!.certPath, expired.certPem + intermediate.certPem);
   writeFileSync(services[2]!.keyPath, expired.keyPem);
-}, 60_000);
+}, 120_000);
 
 /** The inventory: lab-1..3 in pool shop behind the VIP, lab-4 the balancer's host. */
 function writeInventory(restartOf: (i: number) => string): string {
@@ -206,7 +206,7 @@ describe('the pool member that will not start, replayed', () => {
     const inv = writeInventory(() => fx().services[0]!.reloadCommand);
     const days = ['--warn-days', '10', '--crit-days', '5'];
     const r = runCli(['scan', '-i', inv, '--trust', root.certPath, ...days, '--configured'], {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
     });
     expect(r.code, r.stderr + r.stdout).toBe(2);
     const critical = r.stdout.split('\n').filter((l) => l.startsWith('CRITICAL'));
@@ -218,7 +218,7 @@ describe('the pool member that will not start, replayed', () => {
     const seen = await alone.stop();
     expect(seen.length).toBeGreaterThan(3);
     expect(seen.every((s) => s.served === oldLeaf.sha256 && !s.expired)).toBe(true);
-  }, 60_000);
+  }, 150_000);
 
   it('rolls the pool member by member: drained, bound, proven, restarted, proven, returned; the VIP never serves an expired or unproven certificate', async () => {
     const { newLeaf, stateDir } = fx();
@@ -226,7 +226,7 @@ describe('the pool member that will not start, replayed', () => {
     const sampler = sampleVip();
     const r = await runCliAsync(
       ['rollout', ...fx().args().slice(2), '-i', inv, '--yes', '--state-dir', stateDir],
-      { timeoutMs: 60_000 },
+      { timeoutMs: 120_000 },
     );
     const samples = await sampler.stop();
     const steps = memberSteps();
@@ -250,7 +250,7 @@ describe('the pool member that will not start, replayed', () => {
     const firstReturn = steps.find((s) => s.step === 'returnToPool')!.at;
     expect(samples.filter((s) => s.served === newLeaf.sha256 && s.at < firstReturn)).toEqual([]);
     expect(samples.some((s) => s.served === newLeaf.sha256)).toBe(true);
-  }, 60_000);
+  }, 150_000);
 
   it('with a fault on the second member, rolls it back alone, proven on the old certificate; the first stays verified and the pool is reported mixed', async () => {
     const { oldLeaf, stateDir, services, lab } = fx();
@@ -265,7 +265,7 @@ describe('the pool member that will not start, replayed', () => {
     const sampler = sampleVip();
     const r = await runCliAsync(
       ['rollout', ...fx().args().slice(2), '-i', inv, '--yes', '--state-dir', stateDir],
-      { timeoutMs: 60_000 },
+      { timeoutMs: 120_000 },
     );
     const samples = await sampler.stop();
     const steps = memberSteps();
@@ -289,5 +289,5 @@ describe('the pool member that will not start, replayed', () => {
     expect(await fx().served(m1!.address)).toBe(fx().newLeaf.sha256);
     expect(await fx().served(m2!.address)).toBe(oldLeaf.sha256);
     expect(samples.filter((s) => s.expired || s.served.startsWith('failed'))).toEqual([]);
-  }, 60_000);
+  }, 150_000);
 });
