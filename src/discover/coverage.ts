@@ -64,7 +64,7 @@ function sharedFile(host: Host, configured: readonly Configured[]): string | und
   const files = new Map<string, string>();
   for (const b of host.bindings) {
     const f = certPathOf(b);
-    if (f !== undefined) files.set(f, b.id);
+    if (f !== undefined && !files.has(f)) files.set(f, b.id);
   }
   for (const c of configured) {
     const id = c.certFile !== undefined ? files.get(c.certFile) : undefined;
