@@ -29,7 +29,9 @@ export function selectHosts(
 ): HostRef[] {
   const refs = inv.environments
     .filter((e) => envs.length === 0 || envs.includes(e.name))
-    .flatMap((e) => e.hosts.map((host) => ({ env: e.name, host })))
+    .flatMap((e) =>
+      e.hosts.map((host) => ({ env: e.name, host, ...(e.pools ? { pools: e.pools } : {}) })),
+    )
     .filter((r) => hosts.length === 0 || hosts.includes(r.host.name));
   const unknown = [
     ...envs.filter((n) => !inv.environments.some((e) => e.name === n)),

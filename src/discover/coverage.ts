@@ -1,6 +1,6 @@
 // Coverage: each TLS endpoint a host listens on or is configured for, against the inventory's
 // bindings and exclusions, marked when it serves or loads an old certificate. Pure.
-import { type Binding, type Host } from '../inventory/model.js';
+import { type Binding, type Host, type Pool } from '../inventory/model.js';
 import { findingsFor } from './findings.js';
 import { reachableAddress } from './targets.js';
 import {
@@ -40,19 +40,48 @@ function bindingsAt(host: Host, address: string, port: number): Binding[] {
   );
 }
 
-export function coverageOf(host: Host, address: string, port: number): Coverage {
+export function coverageOf(
+  host: Host,
+  address: string,
+  port: number,
+  pools: readonly Pool[] = [],
+): Coverage {
   const x = host.exclusions.find(
     (e) => e.port === port && (e.address === undefined || e.address === address),
   );
   if (x !== undefined) return { kind: 'excluded', reason: x.reason };
   const b = bindingsAt(host, address, port)[0];
-  return b !== undefined ? { kind: 'binding', binding: b.id } : { kind: 'uncovered' };
+  if (b !== undefined) return { kind: 'binding', binding: b.id };
+  // A pool's VIP (on its balancer, or a keepalived address) is served by the members' bindings.
+  const pool = pools.find((p) => p.vips.some((v) => v.address === address && v.port === port));
+  return pool !== undefined
+    ? { kind: 'binding', binding: `pool ${pool.name} (VIP)` }
+    : { kind: 'uncovered' };
+}
+
+/** The binding of `host` whose certificate file an excluded endpoint also loads. */
+function sharedFile(host: Host, configured: readonly Configured[]): string | undefined {
+  const files = new Map<string, string>();
+  for (const b of host.bindings) {
+    const f = certPathOf(b);
+    if (f !== undefined && !files.has(f)) files.set(f, b.id);
+  }
+  for (const c of configured) {
+    const id = c.certFile !== undefined ? files.get(c.certFile) : undefined;
+    if (id !== undefined) return id;
+  }
+  return undefined;
 }
 
 type Configured = HostFacts['configured'][number];
 
 /** Endpoints of one host with coverage, old marks and configured-versus-served findings. */
-export function analyseHost(host: Host, facts: HostFacts, o: AnalyseOptions): EndpointReport[] {
+export function analyseHost(
+  host: Host,
+  facts: HostFacts,
+  o: AnalyseOptions,
+  pools: readonly Pool[] = [],
+): EndpointReport[] {
   const eps = new Map<
     string,
     { address: string; port: number; served: Served[]; configured: Configured[]; process?: string }
@@ -80,10 +109,12 @@ export function analyseHost(host: Host, facts: HostFacts, o: AnalyseOptions): En
   for (const e of [...eps.values()].sort(
     (a, b) => a.port - b.port || a.address.localeCompare(b.address),
   )) {
-    const coverage = coverageOf(host, e.address, e.port);
+    const coverage = coverageOf(host, e.address, e.port, pools);
+    const shares = coverage.kind === 'excluded' ? sharedFile(host, e.configured) : undefined;
     out.push({
       ...e,
       coverage,
+      ...(shares !== undefined ? { sharesFileWith: shares } : {}),
       old: e.served.some((s) => isOld(s.cert)) || e.configured.some(isOldConfig),
       findings: findingsFor(e.served, e.configured, o),
     });

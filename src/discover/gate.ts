@@ -42,6 +42,32 @@ export function coverageGapError(gaps: readonly Gap[], nothingTouched: string): 
   );
 }
 
+/** Excluded endpoints that load the certificate file of a binding the rollout will change. */
+export function sharedFileExclusions(hosts: readonly HostDiscovery[]): Gap[] {
+  return hosts.flatMap((h) =>
+    h.endpoints
+      .filter((e) => e.sharesFileWith !== undefined)
+      .map((endpoint) => ({ env: h.env, host: h.host, hostAddress: h.address, endpoint })),
+  );
+}
+
+/** COVERAGE_GAP: changing the binding would change the excluded endpoint too. */
+export function sharedFileError(shared: readonly Gap[], nothingTouched: string): CertrollError {
+  return new CertrollError(
+    'COVERAGE_GAP',
+    `${shared.length} excluded endpoint(s) load the certificate file of a binding this rollout changes, so the rollout would change them too. ${nothingTouched}`,
+    {
+      details: shared.map((g) => {
+        const file = g.endpoint.configured.find((c) => c.certFile !== undefined)?.certFile ?? '?';
+        return {
+          message: `${g.env}/${describeEndpoint(g.host, g.endpoint)} is excluded, but it loads ${file}, the file binding ${g.endpoint.sharesFileWith ?? '?'} writes`,
+        };
+      }),
+      hint: 'Give the excluded service a certificate file of its own, or drop the exclusion and add it as a binding.',
+    },
+  );
+}
+
 /** Discovery failures on hosts (unreachable, a command that failed) as error details. */
 export function hostProblems(hosts: readonly HostDiscovery[]): ErrorDetail[] {
   return hosts

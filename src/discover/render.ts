@@ -10,6 +10,8 @@ export interface DiscoverSummary {
   readonly uncovered: number;
   readonly uncoveredOld: number;
   readonly unreachable: number;
+  /** Endpoints with a CRITICAL finding: a configured certificate expired or about to. */
+  readonly critical: number;
 }
 
 export function summarise(hosts: readonly HostDiscovery[]): DiscoverSummary {
@@ -22,12 +24,17 @@ export function summarise(hosts: readonly HostDiscovery[]): DiscoverSummary {
     uncovered: by('uncovered'),
     uncoveredOld: all.filter((e) => e.coverage.kind === 'uncovered' && e.old).length,
     unreachable: hosts.filter((h) => h.error !== undefined).length,
+    critical: all.filter((e) => e.findings.some((f) => f.severity === 'CRITICAL')).length,
   };
 }
 
-/** 0: nothing on the old certificate is uncovered; 1: something is, or a host was not seen. */
+/**
+ * 0: nothing on the old certificate is uncovered; 1: something is, or a host was not seen;
+ * 2: a CRITICAL finding (a service is configured with a certificate that is expired or expires
+ * within --crit-days: it fails at its next restart), whatever else was found.
+ */
 export const discoverExitCode = (s: DiscoverSummary): number =>
-  s.uncoveredOld > 0 || s.unreachable > 0 ? 1 : 0;
+  s.critical > 0 ? 2 : s.uncoveredOld > 0 || s.unreachable > 0 ? 1 : 0;
 
 const short = (sha: string) => `${sha.slice(0, 12)}…`;
 

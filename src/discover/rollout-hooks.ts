@@ -9,6 +9,8 @@ import {
   coverageGaps,
   hostProblems,
   renderLeftovers,
+  sharedFileError,
+  sharedFileExclusions,
   sweepLeftovers,
   type Leftover,
 } from './gate.js';
@@ -17,7 +19,9 @@ import { type HostFacts } from './coverage.js';
 import { discoverHosts, type DiscoverOptions, type HostRef } from './run.js';
 
 const refsOf = (inventory: Inventory): HostRef[] =>
-  inventory.environments.flatMap((e) => e.hosts.map((host) => ({ env: e.name, host })));
+  inventory.environments.flatMap((e) =>
+    e.hosts.map((host) => ({ env: e.name, host, ...(e.pools ? { pools: e.pools } : {}) })),
+  );
 
 /**
  * Hosts read at once by the gate, the sweep and the capture: the largest `policy.concurrency` of
@@ -56,6 +60,8 @@ export async function assertCoverage(
     );
   const gaps = coverageGaps(hosts);
   if (gaps.length > 0) throw coverageGapError(gaps, nothingTouched);
+  const shared = sharedFileExclusions(hosts);
+  if (shared.length > 0) throw sharedFileError(shared, nothingTouched);
   return facts;
 }
 

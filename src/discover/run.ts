@@ -1,7 +1,7 @@
 // Discovery over many hosts: collect each (bounded concurrency), then decide the old certificate
 // set and analyse coverage. Used by `certroll discover`, the plan gate and the sweep.
 import pLimit from 'p-limit';
-import { type Host } from '../inventory/model.js';
+import { type Host, type Pool } from '../inventory/model.js';
 import { collectHost, type CollectOptions } from './collect.js';
 import { analyseHost, servedByBindings, type HostFacts } from './coverage.js';
 import { type HostDiscovery } from './types.js';
@@ -17,6 +17,8 @@ export interface DiscoverOptions extends CollectOptions {
 export interface HostRef {
   readonly env: string;
   readonly host: Host;
+  /** The environment's pools: their VIPs are known endpoints. */
+  readonly pools?: readonly Pool[];
 }
 
 export async function discoverHosts(
@@ -55,7 +57,7 @@ export async function discoverHosts(
     const facts: HostFacts = c;
     return {
       ...head,
-      endpoints: analyseHost(r.host, facts, { ...base, old, oldThumbprints }),
+      endpoints: analyseHost(r.host, facts, { ...base, old, oldThumbprints }, r.pools),
       notes: [...facts.notes],
     };
   });

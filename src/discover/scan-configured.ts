@@ -1,13 +1,14 @@
 // `certroll scan --configured`: discovery's configured-versus-served findings added to a scan
-// report as reasons of the bindings' direct endpoints (WARNING: differs; CRITICAL: expired or
-// within crit-days). Pure.
+// report as reasons of the bindings' direct endpoints and of every pool member's (WARNING: differs;
+// CRITICAL: expired or within crit-days). Pure.
 import { worst } from '../probe/status.js';
 import { type ClassifiedEndpoint, type ScanReport, type Status } from '../probe/scan-types.js';
 import { type HostDiscovery } from './types.js';
 
 export function addConfigured(report: ScanReport, hosts: readonly HostDiscovery[]): ScanReport {
   const endpoints = report.endpoints.map((e): ClassifiedEndpoint => {
-    if (e.endpoint.role !== 'direct') return e;
+    // A pool member is a service of its own host: the one that will not start after a reboot.
+    if (e.endpoint.role === 'vip') return e;
     const h = hosts.find((x) => x.env === e.endpoint.env && x.host === e.endpoint.host);
     if (h === undefined) return e;
     if (h.error !== undefined)

@@ -78,6 +78,11 @@ export interface EndpointReport extends HostEndpoint {
   readonly old: boolean;
   /** Problems of configured versus served (second outage): each a sentence. */
   readonly findings: readonly Finding[];
+  /**
+   * An excluded endpoint that loads the same certificate file as this binding (its id): the
+   * binding's change would change it too, breaking the exclusion.
+   */
+  readonly sharesFileWith?: string;
 }
 
 export interface Finding {

@@ -148,10 +148,56 @@ export interface Host {
   readonly origin: SourceLocation;
 }
 
+/** A member of a pool: one binding on one host of the environment, probed at its own endpoint. */
+export interface PoolMemberRef extends Endpoint {
+  readonly host: string;
+  /** The binding's id. */
+  readonly binding: string;
+}
+
+export type Balancer =
+  | {
+      readonly kind: 'haproxy';
+      /** The host of the environment the runtime API is reached on (its stats socket). */
+      readonly host: string;
+      readonly socket: string;
+      readonly backend: string;
+      /** Server name in the backend per member host (default: the host's name). */
+      readonly servers: Readonly<Record<string, string>>;
+      readonly drainTimeoutMs: number;
+    }
+  | {
+      readonly kind: 'command';
+      readonly host: string;
+      /** Run with `sh -c`, the member's host, address and port as $1 $2 $3. */
+      readonly drain: string;
+      readonly ready: string;
+      readonly drainTimeoutMs: number;
+    };
+
+/** What happens to a pool's verified members when another member fails. */
+export type PoolFailurePolicy = 'stay-mixed' | 'rollback-pool';
+
+/** A load-balanced service: members rolled and proven one by one, then the whole pool checked. */
+export interface Pool {
+  readonly name: string;
+  readonly members: readonly PoolMemberRef[];
+  readonly vips: readonly Endpoint[];
+  /** The names clients send through the VIP; every member is proven with each. */
+  readonly sni: readonly string[];
+  /** Handshakes to each VIP per SNI name in the pool check (see vipSamplesFor). */
+  readonly vipSamples: number;
+  readonly balancer?: Balancer;
+  readonly onMemberFailure: PoolFailurePolicy;
+  readonly origin: SourceLocation;
+}
+
 export interface Environment {
   readonly name: string;
   readonly policy: RolloutPolicy;
   readonly hosts: readonly Host[];
+  /** Load-balanced pools over this environment's bindings (absent: none). */
+  readonly pools?: readonly Pool[];
   readonly origin: SourceLocation;
 }
 

@@ -1,6 +1,6 @@
 // The resolved tree as `inventory check` prints it: environments, hosts with their transport,
 // and every binding with the port, kind, SNI and pool that will be probed.
-import { type Binding, type Environment, type Host, type Inventory } from './model.js';
+import { type Binding, type Environment, type Host, type Inventory, type Pool } from './model.js';
 
 export function renderInventory(inv: Inventory): string {
   const lines: string[] = [];
@@ -27,7 +27,20 @@ function renderEnvironment(env: Environment): string[] {
     `  policy: canary ${canary}; batch ${p.batchSize}, concurrency ${p.concurrency}; failure budget ${p.failureBudget}; on failure ${p.onFailure}; soak ${formatDuration(p.soakMs)}; approval ${yesNo(p.approval)}; cold-start check ${yesNo(p.coldStartCheck)}`,
   ];
   for (const host of env.hosts) out.push(...renderHost(host));
+  for (const pool of env.pools ?? []) out.push(...renderPool(pool));
   return out;
+}
+
+function renderPool(pool: Pool): string[] {
+  const b = pool.balancer;
+  const vips = pool.vips.map((v) => `${bracket(v.address)}:${v.port}`).join(', ') || 'none';
+  return [
+    `  pool ${pool.name}: ${pool.members.map((m) => `${m.host} ${m.binding}`).join(', ')}`,
+    `    vip ${vips}, sampled ${pool.vipSamples} times per name; sni ${pool.sni.join(', ') || 'none'}; after a member fails: ${pool.onMemberFailure}`,
+    b === undefined
+      ? '    balancer: none (members are not drained)'
+      : `    balancer: ${b.kind} on ${b.host}${b.kind === 'haproxy' ? ` (${b.socket}, backend ${b.backend})` : ''}, drain wait ${formatDuration(b.drainTimeoutMs)}`,
+  ];
 }
 
 function renderHost(host: Host): string[] {

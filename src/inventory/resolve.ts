@@ -4,6 +4,7 @@
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { type DetailSink, type Locate } from './issues.js';
 import { durationMs, isDnsName, isIPv4, isIPv6 } from './fields.js';
+import { poolSniFor, resolvePools } from './pools.js';
 import { merge, resolvePolicy } from './resolve-policy.js';
 import {
   type Binding,
@@ -60,13 +61,31 @@ export function resolveEnvironments(input: InventoryInput, ctx: ResolveContext):
     const envPath: Path = ['environments', e];
     const transportLayers = [input.defaults?.transport, env.defaults?.transport];
     const hosts = env.hosts.map((h, i) =>
-      resolveHost(h, [...envPath, 'hosts', i], transportLayers, ctx),
+      resolveHost(h, [...envPath, 'hosts', i], transportLayers, ctx, (b) =>
+        poolSniFor(env.pools, h, b),
+      ),
     );
     const policyLayers = [input.defaults?.policy, env.defaults?.policy, env.policy];
+    const pools = resolvePools(env.pools, hosts, [...envPath, 'pools'], {
+      sink: ctx.sink,
+      locate: ctx.locate,
+      origin: (p) => origin(ctx, p),
+    });
+    const policy = resolvePolicy(policyLayers, hosts, [...envPath, 'policy'], ctx);
+    pools.forEach((pool, i) => {
+      // Two members drained at once could empty the pool: members behind a balancer go one by one.
+      if (pool.balancer !== undefined && policy.concurrency > 1)
+        ctx.sink.add(
+          [...envPath, 'pools', i, 'balancer'],
+          `pool ${pool.name} drains its members through a balancer, but environment ${env.name} works on ${policy.concurrency} hosts at once, so several members could be out of the pool together`,
+          'Set policy.concurrency: 1 for this environment (members are then rolled one by one), or remove the balancer.',
+        );
+    });
     return {
       name: env.name,
-      policy: resolvePolicy(policyLayers, hosts, [...envPath, 'policy'], ctx),
+      policy,
       hosts,
+      ...(env.pools !== undefined ? { pools } : {}),
       origin: origin(ctx, envPath),
     };
   });
@@ -77,6 +96,7 @@ function resolveHost(
   path: Path,
   transportLayers: readonly (TransportInput | undefined)[],
   ctx: ResolveContext,
+  poolSni: (b: BindingInput) => string[] = () => [],
 ): Host {
   const transport = resolveTransport(
     [...transportLayers, h.transport],
@@ -96,6 +116,7 @@ function resolveHost(
       ports.indexOf(b.port) !== ports.lastIndexOf(b.port),
       [...path, 'bindings', i],
       ctx,
+      poolSni(b),
     ),
   );
   const exclusions: Exclusion[] = (h.exclude ?? []).map((x) =>
@@ -178,9 +199,16 @@ function resolveBinding(
   sharedPort: boolean,
   path: Path,
   ctx: ResolveContext,
+  poolSni: readonly string[] = [],
 ): Binding {
   const probeAddress = b.probe?.address ?? h.address;
-  const sni = resolveSni(b.probe?.sni, probeAddress, [...path, 'probe'], ctx);
+  // A pool member is proven with the names clients send through the VIP, besides its own.
+  const own = b.probe?.sni;
+  const written = own === undefined || own === 'none' ? [] : typeof own === 'string' ? [own] : own;
+  const sni =
+    poolSni.length === 0
+      ? resolveSni(own, probeAddress, [...path, 'probe'], ctx)
+      : [...new Set([...written, ...poolSni])];
   const pool = b.probe?.pool;
   const probePort = b.probe?.port ?? b.port;
   checkNetTcp(b.probe?.protocol, b.probe?.via, probePort, [...path, 'probe'], ctx);

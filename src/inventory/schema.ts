@@ -175,10 +175,68 @@ export const hostInput = z.strictObject({
   exclude: z.array(exclusionInput, { error: 'expected a list of exclusions' }).optional(),
 });
 
+const poolMember = z
+  .strictObject({ host: hostName, port: port.optional(), binding: bindingId.optional() })
+  .meta({ description: 'A member: a host of this environment and its binding (by port or id).' });
+
+const drainTimeout = duration
+  .optional()
+  .meta({ description: "How long to wait for the member's connections to finish (default 30s)." });
+
+export const balancerInput = z
+  .discriminatedUnion(
+    'kind',
+    [
+      z.strictObject({
+        kind: z.literal('haproxy'),
+        host: hostName,
+        socket: text('a socket path', 4096),
+        backend: text('a backend name', 128),
+        servers: z.record(hostName, text('a server name', 128)).optional(),
+        drainTimeout,
+      }),
+      z.strictObject({
+        kind: z.literal('command'),
+        host: hostName,
+        drain: text('a drain command', 4096),
+        ready: text('a ready command', 4096),
+        drainTimeout,
+      }),
+    ],
+    {
+      error:
+        'expected a balancer: { kind: haproxy, host, socket, backend } or { kind: command, host, drain, ready }',
+    },
+  )
+  .meta({ description: 'The load balancer certroll drains each member on, and returns it to.' });
+
+export const environmentPoolInput = z
+  .strictObject({
+    name: environmentName,
+    members: z
+      .array(poolMember, { error: 'expected a list of members' })
+      .min(1, { error: 'a pool needs at least one member' }),
+    vips: z.array(endpoint, { error: 'expected a list of { address, port }' }).optional(),
+    sni: z
+      .union([sniName, z.array(sniName).min(1)], {
+        error: 'expected sni: a DNS name or a list of names',
+      })
+      .optional(),
+    vipSamples: count('vipSamples', 1).optional(),
+    balancer: balancerInput.optional(),
+    onMemberFailure: z
+      .enum(['stay-mixed', 'rollback-pool'], {
+        error: 'expected onMemberFailure: stay-mixed or rollback-pool',
+      })
+      .optional(),
+  })
+  .meta({ description: 'A load-balanced service: members rolled one by one, then checked whole.' });
+
 export const environmentInput = z.strictObject({
   name: environmentName,
   policy: policyInput.optional(),
   defaults: defaultsInput.optional(),
+  pools: z.array(environmentPoolInput, { error: 'expected a list of pools' }).optional(),
   hosts: z
     .array(hostInput, { error: 'expected a list of hosts' })
     .min(1, { error: 'an environment needs at least one host' }),
@@ -209,3 +267,4 @@ export type TransportInput = z.infer<typeof transportInput>;
 export type PolicyInput = z.infer<typeof policyInput>;
 export type HostInput = z.infer<typeof hostInput>;
 export type BindingInput = z.infer<typeof bindingInput>;
+export type EnvironmentPoolInput = z.infer<typeof environmentPoolInput>;

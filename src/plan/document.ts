@@ -5,7 +5,12 @@
 import { type CertSummary } from '../cert/identity.js';
 import { resolve } from 'node:path';
 import { CertrollError } from '../errors.js';
-import { type Exclusion, type Inventory, type RolloutPolicy } from '../inventory/model.js';
+import {
+  type Exclusion,
+  type Inventory,
+  type Pool,
+  type RolloutPolicy,
+} from '../inventory/model.js';
 import { stateDigest, type PlanPins } from './pins.js';
 import { type PlannedUnit } from './commands.js';
 import { type ChangeInfo } from './change.js';
@@ -53,7 +58,31 @@ export interface PlanDocument {
       /** The commands the run takes for each unit that changes (plan-commands.ts). */
       readonly units?: readonly PlannedUnit[];
     }[];
+    /** The environment's pools: how each is rolled and checked (absent when it has none). */
+    readonly pools?: readonly PlannedPool[];
   }[];
+}
+
+export interface PlannedPool {
+  readonly name: string;
+  /** `host binding`, in rollout order. */
+  readonly members: readonly string[];
+  readonly vips: readonly string[];
+  readonly vipSamples: number;
+  /** `haproxy on lb-01`, `command on lb-01`; absent: members are not drained. */
+  readonly balancer?: string;
+  readonly onMemberFailure: string;
+}
+
+function plannedPools(pools: readonly Pool[]): PlannedPool[] {
+  return pools.map((p) => ({
+    name: p.name,
+    members: p.members.map((m) => `${m.host} ${m.binding}`),
+    vips: p.vips.map((v) => `${v.address}:${v.port}`),
+    vipSamples: p.vipSamples,
+    ...(p.balancer !== undefined ? { balancer: `${p.balancer.kind} on ${p.balancer.host}` } : {}),
+    onMemberFailure: p.onMemberFailure,
+  }));
 }
 
 export interface CapturedBinding {
@@ -105,6 +134,7 @@ export function buildPlan(
           } satisfies PlannedBinding;
         }),
       })),
+      ...((e.pools?.length ?? 0) > 0 ? { pools: plannedPools(e.pools ?? []) } : {}),
     })),
   };
 }

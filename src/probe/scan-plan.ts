@@ -1,5 +1,11 @@
 import { CertrollError } from '../errors.js';
-import { type Binding, type Environment, type Host, type Inventory } from '../inventory/model.js';
+import {
+  type Binding,
+  type Environment,
+  type Host,
+  type Inventory,
+  type Pool,
+} from '../inventory/model.js';
 import { type ScanEndpoint } from './scan-types.js';
 
 export const DEFAULT_VIP_SAMPLES = 8;
@@ -24,9 +30,47 @@ function pick<T extends { name: string }>(
   return found;
 }
 
+/** The environment's pool `b` of `host` is a member of. */
+function poolOf(env: Environment, host: Host, b: Binding): Pool | undefined {
+  return env.pools?.find((p) => p.members.some((m) => m.host === host.name && m.binding === b.id));
+}
+
+/** Each VIP of an environment's pool, sampled per SNI name; its host column names the pool. */
+function vipEndpoints(env: Environment, pool: Pool): ScanEndpoint[] {
+  const snis: readonly (string | null)[] = pool.sni.length > 0 ? pool.sni : [null];
+  return pool.vips.flatMap((vip) =>
+    snis.map((sni) => ({
+      env: env.name,
+      host: `pool ${pool.name}`,
+      binding: pool.name,
+      role: 'vip' as const,
+      member: 'vip',
+      address: vip.address,
+      port: vip.port,
+      sni,
+      samples: Math.max(1, pool.vipSamples),
+      pool: pool.name,
+    })),
+  );
+}
+
 function bindingEndpoints(env: Environment, host: Host, b: Binding): ScanEndpoint[] {
   const snis: readonly (string | null)[] = b.probe.sni.length > 0 ? b.probe.sni : [null];
   const base = { env: env.name, host: host.name, binding: b.id };
+  const inPool = poolOf(env, host, b);
+  if (inPool !== undefined) {
+    // A member of the environment's pool: probed directly at its own endpoint, judged with its pool.
+    return snis.map((sni) => ({
+      ...base,
+      role: 'member' as const,
+      member: host.name,
+      address: b.probe.address,
+      port: b.probe.port,
+      sni,
+      samples: 1,
+      pool: inPool.name,
+    }));
+  }
   const out: ScanEndpoint[] = [];
   const pool = b.probe.pool;
   const key = (a: string, p: number): string => `${a}:${p}`;
@@ -83,6 +127,8 @@ export function planScan(inventory: Inventory, selection: ScanSelection = {}): S
       selection.host === undefined ? env.hosts : env.hosts.filter((h) => h.name === selection.host);
     for (const host of hosts)
       for (const b of host.bindings) out.push(...bindingEndpoints(env, host, b));
+    if (selection.host === undefined)
+      for (const pool of env.pools ?? []) out.push(...vipEndpoints(env, pool));
   }
   if (selection.host !== undefined && out.length === 0) {
     const all = envs.flatMap((e) => e.hosts.map((h) => h.name));

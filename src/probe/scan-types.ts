@@ -18,6 +18,8 @@ export interface ScanEndpoint {
   readonly sni: string | null;
   /** Fresh connections made: 1, or the VIP's sample count. */
   readonly samples: number;
+  /** The environment's pool this member or VIP belongs to (absent for the old probe.pool form). */
+  readonly pool?: string;
 }
 
 export interface EndpointObservation {

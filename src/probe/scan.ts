@@ -81,7 +81,11 @@ export function attachPools(
   const groups = new Map<string, EndpointObservation[]>();
   for (const o of observations) {
     if (o.endpoint.role === 'direct') continue;
-    const k = JSON.stringify([o.endpoint.env, o.endpoint.host, o.endpoint.binding, o.endpoint.sni]);
+    // An environment's pool spans hosts: its members and VIPs are judged together, per SNI name.
+    const k =
+      o.endpoint.pool !== undefined
+        ? JSON.stringify([o.endpoint.env, 'pool', o.endpoint.pool, o.endpoint.sni])
+        : JSON.stringify([o.endpoint.env, o.endpoint.host, o.endpoint.binding, o.endpoint.sni]);
     groups.set(k, [...(groups.get(k) ?? []), o]);
   }
   const verdicts = new Map<EndpointObservation, PoolSummary>();
@@ -94,10 +98,11 @@ export function attachPools(
     );
     const vipObs = (vip?.results ?? []).map((r, i) => observe(r, `vip#${i + 1}`));
     const first = group[0]!.endpoint;
+    // An environment's pool is named by its pool name alone (its members are on several hosts).
     const summary: PoolSummary = {
       env: first.env,
-      host: first.host,
-      binding: first.binding,
+      host: first.pool !== undefined ? 'pool' : first.host,
+      binding: first.pool ?? first.binding,
       sni: first.sni,
       verdict: analysePool(memberObs, vipObs, expected),
     };

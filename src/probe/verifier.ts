@@ -89,6 +89,25 @@ export function probeVerifier(options: VerifierOptions): BindingVerifier {
       check(b, signal, (t) => run(expectServes, t, sha256, signal, anyChain)),
     notServes: (b, sha256, signal) =>
       check(b, signal, (t) => run(expectNotServes, t, sha256, signal)),
+    async sample(endpoint, sni, sha256, samples, signal) {
+      for (let i = 1; i <= samples; i++) {
+        signal.throwIfAborted();
+        const t = { address: endpoint.address, port: endpoint.port, sni };
+        const outcome = await expectServes(t, sha256, {
+          ...expectOptions,
+          signal,
+          maxAttempts: 1,
+          requireValid: true,
+        });
+        if (!outcome.passed)
+          return {
+            ok: false,
+            reason: `${label(t)} sample ${i} of ${samples}: ${outcome.attempts.at(-1)?.note ?? outcome.reason}`,
+            ...(outcome.last.ok ? { observed: outcome.last.leaf.sha256 } : {}),
+          };
+      }
+      return { ok: true, observed: sha256 };
+    },
     async current(b, signal) {
       const first = bindingTargets(b)[0];
       if (first === undefined) return undefined;

@@ -102,6 +102,7 @@ function assertBindings(
           });
           continue;
         }
+        if (b.probe.pool !== undefined) problems.push(oldPoolForm(b));
         const pb = playbooks.get(b.kind);
         problems.push(...lib.validateParams(pb, b));
         if (e.policy.coldStartCheck) problems.push(...coldStartProblems(lib, pb, b));
@@ -119,6 +120,26 @@ function assertBindings(
       },
     );
   }
+}
+
+/**
+ * The old form of a pool (`probe.pool` on one binding) made every node's verification wait for
+ * the whole pool, so a pool could not be rolled node by node. A scan still reads it; a rollout
+ * asks for the environment's `pools:` instead.
+ */
+function oldPoolForm(b: Binding): ErrorDetail {
+  const pool = b.probe.pool!;
+  const members = pool.members.map((m) => `{ host: ${m.name}, port: ${m.port} }`).join(', ');
+  const vip =
+    pool.vip !== undefined
+      ? ` vips: [{ address: ${pool.vip.address}, port: ${pool.vip.port} }],`
+      : '';
+  return {
+    ...b.origin,
+    field: `${b.origin.field}.probe.pool`,
+    message: `probe.pool is the old form of a pool: a rollout proves each member on its own host and checks the pool at the end, so the pool is now named by its environment`,
+    hint: `Move it to the environment: pools: [{ name: NAME, members: [${members}],${vip} sni: [${b.probe.sni.join(', ')}] }], each member host with its own binding; see docs/inventory.md#pools.`,
+  };
 }
 
 /** The bundle, loaded and through the certificate gate (names checked against the inventory). */

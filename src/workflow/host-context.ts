@@ -36,6 +36,14 @@ export interface HostContext {
   readonly cleanupFailed: boolean;
   /** Restart the service after each verification and verify again (policy coldStartCheck). */
   readonly coldStart: boolean;
+  /** Leaders of pool members behind a balancer (absent in older snapshots: none). */
+  readonly drain?: readonly string[];
+  /** Leaders drained now: each goes back only once proven. */
+  readonly drained?: readonly string[];
+  /** The proof of the unit being returned to its pool, applied once it is back. */
+  readonly proof?: VerifyResult;
+  /** The unit undone whose return to its pool is under way. */
+  readonly returning?: string;
 }
 
 export const unitsOf = (c: HostContext): readonly (readonly string[])[] =>
@@ -47,6 +55,17 @@ export const membersOf = (c: HostContext, leader: string): readonly string[] =>
 export const current = (c: HostContext): string => unitsOf(c)[c.index]?.[0] ?? '';
 /** Leader of the unit to undo next. */
 export const top = (c: HostContext): string => c.undo.at(-1) ?? '';
+/** The unit `leader` is a pool member behind a balancer. */
+export const needsDrain = (c: HostContext, leader: string): boolean =>
+  c.drain?.includes(leader) === true;
+/** The unit `leader` is out of its pool now. */
+export const isDrained = (c: HostContext, leader: string): boolean =>
+  c.drained?.includes(leader) === true;
+export const withDrained = (c: HostContext, leader: string, out: boolean): readonly string[] =>
+  out
+    ? [...(c.drained ?? []).filter((b) => b !== leader), leader]
+    : (c.drained ?? []).filter((b) => b !== leader);
+
 /** Every member of the unit already serves the new certificate. */
 export const unitIsCurrent = (c: HostContext, leader: string): boolean =>
   membersOf(c, leader).every((b) => c.captured[b]?.alreadyCurrent === true);

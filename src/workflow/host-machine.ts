@@ -10,6 +10,9 @@ import { toCertrollError, type CertrollErrorJson } from '../errors.js';
 import {
   current,
   hostOutput,
+  isDrained,
+  needsDrain,
+  withDrained,
   membersOf,
   popWith,
   stageInput,
@@ -55,6 +58,8 @@ export const hostMachine = setup({
     rollback: pending<BindingStepInput, void>('rollback'),
     verifyRollback: pending<BindingStepInput, VerifyResult>('verifyRollback'),
     restart: pending<BindingStepInput, void>('restart'),
+    drain: pending<BindingStepInput, void>('drain'),
+    returnToPool: pending<BindingStepInput, void>('returnToPool'),
     cleanup: pending<HostStepInput, void>('cleanup'),
     release: pending<HostStepInput & { locked: boolean }, void>('release'),
   },
@@ -65,6 +70,8 @@ export const hostMachine = setup({
     allBound: ({ context }) => context.index >= unitsOf(context).length,
     currentIsCurrent: ({ context }) => unitIsCurrent(context, current(context)),
     nothingToUndo: ({ context }) => context.undo.length === 0,
+    currentNeedsDrain: ({ context }) => needsDrain(context, current(context)),
+    currentDrained: ({ context }) => isDrained(context, current(context)),
   },
   actions: {
     recordError: assign({
@@ -78,14 +85,17 @@ export const hostMachine = setup({
         })),
       index: ({ context }) => context.index + 1,
     }),
-    markVerified: assign(({ context, event }) => {
-      const output = (event as unknown as { output: VerifyResult }).output;
+    keepProof: assign({
+      proof: ({ event }) => (event as unknown as { output: VerifyResult }).output,
+    }),
+    markVerified: assign(({ context }) => {
+      const output = context.proof ?? { ok: true };
       const outcomes = { ...context.outcomes };
       // Each member keeps its own capture, so an environment rollback can restore it later.
       for (const b of membersOf(context, current(context))) {
         outcomes[b] = verifiedOutcome(output.bindings?.[b] ?? output, context.captured[b]?.state);
       }
-      return { outcomes, index: context.index + 1 };
+      return { outcomes, index: context.index + 1, proof: undefined };
     }),
     recordVerifyFailure: assign(({ context, event }, params: { when: string }) => {
       const output = (event as unknown as { output: VerifyResult }).output;
@@ -117,6 +127,8 @@ export const hostMachine = setup({
     unreachable: false,
     cleanupFailed: false,
     coldStart: input.coldStart === true,
+    drain: input.drain ?? [],
+    drained: [],
   }),
   initial: 'connecting',
   states: {
@@ -172,8 +184,45 @@ export const hostMachine = setup({
           always: [
             { guard: 'allBound', target: '#host.cleaningUp' },
             { guard: 'currentIsCurrent', target: 'next', reenter: true, actions: 'skipCurrent' },
+            { guard: 'currentNeedsDrain', target: 'drain' },
             { target: 'bind' },
           ],
+        },
+        // A pool member leaves its balancer before anything changes on it (restart included).
+        drain: {
+          invoke: {
+            src: 'drain',
+            input: ({ context }) => stepInput(context, current(context)),
+            onDone: {
+              target: 'bind',
+              actions: assign({
+                drained: ({ context }) => withDrained(context, current(context), true),
+              }),
+            },
+            // Not bound yet: the member is unchanged (the step put it back if it had drained it).
+            onError: { target: '#host.undoing', actions: 'recordError' },
+          },
+        },
+        proven: {
+          always: [
+            { guard: 'currentDrained', target: 'return' },
+            { target: 'next', actions: 'markVerified' },
+          ],
+        },
+        // Only a proven member goes back into the pool.
+        return: {
+          invoke: {
+            src: 'returnToPool',
+            input: ({ context }) => stepInput(context, current(context)),
+            onDone: {
+              target: 'next',
+              actions: [
+                assign({ drained: ({ context }) => withDrained(context, current(context), false) }),
+                'markVerified',
+              ],
+            },
+            onError: { target: '#host.undoing', actions: 'recordError' },
+          },
         },
         bind: {
           entry: 'markTouched',
@@ -191,8 +240,8 @@ export const hostMachine = setup({
             onDone: [
               {
                 guard: ({ event, context }) => event.output.ok && !context.coldStart,
-                target: 'next',
-                actions: 'markVerified',
+                target: 'proven',
+                actions: 'keepProof',
               },
               // Cold-start check: a binding that works only until the next restart is caught here.
               { guard: ({ event }) => event.output.ok, target: 'restart' },
@@ -217,7 +266,7 @@ export const hostMachine = setup({
             src: 'verify',
             input: ({ context }) => stepInput(context, current(context)),
             onDone: [
-              { guard: ({ event }) => event.output.ok, target: 'next', actions: 'markVerified' },
+              { guard: ({ event }) => event.output.ok, target: 'proven', actions: 'keepProof' },
               {
                 target: '#host.undoing',
                 actions: {
@@ -253,12 +302,23 @@ export const hostMachine = setup({
           invoke: {
             src: 'verifyRollback',
             input: ({ context }) => stepInput(context, top(context)),
-            onDone: {
-              target: 'next',
-              actions: assign(({ context, event }) =>
-                popWith(context, (r) => rollbackOutcome(r, context.undoFailure), event.output),
-              ),
-            },
+            onDone: [
+              {
+                // Proven on its previous certificate: a drained member may go back now.
+                guard: ({ context, event }) => event.output.ok && isDrained(context, top(context)),
+                target: 'returnUndone',
+                actions: assign(({ context, event }) => ({
+                  returning: top(context),
+                  ...popWith(context, (r) => rollbackOutcome(r, context.undoFailure), event.output),
+                })),
+              },
+              {
+                target: 'next',
+                actions: assign(({ context, event }) =>
+                  popWith(context, (r) => rollbackOutcome(r, context.undoFailure), event.output),
+                ),
+              },
+            ],
             onError: {
               target: 'next',
               actions: assign(({ context, event }) =>
@@ -267,6 +327,30 @@ export const hostMachine = setup({
                   rollbackOutcome(undefined, context.undoFailure, errorJson(event.error).message),
                 ),
               ),
+            },
+          },
+        },
+        returnUndone: {
+          invoke: {
+            src: 'returnToPool',
+            input: ({ context }) => stepInput(context, context.returning ?? ''),
+            onDone: {
+              target: 'next',
+              actions: assign(({ context }) => ({
+                drained: withDrained(context, context.returning ?? '', false),
+                returning: undefined,
+              })),
+            },
+            // Proven on the previous certificate but still out of the pool: someone must look.
+            onError: {
+              target: 'next',
+              actions: assign(({ context, event }) => ({
+                outcomes: withOutcomes(context, context.returning ?? '', () => ({
+                  status: 'needs-attention',
+                  reason: `rolled back and proven on the previous certificate, but still drained: ${errorJson(event.error).message}`,
+                })),
+                returning: undefined,
+              })),
             },
           },
         },
@@ -308,6 +392,8 @@ export function createHostMachine(steps: HostSteps) {
       rollback: fromPromise(({ input, signal }) => steps.rollback(input, signal)),
       verifyRollback: fromPromise(({ input, signal }) => steps.verifyRollback(input, signal)),
       restart: fromPromise(({ input, signal }) => steps.restart(input, signal)),
+      drain: fromPromise(({ input, signal }) => steps.drain(input, signal)),
+      returnToPool: fromPromise(({ input, signal }) => steps.returnToPool(input, signal)),
       cleanup: fromPromise(({ input, signal }) => steps.cleanup(input, signal)),
       release: fromPromise(({ input, signal }) => steps.release(input, signal)),
     },

@@ -29,11 +29,14 @@ const STEP_NAMES = [
   'rollback',
   'verifyRollback',
   'restart',
+  'drain',
+  'returnToPool',
   'cleanup',
   'release',
   'rollbackHost',
   'approve',
   'soak',
+  'poolCheck',
 ] as const satisfies readonly (keyof AllSteps)[];
 
 // Steps that change nothing anywhere: before them only the journal must be durable. A crash in one

@@ -1,7 +1,7 @@
 // What the rollout's steps are given: the ports the composition root implements (a verifier over
 // the TLS probe, transports from the command's pool) and the run's inputs. Nothing here is built
 // by the workflow itself, so tests pass fakes without module mocking.
-import { type Binding, type Host, type Inventory } from '../inventory/model.js';
+import { type Binding, type Endpoint, type Host, type Inventory } from '../inventory/model.js';
 import {
   type CapturedState,
   type Material,
@@ -30,6 +30,17 @@ export interface BindingVerifier {
   notServes(binding: Binding, sha256: string, signal: AbortSignal): Promise<VerifyResult>;
   /** What the binding serves right now (one probe), or undefined when it does not answer. */
   current(binding: Binding, signal: AbortSignal): Promise<string | undefined>;
+  /**
+   * `samples` fresh handshakes to a VIP, each of which must serve `sha256` with a valid chain and
+   * name. No retry: a retry could land on another member and hide the odd one.
+   */
+  sample(
+    endpoint: Endpoint,
+    sni: string | null,
+    sha256: string,
+    samples: number,
+    signal: AbortSignal,
+  ): Promise<VerifyResult>;
 }
 
 export interface StepDeps {

@@ -1,9 +1,15 @@
 // The rollout machine's input, built from the inventory: environments in order with their
 // policies, hosts with their bindings grouped into units.
-import { type Inventory } from '../inventory/model.js';
+import { type Environment, type Inventory } from '../inventory/model.js';
 import { type Playbook } from '../playbooks/index.js';
 import { unitsOf } from '../plan/units.js';
 import { type RolloutRef } from './types.js';
+
+const behindBalancer = (e: Environment, host: string, binding: string): boolean =>
+  (e.pools ?? []).some(
+    (p) =>
+      p.balancer !== undefined && p.members.some((m) => m.host === host && m.binding === binding),
+  );
 
 /**
  * The rollout machine's input. `playbookFor` groups each host's bindings into units (bindings
@@ -18,11 +24,27 @@ export function rolloutRef(
     runId,
     environments: inventory.environments.map((e) => ({
       name: e.name,
-      hosts: e.hosts.map((h) => ({
-        name: h.name,
-        bindings: h.bindings.map((b) => b.id),
-        units: unitsOf(h, playbookFor),
-      })),
+      hosts: e.hosts.map((h) => {
+        const units = unitsOf(h, playbookFor);
+        const drain = units
+          .map((u) => u[0] ?? '')
+          .filter((leader) => behindBalancer(e, h.name, leader));
+        return {
+          name: h.name,
+          bindings: h.bindings.map((b) => b.id),
+          units,
+          ...(drain.length > 0 ? { drain } : {}),
+        };
+      }),
+      ...((e.pools?.length ?? 0) > 0
+        ? {
+            pools: (e.pools ?? []).map((p) => ({
+              name: p.name,
+              members: p.members.map((m) => ({ host: m.host, binding: m.binding })),
+              onMemberFailure: p.onMemberFailure,
+            })),
+          }
+        : {}),
       canary: e.policy.canary,
       batchSize: e.policy.batchSize,
       concurrency: e.policy.concurrency,

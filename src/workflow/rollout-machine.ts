@@ -11,6 +11,7 @@ import {
   type EnvironmentOutput,
   type EnvironmentSteps,
   type HostSteps,
+  type PoolCheckResult,
   type RolloutOutput,
   type RolloutRef,
   type RolloutSteps,
@@ -38,11 +39,16 @@ export const rolloutMachine = setup({
     soak: fromPromise<VerifyResult, { env: string; soakMs: number }>(() =>
       Promise.reject(new Error('rollout step soak was not provided')),
     ),
+    poolCheck: fromPromise<PoolCheckResult, { env: string; hosts: EnvironmentOutput['hosts'] }>(
+      () => Promise.reject(new Error('rollout step poolCheck was not provided')),
+    ),
   },
   guards: {
     allDone: ({ context }) => context.index >= context.ref.environments.length,
     needsApproval: ({ context }) => currentEnv(context)?.approval === true,
     needsSoak: ({ context }) => (currentEnv(context)?.soakMs ?? 0) > 0,
+    hasPools: ({ context }) => (currentEnv(context)?.pools?.length ?? 0) > 0,
+    lastFailed: ({ context }) => context.results.at(-1)?.status !== 'succeeded',
     interrupted: ({ context }) => context.interrupted === true,
   },
   actions: {
@@ -101,31 +107,12 @@ export const rolloutMachine = setup({
       invoke: {
         src: 'environment',
         input: ({ context }) => currentEnv(context)!,
-        onDone: [
-          {
-            guard: ({ event }) => event.output.status !== 'succeeded',
-            target: 'done',
-            actions: assign(({ context, event }) => ({
-              results: [...context.results, event.output],
-              stopReason:
-                `environment ${event.output.env} ${event.output.status}: ${event.output.reason ?? ''}`.trim(),
-            })),
-          },
-          {
-            guard: 'needsSoak',
-            target: 'soaking',
-            actions: assign(({ context, event }) => ({
-              results: [...context.results, event.output],
-            })),
-          },
-          {
-            target: 'next',
-            actions: [
-              assign(({ context, event }) => ({ results: [...context.results, event.output] })),
-              'advance',
-            ],
-          },
-        ],
+        onDone: {
+          target: 'ran',
+          actions: assign(({ context, event }) => ({
+            results: [...context.results, event.output],
+          })),
+        },
         onError: {
           target: 'done',
           actions: assign({
@@ -134,6 +121,59 @@ export const rolloutMachine = setup({
           }),
         },
       },
+    },
+    ran: {
+      always: [{ guard: 'hasPools', target: 'checkingPools' }, { target: 'judged' }],
+    },
+    // Pools are judged whole once their members are done, after a failure too (to report them
+    // mixed, or roll them back, as each pool's policy says).
+    checkingPools: {
+      invoke: {
+        src: 'poolCheck',
+        input: ({ context }) => {
+          const last = context.results.at(-1)!;
+          return { env: last.env, hosts: last.hosts };
+        },
+        onDone: [
+          {
+            guard: ({ event }) => event.output.ok,
+            target: 'judged',
+            actions: assign(({ context, event }) => ({
+              results: withPools(context.results, event.output),
+            })),
+          },
+          {
+            target: 'done',
+            actions: assign(({ context, event }) => ({
+              results: withPools(context.results, event.output),
+              stopReason:
+                context.results.at(-1)?.status !== 'succeeded'
+                  ? environmentStop(context.results.at(-1)!)
+                  : `pool check of ${context.results.at(-1)?.env ?? '?'} failed: ${event.output.reason ?? ''}`,
+            })),
+          },
+        ],
+        onError: {
+          target: 'done',
+          actions: assign({
+            stopReason: ({ context, event }) =>
+              `pool check of ${currentEnv(context)?.name ?? '?'} failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`,
+          }),
+        },
+      },
+    },
+    judged: {
+      always: [
+        {
+          guard: 'lastFailed',
+          target: 'done',
+          actions: assign({
+            stopReason: ({ context }) => environmentStop(context.results.at(-1)!),
+          }),
+        },
+        { guard: 'needsSoak', target: 'soaking' },
+        { target: 'next', actions: 'advance' },
+      ],
     },
     soaking: {
       always: {
@@ -174,6 +214,21 @@ export const rolloutMachine = setup({
   output: ({ context }) => rolloutOutput(context),
 });
 
+const environmentStop = (r: EnvironmentOutput): string =>
+  `environment ${r.env} ${r.status}: ${r.reason ?? ''}`.trim();
+
+/** The last environment's result with its pools (and the hosts a pool rollback changed). */
+function withPools(
+  results: readonly EnvironmentOutput[],
+  check: PoolCheckResult,
+): EnvironmentOutput[] {
+  const last = results.at(-1)!;
+  return [
+    ...results.slice(0, -1),
+    { ...last, hosts: { ...last.hosts, ...check.hosts }, pools: check.pools },
+  ];
+}
+
 export function rolloutOutput(context: RolloutContext): RolloutOutput {
   const ran = new Set(context.results.map((r) => r.env));
   const notStarted = context.ref.environments.map((e) => e.name).filter((n) => !ran.has(n));
@@ -201,6 +256,7 @@ export function createRolloutMachine(steps: HostSteps & EnvironmentSteps & Rollo
       environment: createEnvironmentMachine(steps),
       approve: fromPromise(({ input, signal }) => steps.approve(input, signal)),
       soak: fromPromise(({ input, signal }) => steps.soak(input, signal)),
+      poolCheck: fromPromise(({ input, signal }) => steps.poolCheck(input, signal)),
     },
   });
 }

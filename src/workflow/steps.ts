@@ -6,15 +6,17 @@
 // verification, the rollback of a finished host, the soak.
 import { acquireHostLock, releaseHostLock } from './host-lock.js';
 import { type BindingCapture, type RolloutStepsImpl, type StepDeps } from './ports.js';
+import { balancerSteps, poolOfMember } from './steps/balancer.js';
 import { captureStep } from './steps/capture.js';
 import { createConnections } from './steps/connections.js';
 import { createLookup } from './steps/lookup.js';
 import { createRemote } from './steps/remote.js';
+import { poolCheck } from './steps/pool-check.js';
 import { rollbackHost } from './steps/rollback-host.js';
 import { soak } from './steps/soak.js';
 import { stagingSteps } from './steps/staging.js';
 import { verifySteps } from './steps/verify.js';
-import { type BindingStepInput } from './types.js';
+import { type BindingStepInput, type HostOutput } from './types.js';
 
 export type { BindingCapture, BindingVerifier, RolloutStepsImpl, StepDeps } from './ports.js';
 
@@ -46,6 +48,34 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
   };
 
   const capture = captureStep(deps, look, remote);
+  const balancer = balancerSteps(deps.inventory, look, (name) =>
+    deps.transportFor(look.host(name)),
+  );
+  const rollbackFinished = (input: { host: string; output: HostOutput }, signal: AbortSignal) =>
+    rollbackHost(
+      {
+        runId: deps.runId,
+        look,
+        connections,
+        undo: { rollback, verifyRollback },
+        lockPath: remote.lockPath,
+        release,
+      },
+      input,
+      signal,
+    );
+  // A pool's verified member rolled back by its pool's policy: out of the balancer first, and
+  // back only when proven on its previous certificate.
+  const rollbackMember = async (host: string, output: HostOutput, signal: AbortSignal) => {
+    const binding = Object.keys(output.bindings)[0] ?? '';
+    const behind = poolOfMember(deps.inventory, host, binding)?.pool.balancer !== undefined;
+    const step = { host, binding, captured: undefined };
+    if (behind) await balancer.drain(step, signal);
+    const after = await rollbackFinished({ host, output }, signal);
+    if (behind && after.bindings[binding]?.status === 'rolled-back')
+      await balancer.returnToPool(step, signal);
+    return after;
+  };
 
   return {
     async purge({ host: name }, signal) {
@@ -80,15 +110,17 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
     },
     cleanup,
     release,
-    rollbackHost: (input, signal) =>
-      rollbackHost(
+    drain: balancer.drain,
+    returnToPool: balancer.returnToPool,
+    rollbackHost: rollbackFinished,
+    poolCheck: (input, signal) =>
+      poolCheck(
         {
-          runId: deps.runId,
           look,
-          connections,
-          undo: { rollback, verifyRollback },
-          lockPath: remote.lockPath,
-          release,
+          pools: (env) => deps.inventory.environments.find((e) => e.name === env)?.pools ?? [],
+          verifier: deps.verifier,
+          next: deps.cert.sha256,
+          rollbackMember,
         },
         input,
         signal,

@@ -54,6 +54,11 @@ export interface HostRef {
   readonly units?: readonly (readonly string[])[];
   /** Cold-start check: restart each service after verification and verify again. */
   readonly coldStart?: boolean;
+  /**
+   * Unit leaders that are members of a pool with a balancer: drained before their bind and
+   * returned to the pool only once proven (new, or the previous certificate after an undo).
+   */
+  readonly drain?: readonly string[];
 }
 
 /**
@@ -97,6 +102,10 @@ export interface HostSteps {
   verifyRollback(input: BindingStepInput, signal: AbortSignal): Promise<VerifyResult>;
   /** Restarts the binding's service (the cold-start check); a failure undoes the host. */
   restart(input: BindingStepInput, signal: AbortSignal): Promise<void>;
+  /** Takes the unit's pool member out of its balancer and waits (bounded) for its connections. */
+  drain(input: BindingStepInput, signal: AbortSignal): Promise<void>;
+  /** Puts a proven pool member back into its balancer. */
+  returnToPool(input: BindingStepInput, signal: AbortSignal): Promise<void>;
   cleanup(input: HostStepInput, signal: AbortSignal): Promise<void>;
   /** Releases the host lock if this run took it (`locked`), then closes the connection. */
   release(input: HostStepInput & { locked: boolean }, signal: AbortSignal): Promise<void>;
@@ -112,6 +121,45 @@ export interface EnvironmentRef {
   readonly onFailure: 'halt' | 'rollback-environment';
   /** Restart each service after verification and verify again. */
   readonly coldStartCheck?: boolean;
+  /** The environment's pools, checked whole once their members are done. */
+  readonly pools?: readonly PoolRef[];
+}
+
+export interface PoolRef {
+  readonly name: string;
+  readonly members: readonly { readonly host: string; readonly binding: string }[];
+  readonly onMemberFailure: 'stay-mixed' | 'rollback-pool';
+}
+
+/**
+ * How a pool ended. verified: every member proven directly and every VIP sample served the new
+ * certificate. mixed: some members on the new certificate, some not (a member failed; policy
+ * stay-mixed). rolled-back: a member failed and the pool's verified members were rolled back
+ * (policy rollback-pool). failed: every member done, but the pool check did not pass.
+ * unchanged: no member was changed.
+ */
+export type PoolState = 'verified' | 'mixed' | 'rolled-back' | 'failed' | 'unchanged';
+
+export interface PoolOutcome {
+  readonly name: string;
+  readonly state: PoolState;
+  /** `host binding` -> that member's status (`not-reached` when its host never started). */
+  readonly members: Readonly<Record<string, BindingStatus | 'not-reached'>>;
+  readonly reason?: string;
+}
+
+export interface PoolCheckInput {
+  readonly env: string;
+  readonly hosts: Readonly<Record<string, HostOutput>>;
+}
+
+export interface PoolCheckResult {
+  /** false when a pool check failed (a member failing is the environment's failure already). */
+  readonly ok: boolean;
+  readonly reason?: string;
+  readonly pools: readonly PoolOutcome[];
+  /** Host outputs changed by a pool rollback (policy rollback-pool). */
+  readonly hosts?: Readonly<Record<string, HostOutput>>;
 }
 
 /**
@@ -129,6 +177,8 @@ export interface EnvironmentOutput {
   readonly notStarted: readonly string[];
   readonly failures: number;
   readonly reason?: string;
+  /** Each pool of the environment, after its check (absent when it has none). */
+  readonly pools?: readonly PoolOutcome[];
 }
 
 /** Environment-level step: restore a completed host's previous bindings and prove them. */
@@ -167,4 +217,6 @@ export interface RolloutOutput {
 export interface RolloutSteps {
   approve(input: { env: string }, signal: AbortSignal): Promise<boolean>;
   soak(input: { env: string; soakMs: number }, signal: AbortSignal): Promise<VerifyResult>;
+  /** Judges each pool of the environment once its hosts are done (see PoolOutcome). */
+  poolCheck(input: PoolCheckInput, signal: AbortSignal): Promise<PoolCheckResult>;
 }

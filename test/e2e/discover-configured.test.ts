@@ -60,11 +60,11 @@ afterAll(async () => {
 });
 
 describe('configured versus served', () => {
-  it('discover flags the file that differs from what is served and expires soon', () => {
+  it('discover flags the file that differs from what is served and expires soon, and exits 2 for the CRITICAL', () => {
     const r = runCli(['discover', '-i', inventoryPath, '--trust', certs.root.certPath], {
       timeoutMs: 60_000,
     });
-    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.code, r.stderr + r.stdout).toBe(2);
     expect(r.stdout).toContain(
       `WARNING: configured certificate differs from the one served: nginx loads ${nginx.certPath} (${certs.onDisk.sha256.slice(0, 16)}), the port serves ${certs.served.sha256.slice(0, 16)}`,
     );
@@ -74,7 +74,8 @@ describe('configured versus served', () => {
   it('takes the old certificate from --old or --old-bundle, prints JSON, and refuses a bad --old', () => {
     const base = ['discover', '-i', inventoryPath, '--format', 'json'];
     const r = runCli([...base, '--old', certs.onDisk.sha256.toUpperCase()], { timeoutMs: 60_000 });
-    expect(r.code, r.stderr).toBe(0);
+    // The configured certificate expires within --crit-days: CRITICAL, whatever else was found.
+    expect(r.code, r.stderr).toBe(2);
     const doc = JSON.parse(r.stdout) as {
       old: string[];
       hosts: { endpoints: { old: boolean; coverage: { kind: string } }[] }[];

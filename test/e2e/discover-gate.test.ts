@@ -17,9 +17,10 @@ import {
 import { runCli, runCliAsync, type CliResult } from '../helpers/cli.js';
 
 // Issue 6 through the built CLI against a lab host with three nginx TLS ports of which the
-// inventory lists two: discover and the plan gate name the third; an exclusion lets the plan
-// through; the rollout's sweep is clean, and fails the run when an excluded port keeps the
-// replaced certificate.
+// inventory lists two: discover and the plan gate name the third; binding it lets the plan
+// through, excluding it does not (it loads the bindings' certificate file, so the rollout would
+// change it anyway); the rollout's sweep is clean, and fails the run when an excluded port (an
+// haproxy with its own file) keeps the replaced certificate.
 const NAME = 'gate.lab.test';
 let lab: Lab;
 let h: LabHost;
@@ -72,9 +73,7 @@ function inventory(name: string, bound: number[], exclude: number[]): string {
         `            probe: { sni: [${NAME}] }`,
       ]),
       ...(exclude.length > 0 ? ['        exclude:'] : []),
-      ...exclude.map(
-        (p) => `          - { port: ${p}, reason: 'shares the nginx certificate file' }`,
-      ),
+      ...exclude.map((p) => `          - { port: ${p}, reason: 'left alone on purpose' }`),
       '',
     ].join('\n'),
   );
@@ -138,7 +137,7 @@ const given = {
 async function rolloutPastExcludedHaproxy(): Promise<CliResult> {
   await given.bindingsServe(leaves[1]!);
   await given.haproxyOnFourthPort();
-  const inv = inventory('haproxy', [ports[0]!, ports[1]!], [ports[2]!, ports[3]!]);
+  const inv = inventory('haproxy', ports.slice(0, 3), [ports[3]!]);
   const r = runCli(['rollout', ...planArgs(inv, leaves[2]!), '--yes', '--state-dir', stateDir], {
     timeoutMs: 120_000,
   });
@@ -176,26 +175,31 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
     expect(await served(ports[2]!)).toBe(leaves[0]!.sha256);
   }, 60_000);
 
-  it('plan passes once the third port is a binding, or excluded with a reason', async () => {
+  it('plan passes once the third port is a binding; excluded, it stops the plan, since it loads the bindings’ certificate file', async () => {
     await given.bindingsServe(leaves[0]!);
     const added = inventory('three', ports.slice(0, 3), []);
     expect(runCli(['plan', ...planArgs(added, leaves[1]!)], { timeoutMs: 60_000 }).code).toBe(2);
     const excluded = inventory('excluded', [ports[0]!, ports[1]!], [ports[2]!]);
     const r = runCli(['plan', ...planArgs(excluded, leaves[1]!)], { timeoutMs: 60_000 });
-    expect(r.code, r.stderr).toBe(2);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('[COVERAGE_GAP]');
+    expect(r.stderr).toContain(
+      `${h.address}:${ports[2]} is excluded, but it loads ${nginx.certPath}, the file binding ${h.name}:${ports[0]} writes`,
+    );
+    expect(r.stderr).toContain('No host was modified.');
   }, 60_000);
 
   it('rollout verifies, and the sweep finds no port left on the old certificate', async () => {
     await given.bindingsServe(leaves[0]!);
-    const inv = inventory('excluded', [ports[0]!, ports[1]!], [ports[2]!]);
+    const inv = inventory('three', ports.slice(0, 3), []);
     const r = runCli(['rollout', ...planArgs(inv, leaves[1]!), '--yes', '--state-dir', stateDir], {
       timeoutMs: 120_000,
     });
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain('rollout succeeded');
     expect(r.stdout).toContain('sweep: no endpoint serves the old certificate');
-    // The two bound ports share one nginx and one pair of files: one unit, so one stage, one
-    // bind (one reload) and one verification that proves both ports.
+    // The three bound ports share one nginx and one pair of files: one unit, so one stage, one
+    // bind (one reload) and one verification that proves every port.
     const steps = runJournal(/^run (\S+)/m.exec(r.stderr)![1]!)
       .filter((x) => x.type === 'step-started')
       .map((x) => x.data['step']);
@@ -216,7 +220,7 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
     expect(r.stdout).toContain('sweep: 1 endpoint(s) still serve the old certificate');
     expect(r.stdout).toContain(`${h.address}:${ports[3]}`);
     expect(r.stdout).toContain(
-      `still serves ${leaves[1]!.sha256.slice(0, 16)} (excluded: shares the nginx certificate file)`,
+      `still serves ${leaves[1]!.sha256.slice(0, 16)} (excluded: left alone on purpose)`,
     );
   }, 120_000);
 
@@ -229,7 +233,7 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
     const server = createServer({ cert: leaves[0]!.certPem, key: leaves[0]!.keyPem });
     await new Promise<void>((r) => server.listen(older, h.address, r));
     try {
-      const inv = inventory('older', [ports[0]!, ports[1]!], [ports[2]!, ports[3]!]);
+      const inv = inventory('older', ports.slice(0, 3), [ports[3]!]);
       // What the bindings serve (leaves[2], after the last rollout) is replaced; the older one is
       // not looked for.
       const without = await runCliAsync(['plan', ...planArgs(inv, leaves[3]!)], {
@@ -246,11 +250,7 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
       expect(withOld.stderr).toContain('[COVERAGE_GAP]');
       expect(withOld.stderr).toContain(`${h.address}:${older}`);
       // Excluded, it goes through; the plan names what it replaces for apply's gate and sweep.
-      const excluded = inventory(
-        'older-excluded',
-        [ports[0]!, ports[1]!],
-        [ports[2]!, ports[3]!, older],
-      );
+      const excluded = inventory('older-excluded', ports.slice(0, 3), [ports[3]!, older]);
       const out = join(lab.dir, 'older-plan.json');
       const r = await runCliAsync(
         ['plan', ...planArgs(excluded, leaves[3]!), '--old', leaves[0]!.sha256, '-o', out],

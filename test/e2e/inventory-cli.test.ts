@@ -33,8 +33,8 @@ describe('certroll inventory check', () => {
     const r = runCli(['inventory', 'check', example('linux-web.yaml')]);
     expect(r.stdout).toContain('host web-01  10.0.5.11  via ssh deploy@10.0.5.11:22 (sudo)');
     expect(r.stdout).toMatch(/443 +nginx +sni www\.example\.com, example\.com +\[web-01:443\]/);
-    expect(r.stdout).toContain('pool: lb-01 10.0.5.10:443, lb-02 10.0.5.20:443');
-    expect(r.stdout).toContain('vip 10.0.5.100:443, sampled 8 times');
+    expect(r.stdout).toContain('pool shop: lb-01 lb-01:443, lb-02 lb-02:443');
+    expect(r.stdout).toContain('vip 10.0.5.100:443, sampled 8 times per name');
     expect(r.stdout).toContain('excluded 9443: vendor monitoring agent, renewed by the vendor');
   });
 

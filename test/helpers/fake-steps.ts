@@ -32,6 +32,11 @@ export interface Scenario {
   readonly soakFails?: readonly string[];
   /** Hosts whose environment-level rollback throws. */
   readonly envRollbackFails?: readonly string[];
+  /** `host/binding` keys whose drain, or whose return to the pool, fails. */
+  readonly drainFails?: readonly string[];
+  readonly returnFails?: readonly string[];
+  /** Environments whose pool check fails. */
+  readonly poolCheckFails?: readonly string[];
   /** Milliseconds each step takes (lets concurrency be observed). */
   readonly delayMs?: number;
 }
@@ -141,6 +146,28 @@ export function fakeSteps(scenario: Scenario = {}): FakeSteps {
       if (has(scenario.restartFails, key))
         throw new CertrollError('TRANSPORT_COMMAND_FAILED', `${key}: restart failed`);
       if (has(scenario.lostOnRestart, key)) restarted.add(key);
+    },
+    async drain({ host, binding }) {
+      const key = `${host}/${binding}`;
+      await step('drain', key);
+      if (has(scenario.drainFails, key))
+        throw new CertrollError('TRANSPORT_COMMAND_FAILED', `${key}: sessions still open`);
+    },
+    async returnToPool({ host, binding }) {
+      const key = `${host}/${binding}`;
+      await step('return', key);
+      if (has(scenario.returnFails, key))
+        throw new CertrollError('TRANSPORT_COMMAND_FAILED', `${key}: haproxy refused`);
+    },
+    async poolCheck({ env }) {
+      await step('poolCheck', env);
+      return has(scenario.poolCheckFails, env)
+        ? {
+            ok: false,
+            reason: 'pool shop: VIP sample 3 of 8 served the old certificate',
+            pools: [],
+          }
+        : { ok: true, pools: [] };
     },
     async rollback({ host, binding }) {
       const key = `${host}/${binding}`;

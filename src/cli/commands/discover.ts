@@ -7,7 +7,7 @@ export function registerDiscover(program: Command, ctx: CommandContext): void {
   const discover = program
     .command('discover')
     .description(
-      "find TLS endpoints on the inventory's hosts that the inventory does not list, above all those on the old certificate; exit 0 none on the old certificate, 1 some (or a host not discovered)",
+      "find TLS endpoints on the inventory's hosts that the inventory does not list, above all those on the old certificate; exit 0 none on the old certificate, 1 some (or a host not discovered), 2 a CRITICAL finding (a configured certificate expired or expiring)",
     )
     .requiredOption('-i, --inventory <file>', 'inventory (YAML)');
   trustOption(selectOptions(discover), 'the probes')

@@ -66,6 +66,12 @@ export function renderPreview(plan: PlanDocument, options: PreviewOptions = {}):
         for (const u of h.units ?? []) lines.push(...renderUnit(u, ports));
       }
     }
+    for (const p of e.pools ?? []) {
+      const drained = p.balancer !== undefined ? `, each drained through ${p.balancer}` : '';
+      lines.push(
+        `  pool ${p.name}: members ${p.members.join(', ')}${drained}; then checked whole: every member directly, ${p.vipSamples} handshake(s) per name to ${p.vips.join(', ') || 'no VIP'}; after a member fails: ${p.onMemberFailure}`,
+      );
+    }
   }
   if (options.commands === true)
     lines.push(

@@ -45,6 +45,8 @@ const DOING: Readonly<Record<string, string>> = {
   bind: 'bind',
   verify: 'verify',
   restart: 'restart',
+  drain: 'drain',
+  returnToPool: 'return to pool',
   rollback: 'rollback',
   verifyRollback: 'verify rollback',
   cleanup: 'cleanup',

@@ -53,6 +53,9 @@ const SHOWN = new Set([
   'cleanup',
   'rollbackHost',
   'soak',
+  'drain',
+  'returnToPool',
+  'poolCheck',
 ]);
 
 export function plainProgress(io: CliIo): Progress {
@@ -73,6 +76,9 @@ export function plainProgress(io: CliIo): Progress {
         io.stderr(
           `  ${where}: ${step === 'verify' ? 'new certificate' : 'previous certificate'} ${ok ? 'proven' : 'NOT proven'}${observed}\n`,
         );
+      } else if (step === 'poolCheck') {
+        const reason = typeof data['reason'] === 'string' ? `: ${data['reason']}` : '';
+        io.stderr(`  ${where}: pool check ${data['ok'] === true ? 'passed' : 'FAILED'}${reason}\n`);
       } else {
         io.stderr(`  ${where}: ${step} done\n`);
       }

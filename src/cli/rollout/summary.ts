@@ -13,6 +13,11 @@ export function renderSummary(output: RolloutOutput): string {
   const lines = summaryTable(output);
   lines.push(`rollout ${output.status}${output.reason !== undefined ? `: ${output.reason}` : ''}`);
   for (const e of output.environments)
+    for (const p of e.pools ?? [])
+      lines.push(
+        `pool ${p.name} in ${e.env}: ${p.state}${p.reason !== undefined ? ` (${oneLine(p.reason)})` : ''}`,
+      );
+  for (const e of output.environments)
     if (e.notStarted.length > 0)
       lines.push(`hosts not started in ${e.env}: ${e.notStarted.join(', ')}`);
   if (output.notStarted.length > 0) lines.push(`not started: ${output.notStarted.join(', ')}`);

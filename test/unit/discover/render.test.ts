@@ -78,9 +78,16 @@ describe('discover output', () => {
       uncovered: 2,
       uncoveredOld: 1,
       unreachable: 1,
+      critical: 0,
     });
     expect(discoverExitCode(s)).toBe(1);
     expect(discoverExitCode({ ...s, uncoveredOld: 0, unreachable: 0 })).toBe(0);
+  });
+
+  it('exits 2 when a finding is CRITICAL (a configured certificate that is expired or expiring)', () => {
+    const s = summarise(hosts);
+    expect(discoverExitCode({ ...s, critical: 1 })).toBe(2);
+    expect(discoverExitCode({ ...s, critical: 1, uncoveredOld: 0, unreachable: 0 })).toBe(2);
   });
 
   it('prints a table with the snippet under each uncovered endpoint, findings and notes', () => {
