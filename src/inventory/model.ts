@@ -12,8 +12,13 @@ export type SecretRef =
   | { readonly from: 'env'; readonly name: string }
   | { readonly from: 'file'; readonly path: string };
 
+/** How pwsh-remoting reaches the host: WinRM (`-ComputerName`) or SSH (`-HostName`). */
+export type RemotingVia = 'winrm' | 'ssh';
+
 export interface TransportConfig {
   readonly kind: TransportKind;
+  /** pwsh-remoting only: WinRM (default) or PowerShell remoting over SSH. */
+  readonly via?: RemotingVia;
   /** TCP port of SSH (ssh, powershell-ssh) or WinRM (pwsh-remoting); unused for local. */
   readonly port: number;
   readonly user?: string;
