@@ -23,13 +23,15 @@ export const PS_READ_INPUT = [
 export const PS_PID_ANNOUNCE = '[Console]::Error.Write("certroll-pid:$PID`n")';
 
 /**
- * Set first in every script run over SSH: announce the process id, UTF-8 output, no progress
- * records on the output stream, then the input. (A remote session has no console of its own:
+ * Set first in every script run over SSH: announce the process id, UTF-8 output without colour
+ * escapes, no progress records on the output stream, then the input. (A remote session has no console of its own:
  * PS_REMOTE_PRELUDE leaves the console alone.)
  */
 export const PS_PRELUDE = [
   PS_PID_ANNOUNCE,
   '[Console]::OutputEncoding = [Text.Encoding]::UTF8',
+  // PowerShell 7 colours error text with ANSI escapes even into a pipe; 5.1 has no $PSStyle.
+  "if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }",
   "$ProgressPreference = 'SilentlyContinue'",
   PS_READ_INPUT,
 ].join('\n');
@@ -58,11 +60,15 @@ export function decodeCommand(encoded: string): string {
   return Buffer.from(encoded, 'base64').toString('utf16le');
 }
 
+// -OutputFormat Text: with -EncodedCommand and no format given, PowerShell writes its error
+// stream as CLIXML (`#< CLIXML <Objs>...`) into stderr, which certroll quotes in messages.
 export const POWERSHELL_ARGS = [
   '-NoProfile',
   '-NonInteractive',
   '-ExecutionPolicy',
   'Bypass',
+  '-OutputFormat',
+  'Text',
   '-EncodedCommand',
 ] as const;
 

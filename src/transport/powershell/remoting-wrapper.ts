@@ -71,6 +71,7 @@ export const PWSH_REMOTING_WRAPPER = [
   "$ErrorActionPreference = 'Stop'",
   "$ProgressPreference = 'SilentlyContinue'",
   '[Console]::OutputEncoding = [Text.Encoding]::UTF8',
+  "if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }",
   '$req = [Console]::In.ReadToEnd() | ConvertFrom-Json',
   `$epilogue = '${REMOTE_EPILOGUE}'`,
   '$conn = @{ Port = [int]$req.port }',

@@ -4,6 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  WINDOWS_DISCOVER_SCRIPT,
+  windowsDiscoverInput,
+} from '../../../src/discover/windows/script.js';
 import { type Host } from '../../../src/inventory/model.js';
 import { type Transport } from '../../../src/transport/types.js';
 import { acquireHostLock, releaseHostLock } from '../../../src/workflow/host-lock.js';
@@ -57,6 +61,9 @@ export function windowsTransportCases(
       expect(r.stderr).toContain('ERROR: The process "999999" not found.');
       expect(r.stderr).toContain('a reported problem');
       expect(r.stderr).not.toContain('certroll-pid:');
+      // Plain text: neither PowerShell's CLIXML error serialization nor colour escapes.
+      expect(r.stderr).not.toContain('CLIXML');
+      expect(r.stderr).not.toContain('\u001b');
       // How long one script takes here (a pwsh start, two for remoting): the timeout test's scale.
       scriptMs = performance.now() - started;
     }, 60_000);
@@ -69,6 +76,14 @@ export function windowsTransportCases(
       // As `powershell -EncodedCommand` does: a failed last statement without exit is 1.
       const last = await t.exec('taskkill.exe /PID 999999', { timeoutMs: 60_000 });
       expect(last.exitCode).toBe(1);
+    }, 60_000);
+
+    it('gives the discovery script its limit', async () => {
+      const r = await t.exec(WINDOWS_DISCOVER_SCRIPT, {
+        stdin: windowsDiscoverInput(3),
+        timeoutMs: 60_000,
+      });
+      expect((JSON.parse(r.stdout) as { limit: number }).limit).toBe(3);
     }, 60_000);
 
     it('takes, refuses and releases the host lock', async () => {

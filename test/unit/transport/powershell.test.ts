@@ -66,7 +66,7 @@ function fakeSession(result: ExecResult = ok) {
 /** The script a command line carries, after checking the command line's exact shape. */
 function scriptOf(command: string): string {
   const m =
-    /^powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ([A-Za-z0-9+/=]+)$/.exec(
+    /^powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -OutputFormat Text -EncodedCommand ([A-Za-z0-9+/=]+)$/.exec(
       command,
     );
   expect(m, command).not.toBeNull();
@@ -169,8 +169,14 @@ describe('pwsh remoting: what is run', () => {
     const last = calls.at(-1)!;
     expect(last.file).toBe('pwsh');
     expect(last.args).toEqual(pwshRemotingArgs());
-    expect(last.args.slice(0, 3)).toEqual(['-NoProfile', '-NonInteractive', '-EncodedCommand']);
-    expect(decodeCommand(last.args[3]!)).toBe(PWSH_REMOTING_WRAPPER);
+    expect(last.args.slice(0, 5)).toEqual([
+      '-NoProfile',
+      '-NonInteractive',
+      '-OutputFormat',
+      'Text',
+      '-EncodedCommand',
+    ]);
+    expect(decodeCommand(last.args[5]!)).toBe(PWSH_REMOTING_WRAPPER);
     expect(PWSH_REMOTING_WRAPPER).toContain('New-PSSession @conn');
     const req = JSON.parse(last.stdin) as RemotingRequest;
     expect(req).toEqual({
