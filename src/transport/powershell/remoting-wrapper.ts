@@ -35,36 +35,27 @@ export interface RemotingRequest {
   readonly input: string;
 }
 
+/** The property of the object that carries the remote script's exit code back. */
+const EXIT_MARKER = 'certrollRemoteExit';
+
 /** The status line a script gets after its last statement when it did not `exit` itself. */
 export const REMOTE_EPILOGUE = 'if ($?) { exit 0 } else { exit 1 }';
 
+// Runs on the host. No try/catch/finally may enclose the script: a handler anywhere up the call
+// stack turns a statement-terminating error (a command not found) into one that ends the whole
+// script, unlike `powershell -EncodedCommand`. So output and errors stream back as they come,
+// the exit code follows as one marker object, and the caller removes the file afterwards.
 const REMOTE_BLOCK = [
-  '  param($script, $data, $epilogue)',
+  '  param($script, $data, $epilogue, $name)',
   // A script file needs an execution policy that runs it; -ExecutionPolicy Bypass is what the
-  // SSH transport passes. Not settable where policy is fixed by group policy or on Linux.
+  // SSH transport passes. Not settable where group policy fixes it, nor on Linux.
   '  try { Set-ExecutionPolicy -Scope Process -ExecutionPolicy Bypass -Force -ErrorAction Stop } catch { }',
-  "  $file = Join-Path ([IO.Path]::GetTempPath()) ('certroll-' + [Guid]::NewGuid().ToString('N') + '.ps1')",
-  '  $out = New-Object System.Collections.Generic.List[string]',
-  '  $err = New-Object System.Collections.Generic.List[string]',
-  '  $code = 1',
-  '  try {',
+  '  $file = Join-Path ([IO.Path]::GetTempPath()) $name',
   // UTF-8 with a BOM: Windows PowerShell 5.1 reads a script file without one as ANSI.
-  '    [IO.File]::WriteAllText($file, $script + "`n" + $epilogue + "`n", (New-Object Text.UTF8Encoding($true)))',
-  '    $global:LASTEXITCODE = 0',
-  '    & $file $data 2>&1 6>&1 | ForEach-Object {',
-  '      if ($_ -is [System.Management.Automation.ErrorRecord]) { $err.Add([string]$_) }',
-  '      elseif ($_ -is [string]) { $out.Add($_) }',
-  '      else { $out.Add(($_ | Out-String -Width 4096).TrimEnd()) }',
-  '    }',
-  '    $code = $LASTEXITCODE',
-  '  } catch { $err.Add([string]$_); $code = 1 }',
-  '  finally { Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue }',
-  '  $nl = [string][char]10',
-  '  [pscustomobject]@{',
-  '    stdout = -join @($out | ForEach-Object { $_ + $nl })',
-  '    stderr = -join @($err | ForEach-Object { $_ + $nl })',
-  '    code = [int]$code',
-  '  }',
+  '  [IO.File]::WriteAllText($file, $script + "`n" + $epilogue + "`n", (New-Object Text.UTF8Encoding($true)))',
+  '  $global:LASTEXITCODE = 0',
+  '  & $file $data 6>&1',
+  `  [pscustomobject]@{ ${EXIT_MARKER} = [int]$LASTEXITCODE }`,
 ].join('\n');
 
 export const PWSH_REMOTING_WRAPPER = [
@@ -96,12 +87,27 @@ export const PWSH_REMOTING_WRAPPER = [
   '  $remotePid = Invoke-Command -Session $session -ScriptBlock { $PID }',
   '  [Console]::Error.WriteLine("certroll-pid:$remotePid")',
   '  [Console]::Error.Flush()',
-  '  $r = Invoke-Command -Session $session -ArgumentList @([string]$req.script, [string]$req.input, $epilogue) -ScriptBlock {',
-  REMOTE_BLOCK,
-  '  }',
   `} catch { [Console]::Error.WriteLine("${REMOTING_FAILED_PREFIX} $_"); exit ${REMOTING_FAILED_EXIT} }`,
-  'finally { Remove-PSSession -Session $session -ErrorAction SilentlyContinue }',
-  '[Console]::Out.Write([string]$r.stdout)',
-  '[Console]::Error.Write([string]$r.stderr)',
-  'exit [int]$r.code',
+  "$name = 'certroll-' + [Guid]::NewGuid().ToString('N') + '.ps1'",
+  '$code = $null',
+  '$nl = [string][char]10',
+  'Invoke-Command -Session $session -ErrorAction Continue -ArgumentList @([string]$req.script, [string]$req.input, $epilogue, $name) -ScriptBlock {',
+  REMOTE_BLOCK,
+  '} 2>&1 | ForEach-Object {',
+  '  if ($_ -is [System.Management.Automation.ErrorRecord]) { [Console]::Error.Write([string]$_ + $nl) }',
+  `  elseif ($null -ne $_ -and $null -ne $_.PSObject.Properties['${EXIT_MARKER}']) { $code = [int]$_.${EXIT_MARKER} }`,
+  '  elseif ($_ -is [string]) { [Console]::Out.Write($_ + $nl) }',
+  '  else { [Console]::Out.Write((($_ | Out-String -Width 4096).TrimEnd()) + $nl) }',
+  '}',
+  "if ($session.State -ne 'Opened') {",
+  `  [Console]::Error.WriteLine("${REMOTING_FAILED_PREFIX} the session ended ($($session.State)) before the script reported an exit code")`,
+  `  exit ${REMOTING_FAILED_EXIT}`,
+  '}',
+  'Invoke-Command -Session $session -ErrorAction SilentlyContinue -ArgumentList $name -ScriptBlock {',
+  '  param($n) Remove-Item -LiteralPath (Join-Path ([IO.Path]::GetTempPath()) $n) -Force -ErrorAction SilentlyContinue',
+  '}',
+  'Remove-PSSession -Session $session -ErrorAction SilentlyContinue',
+  // No exit code: the script ended with a terminating error (already on stderr).
+  'if ($null -eq $code) { exit 1 }',
+  'exit $code',
 ].join('\n');

@@ -7,4 +7,5 @@ windowsTransportCases(
   'powershell-ssh',
   (win) => win.powershellSsh,
   (host) => new PowerShellSshTransport(host),
+  { shared: true },
 );
