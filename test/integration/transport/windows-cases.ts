@@ -71,10 +71,12 @@ export function windowsTransportCases(
     }, 150_000);
 
     it("returns a script's exit N as N, and gives a script without input $null", async () => {
-      const r = await t.exec('"input is null: $($null -eq $certrollInput)"\nexit 7', {
-        timeoutMs: 60_000,
-      });
+      // A command that is not found ends its statement, not the script.
+      const script =
+        'certroll-no-such-command\n"input is null: $($null -eq $certrollInput)"\nexit 7';
+      const r = await t.exec(script, { timeoutMs: 60_000 });
       expect(r).toMatchObject({ exitCode: 7, stdout: 'input is null: True\n' });
+      expect(r.stderr).toContain('certroll-no-such-command');
       // As `powershell -EncodedCommand` does: a failed last statement without exit is 1.
       const last = await t.exec('taskkill.exe /PID 999999', { timeoutMs: 60_000 });
       expect(last.exitCode).toBe(1);
