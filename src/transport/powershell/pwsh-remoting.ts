@@ -183,7 +183,7 @@ export class PwshRemotingTransport implements Transport {
     let seen = '';
     const timeoutMs = options.timeoutMs ?? this.host.transport.commandTimeoutMs;
     try {
-      const result = await this.run(this.deps.exe ?? 'pwsh', pwshRemotingArgs(), {
+      const result = await this.run(this.pwsh(), pwshRemotingArgs(), {
         target: this.target,
         what: options.what ?? 'PowerShell script',
         stdin: jsonInput(this.request(script, input)),
@@ -213,10 +213,16 @@ export class PwshRemotingTransport implements Transport {
     }
   }
 
+  /** The local pwsh: the one given, else $CERTROLL_PWSH, else `pwsh` from PATH. */
+  private pwsh(): string {
+    const fromEnv = (this.deps.env ?? process.env)['CERTROLL_PWSH'];
+    return this.deps.exe ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : 'pwsh');
+  }
+
   /** Ends remote process `pid` and its children over a new session; never throws. */
   private async killRemote(pid: number): Promise<void> {
     try {
-      await this.run(this.deps.exe ?? 'pwsh', pwshRemotingArgs(), {
+      await this.run(this.pwsh(), pwshRemotingArgs(), {
         target: this.target,
         what: `stopping remote process ${pid}`,
         stdin: jsonInput(this.request(psKillTreeCommand(pid), '')),

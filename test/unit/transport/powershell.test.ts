@@ -255,6 +255,20 @@ describe('pwsh remoting: what is run', () => {
     expect(kill.script).toBe(remoteScript('taskkill.exe /T /F /PID 4242'));
   });
 
+  it('runs the local pwsh named by CERTROLL_PWSH when given none', async () => {
+    const { run } = fakeRunner();
+    const files: string[] = [];
+    const t = new PwshRemotingTransport(host('pwsh-remoting'), {
+      run: (file, args, opts) => {
+        files.push(file);
+        return run(file, args, opts);
+      },
+      env: { CERTROLL_PWSH: '/opt/pwsh/pwsh' },
+    });
+    await t.exec('x');
+    expect(files).toEqual(['/opt/pwsh/pwsh']);
+  });
+
   it('reports a missing pwsh as TRANSPORT_UNREACHABLE with an install hint', async () => {
     const t = new PwshRemotingTransport(host('pwsh-remoting'), { exe: 'certroll-no-such-pwsh' });
     const err = await t.connect().catch((e: unknown) => e);
