@@ -11,7 +11,7 @@ import {
 import { type Host } from '../../../src/inventory/model.js';
 import { type Transport } from '../../../src/transport/types.js';
 import { acquireHostLock, releaseHostLock } from '../../../src/workflow/host-lock.js';
-import { SIM_BIN, startWindowsHost, type WindowsHost } from '../../lab/windows/host.js';
+import { startWindowsHost, type WindowsHost } from '../../lab/windows/host.js';
 
 export function windowsTransportCases(
   name: string,
@@ -26,14 +26,12 @@ export function windowsTransportCases(
 
   beforeAll(async () => {
     win = await startWindowsHost();
-    // icacls.exe belongs to the PowerShell simulation; until it is there, a stand-in that
-    // records its arguments (the put-file script calls it for private files).
-    if (!existsSync(join(SIM_BIN, 'icacls.exe'))) {
-      win.labHost.addShim(
-        'icacls.exe',
-        `#!/bin/sh\nprintf '%s\\n' "$*" >> '${win.simRoot}/log/icacls.args'\n`,
-      );
-    }
+    // The simulation's icacls.exe models machine key files only (and refuses a path that is not
+    // a Windows one): a stand-in first on PATH records what put-file asks of it instead.
+    win.labHost.addShim(
+      'icacls.exe',
+      `#!/bin/sh\nprintf '%s\\n' "$*" >> '${win.simRoot}/log/icacls.args'\n`,
+    );
     t = make(hostOf(win), win);
     await t.connect();
   }, 150_000);
@@ -111,6 +109,10 @@ export function windowsTransportCases(
       const bytes = Buffer.from([0x30, 0x82, 0x00, 0xff, 0x0a, 0x0d, 0x00, 0x41]);
       await t.putFile(path, bytes, { mode: 0o600 });
       expect(readFileSync(path).equals(bytes)).toBe(true);
+      // Restricted to SYSTEM and Administrators while still empty, under its temp name.
+      expect(readFileSync(join(win.simRoot, 'log', 'icacls.args'), 'utf8')).toMatch(
+        /\/\.certroll-[0-9a-f]{32}\.tmp \/inheritance:r \/grant:r \*S-1-5-18:\(F\) \*S-1-5-32-544:\(F\)\n$/,
+      );
       await t.remove(path);
       expect(existsSync(path)).toBe(false);
     }, 150_000);
