@@ -30,8 +30,10 @@ export const PS_PID_ANNOUNCE = '[Console]::Error.Write("certroll-pid:$PID`n")';
 export const PS_PRELUDE = [
   PS_PID_ANNOUNCE,
   '[Console]::OutputEncoding = [Text.Encoding]::UTF8',
-  // PowerShell 7 colours error text with ANSI escapes even into a pipe; 5.1 has no $PSStyle.
-  "if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }",
+  // PowerShell 7 colours error text with ANSI escapes even into a pipe; 5.1 has no $PSStyle,
+  // hence the lookup by name.
+  '$certrollStyle = Get-Variable -Name PSStyle -ValueOnly -ErrorAction SilentlyContinue',
+  "if ($certrollStyle) { $certrollStyle.OutputRendering = 'PlainText' }",
   "$ProgressPreference = 'SilentlyContinue'",
   PS_READ_INPUT,
 ].join('\n');
