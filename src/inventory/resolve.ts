@@ -16,6 +16,7 @@ import {
   type SecretRef,
   type TransportConfig,
   type TransportKind,
+  type RemotingVia,
 } from './model.js';
 import { type Path } from './paths.js';
 import { DEFAULT_KNOWN_HOSTS, sshSettings } from './resolve-ssh.js';
@@ -48,6 +49,35 @@ export const DEFAULT_PORT: Record<TransportKind, number> = {
   'pwsh-remoting': 5986,
   local: 0,
 };
+
+/** `via` and `tls` say how pwsh-remoting connects; elsewhere they would be silently ignored. */
+function checkRemotingFields(t: TransportInput, path: Path, ctx: ResolveContext): void {
+  const kind = t.kind ?? 'ssh';
+  if (kind !== 'pwsh-remoting') {
+    for (const key of ['via', 'tls'] as const) {
+      if (t[key] === undefined) continue;
+      ctx.sink.add(
+        [...path, key],
+        `${key} applies to the pwsh-remoting transport only, not to ${kind}`,
+        `Remove ${key}, or set kind: pwsh-remoting.`,
+      );
+    }
+    return;
+  }
+  if (t.via === 'ssh' && t.tls !== undefined) {
+    ctx.sink.add(
+      [...path, 'tls'],
+      'tls applies to pwsh-remoting over WinRM; over SSH the session is always encrypted by SSH',
+      'Remove tls, or set via: winrm.',
+    );
+  }
+}
+
+function defaultPort(kind: TransportKind, via: RemotingVia | undefined, tls: boolean | undefined) {
+  if (via === 'ssh') return 22;
+  if (via === 'winrm' && tls === false) return 5985;
+  return DEFAULT_PORT[kind];
+}
 
 /** Where a local path points: `~` is the home folder, relative paths start at the inventory. */
 export function localPath(p: string, ctx: Pick<ResolveContext, 'baseDir' | 'home'>): string {
@@ -104,6 +134,7 @@ function resolveHost(
     [...path, 'transport'],
     ctx,
   );
+  checkRemotingFields(merge([...transportLayers, h.transport]), [...path, 'transport'], ctx);
   if (h.stateDir !== undefined) {
     const problem = remotePathProblem(h.stateDir, shellOf(transport.kind), 'stateDir');
     if (problem !== undefined) ctx.sink.add([...path, 'stateDir'], problem.message, problem.hint);
@@ -175,9 +206,13 @@ function resolveTransport(
     ssh?.knownHosts ?? [t.knownHosts ?? DEFAULT_KNOWN_HOSTS].flat().map((p) => localPath(p, ctx));
   const user = t.user ?? ssh?.user;
   const secret = (s: { env?: string | undefined; file?: string | undefined }) => secretOf(s, ctx);
+  const remoting = kind === 'pwsh-remoting';
+  const via = remoting ? (t.via ?? 'winrm') : undefined;
   return {
     kind,
-    port: t.port ?? ssh?.port ?? DEFAULT_PORT[kind],
+    ...(via !== undefined && { via }),
+    ...(via === 'winrm' && { tls: t.tls ?? true }),
+    port: t.port ?? ssh?.port ?? defaultPort(kind, via, t.tls),
     ...(user !== undefined && { user }),
     ...(t.identityFile !== undefined && { identityFile: localPath(t.identityFile, ctx) }),
     ...(t.identityPassphrase !== undefined && { identityPassphrase: secret(t.identityPassphrase) }),

@@ -1,7 +1,15 @@
 // The test lab: N hosts on distinct loopback addresses, each with its own sshd (own host key),
 // a folder for its configs and certificates, and nginx/haproxy serving TLS on demand. Hosts come
 // back in the inventory model's shape, so tests can feed them to certroll as they are.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Host, type TransportConfig } from '../../src/inventory/model.js';
@@ -60,7 +68,25 @@ export interface Lab {
   /** The same entries hashed (`|1|salt|hash`). */
   readonly hashedKnownHostsPath: string;
   readonly hosts: readonly LabHost[];
+  /** Starts one more host (next address of the lab's subnet) and adds it to both known_hosts. */
+  addHost(options?: AddHostOptions): Promise<LabHost>;
   stop(): Promise<void>;
+}
+
+/** What a host added later may change about its sshd (the simulated Windows host uses these). */
+export interface SshdOptions {
+  readonly extraConfig?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** Folders on the sessions' PATH after the host's bin folder. */
+  readonly path?: readonly string[];
+  /** argv that execs sshd's, e.g. a mount namespace of its own. */
+  readonly launcher?: readonly string[];
+}
+
+export interface AddHostOptions {
+  /** Default `<prefix>-<n>`; its folder is `<lab>/hosts/<name>`. */
+  readonly name?: string;
+  readonly sshd?: SshdOptions;
 }
 
 const REQUIRED = [SSHD, NGINX, HAPROXY, '/usr/bin/ssh-keygen', '/usr/bin/openssl'];
@@ -97,7 +123,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   try {
     mkdirSync(join(dir, 'client'), { mode: 0o700 });
     const clientKey = generateKey(join(dir, 'client', 'id_ed25519'));
-    const hosts = await Promise.all(
+    const hosts: LabHost[] = await Promise.all(
       Array.from({ length: count }, (_, i) =>
         startHost({
           lab: dir,
@@ -112,12 +138,29 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     const hashedKnownHostsPath = join(dir, 'known_hosts.hashed');
     const line = (h: LabHost, f: typeof knownHostsLine): string =>
       f(h.address, h.sshPort, h.hostKey.publicKey);
-    writeFileSync(knownHostsPath, hosts.map((h) => line(h, knownHostsLine)).join('\n') + '\n');
-    writeFileSync(
-      hashedKnownHostsPath,
-      hosts.map((h) => line(h, hashedKnownHostsLine)).join('\n') + '\n',
-    );
-    return { dir, clientKey, knownHostsPath, hashedKnownHostsPath, hosts, stop };
+    const lines = (f: typeof knownHostsLine): string =>
+      hosts.map((h) => line(h, f) + '\n').join('');
+    writeFileSync(knownHostsPath, lines(knownHostsLine));
+    writeFileSync(hashedKnownHostsPath, lines(hashedKnownHostsLine));
+    let last = hosts.length;
+    const addHost = async (opts: AddHostOptions = {}): Promise<LabHost> => {
+      // Taken before the first await: hosts added at once get distinct addresses.
+      const n = ++last;
+      if (n > 254) throw new Error(`lab: no address left in ${subnet}.0/24`);
+      const host = await startHost({
+        lab: dir,
+        name: opts.name ?? `${options.namePrefix ?? 'lab'}-${n}`,
+        address: `${subnet}.${n}`,
+        clientKey,
+        stoppers,
+        ...(opts.sshd === undefined ? {} : { sshd: opts.sshd }),
+      });
+      hosts.push(host);
+      appendFileSync(knownHostsPath, line(host, knownHostsLine) + '\n');
+      appendFileSync(hashedKnownHostsPath, line(host, hashedKnownHostsLine) + '\n');
+      return host;
+    };
+    return { dir, clientKey, knownHostsPath, hashedKnownHostsPath, hosts, addHost, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -130,6 +173,7 @@ async function startHost(o: {
   address: string;
   clientKey: SshKey;
   stoppers: (() => Promise<void>)[];
+  sshd?: SshdOptions;
 }): Promise<LabHost> {
   const dir = join(o.lab, 'hosts', o.name);
   const binDir = join(dir, 'bin');
@@ -141,6 +185,7 @@ async function startHost(o: {
     port: sshPort,
     authorizedKeysPath: o.clientKey.publicPath,
     binDir,
+    ...o.sshd,
   });
   o.stoppers.push(() => sshd.daemon.stop());
   const knownHosts = join(o.lab, 'known_hosts');

@@ -20,6 +20,13 @@ export async function startSshd(opts: {
   readonly port: number;
   readonly authorizedKeysPath: string;
   readonly binDir: string;
+  /** More sshd_config lines (e.g. a `Subsystem powershell ...`). */
+  readonly extraConfig?: readonly string[];
+  /** More variables for every session (SetEnv), after PATH; `path` replaces the folders after binDir. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly path?: readonly string[];
+  /** argv run before sshd's own (it must exec sshd), e.g. to start it in its own mount namespace. */
+  readonly launcher?: readonly string[];
 }): Promise<SshdHandle> {
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   // sshd's privilege separation needs this directory to exist.
@@ -48,18 +55,30 @@ export async function startSshd(opts: {
       // The host's own bin folder first: tests put shims (sudo, powershell) there.
       // SHLVL=1: Debian's bash sources ~/.bashrc for ssh commands only when SHLVL is unset; the
       // machine's rc files (pyenv and the like) would cost every command a few hundred ms.
-      `SetEnv PATH=${opts.binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SHLVL=1`,
+      `SetEnv PATH=${[opts.binDir, ...(opts.path ?? [])].join(':')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SHLVL=1${setEnv(opts.env)}`,
+      ...(opts.extraConfig ?? []),
       '',
     ].join('\n'),
     { mode: 0o600 },
   );
   // -E, not -e: with -e the session child's debug lines would land in the commands' stderr.
+  const argv = [...(opts.launcher ?? []), SSHD, '-D', '-E', logPath, '-f', configPath];
   const daemon = startDaemon(
     `sshd ${opts.address}:${opts.port}`,
-    SSHD,
-    ['-D', '-E', logPath, '-f', configPath],
+    argv[0] ?? SSHD,
+    argv.slice(1),
     join(opts.dir, 'sshd.out'),
   );
   await waitForPort(daemon, opts.address, opts.port, { banner: 'SSH-2.0-' });
   return { daemon, hostKey, configPath, logPath };
+}
+
+/** ` NAME=value ...` for SetEnv; values must not need quoting (sshd splits on spaces). */
+function setEnv(env: Readonly<Record<string, string>> | undefined): string {
+  return Object.entries(env ?? {})
+    .map(([k, v]) => {
+      if (/[\s"]/.test(v)) throw new Error(`lab: SetEnv value for ${k} needs quoting: ${v}`);
+      return ` ${k}=${v}`;
+    })
+    .join('');
 }
