@@ -1,8 +1,12 @@
 // The netsh arguments that recreate a captured binding exactly (same appid, store and flags):
-// what rollback passes to `netsh http add sslcert`, and what bind passes with the new hash.
+// what rollback passes to `netsh http add|update sslcert`, and what bind passes with the new hash.
+// Every argument name here is one `netsh http add sslcert` lists in its usage text
+// (test/fixtures/windows/netsh-usage-add-sslcert-*.txt; a unit test holds this to it).
+import { CertrollError } from '../../errors.js';
 import { netshFlag, type NetshBinding, type NetshField } from './netsh.js';
 
-const ON_OFF: readonly (readonly [NetshField, string])[] = [
+/** Flags every build has: always passed, so the rebound binding does not fall back to a default. */
+export const NETSH_ON_OFF_ARGS: readonly (readonly [NetshField, string])[] = [
   ['verifyClientCertRevocation', 'verifyclientcertrevocation'],
   ['verifyRevocationWithCachedClientCertOnly', 'verifyrevocationwithcachedclientcertonly'],
   ['usageCheck', 'usagecheck'],
@@ -10,9 +14,10 @@ const ON_OFF: readonly (readonly [NetshField, string])[] = [
   ['clientCertNegotiation', 'clientcertnegotiation'],
 ];
 
-// Newer flags are only passed when set, so the same arguments work on builds that lack them.
-const ENABLE_ONLY: readonly (readonly [NetshField, string])[] = [
-  ['rejectConnections', 'rejectconnections'],
+// Flags newer builds added: passed only when set, so the same arguments work on a build that
+// lacks them (where they are off by definition; netsh's default for each is disable).
+export const NETSH_ENABLE_ONLY_ARGS: readonly (readonly [NetshField, string])[] = [
+  ['rejectConnections', 'reject'],
   ['disableHttp2', 'disablehttp2'],
   ['disableQuic', 'disablequic'],
   ['disableTls12', 'disabletls12'],
@@ -24,29 +29,61 @@ const ENABLE_ONLY: readonly (readonly [NetshField, string])[] = [
   ['enableSessionTicket', 'enablesessionticket'],
 ];
 
-const NUMBERS: readonly (readonly [NetshField, string])[] = [
+export const NETSH_NUMBER_ARGS: readonly (readonly [NetshField, string])[] = [
   ['revocationFreshnessTime', 'revocationfreshnesstime'],
   ['urlRetrievalTimeout', 'urlretrievaltimeout'],
 ];
 
+export const NETSH_STRING_ARGS: readonly (readonly [NetshField, string])[] = [
+  ['certificateHash', 'certhash'],
+  ['appId', 'appid'],
+  ['certStoreName', 'certstorename'],
+  ['sslCtlIdentifier', 'sslctlidentifier'],
+  ['sslCtlStoreName', 'sslctlstorename'],
+];
+
+/** http.sys's HTTP/2 defaults; `add sslcert` cannot set these, so only defaults survive a rebind. */
+const PROPERTY_DEFAULTS: readonly (readonly [NetshField, string])[] = [
+  ['receiveWindow', '1048576'],
+  ['maxSettingsPerFrame', '2796202'],
+  ['maxSettingsPerMinute', '4294967295'],
+];
+
 export function netshAddArgs(b: NetshBinding): string[] {
+  refuseExtendedProperties(b);
   const args = [`${b.endpoint.kind}=${b.endpoint.value}`];
   const f = b.fields;
-  if (f.certificateHash) args.push(`certhash=${f.certificateHash.replace(/\s+/g, '')}`);
-  if (f.appId) args.push(`appid=${f.appId}`);
-  if (f.certStoreName) args.push(`certstorename=${f.certStoreName}`);
-  for (const [field, arg] of NUMBERS) {
+  for (const [field, arg] of NETSH_STRING_ARGS) {
+    const v = f[field];
+    if (v) args.push(`${arg}=${field === 'certificateHash' ? v.replace(/\s+/g, '') : v}`);
+  }
+  for (const [field, arg] of NETSH_NUMBER_ARGS) {
     const v = f[field];
     if (v && /^\d+$/.test(v)) args.push(`${arg}=${v}`);
   }
-  if (f.sslCtlIdentifier) args.push(`sslctlidentifier=${f.sslCtlIdentifier}`);
-  if (f.sslCtlStoreName) args.push(`sslctlstorename=${f.sslCtlStoreName}`);
-  for (const [field, arg] of ON_OFF) {
+  for (const [field, arg] of NETSH_ON_OFF_ARGS) {
     const v = netshFlag(b, field);
     if (v !== undefined) args.push(`${arg}=${v ? 'enable' : 'disable'}`);
   }
-  for (const [field, arg] of ENABLE_ONLY) {
+  for (const [field, arg] of NETSH_ENABLE_ONLY_ARGS) {
     if (netshFlag(b, field) === true) args.push(`${arg}=enable`);
   }
   return args;
+}
+
+// A binding whose HTTP/2 window or settings limits were changed (`update sslpropertyex`) would
+// come back with the defaults after delete+add: refuse rather than lose them quietly.
+function refuseExtendedProperties(b: NetshBinding): void {
+  for (const [field, byDefault] of PROPERTY_DEFAULTS) {
+    const v = b.fields[field];
+    if (v === undefined || v === null || v === byDefault) continue;
+    throw new CertrollError(
+      'PLAYBOOK_OUTPUT',
+      `netsh binding ${b.endpoint.kind}=${b.endpoint.value} has ${field} ${v} (default ${byDefault}), which netsh http add sslcert cannot restore`,
+      {
+        field,
+        hint: 'Set it back with `netsh http update sslpropertyex` before the rollout, or bind this endpoint by hand.',
+      },
+    );
+  }
 }

@@ -1,0 +1,12 @@
+# The simulated Windows host's core for PowerShell 7 on Linux: the Cert: provider paths of the
+# LocalMachine store (through proxies of Get-Item, Get-ChildItem, Test-Path and Remove-Item that
+# hand every other path to the real cmdlets) and the service cmdlets Get-Service, Start-Service,
+# Stop-Service, Restart-Service over services/*.json. State layout: test/lab/windows/README.md.
+. (Join-Path $PSScriptRoot 'WinSimCore.ps1')
+. (Join-Path $PSScriptRoot 'CertProvider.ps1')
+. (Join-Path $PSScriptRoot 'Services.ps1')
+
+Export-ModuleMember -Function @(
+  'Get-Item', 'Get-ChildItem', 'Test-Path', 'Remove-Item',
+  'Get-Service', 'Start-Service', 'Stop-Service', 'Restart-Service'
+)

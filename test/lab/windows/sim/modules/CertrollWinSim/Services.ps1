@@ -1,0 +1,192 @@
+# Get-Service, Start-Service, Stop-Service, Restart-Service over services/*.json, with the
+# behaviour and texts of the Windows PowerShell 5.1 cmdlets (Microsoft Learn,
+# microsoft.powershell.management/start-service etc.; the texts are those of
+# Microsoft.PowerShell.Commands.ServiceBaseCommand): a start waits, warning every 2 s
+# "Waiting for service '<display> (<name>)' to start...", and fails with
+# "Service '<display> (<name>)' cannot be started due to the following error: Cannot start
+# service <name> on computer '.'." (error id CouldNotStartService). A start takes startDelayMs
+# (status StartPending meanwhile); then the service runs, or stops with lastError set (a BC
+# instance's checks: WinSimCore.ps1, Get-WinSimBcStartFailure).
+
+function New-WinSimServiceObject([hashtable] $Record) {
+  $o = [pscustomobject]@{
+    Name = $Record.name
+    ServiceName = $Record.name
+    DisplayName = $Record.displayName
+    Status = [ServiceProcess.ServiceControllerStatus]$Record.status
+    StartType = [ServiceProcess.ServiceStartMode]$Record.startType
+    CanStop = ($Record.status -eq 'Running')
+    ServiceType = 'Win32OwnProcess'
+    MachineName = '.'
+    DependentServices = @()
+    ServicesDependedOn = @()
+  }
+  # The type name (not PSTypeName, which would try to convert) picks ServiceController's format.
+  $o.PSObject.TypeNames.Insert(0, 'System.ServiceProcess.ServiceController')
+  # ServiceController.Refresh() and WaitForStatus(status[, timeout]) as scripts call them.
+  $o | Add-Member -MemberType ScriptMethod -Name Refresh -Value {
+    $r = Get-WinSimServiceRecord $this.Name
+    if ($r) { $this.Status = [ServiceProcess.ServiceControllerStatus]$r.status; $this.CanStop = ($r.status -eq 'Running') }
+  }
+  $o | Add-Member -MemberType ScriptMethod -Name WaitForStatus -Value {
+    param($Status, $Timeout)
+    $limit = if ($null -ne $Timeout) { [TimeSpan]$Timeout } else { [TimeSpan]::FromMinutes(10) }
+    $deadline = [DateTime]::UtcNow + $limit
+    while ($true) {
+      $this.Refresh()
+      if ($this.Status -eq [ServiceProcess.ServiceControllerStatus]$Status) { return }
+      if ([DateTime]::UtcNow -ge $deadline) { throw [ServiceProcess.TimeoutException]::new('Time out has expired and the operation has not been completed.') }
+      Start-Sleep -Milliseconds 250
+    }
+  }
+  return $o
+}
+
+function Get-WinSimServiceNotFound([string] $Name, [string] $CommandName) {
+  $msg = "Cannot find any service with service name '$Name'."
+  return New-WinSimError $msg "NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.$CommandName" ObjectNotFound $Name
+}
+
+# The records a -Name/-DisplayName/-InputObject selection names; unknown literal names are errors.
+function Select-WinSimServices($Bound, [string] $CommandName, $Cmdlet) {
+  $all = @(Get-WinSimServiceRecords)
+  if ($Bound.ContainsKey('InputObject')) {
+    # A string given positionally binds here (the real parameter is typed ServiceController[]
+    # and would not take it, so the name goes to -Name): treat it as the name.
+    return @(foreach ($o in @($Bound['InputObject'])) {
+        $n = if ($o -is [string]) { $o } else { [string]$o.Name }
+        $r = Get-WinSimServiceRecord $n
+        if ($r) { $r } else { $Cmdlet.WriteError((Get-WinSimServiceNotFound $n $CommandName)) }
+      })
+  }
+  if ($Bound.ContainsKey('DisplayName')) {
+    return @(foreach ($n in @($Bound['DisplayName'])) {
+        $hit = @($all | Where-Object { $_.displayName -like $n })
+        if ($hit.Count -eq 0 -and -not [Management.Automation.WildcardPattern]::ContainsWildcardCharacters($n)) {
+          $msg = "Cannot find any service with display name '$n'."
+          $Cmdlet.WriteError((New-WinSimError $msg "NoServiceFoundForGivenDisplayName,Microsoft.PowerShell.Commands.$CommandName" ObjectNotFound $n))
+        }
+        $hit
+      })
+  }
+  if (-not $Bound.ContainsKey('Name')) { return $all }
+  return @(foreach ($n in @($Bound['Name'])) {
+      $hit = @($all | Where-Object { $_.name -like $n })
+      if ($hit.Count -eq 0 -and -not [Management.Automation.WildcardPattern]::ContainsWildcardCharacters($n)) {
+        $Cmdlet.WriteError((Get-WinSimServiceNotFound $n $CommandName))
+      }
+      $hit
+    })
+}
+
+function Get-Service {
+  [CmdletBinding(DefaultParameterSetName = 'Default')]
+  param(
+    [Parameter(ParameterSetName = 'Default', Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
+    [Alias('ServiceName')] [string[]] $Name,
+    [Parameter(ParameterSetName = 'DisplayName', Mandatory = $true)] [string[]] $DisplayName,
+    [Parameter(ParameterSetName = 'InputObject', ValueFromPipeline = $true)] [object[]] $InputObject,
+    [Alias('Cn')] [string[]] $ComputerName,
+    [string[]] $Include, [string[]] $Exclude, [switch] $DependentServices, [Alias('SDO', 'ServicesDependedOn')] [switch] $RequiredServices
+  )
+  process {
+    foreach ($r in Select-WinSimServices $PSBoundParameters 'GetServiceCommand' $PSCmdlet) {
+      if ($Include -and -not @($Include | Where-Object { $r.name -like $_ })) { continue }
+      if ($Exclude -and @($Exclude | Where-Object { $r.name -like $_ })) { continue }
+      $PSCmdlet.WriteObject((New-WinSimServiceObject $r))
+    }
+  }
+}
+
+function Get-WinSimServiceLabel([hashtable] $Record) { return "$($Record.displayName) ($($Record.name))" }
+
+# Starts and waits like ServiceController.Start + WaitForStatus(Running): $true when Running.
+function Start-WinSimService([hashtable] $Record, [string] $CommandName, $Cmdlet) {
+  if ($Record.status -eq 'Running') { return $true }
+  if ($Record.status -ne 'StartPending') {
+    $Record.status = 'StartPending'
+    $Record.lastError = $null
+    $Record.pendingUntil = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() + [long]$Record.startDelayMs
+    Save-WinSimServiceRecord $Record
+  }
+  $label = Get-WinSimServiceLabel $Record
+  $lastWarning = [DateTime]::UtcNow
+  $deadline = [DateTime]::UtcNow.AddMilliseconds([long]$Record.startDelayMs + 30000)
+  while ($true) {
+    $now = Get-WinSimServiceRecord $Record.name
+    if ($now.status -ne 'StartPending') { break }
+    if ([DateTime]::UtcNow -ge $deadline) { break }
+    if (([DateTime]::UtcNow - $lastWarning).TotalSeconds -ge 2) { $Cmdlet.WriteWarning("Waiting for service '$label' to start..."); $lastWarning = [DateTime]::UtcNow }
+    Start-Sleep -Milliseconds 100
+  }
+  if ($now.status -eq 'Running') { return $true }
+  $inner = [ComponentModel.Win32Exception]::new(1064, [string]$now.lastError)
+  $cause = [InvalidOperationException]::new("Cannot start service $($Record.name) on computer '.'.", $inner)
+  $msg = "Service '$label' cannot be started due to the following error: Cannot start service $($Record.name) on computer '.'."
+  # Windows throws Microsoft.PowerShell.Commands.ServiceCommandException, which Linux
+  # PowerShell does not ship; the message, error id and category are what scripts see.
+  $ex = [InvalidOperationException]::new($msg, $cause)
+  $Cmdlet.WriteError((New-WinSimError $msg "CouldNotStartService,Microsoft.PowerShell.Commands.$CommandName" OpenError (New-WinSimServiceObject $now) $ex))
+  return $false
+}
+
+function Stop-WinSimService([hashtable] $Record, $Cmdlet) {
+  if ($Record.status -eq 'Stopped') { return }
+  Unregister-WinSimServiceListeners $Record
+  $Record.status = 'Stopped'
+  $Record.processId = 0
+  $Record.Remove('pendingUntil')
+  Save-WinSimServiceRecord $Record
+}
+
+function Start-Service {
+  [CmdletBinding(DefaultParameterSetName = 'InputObject', SupportsShouldProcess = $true)]
+  param(
+    [Parameter(ParameterSetName = 'Default', Position = 0, Mandatory = $true, ValueFromPipelineByPropertyName = $true)] [Alias('ServiceName')] [string[]] $Name,
+    [Parameter(ParameterSetName = 'DisplayName', Mandatory = $true)] [string[]] $DisplayName,
+    [Parameter(ParameterSetName = 'InputObject', Position = 0, Mandatory = $true, ValueFromPipeline = $true)] [object[]] $InputObject,
+    [switch] $PassThru, [string[]] $Include, [string[]] $Exclude
+  )
+  process {
+    foreach ($r in Select-WinSimServices $PSBoundParameters 'StartServiceCommand' $PSCmdlet) {
+      if (-not $PSCmdlet.ShouldProcess((Get-WinSimServiceLabel $r))) { continue }
+      $ok = Start-WinSimService $r 'StartServiceCommand' $PSCmdlet
+      if ($ok -and $PassThru) { $PSCmdlet.WriteObject((New-WinSimServiceObject (Get-WinSimServiceRecord $r.name))) }
+    }
+  }
+}
+
+function Stop-Service {
+  [CmdletBinding(DefaultParameterSetName = 'InputObject', SupportsShouldProcess = $true)]
+  param(
+    [Parameter(ParameterSetName = 'Default', Position = 0, Mandatory = $true, ValueFromPipelineByPropertyName = $true)] [Alias('ServiceName')] [string[]] $Name,
+    [Parameter(ParameterSetName = 'DisplayName', Mandatory = $true)] [string[]] $DisplayName,
+    [Parameter(ParameterSetName = 'InputObject', Position = 0, Mandatory = $true, ValueFromPipeline = $true)] [object[]] $InputObject,
+    [switch] $Force, [switch] $NoWait, [switch] $PassThru, [string[]] $Include, [string[]] $Exclude
+  )
+  process {
+    foreach ($r in Select-WinSimServices $PSBoundParameters 'StopServiceCommand' $PSCmdlet) {
+      if (-not $PSCmdlet.ShouldProcess((Get-WinSimServiceLabel $r))) { continue }
+      Stop-WinSimService $r $PSCmdlet
+      if ($PassThru) { $PSCmdlet.WriteObject((New-WinSimServiceObject (Get-WinSimServiceRecord $r.name))) }
+    }
+  }
+}
+
+function Restart-Service {
+  [CmdletBinding(DefaultParameterSetName = 'InputObject', SupportsShouldProcess = $true)]
+  param(
+    [Parameter(ParameterSetName = 'Default', Position = 0, Mandatory = $true, ValueFromPipelineByPropertyName = $true)] [Alias('ServiceName')] [string[]] $Name,
+    [Parameter(ParameterSetName = 'DisplayName', Mandatory = $true)] [string[]] $DisplayName,
+    [Parameter(ParameterSetName = 'InputObject', Position = 0, Mandatory = $true, ValueFromPipeline = $true)] [object[]] $InputObject,
+    [switch] $Force, [switch] $PassThru, [string[]] $Include, [string[]] $Exclude
+  )
+  process {
+    foreach ($r in Select-WinSimServices $PSBoundParameters 'RestartServiceCommand' $PSCmdlet) {
+      if (-not $PSCmdlet.ShouldProcess((Get-WinSimServiceLabel $r))) { continue }
+      Stop-WinSimService $r $PSCmdlet
+      $ok = Start-WinSimService (Get-WinSimServiceRecord $r.name) 'RestartServiceCommand' $PSCmdlet
+      if ($ok -and $PassThru) { $PSCmdlet.WriteObject((New-WinSimServiceObject (Get-WinSimServiceRecord $r.name))) }
+    }
+  }
+}
