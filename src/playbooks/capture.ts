@@ -85,9 +85,10 @@ export interface CaptureSource {
   readonly step?: string;
 }
 
-// netsh's "no such binding" (error 2) in the locales we know; anything else is an error.
+// netsh's "no such binding" (error 2) in the languages certroll reads netsh in (English, German,
+// French); anything else is an error.
 const NOT_FOUND =
-  /cannot find the file specified|kann die angegebene Datei nicht finden|\(2\)|: 2\b/i;
+  /cannot find the file specified|kann die angegebene Datei nicht finden|fichier spécifié est introuvable|\(2\)|: 2\b/i;
 
 /** Parses capture stdout; PLAYBOOK_OUTPUT naming the step and host on anything unexpected. */
 export function parseCapture(stdout: string, source: CaptureSource): CapturedState {

@@ -18,8 +18,9 @@ import {
 
 // A Business Central host over PowerShell-on-OpenSSH, as far as this machine can play one: the
 // real powershell-ssh transport through the lab's sshd to a `powershell` stand-in that records
-// what it got and prints a recorded netsh listing (German Windows Server 2019) as the discovery
-// script would; nginx serves the certificate on the two ports the listing binds.
+// what it got and prints a German Windows Server 2019 netsh listing (how that fixture was made:
+// test/fixtures/windows/README.md) as the discovery script would; nginx serves the certificate on
+// the two ports the listing binds.
 const FIXTURE = join(import.meta.dirname, '../../fixtures/windows/netsh-2019-de.txt');
 let lab: Lab;
 let h: LabHost;

@@ -13,12 +13,66 @@ interface Listener {
   port: number;
 }
 
+// One pwsh process for the file (its start is most of the cost): the service starts first,
+// then the NAV cmdlets on the instance left running.
+const SCRIPT = String.raw`
+$all = [ordered]@{}
+$r = [ordered]@{}
+function Try-Start([string] $instance) {
+  $name = 'MicrosoftDynamicsNavServer$' + $instance
+  try { Start-Service -Name $name -ErrorAction Stop; $err = $null } catch { $err = $_ }
+  $rec = Get-Content -Raw ($env:CERTROLL_WINSIM + '/services/' + $name + '.json') | ConvertFrom-Json
+  [ordered]@{
+    status = [string](Get-Service -Name $name).Status
+    error = $(if ($err) { $err.Exception.Message } else { $null })
+    errorId = $(if ($err) { $err.FullyQualifiedErrorId } else { $null })
+    inner = $(if ($err) { $err.Exception.InnerException.InnerException.Message } else { $null })
+    lastError = $rec.lastError
+  }
+}
+function Listeners { @((Get-Content -Raw ($env:CERTROLL_WINSIM + '/httpsys/listeners.json') | ConvertFrom-Json).listeners) }
+foreach ($i in @('BC240', 'MISSING', 'EXPIRED', 'NOKEY', 'NOACL', 'SIGKEY', 'ECKEY')) { $r[$i] = Try-Start $i }
+$r.afterStart = Listeners
+Stop-Service -Name 'MicrosoftDynamicsNavServer$BC240'
+$r.stopped = [string](Get-Service 'MicrosoftDynamicsNavServer$BC240').Status
+$r.afterStop = Listeners
+# A start left pending by a process that went away completes on the next read.
+$p = Get-Content -Raw ($env:CERTROLL_WINSIM + '/services/Pending.json') | ConvertFrom-Json -AsHashtable
+$p.status = 'StartPending'; $p.pendingUntil = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() + 400
+$p | ConvertTo-Json | Set-Content ($env:CERTROLL_WINSIM + '/services/Pending.json')
+$r.pending = @([string](Get-Service Pending).Status)
+Start-Sleep -Milliseconds 500
+$r.pending += [string](Get-Service Pending).Status
+$all.starts = $r
+Import-Module Microsoft.Dynamics.Nav.Management -DisableNameChecking
+$r = [ordered]@{}
+$i = Get-NAVServerInstance -ServerInstance BC241
+$r.instance = [ordered]@{ ServerInstance = $i.ServerInstance; DisplayName = $i.DisplayName; State = $i.State; ServiceAccount = $i.ServiceAccount; Version = $i.Version }
+$r.count = @(Get-NAVServerInstance).Count
+$r.soap = Get-NAVServerConfiguration -ServerInstance BC241 -KeyName SOAPServicesPort
+$x = Get-NAVServerConfiguration -ServerInstance 'MicrosoftDynamicsNavServer$BC241' -AsXml
+$r.xmlThumb = ($x.configuration.appSettings.add | Where-Object { $_.key -eq 'ServicesCertificateThumbprint' }).value
+$r.pairs = @(Get-NAVServerConfiguration -ServerInstance BC241 | Where-Object { $_.key -like 'OData*' } | ForEach-Object { $_.key + '=' + $_.value })
+Set-NAVServerConfiguration -ServerInstance BC241 -KeyName ServicesCertificateThumbprint -KeyValue 'ABCD' -WarningVariable w -WarningAction SilentlyContinue
+$r.warning = [string]$w[0]
+$r.after = Get-NAVServerConfiguration -ServerInstance BC241 -KeyName ServicesCertificateThumbprint
+try { Set-NAVServerConfiguration -ServerInstance BC241 -KeyName SOAPServicesPortt -KeyValue 1 -ErrorAction Stop } catch { $r.unknown = $_.Exception.Message }
+try { Get-NAVServerConfiguration -ServerInstance NOPE -ErrorAction Stop } catch { $r.noInstance = $_.Exception.Message }
+# The restart now fails (the thumbprint names no certificate): stopped, and the ports are gone.
+try { Restart-Service -Name 'MicrosoftDynamicsNavServer$BC241' -Force -ErrorAction Stop } catch { $r.restart = $_.FullyQualifiedErrorId }
+$r.state = (Get-NAVServerInstance BC241).State
+$all.nav = $r
+$all | ConvertTo-Json -Depth 6 -Compress
+`;
+
 describe('the simulated Business Central service tier', () => {
   let pki: TestPki;
   let sim: SimRoot;
+  let results: Record<string, unknown>;
+  let stderr: string;
   const certs: Record<string, Issued> = {};
 
-  beforeAll(() => {
+  beforeAll(async () => {
     pki = TestPki.create();
     const root = pki.root();
     certs['good'] = pki.issue({ cn: 'bc.contoso.com', sans: ['bc.contoso.com'] }, root);
@@ -87,45 +141,18 @@ describe('the simulated Business Central service tier', () => {
       startDelayMs: 0,
       kind: 'generic',
     });
-  });
+    const res = await runPwsh(sim, SCRIPT, { timeoutMs: 40_000 });
+    stderr = res.stderr;
+    results = JSON.parse(res.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+  }, 45_000);
   afterAll(() => {
     pki.cleanup();
     sim.remove();
   });
 
-  it('starts an instance whose certificate it can use, refuses each one it cannot, and registers SSL ports only while running', async () => {
-    const script = String.raw`
-$r = [ordered]@{}
-function Try-Start([string] $instance) {
-  $name = 'MicrosoftDynamicsNavServer$' + $instance
-  try { Start-Service -Name $name -ErrorAction Stop; $err = $null } catch { $err = $_ }
-  $rec = Get-Content -Raw ($env:CERTROLL_WINSIM + '/services/' + $name + '.json') | ConvertFrom-Json
-  [ordered]@{
-    status = [string](Get-Service -Name $name).Status
-    error = $(if ($err) { $err.Exception.Message } else { $null })
-    errorId = $(if ($err) { $err.FullyQualifiedErrorId } else { $null })
-    inner = $(if ($err) { $err.Exception.InnerException.InnerException.Message } else { $null })
-    lastError = $rec.lastError
-  }
-}
-function Listeners { @((Get-Content -Raw ($env:CERTROLL_WINSIM + '/httpsys/listeners.json') | ConvertFrom-Json).listeners) }
-foreach ($i in @('BC240', 'MISSING', 'EXPIRED', 'NOKEY', 'NOACL', 'SIGKEY', 'ECKEY')) { $r[$i] = Try-Start $i }
-$r.afterStart = Listeners
-Stop-Service -Name 'MicrosoftDynamicsNavServer$BC240'
-$r.stopped = [string](Get-Service 'MicrosoftDynamicsNavServer$BC240').Status
-$r.afterStop = Listeners
-# A start left pending by a process that went away completes on the next read.
-$p = Get-Content -Raw ($env:CERTROLL_WINSIM + '/services/Pending.json') | ConvertFrom-Json -AsHashtable
-$p.status = 'StartPending'; $p.pendingUntil = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() + 400
-$p | ConvertTo-Json | Set-Content ($env:CERTROLL_WINSIM + '/services/Pending.json')
-$r.pending = @([string](Get-Service Pending).Status)
-Start-Sleep -Milliseconds 500
-$r.pending += [string](Get-Service Pending).Status
-$r | ConvertTo-Json -Depth 5 -Compress
-`;
-    const res = await runPwsh(sim, script, { timeoutMs: 25_000 });
-    expect(res.stderr).toBe('');
-    const r = JSON.parse(res.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+  it('starts an instance whose certificate it can use, refuses each one it cannot, and registers SSL ports only while running', () => {
+    expect(stderr).toBe('');
+    const r = results['starts'] as Record<string, unknown>;
     const good = certs['good']!;
     expect(r['BC240']).toEqual({
       status: 'Running',
@@ -174,30 +201,8 @@ $r | ConvertTo-Json -Depth 5 -Compress
     expect(good.thumbprint).toMatch(/^[0-9A-F]{40}$/);
   });
 
-  it('reads and writes CustomSettings.config through the NAV cmdlets, refusing an unknown key', async () => {
-    const script = String.raw`
-Import-Module Microsoft.Dynamics.Nav.Management -DisableNameChecking
-$r = [ordered]@{}
-$i = Get-NAVServerInstance -ServerInstance BC241
-$r.instance = [ordered]@{ ServerInstance = $i.ServerInstance; DisplayName = $i.DisplayName; State = $i.State; ServiceAccount = $i.ServiceAccount; Version = $i.Version }
-$r.count = @(Get-NAVServerInstance).Count
-$r.soap = Get-NAVServerConfiguration -ServerInstance BC241 -KeyName SOAPServicesPort
-$x = Get-NAVServerConfiguration -ServerInstance 'MicrosoftDynamicsNavServer$BC241' -AsXml
-$r.xmlThumb = ($x.configuration.appSettings.add | Where-Object { $_.key -eq 'ServicesCertificateThumbprint' }).value
-$r.pairs = @(Get-NAVServerConfiguration -ServerInstance BC241 | Where-Object { $_.key -like 'OData*' } | ForEach-Object { $_.key + '=' + $_.value })
-Set-NAVServerConfiguration -ServerInstance BC241 -KeyName ServicesCertificateThumbprint -KeyValue 'ABCD' -WarningVariable w -WarningAction SilentlyContinue
-$r.warning = [string]$w[0]
-$r.after = Get-NAVServerConfiguration -ServerInstance BC241 -KeyName ServicesCertificateThumbprint
-try { Set-NAVServerConfiguration -ServerInstance BC241 -KeyName SOAPServicesPortt -KeyValue 1 -ErrorAction Stop } catch { $r.unknown = $_.Exception.Message }
-try { Get-NAVServerConfiguration -ServerInstance NOPE -ErrorAction Stop } catch { $r.noInstance = $_.Exception.Message }
-# The restart now fails (the thumbprint names no certificate): stopped, and the ports are gone.
-try { Restart-Service -Name 'MicrosoftDynamicsNavServer$BC241' -Force -ErrorAction Stop } catch { $r.restart = $_.FullyQualifiedErrorId }
-$r.state = (Get-NAVServerInstance BC241).State
-$r | ConvertTo-Json -Depth 4 -Compress
-`;
-    const res = await runPwsh(sim, script, { timeoutMs: 25_000 });
-    expect(res.stderr).toBe('');
-    const r = JSON.parse(res.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+  it('reads and writes CustomSettings.config through the NAV cmdlets, refusing an unknown key', () => {
+    const r = results['nav'] as Record<string, unknown>;
     expect(r['instance']).toEqual({
       ServerInstance: 'MicrosoftDynamicsNavServer$BC241',
       DisplayName: 'Microsoft Dynamics 365 Business Central Server [BC241]',

@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseCapture } from '../../../src/playbooks/capture.js';
 import { netshAddArgs } from '../../../src/playbooks/parse/netsh-args.js';
 import {
   netshFlag,
@@ -91,6 +92,43 @@ describe('round trip through the simulated netsh.exe', () => {
   );
 });
 
+describe('rebinding to a new certificate keeps every flag', () => {
+  // As the netsh-http playbook binds: the captured arguments with the new hash and store, through
+  // `update sslcert`, or delete and add where the build has no update (2012 R2).
+  it.each(['netsh-2012r2-fr.txt', 'netsh-2016-de.txt', 'netsh-2019-fr.txt', 'netsh-2022-de.txt'])(
+    '%s',
+    async (name) => {
+      const host = meta(name);
+      const [captured] = parseNetshSslCert(fixture(name));
+      const root = simFor([captured!], host);
+      const next = 'D'.repeat(40);
+      root.addCert(next, PEM, KEY, 'WebHosting');
+      expect((await root.netsh(['http', 'add', 'sslcert', ...netshAddArgs(captured!)])).code).toBe(
+        0,
+      );
+      const args = [
+        ...netshAddArgs(captured!).filter((a) => !/^(certhash|certstorename)=/.test(a)),
+        `certhash=${next}`,
+        'certstorename=WebHosting',
+      ];
+      if (host.build === '2012r2') {
+        expect((await root.netsh(['http', 'update', 'sslcert', ...args])).code).toBe(1);
+        const endpoint = `${captured!.endpoint.kind}=${captured!.endpoint.value}`;
+        expect((await root.netsh(['http', 'delete', 'sslcert', endpoint])).code).toBe(0);
+        expect((await root.netsh(['http', 'add', 'sslcert', ...args])).code).toBe(0);
+      } else {
+        expect((await root.netsh(['http', 'update', 'sslcert', ...args])).code).toBe(0);
+      }
+      const [after] = parseNetshSslCert((await root.netsh(['http', 'show', 'sslcert'])).output);
+      expect(meaning(after!)).toEqual({
+        ...meaning(captured!),
+        certificateHash: next.toLowerCase(),
+        certStoreName: 'WebHosting',
+      });
+    },
+  );
+});
+
 describe('the simulated netsh.exe refuses what netsh refuses', () => {
   const HASH = 'A0B1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6F7A8B9';
   const base = [
@@ -113,18 +151,29 @@ describe('the simulated netsh.exe refuses what netsh refuses', () => {
   };
 
   it('rejectconnections= is no netsh argument on any build; reject= is one from 2016 on', async () => {
-    for (const build of ['2012r2', '2016', '2019', '2022'] as const) {
-      const r = await sim(build).netsh([...base, 'rejectconnections=enable']);
-      expect(r.code, build).toBe(1);
-      expect(r.output).toContain('Usage: add sslcert');
-    }
-    expect((await sim('2012r2').netsh([...base, 'reject=enable'])).code).toBe(1);
-    for (const build of ['2016', '2019', '2022'] as const)
-      expect((await sim(build).netsh([...base, 'reject=enable'])).code, build).toBe(0);
-    // Flags of later builds are unknown to earlier ones.
-    expect((await sim('2016').netsh([...base, 'disabletls13=enable'])).code).toBe(1);
-    expect((await sim('2019').netsh([...base, 'enablesessionticket=enable'])).code).toBe(1);
-    expect((await sim('2022').netsh([...base, 'enablesessionticket=enable'])).code).toBe(0);
+    // Each case on its own simulated host, run side by side: [build, extra argument, exit code].
+    const cases: readonly (readonly [WinBuild, string, number])[] = [
+      ['2012r2', 'rejectconnections=enable', 1],
+      ['2016', 'rejectconnections=enable', 1],
+      ['2019', 'rejectconnections=enable', 1],
+      ['2022', 'rejectconnections=enable', 1],
+      ['2012r2', 'reject=enable', 1],
+      ['2016', 'reject=enable', 0],
+      ['2019', 'reject=enable', 0],
+      ['2022', 'reject=enable', 0],
+      // Flags of later builds are unknown to earlier ones.
+      ['2016', 'disabletls13=enable', 1],
+      ['2019', 'enablesessionticket=enable', 1],
+      ['2022', 'enablesessionticket=enable', 0],
+    ];
+    const results = await Promise.all(
+      cases.map(([build, arg]) => sim(build).netsh([...base, arg])),
+    );
+    results.forEach((r, i) => {
+      const [build, arg, code] = cases[i]!;
+      expect(r.code, `${build} ${arg}`).toBe(code);
+      if (code === 1) expect(r.output).toContain('Usage: add sslcert');
+    });
   });
 
   it('183 on a second add, 2 on deleting or updating what is not there, in the host language', async () => {
@@ -224,4 +273,51 @@ describe('the simulated netsh.exe refuses what netsh refuses', () => {
     const [b] = parseNetshSslCert((await root.netsh(['http', 'show', 'sslcert'])).output);
     expect(netshFlag(b!, 'disableTls12')).toBe(false);
   });
+});
+
+describe('capture over the simulated netsh', () => {
+  it.each(['en', 'de', 'fr'] as const)(
+    '%s: an endpoint with no binding is "none", one with a binding its restore arguments',
+    async (locale) => {
+      const root = SimRoot.create({ build: '2016', locale });
+      roots.push(root);
+      root.addCert('C'.repeat(40), PEM, KEY);
+      const add = [
+        'ipport=0.0.0.0:7047',
+        `certhash=${'C'.repeat(40)}`,
+        'appid={00112233-4455-6677-8899-aabbccddeeff}',
+        'reject=enable',
+      ];
+      expect((await root.netsh(['http', 'add', 'sslcert', ...add])).code).toBe(0);
+      const endpoints = [];
+      for (const endpoint of ['ipport=0.0.0.0:7047', 'ipport=0.0.0.0:7048']) {
+        const r = await root.netsh(['http', 'show', 'sslcert', endpoint]);
+        endpoints.push({ endpoint, exitCode: r.code, output: r.output });
+      }
+      const c = parseCapture(JSON.stringify({ type: 'netsh-http', endpoints }), {
+        host: 'bc-01',
+        kind: 'netsh-http',
+      });
+      if (c.type !== 'netsh-http') throw new Error(c.type);
+      expect(c.endpoints[0]!.restoreArgs).toEqual([
+        'ipport=0.0.0.0:7047',
+        `certhash=${'c'.repeat(40)}`,
+        'appid={00112233-4455-6677-8899-aabbccddeeff}',
+        'certstorename=MY',
+        'revocationfreshnesstime=0',
+        'urlretrievaltimeout=0',
+        'verifyclientcertrevocation=enable',
+        'verifyrevocationwithcachedclientcertonly=disable',
+        'usagecheck=enable',
+        'dsmapperusage=disable',
+        'clientcertnegotiation=disable',
+        'reject=enable',
+      ]);
+      expect(c.endpoints[1]).toEqual({
+        endpoint: 'ipport=0.0.0.0:7048',
+        binding: null,
+        restoreArgs: null,
+      });
+    },
+  );
 });

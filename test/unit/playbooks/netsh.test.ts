@@ -138,9 +138,41 @@ describe('parseNetshSslCert: every fixture, every field', () => {
     ]);
   });
 
+  it('reads the uneven padding and trailing spaces of recorded output', () => {
+    // As recorded from real hosts in SslCertBinding.Net's tests (2008 R2 and later).
+    const recorded = [
+      '',
+      'SSL Certificate bindings:',
+      '-------------------------',
+      '',
+      '    IP:port                 : 0.0.0.0:44301 ',
+      '    Certificate Hash        : 6f2c0a9d3e5b7c1a8f4e2d6b9c0a1e3f5d7b9c2e',
+      '    Application ID          : {4dc3e181-e14b-4a21-b022-59fc669b0914} ',
+      '    Certificate Store Name  : My ',
+      '    Verify Client Certificate Revocation    : Enabled',
+      '    Verify Revocation Using Cached Client Certificate Only    : Disabled',
+      '    Usage Check    : Enabled',
+      '    Revocation Freshness Time : 0 ',
+      '    URL Retrieval Timeout   : 0 ',
+      '    Ctl Identifier          : (null) ',
+      '    Ctl Store Name          : (null) ',
+      '    DS Mapper Usage    : Disabled',
+      '    Negotiate Client Certificate    : Disabled',
+      '',
+    ].join('\r\n');
+    const [b] = parseNetshSslCert(recorded);
+    expect(b!.endpoint).toEqual({ kind: 'ipport', value: '0.0.0.0:44301' });
+    expect(b!.fields).toMatchObject({
+      appId: '{4dc3e181-e14b-4a21-b022-59fc669b0914}',
+      certStoreName: 'My',
+      sslCtlIdentifier: null,
+    });
+  });
+
   it('finds no binding in a "not found" answer or in garbage', () => {
     expect(parseNetshSslCert(fixture('netsh-notfound-en.txt'))).toEqual([]);
     expect(parseNetshSslCert(fixture('netsh-notfound-de.txt'))).toEqual([]);
+    expect(parseNetshSslCert(fixture('netsh-notfound-fr.txt'))).toEqual([]);
     expect(parseNetshSslCert('random: text\n\n:::\n')).toEqual([]);
   });
 });

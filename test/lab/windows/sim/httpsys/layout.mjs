@@ -261,6 +261,8 @@ export function renderBinding(b, build, locale) {
     const raw = b[arg];
     let value;
     if (arg === 'certhash') value = raw ? String(raw).toLowerCase() : '(null)';
+    // http.sys keeps the appid as a GUID; netsh prints it in braces, lower case, however given.
+    else if (arg === 'appid' && raw) value = `{${String(raw).replace(/[{}]/g, '').toLowerCase()}}`;
     else if (
       arg === 'appid' ||
       arg === 'certstorename' ||

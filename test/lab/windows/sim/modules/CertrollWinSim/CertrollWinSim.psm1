@@ -1,7 +1,7 @@
 # The simulated Windows host's core for PowerShell 7 on Linux: the Cert: provider paths of the
 # LocalMachine store (through proxies of Get-Item, Get-ChildItem, Test-Path and Remove-Item that
 # hand every other path to the real cmdlets) and the service cmdlets Get-Service, Start-Service,
-# Stop-Service, Restart-Service over services/*.json. State layout: test/lab/windows/README.md.
+# Stop-Service, Restart-Service over services/*.json. State layout: docs/windows-simulation.md.
 . (Join-Path $PSScriptRoot 'WinSimCore.ps1')
 . (Join-Path $PSScriptRoot 'CertProvider.ps1')
 . (Join-Path $PSScriptRoot 'Services.ps1')

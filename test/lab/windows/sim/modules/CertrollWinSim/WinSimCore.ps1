@@ -1,6 +1,6 @@
 # The simulated Windows host's state, shared by every simulation module (dot-sourced by each, so
 # each module has its own copy and none exports these helpers). Everything lives under the
-# simulation root $env:CERTROLL_WINSIM (layout: test/lab/windows/README.md); JSON is read fresh
+# simulation root $env:CERTROLL_WINSIM (layout: docs/windows-simulation.md); JSON is read fresh
 # on every use and written atomically (NAME.tmp-<pid>, then rename), as the contract requires.
 # This runs in PowerShell 7 on Linux only: it is the simulation, not a product script.
 
@@ -112,16 +112,19 @@ function Resolve-WinSimAccount([string] $Name) {
   $h = Get-WinSimHost
   $short = $Name
   if ($Name -match '^[^\\]+\\(.+)$') { $short = $Matches[1] }
+  $records = @(Get-WinSimServiceRecordsRaw)
   if ($Name -match '^NT SERVICE\\(.+)$') {
-    $svc = Get-WinSimServiceRecord $Matches[1]
+    $wanted = $Matches[1]
+    $svc = $records | Where-Object { $_.name -ieq $wanted } | Select-Object -First 1
     if ($svc) { return @{ canonical = 'NT SERVICE\' + $svc.name; sid = 'S-1-5-80-' + (Get-WinSimHashSid $svc.name) } }
     return $null
   }
-  $known = @($h.accounts) + @(Get-WinSimServiceRecords | ForEach-Object { $_.startName }) + @($h.currentAccount)
+  # SCM spellings are not account names (see sim/lib/winsim.mjs SCM_SPELLINGS).
+  $known = @($h.accounts) + @($records | ForEach-Object { $_.startName }) + @($h.currentAccount)
   foreach ($k in $known) {
-    if (-not $k) { continue }
+    if (-not $k -or $k -match '^(\.\\)?LocalSystem$|^NT AUTHORITY\\(NetworkService|LocalService)$') { continue }
     if ($k -ieq $Name -or ($Name -notmatch '\\' -and $k -imatch ('\\' + [regex]::Escape($short) + '$'))) {
-      return @{ canonical = $k; sid = 'S-1-5-21-1004336348-1177238915-682003330-' + (1000 + ([Math]::Abs($k.ToUpperInvariant().GetHashCode()) % 8999)) }
+      return @{ canonical = $k }
     }
   }
   return $null
@@ -172,15 +175,6 @@ function Get-WinSimCertMeta([string] $Location, [string] $Store, [string] $Thumb
   $m = Read-WinSimJson $rel $null
   if (-not $m) { $m = @{ keyAcl = @('NT AUTHORITY\SYSTEM', 'BUILTIN\Administrators'); keyAlgorithm = $null; keySpec = $null; exportable = $false; friendlyName = '' } }
   return $m
-}
-
-# The unique container name Windows gives a key (a hash, an underscore, the machine GUID), here
-# derived from the thumbprint so that certutil, icacls and the store agree on it.
-function Get-WinSimKeyContainer([string] $Thumbprint) {
-  $h = Get-WinSimHost
-  $machineGuid = [Guid]::new([Security.Cryptography.MD5]::HashData([Text.Encoding]::UTF8.GetBytes($h.computerName))).ToString()
-  $hash = [Convert]::ToHexString([Security.Cryptography.MD5]::HashData([Text.Encoding]::UTF8.GetBytes($Thumbprint))).ToLowerInvariant()
-  return "${hash}_$machineGuid"
 }
 
 # A real X509Certificate2 (with its private key when the store has one), decorated with the
@@ -262,11 +256,17 @@ function Get-WinSimKeyAlgorithm([Security.Cryptography.X509Certificates.X509Cert
 }
 
 # ---- services ---------------------------------------------------------------------------------
-function Get-WinSimServiceRecords {
+# The records as stored, without completing pending starts (what account lookups read: a start
+# that completes checks accounts, which must not complete starts again).
+function Get-WinSimServiceRecordsRaw {
   $dir = Get-WinSimPath 'services'
   if (-not [IO.Directory]::Exists($dir)) { return @() }
   return @([IO.Directory]::GetFiles($dir, '*.json') | Sort-Object | ForEach-Object {
-      Resolve-WinSimServiceRecord (ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($_)) -AsHashtable) })
+      ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($_)) -AsHashtable })
+}
+
+function Get-WinSimServiceRecords {
+  return @(Get-WinSimServiceRecordsRaw | ForEach-Object { Resolve-WinSimServiceRecord $_ })
 }
 
 function Get-WinSimServiceRecord([string] $Name) {
@@ -330,10 +330,12 @@ function Get-WinSimServiceOwner([hashtable] $Record) {
 
 function Register-WinSimServiceListeners([hashtable] $Record) {
   if ($Record.kind -eq 'bc') { Set-WinSimListeners (Get-WinSimServiceOwner $Record) (Get-WinSimBcSslPorts $Record.instance) }
+  if ($Record.kind -eq 'iis') { Save-WinSimServiceRecord $Record; Sync-WinSimIisListeners }
 }
 
 function Unregister-WinSimServiceListeners([hashtable] $Record) {
   if ($Record.kind -eq 'bc') { Set-WinSimListeners (Get-WinSimServiceOwner $Record) @() }
+  if ($Record.kind -eq 'iis') { $Record.status = 'Stopped'; Save-WinSimServiceRecord $Record; Sync-WinSimIisListeners }
 }
 
 # Replaces every registration of $Owner with $Endpoints (@{ address; port }).
@@ -405,4 +407,84 @@ function Get-WinSimBcStartFailure([hashtable] $Record) {
     return "$prefix System.ArgumentException: It is likely that certificate '$subject' may not have a private key that is capable of key exchange or the process may not have access rights for the private key. ---> System.Security.Cryptography.CryptographicException: Invalid provider type specified."
   }
   return $null
+}
+
+# ---- IIS (iis/applicationHost.json) ---------------------------------------------------------
+# { "sites": [ { "name", "id", "state": "Started"|"Stopped", "physicalPath",
+#   "bindings": [ { "protocol", "bindingInformation": "<ip|*>:<port>:<host>", "sslFlags" } ] } ] }
+# As in IIS 7+, a binding's certificate is not in applicationHost but in http.sys: sslFlags 0
+# is an ipport entry (* = 0.0.0.0), 1 (SNI) a hostnameport entry, 2 and 3 (Central Certificate
+# Store) the ccs entry of the port (Microsoft Learn, IIS configuration reference
+# "Binding <binding>", sslFlags).
+$script:IisAppId = '{4dc3e181-e14b-4a21-b022-59fc669b0914}'
+
+function Get-WinSimIis {
+  $doc = Read-WinSimJson 'iis/applicationHost.json' @{ sites = @() }
+  if (-not $doc.ContainsKey('sites')) { $doc.sites = @() }
+  foreach ($s in $doc.sites) {
+    if (-not $s.ContainsKey('bindings')) { $s.bindings = @() }
+    if (-not $s.ContainsKey('state')) { $s.state = 'Started' }
+    foreach ($b in $s.bindings) { if (-not $b.ContainsKey('sslFlags')) { $b.sslFlags = 0 } }
+  }
+  return $doc
+}
+
+function Save-WinSimIis($Doc) {
+  Write-WinSimJson 'iis/applicationHost.json' $Doc
+  Sync-WinSimIisListeners
+}
+
+function Split-WinSimBindingInfo([string] $Info) {
+  if ($Info -notmatch '^(\*|\[[0-9A-Fa-f:.]+\]|[0-9.]+):(\d+):(.*)$') { throw "CertrollWinSim: bindingInformation '$Info' is not <ip>:<port>:<host>" }
+  return @{ ip = $Matches[1]; port = [int]$Matches[2]; host = $Matches[3] }
+}
+
+# The http.sys sslcert entry (type, endpoint) an https binding uses.
+function Get-WinSimSslEndpoint([string] $Info, [int] $SslFlags) {
+  $b = Split-WinSimBindingInfo $Info
+  if ($SslFlags -band 2) { return @{ type = 'ccs'; endpoint = [string]$b.port } }
+  if ($SslFlags -band 1) { return @{ type = 'hostnameport'; endpoint = "$($b.host):$($b.port)" } }
+  $ip = if ($b.ip -eq '*') { '0.0.0.0' } else { $b.ip }
+  return @{ type = 'ipport'; endpoint = "${ip}:$($b.port)" }
+}
+
+function Get-WinSimSslBindings {
+  $doc = Read-WinSimJson 'httpsys/sslcert.json' @{ bindings = @() }
+  return @($doc.bindings | Where-Object { $_ })
+}
+
+function Find-WinSimSslBinding([hashtable] $Endpoint) {
+  foreach ($b in Get-WinSimSslBindings) {
+    if ($b.type -eq $Endpoint.type -and ([string]$b.endpoint).ToLowerInvariant() -eq $Endpoint.endpoint.ToLowerInvariant()) { return $b }
+  }
+  return $null
+}
+
+function Set-WinSimSslBinding([hashtable] $Endpoint, $Entry) {
+  Update-WinSimJson 'httpsys/sslcert.json' @{ bindings = @() } {
+    param($doc)
+    $keep = @(@($doc.bindings) | Where-Object { $_ -and -not ($_.type -eq $Endpoint.type -and ([string]$_.endpoint).ToLowerInvariant() -eq $Endpoint.endpoint.ToLowerInvariant()) })
+    if ($Entry) { $keep += , $Entry }
+    $doc.bindings = $keep
+    return $doc
+  }.GetNewClosure()
+}
+
+# Started sites' https bindings are what IIS registers with http.sys (owner IIS:<site>), while
+# W3SVC runs (or when the host has no W3SVC service record).
+function Sync-WinSimIisListeners {
+  $w3 = Get-WinSimServiceRecord 'W3SVC'
+  $running = (-not $w3) -or $w3.status -eq 'Running'
+  foreach ($s in (Get-WinSimIis).sites) {
+    $eps = @()
+    if ($running -and $s.state -eq 'Started') {
+      foreach ($b in $s.bindings) {
+        if ($b.protocol -ne 'https') { continue }
+        $i = Split-WinSimBindingInfo $b.bindingInformation
+        $addr = if ($i.ip -eq '*') { '0.0.0.0' } else { $i.ip.Trim('[', ']') }
+        $eps += @{ address = $addr; port = $i.port }
+      }
+    }
+    Set-WinSimListeners ('IIS:' + $s.name) $eps
+  }
 }
