@@ -19,7 +19,9 @@ export interface TransportConfig {
   readonly kind: TransportKind;
   /** pwsh-remoting only: WinRM (default) or PowerShell remoting over SSH. */
   readonly via?: RemotingVia;
-  /** TCP port of SSH (ssh, powershell-ssh) or WinRM (pwsh-remoting); unused for local. */
+  /** pwsh-remoting over WinRM: HTTPS (default, port 5986); false only when asked (port 5985). */
+  readonly tls?: boolean;
+  /** TCP port of SSH (ssh, powershell-ssh, pwsh-remoting via ssh) or WinRM; unused for local. */
   readonly port: number;
   readonly user?: string;
   /** Private key file for SSH; absent means the SSH agent (SSH_AUTH_SOCK). */

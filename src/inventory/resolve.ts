@@ -15,6 +15,7 @@ import {
   type SecretRef,
   type TransportConfig,
   type TransportKind,
+  type RemotingVia,
 } from './model.js';
 import { type Path } from './paths.js';
 import { remotePathProblem, thumbprintProblem, type RemoteShell } from './values.js';
@@ -41,6 +42,35 @@ export const DEFAULT_PORT: Record<TransportKind, number> = {
   'pwsh-remoting': 5986,
   local: 0,
 };
+
+/** `via` and `tls` say how pwsh-remoting connects; elsewhere they would be silently ignored. */
+function checkRemotingFields(t: TransportInput, path: Path, ctx: ResolveContext): void {
+  const kind = t.kind ?? 'ssh';
+  if (kind !== 'pwsh-remoting') {
+    for (const key of ['via', 'tls'] as const) {
+      if (t[key] === undefined) continue;
+      ctx.sink.add(
+        [...path, key],
+        `${key} applies to the pwsh-remoting transport only, not to ${kind}`,
+        `Remove ${key}, or set kind: pwsh-remoting.`,
+      );
+    }
+    return;
+  }
+  if (t.via === 'ssh' && t.tls !== undefined) {
+    ctx.sink.add(
+      [...path, 'tls'],
+      'tls applies to pwsh-remoting over WinRM; over SSH the session is always encrypted by SSH',
+      'Remove tls, or set via: winrm.',
+    );
+  }
+}
+
+function defaultPort(kind: TransportKind, via: RemotingVia | undefined, tls: boolean | undefined) {
+  if (via === 'ssh') return 22;
+  if (via === 'winrm' && tls === false) return 5985;
+  return DEFAULT_PORT[kind];
+}
 
 /** Where a local path points: `~` is the home folder, relative paths start at the inventory. */
 export function localPath(p: string, ctx: Pick<ResolveContext, 'baseDir' | 'home'>): string {
@@ -73,6 +103,7 @@ function resolveHost(
   ctx: ResolveContext,
 ): Host {
   const transport = resolveTransport([...transportLayers, h.transport], ctx);
+  checkRemotingFields(merge([...transportLayers, h.transport]), [...path, 'transport'], ctx);
   if (h.stateDir !== undefined) {
     const problem = remotePathProblem(h.stateDir, shellOf(transport.kind), 'stateDir');
     if (problem !== undefined) ctx.sink.add([...path, 'stateDir'], problem.message, problem.hint);
@@ -120,9 +151,13 @@ function resolveTransport(
     s.env !== undefined
       ? { from: 'env', name: s.env }
       : { from: 'file', path: localPath(s.file ?? '', ctx) };
+  const remoting = kind === 'pwsh-remoting';
+  const via = remoting ? (t.via ?? 'winrm') : undefined;
   return {
     kind,
-    port: t.port ?? DEFAULT_PORT[kind],
+    ...(via !== undefined && { via }),
+    ...(via === 'winrm' && { tls: t.tls ?? true }),
+    port: t.port ?? defaultPort(kind, via, t.tls),
     ...(t.user !== undefined && { user: t.user }),
     ...(t.identityFile !== undefined && { identityFile: localPath(t.identityFile, ctx) }),
     ...(t.identityPassphrase !== undefined && { identityPassphrase: secret(t.identityPassphrase) }),

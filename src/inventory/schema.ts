@@ -45,6 +45,20 @@ export const transportKind = z.enum(['ssh', 'powershell-ssh', 'pwsh-remoting', '
 export const transportInput = z
   .strictObject({
     kind: transportKind.optional(),
+    via: z
+      .enum(['winrm', 'ssh'], {
+        error: (iss) =>
+          `expected how pwsh-remoting reaches the host: winrm or ssh, got ${JSON.stringify(iss.input)}`,
+      })
+      .optional()
+      .meta({
+        description:
+          "pwsh-remoting only: winrm (Invoke-Command -ComputerName, the default) or ssh (Invoke-Command -HostName, the host's powershell sshd subsystem).",
+      }),
+    tls: z.boolean({ error: 'expected true or false' }).optional().meta({
+      description:
+        'pwsh-remoting over WinRM: HTTPS (true, the default, port 5986); false means plain HTTP on 5985 and a warning.',
+    }),
     port: port.optional(),
     user: userName.optional(),
     identityFile: filePath.optional(),

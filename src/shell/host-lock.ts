@@ -1,7 +1,8 @@
 // The scripts of the host lock (invariant 5): an atomic mkdir (sh) or New-Item (PowerShell) of a
 // lock folder holding the run id. Taking it again with the same run id succeeds (a resumed run),
 // and only the owner removes it. sh gets its values quoted into the script; the PowerShell
-// scripts are static, the path and run id arrive as JSON on stdin (hostLockInput).
+// scripts are static, the path and run id arrive as JSON input (hostLockInput), read by the
+// PowerShell prelude into $certrollInput on both PowerShell transports.
 import { shQuote } from './quote.js';
 
 /** The exit status of an acquire script when another run holds the lock. */
@@ -27,8 +28,10 @@ export function shLockRelease(path: string, runId: string): string {
   ].join('\n');
 }
 
+// The holder goes to the host's error line, not [Console]::Error: a remoting session has no
+// console of its own, so only PowerShell's host and streams reach the caller on both transports.
 export const PS_LOCK_ACQUIRE = `$ErrorActionPreference = 'Stop'
-$d = [Console]::In.ReadToEnd() | ConvertFrom-Json
+$d = $certrollInput
 $owner = Join-Path $d.path 'owner'
 try {
   New-Item -ItemType Directory -Path $d.path | Out-Null
@@ -38,11 +41,11 @@ try {
   if (-not (Test-Path -LiteralPath $d.path -PathType Container)) { throw }
   $o = Get-Content -LiteralPath $owner -Raw -ErrorAction SilentlyContinue
   if ($o -eq $d.runId) { 'reacquired'; exit 0 }
-  [Console]::Error.WriteLine("held by run $o"); exit ${LOCK_HELD_EXIT}
+  $host.UI.WriteErrorLine("held by run $o"); exit ${LOCK_HELD_EXIT}
 }`;
 
 export const PS_LOCK_RELEASE = `$ErrorActionPreference = 'Stop'
-$d = [Console]::In.ReadToEnd() | ConvertFrom-Json
+$d = $certrollInput
 $owner = Join-Path $d.path 'owner'
 if (-not (Test-Path -LiteralPath $d.path)) { exit 0 }
 $o = Get-Content -LiteralPath $owner -Raw -ErrorAction SilentlyContinue

@@ -6,19 +6,51 @@ import { CertrollError } from '../errors.js';
 /** cmd.exe's command line limit; Windows OpenSSH runs commands through the default shell. */
 export const MAX_COMMAND_LINE = 8191;
 
-/** Set first in every script: UTF-8 output and no progress records on the output stream. */
-export const PS_PRELUDE = [
-  '[Console]::OutputEncoding = [Text.Encoding]::UTF8',
-  "$ProgressPreference = 'SilentlyContinue'",
+/**
+ * How every script gets its data, on both transports: `$certrollInput` is the JSON certroll sent,
+ * read from the first argument when there is one (PowerShell remoting runs the script with its
+ * input as the argument: a remote session's stdin is the remoting protocol itself, never data)
+ * and from stdin otherwise (PowerShell over SSH); `$null` when nothing was sent.
+ */
+export const PS_READ_INPUT = [
+  '$certrollInput = $null',
+  '$certrollInputText = $(if ($args.Count -gt 0) { [string]$args[0] } else { [Console]::In.ReadToEnd() })',
+  'if (-not [string]::IsNullOrWhiteSpace($certrollInputText)) { $certrollInput = $certrollInputText | ConvertFrom-Json }',
+  'Remove-Variable certrollInputText',
 ].join('\n');
 
+/** The line a script writes first on stderr over SSH: its process id, so a stop can end its tree. */
+export const PS_PID_ANNOUNCE = '[Console]::Error.Write("certroll-pid:$PID`n")';
+
 /**
- * How a script reads its data: the JSON certroll wrote to stdin (over SSH), or the same JSON as
- * the script block's first argument (over remoting, where there is no stdin).
+ * Set first in every script run over SSH: announce the process id, UTF-8 output without colour
+ * escapes, no progress records on the output stream, then the input. (A remote session has no console of its own:
+ * PS_REMOTE_PRELUDE leaves the console alone.)
  */
-export const PS_READ_INPUT =
-  '$certrollInput = $(if ($args.Count -gt 0) { [string]$args[0] } ' +
-  'else { [Console]::In.ReadToEnd() }) | ConvertFrom-Json';
+export const PS_PRELUDE = [
+  PS_PID_ANNOUNCE,
+  '[Console]::OutputEncoding = [Text.Encoding]::UTF8',
+  // PowerShell 7 colours error text with ANSI escapes even into a pipe; 5.1 has no $PSStyle.
+  "if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }",
+  "$ProgressPreference = 'SilentlyContinue'",
+  PS_READ_INPUT,
+].join('\n');
+
+/** Set first in every script run through PowerShell remoting. */
+export const PS_REMOTE_PRELUDE = ["$ProgressPreference = 'SilentlyContinue'", PS_READ_INPUT].join(
+  '\n',
+);
+
+/**
+ * The command that ends a PowerShell script's process and everything it started, on a host whose
+ * script announced `pid`: taskkill (every Windows since XP; cmd.exe and PowerShell both run it,
+ * whichever is the SSH server's default shell). A plain process kill would leave native children
+ * (netsh, a restarting service's tools) running.
+ */
+export function psKillTreeCommand(pid: number): string {
+  if (!Number.isInteger(pid) || pid <= 1) throw new RangeError(`Bad process id ${pid}.`);
+  return `taskkill.exe /T /F /PID ${pid}`;
+}
 
 export function encodeCommand(script: string): string {
   return Buffer.from(script, 'utf16le').toString('base64');
@@ -28,11 +60,15 @@ export function decodeCommand(encoded: string): string {
   return Buffer.from(encoded, 'base64').toString('utf16le');
 }
 
+// -OutputFormat Text: with -EncodedCommand and no format given, PowerShell writes its error
+// stream as CLIXML (`#< CLIXML <Objs>...`) into stderr, which certroll quotes in messages.
 export const POWERSHELL_ARGS = [
   '-NoProfile',
   '-NonInteractive',
   '-ExecutionPolicy',
   'Bypass',
+  '-OutputFormat',
+  'Text',
   '-EncodedCommand',
 ] as const;
 

@@ -1,5 +1,6 @@
 // The discovery script for Windows hosts. Static text: no host, path or user value is ever part
-// of it (script-block logging records script text); its only input is JSON on stdin. It prints
+// of it (script-block logging records script text); its only input is the JSON the prelude reads
+// into $certrollInput (the limit on each list). It prints
 // one JSON document: netsh's sslcert listing, listening TCP ports, IIS https bindings and the
 // SSL-enabled ports of NAV/Business Central service tiers, each only where the tool exists.
 
@@ -35,7 +36,7 @@ export const WINDOWS_DISCOVER_SCRIPT = [
   '    [pscustomobject]@{ instance = $name; state = [string]$i.State; settings = $cfg }',
   '  })',
   '}',
-  '[pscustomobject]@{ version = 1; netsh = $netsh; netshExit = $netshExit; listeners = $listen; iis = $iis; bc = $bc } | ConvertTo-Json -Depth 5 -Compress',
+  '[pscustomobject]@{ version = 1; limit = $limit; netsh = $netsh; netshExit = $netshExit; listeners = $listen; iis = $iis; bc = $bc } | ConvertTo-Json -Depth 5 -Compress',
   '',
 ].join('\n');
 

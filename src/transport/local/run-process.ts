@@ -13,6 +13,8 @@ export interface RunProcessOptions {
   readonly signal?: AbortSignal;
   /** Hint shown when the program itself is not installed. */
   readonly missingHint?: string;
+  /** Sees stderr as it arrives (the result still holds all of it). */
+  readonly onStderr?: (chunk: string) => void;
 }
 
 const KILL_GRACE_MS = 500;
@@ -53,6 +55,8 @@ export async function runProcess(
     forceKillAfterDelay: KILL_GRACE_MS,
     encoding: 'utf8',
   });
+  if (opts.onStderr !== undefined)
+    child.stderr?.on('data', (d: Buffer | string) => opts.onStderr?.(String(d)));
   const onStop = (): void => {
     killGroup(child.pid, 'SIGTERM');
     setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();

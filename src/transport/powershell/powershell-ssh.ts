@@ -1,6 +1,6 @@
 // PowerShell over SSH (Windows OpenSSH): every script runs as
 // `powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand <static script>`
-// with its data as JSON on stdin. The SSH session is a seam so tests can see what is sent.
+// with its data as JSON on stdin (read by the prelude into $certrollInput). The SSH session is a seam so tests can see what is sent.
 import { SshSession, type SshSessionDeps } from '../ssh/session.js';
 import {
   type ExecOptions,
@@ -9,7 +9,7 @@ import {
   type Transport,
 } from '../types.js';
 import { type Host } from '../../inventory/model.js';
-import { powershellCommandLine } from '../../shell/index.js';
+import { powershellCommandLine, psKillTreeCommand } from '../../shell/index.js';
 import { psPutFile, psRemove } from './file-ops.js';
 
 /** What the transport needs from an SSH session: the real one, or a fake in tests. */
@@ -18,7 +18,10 @@ export interface RemoteSession {
   /** False once the connection was closed or lost; a fake may leave it out. */
   readonly isOpen?: boolean;
   connect(signal?: AbortSignal): Promise<void>;
-  run(command: string, options?: ExecOptions & { what?: string }): Promise<ExecResult>;
+  run(
+    command: string,
+    options?: ExecOptions & { what?: string; killCommandFor?: (pid: number) => string },
+  ): Promise<ExecResult>;
   close(): Promise<void>;
 }
 
@@ -51,7 +54,12 @@ export class PowerShellSshTransport implements Transport {
   }
 
   exec(script: string, options: ExecOptions & { what?: string } = {}): Promise<ExecResult> {
-    return this.session.run(powershellCommandLine(script, this.exe), options);
+    // The prelude announces the script's process id: a stopped or timed-out script is ended on the
+    // host with everything it started, not only its channel closed (which leaves it running).
+    return this.session.run(powershellCommandLine(script, this.exe), {
+      ...options,
+      killCommandFor: psKillTreeCommand,
+    });
   }
 
   putFile(path: string, data: string | Buffer, options: PutFileOptions): Promise<void> {

@@ -22,6 +22,11 @@ export interface ChannelExecOptions {
   readonly killVia?: (killCommand: string) => string;
   /** sh run after a stopped command's group is gone (e.g. removing putFile's temp file). */
   readonly afterStop?: string;
+  /**
+   * For commands that announce their own process id on stderr (PowerShell's prelude): the
+   * command that ends that process and its children, run on a second channel when stopped.
+   */
+  readonly killCommandFor?: (pid: number) => string;
 }
 
 function exitFromSignal(name: string | undefined): number {
@@ -51,14 +56,14 @@ export function execOnChannel(
     let pid: number | undefined;
     const out: Buffer[] = [];
     const errOut: Buffer[] = [];
-    const killCommand = (): string | undefined =>
-      pid === undefined || opts.killVia === undefined
-        ? undefined
-        : opts.killVia(
-            opts.afterStop === undefined
-              ? killGroupCommand(pid)
-              : `${killGroupCommand(pid)}; ${opts.afterStop}`,
-          );
+    const announces = opts.killVia !== undefined || opts.killCommandFor !== undefined;
+    const killCommand = (): string | undefined => {
+      if (pid === undefined) return undefined;
+      if (opts.killCommandFor !== undefined) return opts.killCommandFor(pid);
+      if (opts.killVia === undefined) return undefined;
+      const group = killGroupCommand(pid);
+      return opts.killVia(opts.afterStop === undefined ? group : `${group}; ${opts.afterStop}`);
+    };
     const stop = (): void => {
       stopping = true;
       if (channel !== undefined) stopChannel(ssh, channel, killCommand());
@@ -109,7 +114,7 @@ export function execOnChannel(
     };
     const onStderr = (d: Buffer): void => {
       errOut.push(d);
-      if (pid !== undefined || opts.killVia === undefined || channel === undefined) return;
+      if (pid !== undefined || !announces || channel === undefined) return;
       pid = takePid(Buffer.concat(errOut).toString('utf8')).pid;
       // Stopped before the pid was known: kill now that it is.
       if (pid !== undefined && stopping) stopChannel(ssh, channel, killCommand());
@@ -144,7 +149,7 @@ export function execOnChannel(
           settle(undefined, {
             exitCode: r.code ?? exitFromSignal(r.signal ?? undefined),
             stdout: Buffer.concat(out).toString('utf8'),
-            stderr: stderrText(errOut, opts.killVia !== undefined),
+            stderr: stderrText(errOut, announces),
             durationMs: Math.round(performance.now() - started),
           });
         },

@@ -106,6 +106,7 @@ export class SshSession {
       what?: string;
       killVia?: (kill: string) => string;
       afterStop?: string;
+      killCommandFor?: (pid: number) => string;
     } = {},
   ): Promise<ExecResult> {
     if (!this.isOpen) throw this.notConnected();
@@ -144,6 +145,7 @@ export class SshSession {
       what?: string;
       killVia?: (kill: string) => string;
       afterStop?: string;
+      killCommandFor?: (pid: number) => string;
     },
   ): Promise<ExecResult> {
     // Checked again: the connection may have gone while this command waited for a channel.
@@ -157,6 +159,7 @@ export class SshSession {
         ...optional('what', options.what),
         ...optional('killVia', options.killVia),
         ...optional('afterStop', options.afterStop),
+        ...optional('killCommandFor', options.killCommandFor),
       });
     // sshd frees a session slot a moment after the channel closed; a refused channel open means
     // the command never started, so trying again is safe. Bounded: 10 tries, about 1.4 s.

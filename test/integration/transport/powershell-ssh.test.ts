@@ -49,12 +49,14 @@ describe('powershell over ssh, through a real sshd to a powershell shim', () => 
     const stdin = JSON.stringify({ thumb: 'AB12', password: 'p@ss\'"; $(x)' });
     const r = await ps.exec(script, { stdin });
     expect(r).toMatchObject({ exitCode: 3, stdout: 'shim ok\n', stderr: 'to stderr\n' });
-    expect(read('argc').trim()).toBe('6');
-    expect(read('argv').split('\n').slice(0, 5)).toEqual([
+    expect(read('argc').trim()).toBe('8');
+    expect(read('argv').split('\n').slice(0, 7)).toEqual([
       '-NoProfile',
       '-NonInteractive',
       '-ExecutionPolicy',
       'Bypass',
+      '-OutputFormat',
+      'Text',
       '-EncodedCommand',
     ]);
     expect(read('script')).toBe(`${PS_PRELUDE}\n${script}`);

@@ -9,7 +9,7 @@ describe('createTransport', () => {
   it.each([
     ['ssh', 'sh', 'web-03 (10.0.4.7:22)'],
     ['powershell-ssh', 'powershell', 'web-03 (10.0.4.7:22)'],
-    ['pwsh-remoting', 'powershell', 'web-03 (10.0.4.7:22, WinRM)'],
+    ['pwsh-remoting', 'powershell', 'web-03 (10.0.4.7:22, WinRM over HTTPS)'],
     ['local', 'sh', 'web-03 (local)'],
   ] as const)('builds the %s transport for its shell', (kind, shell, target) => {
     const t = createTransport(host(kind));

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { type Host } from '../../../src/inventory/model.js';
 import {
   PS_PRELUDE,
+  PS_PID_ANNOUNCE,
+  PS_READ_INPUT,
+  PS_REMOTE_PRELUDE,
   PS_PUT_FILE,
   PS_REMOVE,
   decodeCommand,
@@ -18,6 +21,7 @@ import {
 import {
   PwshRemotingTransport,
   pwshRemotingArgs,
+  remoteScript,
   type ProcessRunner,
 } from '../../../src/transport/powershell/pwsh-remoting.js';
 import { type ExecOptions, type ExecResult } from '../../../src/transport/types.js';
@@ -62,7 +66,7 @@ function fakeSession(result: ExecResult = ok) {
 /** The script a command line carries, after checking the command line's exact shape. */
 function scriptOf(command: string): string {
   const m =
-    /^powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ([A-Za-z0-9+/=]+)$/.exec(
+    /^powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -OutputFormat Text -EncodedCommand ([A-Za-z0-9+/=]+)$/.exec(
       command,
     );
   expect(m, command).not.toBeNull();
@@ -78,6 +82,16 @@ describe('powershell over ssh: what is sent', () => {
     expect(calls).toHaveLength(1);
     expect(scriptOf(calls[0]!.command)).toBe(`${PS_PRELUDE}\n${script}`);
     expect(calls[0]!.options?.stdin).toBe('{"a":1}');
+  });
+
+  it('starts every script by announcing its pid and reading $certrollInput; a stop ends its tree', async () => {
+    const { session, calls } = fakeSession();
+    await new PowerShellSshTransport(host('powershell-ssh'), { session }).exec('x');
+    expect(PS_PRELUDE.split('\n')[0]).toBe(PS_PID_ANNOUNCE);
+    expect(PS_PRELUDE).toContain(PS_READ_INPUT);
+    const options = calls[0]!.options as { killCommandFor?: (pid: number) => string };
+    expect(options.killCommandFor?.(4242)).toBe('taskkill.exe /T /F /PID 4242');
+    expect(() => options.killCommandFor?.(Number.NaN)).toThrow(RangeError);
   });
 
   it('puts a PFX and its password only on stdin, as JSON, never in the command line', async () => {
@@ -155,19 +169,90 @@ describe('pwsh remoting: what is run', () => {
     const last = calls.at(-1)!;
     expect(last.file).toBe('pwsh');
     expect(last.args).toEqual(pwshRemotingArgs());
-    expect(last.args.slice(0, 3)).toEqual(['-NoProfile', '-NonInteractive', '-EncodedCommand']);
-    expect(decodeCommand(last.args[3]!)).toBe(PWSH_REMOTING_WRAPPER);
-    expect(PWSH_REMOTING_WRAPPER).toContain('Invoke-Command @params');
+    expect(last.args.slice(0, 5)).toEqual([
+      '-NoProfile',
+      '-NonInteractive',
+      '-OutputFormat',
+      'Text',
+      '-EncodedCommand',
+    ]);
+    expect(decodeCommand(last.args[5]!)).toBe(PWSH_REMOTING_WRAPPER);
+    expect(PWSH_REMOTING_WRAPPER).toContain('New-PSSession @conn');
     const req = JSON.parse(last.stdin) as RemotingRequest;
     expect(req).toEqual({
+      via: 'winrm',
       computer: '10.0.4.7',
       port: 5985,
+      tls: true,
       user: 'CORP\\deploy',
       password: SECRET,
-      script: 'Import-PfxCertificate -FilePath $certrollInput.path',
+      script: remoteScript('Import-PfxCertificate -FilePath $certrollInput.path'),
       input: '{"path":"C:\\\\x.pfx"}',
     });
+    expect(req.script.startsWith(`${PS_REMOTE_PRELUDE}\n`)).toBe(true);
     for (const c of calls) expect(c.args.join(' ')).not.toContain(SECRET);
+  });
+
+  it('over SSH: -HostName with the identity file and known_hosts, never a password', async () => {
+    const { run, calls } = fakeRunner();
+    const t = new PwshRemotingTransport(
+      host('pwsh-remoting', {
+        via: 'ssh',
+        port: 22,
+        identityFile: '/keys/id',
+        knownHosts: ['/kh/a', '/kh/b'],
+      }),
+      { run },
+    );
+    await t.connect();
+    expect(t.target).toBe('nav-01 (10.0.4.7:22, PowerShell remoting over SSH)');
+    const req = JSON.parse(calls.at(-1)!.stdin) as RemotingRequest;
+    expect(req).toMatchObject({
+      via: 'ssh',
+      port: 22,
+      keyFile: '/keys/id',
+      knownHosts: ['/kh/a', '/kh/b'],
+      connectTimeoutSec: 1,
+    });
+    expect(req).not.toHaveProperty('password');
+    const withPassword = new PwshRemotingTransport(
+      host('pwsh-remoting', { via: 'ssh', password: { from: 'env', name: 'X' } }),
+      { run },
+    );
+    await expect(withPassword.connect()).rejects.toMatchObject({
+      code: 'TRANSPORT_AUTH',
+      message: expect.stringContaining('cannot use a password') as unknown,
+    });
+  });
+
+  it('warns once about WinRM over plain HTTP, asked for with tls: false', async () => {
+    const { run, calls } = fakeRunner();
+    const warnings: string[] = [];
+    const t = new PwshRemotingTransport(host('pwsh-remoting', { tls: false }), {
+      run,
+      onWarning: (m) => warnings.push(m),
+    });
+    await t.connect();
+    await t.connect();
+    expect(t.target).toBe('nav-01 (10.0.4.7:5985, WinRM over HTTP)');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('plain HTTP');
+    expect((JSON.parse(calls.at(-1)!.stdin) as RemotingRequest).tls).toBe(false);
+  });
+
+  it('ends a timed-out script on the host: taskkill of the announced remote process', async () => {
+    const calls: { stdin: string; what: string }[] = [];
+    const run: ProcessRunner = (_file, _args, opts) => {
+      calls.push({ stdin: String(opts.stdin), what: opts.what });
+      if (calls.length > 1) return Promise.resolve(ok);
+      opts.onStderr?.('certroll-pid:4242\n');
+      return Promise.reject(Object.assign(new Error('timed out'), { code: 'TRANSPORT_TIMEOUT' }));
+    };
+    const t = new PwshRemotingTransport(host('pwsh-remoting'), { run });
+    await expect(t.exec('Start-Sleep 600')).rejects.toMatchObject({ code: 'TRANSPORT_TIMEOUT' });
+    expect(calls).toHaveLength(2);
+    const kill = JSON.parse(calls[1]!.stdin) as RemotingRequest;
+    expect(kill.script).toBe(remoteScript('taskkill.exe /T /F /PID 4242'));
   });
 
   it('reports a missing pwsh as TRANSPORT_UNREACHABLE with an install hint', async () => {
