@@ -31,4 +31,5 @@ export {
   type UncoveredName,
 } from './names.js';
 export { repackPfx, type PfxEncoding, type RepackOptions } from './repack.js';
+export { pfxEncryptionFor, AES_PFX_MIN_BUILD, type WindowsHostFacts } from './pfx-encryption.js';
 export type { Bundle, BundleInput, BundleNote, BundleFormat } from './types.js';

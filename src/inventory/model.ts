@@ -81,6 +81,10 @@ export interface ProbeSpec {
    * endpoint send no SNI. Never an IP address.
    */
   readonly sni: readonly string[];
+  /** `nettcp`: TLS inside .NET Message Framing (src/probe/nmf.ts); absent: plain TLS. */
+  readonly protocol?: 'tls' | 'nettcp';
+  /** net.tcp only: the via sent in the framing preamble (default `net.tcp://<name>:<port>/`). */
+  readonly via?: string;
   /** Load-balanced service: every member is probed directly, then the VIP `vipSamples` times. */
   readonly pool?: {
     readonly members: readonly PoolMember[];
@@ -111,7 +115,7 @@ export interface Host {
   readonly name: string;
   readonly address: string;
   readonly transport: TransportConfig;
-  /** Older Windows builds that cannot import AES-encrypted PFX: repack with 3DES. */
+  /** Forces a 3DES PFX (otherwise chosen by the host's OS build, src/cert/pfx-encryption.ts). */
   readonly legacyPfx: boolean;
   /** Folder on the host for staged material, backups and the host lock; a default when absent. */
   readonly stateDir?: string;

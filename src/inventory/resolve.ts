@@ -184,10 +184,14 @@ function resolveBinding(
   const probeAddress = b.probe?.address ?? h.address;
   const sni = resolveSni(b.probe?.sni, probeAddress, [...path, 'probe'], ctx);
   const pool = b.probe?.pool;
+  const probePort = b.probe?.port ?? b.port;
+  checkNetTcp(b.probe?.protocol, b.probe?.via, probePort, [...path, 'probe'], ctx);
   const probe: ProbeSpec = {
     address: probeAddress,
-    port: b.probe?.port ?? b.port,
+    port: probePort,
     sni,
+    ...(b.probe?.protocol !== undefined && { protocol: b.probe.protocol }),
+    ...(b.probe?.protocol === 'nettcp' && viaFor(b, probePort, sni[0] ?? probeAddress)),
     ...(pool !== undefined && {
       pool: {
         members: pool.members.map((m) => ({ name: m.name, address: m.address, port: m.port })),
@@ -227,6 +231,43 @@ function resolveSni(
     'Write probe: { sni: [www.example.com] } with the name clients use, or probe: { sni: none } if clients send no SNI.',
   );
   return [];
+}
+
+/** Business Central's default client services port: net.tcp, never TLS from the first byte. */
+export const BC_CLIENT_SERVICES_PORT = 7046;
+
+// A plain TLS handshake to a net.tcp port always fails (TLS starts inside the framing), so a
+// binding there without `protocol` could only end in a rollback after the change: refuse it at
+// plan, before any host is touched, and let the user say which protocol the port speaks.
+function checkNetTcp(
+  protocol: 'tls' | 'nettcp' | undefined,
+  via: string | undefined,
+  port: number,
+  path: Path,
+  ctx: ResolveContext,
+): void {
+  if (via !== undefined && protocol !== 'nettcp')
+    ctx.sink.add(
+      [...path, 'via'],
+      `probe.via ${via} is for net.tcp endpoints, but probe.protocol is ${protocol ?? 'tls (the default)'}`,
+      'Add probe: { protocol: nettcp } or remove via.',
+    );
+  if (port === BC_CLIENT_SERVICES_PORT && protocol === undefined)
+    ctx.sink.add(
+      path,
+      `port ${port} is Business Central's client services port, which speaks net.tcp (TLS inside .NET Message Framing): a plain TLS probe can never verify it`,
+      'Write probe: { protocol: nettcp } (optionally via: net.tcp://<server>:7046/<instance>/Service) to verify it through the framing, or probe: { protocol: tls } if this port really serves TLS directly.',
+    );
+}
+
+// A BC service tier's client services endpoint is net.tcp://<server>:<port>/<instance>/Service;
+// WCF routes by the via's path, so a via without the instance would be refused before TLS.
+function viaFor(b: BindingInput, port: number, name: string): { via?: string } {
+  if (b.probe?.via !== undefined) return { via: b.probe.via };
+  const instance = b.params?.['instance'];
+  if (b.kind !== 'bc-service-tier' || typeof instance !== 'string') return {};
+  const host = name.includes(':') ? `[${name}]` : name;
+  return { via: `net.tcp://${host}:${port}/${encodeURIComponent(instance)}/Service` };
 }
 
 // Thumbprints hide in binding parameters (netsh certhash, IIS, BC); catch MMC copy damage early.

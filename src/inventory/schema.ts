@@ -122,6 +122,21 @@ export const probeInput = z.strictObject({
     .optional()
     .meta({ description: 'SNI name(s) to probe with, or none when clients send no SNI.' }),
   pool: poolInput.optional(),
+  protocol: z
+    .enum(['tls', 'nettcp'], { error: 'expected protocol: tls or nettcp' })
+    .optional()
+    .meta({
+      description:
+        'tls (default): TLS from the first byte. nettcp: TLS inside .NET Message Framing (WCF net.tcp, e.g. Business Central client services).',
+    }),
+  via: z
+    .string({ error: 'expected via as a net.tcp:// URI' })
+    .max(2048)
+    .regex(/^net\.tcp:\/\/[^\s/]+(\/\S*)?$/, {
+      error: (iss) => `expected via as a net.tcp:// URI, got ${JSON.stringify(iss.input)}`,
+    })
+    .optional()
+    .meta({ description: 'net.tcp only: the endpoint URI sent as the framing via.' }),
 });
 
 export const bindingInput = z.strictObject({

@@ -22,7 +22,7 @@ export type Material =
     }
   | {
       readonly kind: 'pfx';
-      /** Already repacked for the host (3DES for legacyPfx hosts) by the engine. */
+      /** Already repacked for the host, encrypted for its build (src/cert/pfx-encryption.ts). */
       readonly pfx: Buffer;
       readonly password: string;
     };

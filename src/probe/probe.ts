@@ -1,10 +1,11 @@
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { type SecureContext, connect, createSecureContext } from 'node:tls';
 import { type X509Certificate } from 'node:crypto';
 import { CertrollError } from '../errors.js';
 import { classifyError } from './classify-error.js';
 import { chainOf, summarise } from './cert-summary.js';
+import { netTcpUpgrade } from './nettcp.js';
 import { sniffPeer } from './sniff.js';
 import {
   DEFAULT_TIMEOUT_MS,
@@ -55,15 +56,50 @@ export function probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<
       hint: 'Clients never send an IP address as SNI; probe with sni: none instead.',
     });
   }
+  return target.protocol === 'nettcp' ? probeNetTcp(target, options) : handshake(target, options);
+}
+
+/**
+ * net.tcp (Business Central's client services port): TLS starts inside .NET Message Framing, after
+ * the preamble and its upgrade response, so a plain handshake can never reach the certificate.
+ */
+async function probeNetTcp(target: ProbeTarget, options: ProbeOptions): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const at = new Date().toISOString();
   const start = performance.now();
+  const up = await netTcpUpgrade(target, start + timeoutMs, options.signal);
+  if (!up.ok)
+    return { ok: false, target, failure: up.failure, elapsedMs: performance.now() - start, at };
+  return handshake(
+    target,
+    { ...options, sniffNotTls: false },
+    { socket: up.socket, start, tcpAt: up.tcpAt, at },
+  );
+}
+
+/** A TCP connection already opened (and upgraded) for the handshake, with its timings. */
+interface Opened {
+  readonly socket: Socket;
+  readonly start: number;
+  readonly tcpAt: number;
+  readonly at: string;
+}
+
+function handshake(
+  target: ProbeTarget,
+  options: ProbeOptions,
+  opened?: Opened,
+): Promise<ProbeResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const at = opened?.at ?? new Date().toISOString();
+  const start = opened?.start ?? performance.now();
   return new Promise((resolve) => {
-    let tcpAt: number | undefined;
+    let tcpAt: number | undefined = opened?.tcpAt;
     let settled = false;
     const socket = connect({
-      host: target.address,
-      port: target.port,
+      ...(opened !== undefined
+        ? { socket: opened.socket }
+        : { host: target.address, port: target.port }),
       // An empty servername sends no SNI even when address is a host name.
       servername: target.sni ?? '',
       rejectUnauthorized: false,
@@ -107,21 +143,25 @@ export function probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<
         phase: tcpAt ? 'tls' : 'tcp',
         message: 'probe aborted',
       });
-    const timer = setTimeout(() => {
-      const open = tcpAt !== undefined;
-      fail({
-        kind: 'timeout',
-        code: 'ETIMEDOUT',
-        phase: open ? 'tls' : 'tcp',
-        message: open
-          ? `TCP connected but no TLS handshake answer within ${timeoutMs} ms`
-          : `no TCP connection within ${timeoutMs} ms`,
-      });
-    }, timeoutMs);
+    const timer = setTimeout(
+      () => {
+        const open = tcpAt !== undefined;
+        fail({
+          kind: 'timeout',
+          code: 'ETIMEDOUT',
+          phase: open ? 'tls' : 'tcp',
+          message: open
+            ? `TCP connected but no TLS handshake answer within ${timeoutMs} ms`
+            : `no TCP connection within ${timeoutMs} ms`,
+        });
+      },
+      Math.max(1, start + timeoutMs - performance.now()),
+    );
     function cleanup(): void {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
+      opened?.socket.destroy();
     }
     if (options.signal?.aborted === true) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });

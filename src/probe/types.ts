@@ -12,6 +12,13 @@ export interface ProbeTarget {
    * matches an IP SAN). Ignored when `sni` is set: the SNI name is what clients check.
    */
   readonly checkName?: string;
+  /**
+   * `nettcp`: TLS inside .NET Message Framing (WCF net.tcp, Business Central's client services
+   * port), reached after the framing preamble's ssl-tls upgrade. Default: TLS from the first byte.
+   */
+  readonly protocol?: 'tls' | 'nettcp';
+  /** net.tcp only: the via sent in the preamble (default `net.tcp://<name>:<port>/`). */
+  readonly via?: string;
 }
 
 /** A probe's default bound for TCP connect plus TLS handshake, in ms. */

@@ -37,7 +37,13 @@ export function bindingTargets(b: Binding): ProbeTarget[] {
   const unique = endpoints.filter(
     (e, i) => endpoints.findIndex((x) => x.address === e.address && x.port === e.port) === i,
   );
-  return unique.flatMap((e) => names.map((sni) => ({ address: e.address, port: e.port, sni })));
+  const framing = {
+    ...(b.probe.protocol !== undefined && { protocol: b.probe.protocol }),
+    ...(b.probe.via !== undefined && { via: b.probe.via }),
+  };
+  return unique.flatMap((e) =>
+    names.map((sni) => ({ address: e.address, port: e.port, sni, ...framing })),
+  );
 }
 
 const label = (t: ProbeTarget) => `${t.address}:${t.port}${t.sni !== null ? ` (${t.sni})` : ''}`;

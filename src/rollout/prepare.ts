@@ -6,7 +6,7 @@ import { CertrollError, type ErrorDetail } from '../errors.js';
 import { type Binding, type Host, type Inventory } from '../inventory/model.js';
 import { didYouMean } from '../inventory/suggest.js';
 import { type Material, type Playbook, type PlaybookRegistry } from '../playbooks/index.js';
-import { type Bundle, type Check } from '../cert/index.js';
+import { type Bundle, type Check, type WindowsHostFacts } from '../cert/index.js';
 import { type CertSummary } from '../cert/identity.js';
 import type * as certModule from '../cert/index.js';
 import type * as playbooksModule from '../playbooks/index.js';
@@ -32,6 +32,12 @@ export interface Prepared {
   readonly trustPem: readonly string[];
   readonly gate: readonly Check[];
   readonly material: (host: Host, playbook: Playbook) => Material;
+  /**
+   * What the preflight learned of each Windows host, by host name (its OS build decides the PFX
+   * encryption, src/cert/pfx-encryption.ts). Empty until the preflight reports a build; a host
+   * missing here gets the default (3DES).
+   */
+  readonly windowsFacts: Map<string, WindowsHostFacts>;
 }
 
 export const NOTHING_TOUCHED = 'No host was modified.';
@@ -55,6 +61,7 @@ export async function prepareRollout(
   const { bundle, trust, gate } = await gatedBundle(inputs, env, inventory, certLib);
   assertKeyFits(inventory, playbooks, bundle.key.asymmetricKeyType, inputs.cert);
   const fp = certLib.fingerprints(bundle.leaf);
+  const windowsFacts = new Map<string, WindowsHostFacts>();
   return {
     inventory,
     playbooks,
@@ -67,7 +74,8 @@ export async function prepareRollout(
     },
     trustPem: trust.anchors.map((a) => a.toString()),
     gate,
-    material: materialSource(bundle, playbooksLib, certLib),
+    material: materialSource(bundle, playbooksLib, certLib, windowsFacts),
+    windowsFacts,
   };
 }
 
@@ -183,7 +191,8 @@ async function gatedBundle(
 function materialSource(
   bundle: Bundle,
   playbooksLib: Pick<PlaybooksLib, 'materialOf'>,
-  certLib: Pick<CertLib, 'repackPfx'>,
+  certLib: Pick<CertLib, 'repackPfx' | 'pfxEncryptionFor'>,
+  windowsFacts: ReadonlyMap<string, WindowsHostFacts>,
 ): Prepared['material'] {
   const pem = {
     certPem: bundle.leaf.toString(),
@@ -197,19 +206,19 @@ function materialSource(
   const pfxCache = new Map<string, Material>();
   return (host, playbook) => {
     if (playbooksLib.materialOf(playbook) !== 'pfx') return { kind: 'pem', ...pem };
-    // One PFX per host, with a fresh random password that exists only in memory and on stdin.
-    const cached = pfxCache.get(host.name);
+    // One PFX per host and encryption, with a fresh random password that exists only in memory
+    // and on stdin. The encryption follows the host's build once the preflight reported it.
+    const encoding = certLib.pfxEncryptionFor(windowsFacts.get(host.name) ?? {}, host.legacyPfx);
+    const key = `${host.name}\0${encoding}`;
+    const cached = pfxCache.get(key);
     if (cached !== undefined) return cached;
     const pfxPassword = randomBytes(24).toString('base64url');
     const m: Material = {
       kind: 'pfx',
-      pfx: certLib.repackPfx(bundle, {
-        password: pfxPassword,
-        encoding: host.legacyPfx ? '3des' : 'aes',
-      }),
+      pfx: certLib.repackPfx(bundle, { password: pfxPassword, encoding }),
       password: pfxPassword,
     };
-    pfxCache.set(host.name, m);
+    pfxCache.set(key, m);
     return m;
   };
 }

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { P256, TestPki, daysFromNow, type Issued } from '../../lab/pki.js';
 import { writeBcInstance, writeService } from '../../lab/windows/bc.js';
-import { SimRoot, runPwsh } from '../../lab/windows/pwsh-local.js';
+import { PWSH_BUDGET_MS, SimRoot, runPwsh } from '../../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../../lab/windows/store.js';
 
 interface Listener {
@@ -38,10 +38,11 @@ $r.stopped = [string](Get-Service 'MicrosoftDynamicsNavServer$BC240').Status
 $r.afterStop = Listeners
 # A start left pending by a process that went away completes on the next read.
 $p = Get-Content -Raw ($env:CERTROLL_WINSIM + '/services/Pending.json') | ConvertFrom-Json -AsHashtable
-$p.status = 'StartPending'; $p.pendingUntil = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() + 400
+$p.status = 'StartPending'; $p.pendingUntil = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() + 3000
 $p | ConvertTo-Json | Set-Content ($env:CERTROLL_WINSIM + '/services/Pending.json')
 $r.pending = @([string](Get-Service Pending).Status)
-Start-Sleep -Milliseconds 500
+$left = $p.pendingUntil - [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+if ($left -gt 0) { Start-Sleep -Milliseconds ($left + 100) }
 $r.pending += [string](Get-Service Pending).Status
 $all.starts = $r
 Import-Module Microsoft.Dynamics.Nav.Management -DisableNameChecking
@@ -141,10 +142,10 @@ describe('the simulated Business Central service tier', () => {
       startDelayMs: 0,
       kind: 'generic',
     });
-    const res = await runPwsh(sim, SCRIPT, { timeoutMs: 40_000 });
+    const res = await runPwsh(sim, SCRIPT, { timeoutMs: PWSH_BUDGET_MS });
     stderr = res.stderr;
     results = JSON.parse(res.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-  }, 45_000);
+  }, PWSH_BUDGET_MS + 5_000);
   afterAll(() => {
     pki.cleanup();
     sim.remove();

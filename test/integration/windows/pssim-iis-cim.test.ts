@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestPki, type Issued } from '../../lab/pki.js';
 import { writeBcInstance, writeService } from '../../lab/windows/bc.js';
-import { SimRoot, runPwsh } from '../../lab/windows/pwsh-local.js';
+import { PWSH_BUDGET_MS, SimRoot, runPwsh } from '../../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../../lab/windows/store.js';
 
 const IIS_APPID = '{4dc3e181-e14b-4a21-b022-59fc669b0914}';
@@ -92,8 +92,10 @@ describe('the simulated IIS and CIM', () => {
     sim.remove();
   });
 
-  it('reads, adds and removes IIS certificate bindings through http.sys and registers started sites', async () => {
-    const script = String.raw`
+  it(
+    'reads, adds and removes IIS certificate bindings through http.sys and registers started sites',
+    async () => {
+      const script = String.raw`
 Import-Module WebAdministration, IISAdministration
 $r = [ordered]@{}
 function Listeners { @((Get-Content -Raw ($env:CERTROLL_WINSIM + '/httpsys/listeners.json') | ConvertFrom-Json).listeners | ForEach-Object { $_.owner + '@' + $_.address + ':' + $_.port }) }
@@ -115,6 +117,9 @@ try { New-WebBinding -Name shop -Protocol https -Port 8444 -IPAddress 127.0.0.1 
 try { (Get-WebBinding -Name shop -Port 8444).AddSslCertificate('00' * 20, 'My') } catch { $r.missingCert = $_.Exception.InnerException.Message }
 Stop-Website -Name 'Default Web Site'
 $r.listenersAfter = @(Listeners)
+New-WebBinding -Name ccs -Protocol https -Port 9443 -HostHeader 'ccs2.contoso.com' -SslFlags 3
+$r.ccsEntry = @((Get-Content -Raw ($env:CERTROLL_WINSIM + '/httpsys/sslcert.json') | ConvertFrom-Json).bindings | Where-Object { $_.type -eq 'ccs' } | ForEach-Object { $_.endpoint })
+Remove-WebBinding -Name ccs -Protocol https -Port 9443 -HostHeader 'ccs2.contoso.com'
 (Get-WebBinding -Name shop -Port 443).RemoveSslCertificate()
 $r.removed = (Get-WebBinding -Name shop -Port 443).certificateHash
 $svc = Get-CimInstance -ClassName Win32_Service -Filter ("Name='MicrosoftDynamicsNavServer" + '$BC240' + "'")
@@ -124,59 +129,62 @@ $r.os = [ordered]@{ Caption = $os.Caption; Version = $os.Version; BuildNumber = 
 try { Get-CimInstance -ClassName Win32_Nothing -ErrorAction Stop } catch { $r.badClass = $_.Exception.Message }
 $r | ConvertTo-Json -Depth 4 -Compress
 `;
-    const res = await runPwsh(sim, `$env:NEW = '${newCert.thumbprint}'\n${script}`, {
-      timeoutMs: 25_000,
-    });
-    expect(res.stderr).toBe('');
-    const r = JSON.parse(res.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-    const logon =
-      'A specified logon session does not exist. It may already have been terminated. (Exception from HRESULT: 0x80070520)';
-    expect(r['sites']).toEqual(['Default Web Site=Started', 'shop=Started', 'ccs=Stopped']);
-    expect(r['default']).toEqual({
-      info: '*:443:',
-      sslFlags: 0,
-      hash: oldCert.thumbprint,
-      store: 'My',
-    });
-    expect(r['rebind']).toBe(logon);
-    expect(r['shopBefore']).toBe('');
-    expect(r['shopAfter']).toBe(newCert.thumbprint);
-    expect(r['ccs']).toMatch(/Central Certificate Store/);
-    expect(r['iisSite']).toEqual({ flags: 'Sni', hash: newCert.thumbprint });
-    expect(r['listenersStopped']).toEqual([]);
-    expect(r['listenersStarted']).toEqual([
-      'IIS:Default Web Site@0.0.0.0:443',
-      'IIS:shop@0.0.0.0:443',
-    ]);
-    expect(r['duplicate']).toBe(
-      "Cannot add duplicate collection entry of type 'binding' with combined key attributes 'protocol, bindingInformation' respectively set to 'https, 127.0.0.1:8444:'",
-    );
-    expect(r['missingCert']).toBe(logon);
-    expect(r['listenersAfter']).toEqual(['IIS:shop@0.0.0.0:443', 'IIS:shop@127.0.0.1:8444']);
-    expect(r['removed']).toBe('');
-    expect(r['cimService']).toEqual({
-      Name: 'MicrosoftDynamicsNavServer$BC240',
-      StartName: 'NT AUTHORITY\\NetworkService',
-      State: 'Stopped',
-      ProcessId: 0,
-      PathName:
-        '"C:\\Program Files\\Microsoft Dynamics 365 Business Central\\230\\Service\\Microsoft.Dynamics.Nav.Server.exe" $BC240 /config "C:\\Program Files\\Microsoft Dynamics 365 Business Central\\230\\Service\\Instances\\BC240\\BC240.config"',
-    });
-    expect(r['os']).toEqual({
-      Caption: 'Microsoft Windows Server 2016 Standard',
-      Version: '10.0.14393',
-      BuildNumber: '14393',
-    });
-    expect(r['badClass']).toBe('Invalid class ');
-    const table = sim.readJson<{ bindings: SslEntry[] }>('httpsys/sslcert.json').bindings;
-    expect(table).toEqual([
-      {
-        type: 'ipport',
-        endpoint: '0.0.0.0:443',
-        certhash: oldCert.thumbprint,
-        appid: IIS_APPID,
-        certstorename: 'My',
-      },
-    ]);
-  });
+      const res = await runPwsh(sim, `$env:NEW = '${newCert.thumbprint}'\n${script}`, {
+        timeoutMs: PWSH_BUDGET_MS,
+      });
+      expect(res.stderr).toBe('');
+      const r = JSON.parse(res.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+      const logon =
+        'A specified logon session does not exist. It may already have been terminated. (Exception from HRESULT: 0x80070520)';
+      expect(r['sites']).toEqual(['Default Web Site=Started', 'shop=Started', 'ccs=Stopped']);
+      expect(r['default']).toEqual({
+        info: '*:443:',
+        sslFlags: 0,
+        hash: oldCert.thumbprint,
+        store: 'My',
+      });
+      expect(r['rebind']).toBe(logon);
+      expect(r['shopBefore']).toBe('');
+      expect(r['shopAfter']).toBe(newCert.thumbprint);
+      expect(r['ccs']).toMatch(/Central Certificate Store/);
+      expect(r['iisSite']).toEqual({ flags: 'Sni', hash: newCert.thumbprint });
+      expect(r['listenersStopped']).toEqual([]);
+      expect(r['listenersStarted']).toEqual([
+        'IIS:Default Web Site@0.0.0.0:443',
+        'IIS:shop@0.0.0.0:443',
+      ]);
+      expect(r['duplicate']).toBe(
+        "Cannot add duplicate collection entry of type 'binding' with combined key attributes 'protocol, bindingInformation' respectively set to 'https, 127.0.0.1:8444:'",
+      );
+      expect(r['missingCert']).toBe(logon);
+      expect(r['listenersAfter']).toEqual(['IIS:shop@0.0.0.0:443', 'IIS:shop@127.0.0.1:8444']);
+      expect(r['ccsEntry']).toEqual(['9443']);
+      expect(r['removed']).toBe('');
+      expect(r['cimService']).toEqual({
+        Name: 'MicrosoftDynamicsNavServer$BC240',
+        StartName: 'NT AUTHORITY\\NetworkService',
+        State: 'Stopped',
+        ProcessId: 0,
+        PathName:
+          '"C:\\Program Files\\Microsoft Dynamics 365 Business Central\\230\\Service\\Microsoft.Dynamics.Nav.Server.exe" $BC240 /config "C:\\Program Files\\Microsoft Dynamics 365 Business Central\\230\\Service\\Instances\\BC240\\BC240.config"',
+      });
+      expect(r['os']).toEqual({
+        Caption: 'Microsoft Windows Server 2016 Standard',
+        Version: '10.0.14393',
+        BuildNumber: '14393',
+      });
+      expect(r['badClass']).toBe('Invalid class ');
+      const table = sim.readJson<{ bindings: SslEntry[] }>('httpsys/sslcert.json').bindings;
+      expect(table).toEqual([
+        {
+          type: 'ipport',
+          endpoint: '0.0.0.0:443',
+          certhash: oldCert.thumbprint,
+          appid: IIS_APPID,
+          certstorename: 'My',
+        },
+      ]);
+    },
+    PWSH_BUDGET_MS + 5_000,
+  );
 });

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { P256, TestPki, type Issued } from '../../lab/pki.js';
-import { SimRoot, runPwsh } from '../../lab/windows/pwsh-local.js';
+import { PWSH_BUDGET_MS, SimRoot, runPwsh } from '../../lab/windows/pwsh-local.js';
 
 // One pwsh process for the whole file (its start is most of the cost): every check's result.
 const SCRIPT = String.raw`
@@ -107,10 +107,10 @@ describe('the simulated certificate store (Cert: and Import-PfxCertificate)', ()
       ROOT: root.thumbprint,
       OLD_SIM: old.dir,
     };
-    const res = await runPwsh(sim, setEnv(vars) + SCRIPT, { timeoutMs: 40_000 });
+    const res = await runPwsh(sim, setEnv(vars) + SCRIPT, { timeoutMs: PWSH_BUDGET_MS });
     stderr = res.stderr;
     r = JSON.parse(res.stdout.trim().split('\n').pop()!) as StoreResult;
-  }, 45_000);
+  }, PWSH_BUDGET_MS + 5_000);
   afterAll(() => {
     pki.cleanup();
     sim.remove();

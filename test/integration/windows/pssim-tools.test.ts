@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { P256, TestPki, type Issued } from '../../lab/pki.js';
 import { writeBcInstance } from '../../lab/windows/bc.js';
-import { SimRoot, runPwsh } from '../../lab/windows/pwsh-local.js';
+import { PWSH_BUDGET_MS, SimRoot, runPwsh } from '../../lab/windows/pwsh-local.js';
 
 // The grant as a product script would write it (valid Windows PowerShell 5.1): certutil names the
 // key's container and provider, icacls grants read on that file; the service control manager's
@@ -68,8 +68,10 @@ describe('the simulated certutil, icacls and whoami', () => {
     plain.remove();
   });
 
-  it('grants each kind of service account read on the key through certutil and icacls, after which BC starts', async () => {
-    const script = String.raw`
+  it(
+    'grants each kind of service account read on the key through certutil and icacls, after which BC starts',
+    async () => {
+      const script = String.raw`
 $r = [ordered]@{}
 $pw = ConvertTo-SecureString 'pw' -AsPlainText -Force
 $c = Import-PfxCertificate -FilePath $env:PFX_RSA -CertStoreLocation Cert:\LocalMachine\My -Password $pw
@@ -102,41 +104,43 @@ $env:CERTROLL_WINSIM = $env:PLAIN_SIM
 $r.plainLabel = ((& whoami.exe /groups /fo csv | ConvertFrom-Csv) | Where-Object { $_.Type -eq 'Label' }).SID
 $r | ConvertTo-Json -Depth 4 -Compress
 `;
-    const env = `$env:PFX_RSA = '${pfx['rsa']}'\n$env:PFX_EC = '${pfx['ec']}'\n$env:PLAIN_SIM = '${plain.dir}'\n`;
-    const res = await runPwsh(sim, env + GRANT + script, { timeoutMs: 55_000 });
-    expect(res.stderr).toBe('');
-    const r = JSON.parse(res.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-    expect(r['before']).toBe('refused');
-    expect(r['grants']).toEqual({
-      NETSVC: { code: 0, start: 'Running' },
-      VIRT: { code: 0, start: 'Running' },
-      DOMAIN: { code: 0, start: 'Running' },
-      LOCALSYS: { code: 0, start: 'Running' },
-    });
-    const unknown = r['unknown'] as { code: number; text: string };
-    expect(unknown.code).not.toBe(0);
-    expect(unknown.text.replace(/\r/g, '')).toBe(
-      'CONTOSO\\nobody: No mapping between account names and security IDs was done.\nSuccessfully processed 0 files; Failed processing 1 files',
-    );
-    expect(r['scmName']).not.toBe(0);
-    expect(r['ec']).toMatchObject({ code: 0 });
-    expect(r['acl']).toEqual([
-      'NT AUTHORITY\\SYSTEM',
-      'BUILTIN\\Administrators',
-      'NT AUTHORITY\\NETWORK SERVICE',
-      'NT SERVICE\\MicrosoftDynamicsNavServer$VIRT',
-      'CONTOSO\\svc-bc',
-    ]);
-    const notFound = r['notFound'] as { code: number; text: string };
-    expect(notFound.code).not.toBe(0);
-    expect(notFound.text).toContain(
-      'CertUtil: -store command FAILED: 0x80092004 (-2146885628 CRYPT_E_NOT_FOUND)',
-    );
-    expect(r['ecFile']).toBe(true);
-    expect(r['deleted']).toEqual({ code: 0, present: false });
-    expect(r['label']).toBe('S-1-16-12288');
-    expect(r['user']).toBe('bc01\\administrator');
-    expect(r['plainLabel']).toBe('S-1-16-8192');
-    // Each native tool is a Node process: a dozen of them on a loaded two-core machine.
-  }, 60_000);
+      const env = `$env:PFX_RSA = '${pfx['rsa']}'\n$env:PFX_EC = '${pfx['ec']}'\n$env:PLAIN_SIM = '${plain.dir}'\n`;
+      const res = await runPwsh(sim, env + GRANT + script, { timeoutMs: PWSH_BUDGET_MS });
+      expect(res.stderr).toBe('');
+      const r = JSON.parse(res.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+      expect(r['before']).toBe('refused');
+      expect(r['grants']).toEqual({
+        NETSVC: { code: 0, start: 'Running' },
+        VIRT: { code: 0, start: 'Running' },
+        DOMAIN: { code: 0, start: 'Running' },
+        LOCALSYS: { code: 0, start: 'Running' },
+      });
+      const unknown = r['unknown'] as { code: number; text: string };
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.text.replace(/\r/g, '')).toBe(
+        'CONTOSO\\nobody: No mapping between account names and security IDs was done.\nSuccessfully processed 0 files; Failed processing 1 files',
+      );
+      expect(r['scmName']).not.toBe(0);
+      expect(r['ec']).toMatchObject({ code: 0 });
+      expect(r['acl']).toEqual([
+        'NT AUTHORITY\\SYSTEM',
+        'BUILTIN\\Administrators',
+        'NT AUTHORITY\\NETWORK SERVICE',
+        'NT SERVICE\\MicrosoftDynamicsNavServer$VIRT',
+        'CONTOSO\\svc-bc',
+      ]);
+      const notFound = r['notFound'] as { code: number; text: string };
+      expect(notFound.code).not.toBe(0);
+      expect(notFound.text).toContain(
+        'CertUtil: -store command FAILED: 0x80092004 (-2146885628 CRYPT_E_NOT_FOUND)',
+      );
+      expect(r['ecFile']).toBe(true);
+      expect(r['deleted']).toEqual({ code: 0, present: false });
+      expect(r['label']).toBe('S-1-16-12288');
+      expect(r['user']).toBe('bc01\\administrator');
+      expect(r['plainLabel']).toBe('S-1-16-8192');
+      // Each native tool is a Node process: a dozen of them on a loaded two-core machine.
+    },
+    PWSH_BUDGET_MS + 5_000,
+  );
 });

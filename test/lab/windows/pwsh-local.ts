@@ -112,6 +112,12 @@ export class SimRoot {
   }
 }
 
+/**
+ * How long one test pwsh process may take: a few seconds on an idle machine, but a pwsh start
+ * and each Node stand-in it runs take several times that on a loaded two-core one.
+ */
+export const PWSH_BUDGET_MS = 90_000;
+
 export interface PwshResult {
   readonly code: number;
   readonly stdout: string;

@@ -117,7 +117,9 @@ function Start-WinSimService([hashtable] $Record, [string] $CommandName, $Cmdlet
     if ($now.status -ne 'StartPending') { break }
     if ([DateTime]::UtcNow -ge $deadline) { break }
     if (([DateTime]::UtcNow - $lastWarning).TotalSeconds -ge 2) { $Cmdlet.WriteWarning("Waiting for service '$label' to start..."); $lastWarning = [DateTime]::UtcNow }
-    Start-Sleep -Milliseconds 100
+    # Sleep until the start is due (at most 2 s, the warning's cadence), not in a busy poll.
+    $due = if ($now.ContainsKey('pendingUntil')) { [long]$now.pendingUntil - [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() } else { 100 }
+    Start-Sleep -Milliseconds ([Math]::Min(2000, [Math]::Max(20, $due + 5)))
   }
   if ($now.status -eq 'Running') { return $true }
   $inner = [ComponentModel.Win32Exception]::new(1064, [string]$now.lastError)

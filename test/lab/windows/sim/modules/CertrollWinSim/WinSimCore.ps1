@@ -219,32 +219,42 @@ function Find-WinSimCertificate([string] $Thumbprint, [string] $Store = $null) {
   return $null
 }
 
+# Secrets never pass through a function parameter here: with module logging on, PowerShell logs
+# every parameter binding of a module's functions (ParameterBinding ... value="..."), so the key
+# is exported, encoded and written by .NET calls inside one function that takes only the
+# certificate object and paths.
 function Save-WinSimCertificate([string] $Location, [string] $Store, [Security.Cryptography.X509Certificates.X509Certificate2] $Cert, [Collections.IDictionary] $Meta) {
   $dir = Get-WinSimStoreDir $Location $Store
   $t = $Cert.Thumbprint.ToUpperInvariant()
-  $pem = ConvertTo-WinSimPem 'CERTIFICATE' $Cert.RawData
   if ($Meta) {
-    $keyBytes = Export-WinSimPkcs8 $Cert
-    Write-WinSimText ([IO.Path]::Combine($dir, "$t.key")) (ConvertTo-WinSimPem 'PRIVATE KEY' $keyBytes) 384  # 0600
-    [Array]::Clear($keyBytes, 0, $keyBytes.Length)
+    Write-WinSimKeyFile $Cert ([IO.Path]::Combine($dir, "$t.key"))
     Write-WinSimJson "store/$Location/$Store/$t.json" $Meta
   }
-  Write-WinSimText ([IO.Path]::Combine($dir, "$t.cer")) $pem
+  Write-WinSimText ([IO.Path]::Combine($dir, "$t.cer")) (ConvertTo-WinSimPem 'CERTIFICATE' $Cert.RawData)
 }
 
-# PEM text (64-column base64); PemEncoding.WriteString takes spans, which PowerShell cannot pass.
+# The certificate's private key as PKCS#8 PEM, mode 0600, written atomically.
+function Write-WinSimKeyFile([Security.Cryptography.X509Certificates.X509Certificate2] $Cert, [string] $Path) {
+  $key = [Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($Cert)
+  if (-not $key) { $key = [Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::GetECDsaPrivateKey($Cert) }
+  if (-not $key) { throw "CertrollWinSim: the private key of $($Cert.Thumbprint) is neither RSA nor EC" }
+  $b64 = [Convert]::ToBase64String($key.ExportPkcs8PrivateKey(), [Base64FormattingOptions]::InsertLineBreaks).Replace("`r`n", "`n")
+  [void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($Path))
+  $tmp = "$Path.tmp-$PID"
+  [IO.File]::WriteAllText($tmp, '')
+  [IO.File]::SetUnixFileMode($tmp, [IO.UnixFileMode]384)  # 0600 before the key is in it
+  [IO.File]::WriteAllText($tmp, "-----BEGIN PRIVATE KEY-----`n" + $b64 + "`n-----END PRIVATE KEY-----`n")
+  [IO.File]::Move($tmp, $Path, $true)
+  $b64 = $null
+  $key.Dispose()
+}
+
+# PEM text of public data (64-column base64); PemEncoding.WriteString takes spans, which
+# PowerShell cannot pass.
 function ConvertTo-WinSimPem([string] $Label, [byte[]] $Bytes) {
   $b64 = [Convert]::ToBase64String($Bytes)
   $lines = for ($i = 0; $i -lt $b64.Length; $i += 64) { $b64.Substring($i, [Math]::Min(64, $b64.Length - $i)) }
   return "-----BEGIN $Label-----`n" + ($lines -join "`n") + "`n-----END $Label-----`n"
-}
-
-function Export-WinSimPkcs8([Security.Cryptography.X509Certificates.X509Certificate2] $Cert) {
-  $rsa = [Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($Cert)
-  if ($rsa) { return $rsa.ExportPkcs8PrivateKey() }
-  $ec = [Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::GetECDsaPrivateKey($Cert)
-  if ($ec) { return $ec.ExportPkcs8PrivateKey() }
-  throw "CertrollWinSim: the private key of $($Cert.Thumbprint) is neither RSA nor EC"
 }
 
 function Get-WinSimKeyAlgorithm([Security.Cryptography.X509Certificates.X509Certificate2] $Cert) {
@@ -269,7 +279,14 @@ function Get-WinSimServiceRecords {
   return @(Get-WinSimServiceRecordsRaw | ForEach-Object { Resolve-WinSimServiceRecord $_ })
 }
 
+# One service's record: its own file when the name matches it exactly, else (service names are
+# case-insensitive on Windows) a scan of the folder.
 function Get-WinSimServiceRecord([string] $Name) {
+  $path = Get-WinSimPath (Get-WinSimServiceFile $Name)
+  if ([IO.File]::Exists($path)) {
+    $r = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($path)) -AsHashtable
+    if ($r.name -ceq $Name) { return Resolve-WinSimServiceRecord $r }
+  }
   foreach ($r in Get-WinSimServiceRecords) { if ($r.name -ieq $Name) { return $r } }
   return $null
 }

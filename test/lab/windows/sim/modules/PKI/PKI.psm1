@@ -16,7 +16,10 @@
 
 $script:Pbes2Oid = [byte[]](0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x05, 0x0D)
 
-function Test-PfxUsesPbes2([byte[]] $Bytes) {
+# Parameters carry paths and SecureStrings only: module logging records every parameter
+# binding, so neither the PFX bytes nor its password may be one.
+function Test-PfxUsesPbes2([string] $Path) {
+  $Bytes = [IO.File]::ReadAllBytes($Path)
   $n = $script:Pbes2Oid.Length
   for ($i = 0; $i -le $Bytes.Length - $n; $i++) {
     if ($Bytes[$i] -ne 0x06) { continue }
@@ -31,22 +34,31 @@ function Test-PfxUsesPbes2([byte[]] $Bytes) {
 # Usage (2.5.29.15) without keyEncipherment (0x10), as `openssl pkcs12 -export -keysig` writes
 # (0x80) and Windows reads into AT_SIGNATURE. That attribute sits inside the encrypted PKCS#8,
 # which .NET decrypts only through span APIs PowerShell cannot call, so the real openssl CLI
-# reads it here (the password in its environment, never in its arguments).
-function Get-PfxKeySpec([string] $Path, [string] $Password) {
-  $env:CERTROLL_WINSIM_PFXPASS = $Password
-  try {
-    foreach ($legacy in @($false, $true)) {
-      $openArgs = @('pkcs12', '-in', $Path, '-nocerts', '-nodes', '-passin', 'env:CERTROLL_WINSIM_PFXPASS')
-      if ($legacy) { $openArgs += '-legacy' }
-      $text = & openssl @openArgs 2>$null | Out-String
-      if ($LASTEXITCODE -ne 0) { continue }
-      if ($text -match 'X509v3 Key Usage: ([0-9A-Fa-f]{2})') {
-        if (([Convert]::ToInt32($Matches[1], 16) -band 0x10) -eq 0) { return 'signature' }
-      }
-      return 'exchange'
-    }
+# reads it, started through .NET (its output holds the key: piped through a PowerShell command
+# it would be in the module log), the password in its environment, never in its arguments.
+function Get-PfxKeySpec([string] $Path, [securestring] $Password) {
+  foreach ($legacy in @($false, $true)) {
+    $psi = [Diagnostics.ProcessStartInfo]::new('openssl')
+    foreach ($a in @('pkcs12', '-in', $Path, '-nocerts', '-nodes', '-passin', 'env:CERTROLL_WINSIM_PFXPASS')) { $psi.ArgumentList.Add($a) }
+    if ($legacy) { $psi.ArgumentList.Add('-legacy') }
+    $psi.Environment['CERTROLL_WINSIM_PFXPASS'] = $(if ($Password) { [Net.NetworkCredential]::new('', $Password).Password } else { '' })
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.UseShellExecute = $false
+    $proc = [Diagnostics.Process]::Start($psi)
+    [void]$psi.Environment.Remove('CERTROLL_WINSIM_PFXPASS')
+    $errTask = $proc.StandardError.ReadToEndAsync()
+    $text = $proc.StandardOutput.ReadToEnd()
+    if (-not $proc.WaitForExit(20000)) { $proc.Kill(); throw 'CertrollWinSim: openssl pkcs12 did not finish in 20 s' }
+    [void]$errTask.Result
+    $code = $proc.ExitCode
+    $m = [regex]::Match($text, 'X509v3 Key Usage: ([0-9A-Fa-f]{2})')
+    $text = $null
+    if ($code -ne 0) { continue }
+    if ($m.Success -and ([Convert]::ToInt32($m.Groups[1].Value, 16) -band 0x10) -eq 0) { return 'signature' }
     return 'exchange'
-  } finally { [Environment]::SetEnvironmentVariable('CERTROLL_WINSIM_PFXPASS', $null) }
+  }
+  return 'exchange'
 }
 
 function New-PfxPasswordError([string] $FilePath) {
@@ -81,11 +93,11 @@ function Import-PfxCertificate {
     $bytes = [IO.File]::ReadAllBytes($path)
     try {
       $build = (Get-WinSimHost).build
-      if ($build -in @('2012r2', '2016') -and (Test-PfxUsesPbes2 $bytes)) { $PSCmdlet.WriteError((New-PfxPasswordError $FilePath)); return }
+      if ($build -in @('2012r2', '2016') -and (Test-PfxUsesPbes2 $path)) { $PSCmdlet.WriteError((New-PfxPasswordError $FilePath)); return }
       $all = [Security.Cryptography.X509Certificates.X509Certificate2Collection]::new()
       try { $all.Import($bytes, $plain, [Security.Cryptography.X509Certificates.X509KeyStorageFlags]::Exportable) }
       catch [Security.Cryptography.CryptographicException] { $PSCmdlet.WriteError((New-PfxPasswordError $FilePath)); return }
-      $keySpec = Get-PfxKeySpec $path $plain
+      $keySpec = Get-PfxKeySpec $path $Password
       if (-not $PSCmdlet.ShouldProcess($CertStoreLocation, "Import $FilePath")) { return }
       foreach ($c in $all) {
         if ($c.HasPrivateKey) {

@@ -103,6 +103,14 @@ function New-WebBinding {
   }
   $site.bindings = @($site.bindings) + @([ordered]@{ protocol = $Protocol; bindingInformation = $info; sslFlags = $SslFlags })
   Save-WinSimIis $doc
+  # A Central Certificate Store binding has no certificate of its own: IIS registers the port's
+  # ccs entry in http.sys (netsh http show sslcert: "Central Certificate Store : <port>").
+  if ($Protocol -eq 'https' -and ($SslFlags -band 2)) {
+    $ep = Get-WinSimSslEndpoint $info $SslFlags
+    if (-not (Find-WinSimSslBinding $ep)) {
+      Set-WinSimSslBinding $ep ([ordered]@{ type = 'ccs'; endpoint = $ep.endpoint; certhash = $null; appid = $script:IisAppId; certstorename = $null })
+    }
+  }
 }
 
 function Remove-WebBinding {
@@ -113,6 +121,13 @@ function Remove-WebBinding {
   $drop = @(if ($BindingInformation) { $site.bindings | Where-Object { $_.bindingInformation -eq $BindingInformation -and (-not $Protocol -or $_.protocol -eq $Protocol) } } else { Select-Bindings $site $Protocol $Port $IPAddress $HostHeader })
   $site.bindings = @($site.bindings | Where-Object { $drop -notcontains $_ })
   Save-WinSimIis $doc
+  # The port's ccs entry goes with its last Central Certificate Store binding.
+  foreach ($b in @($drop | Where-Object { $_.protocol -eq 'https' -and ([int]$_.sslFlags -band 2) })) {
+    $ep = Get-WinSimSslEndpoint $b.bindingInformation ([int]$b.sslFlags)
+    $still = @((Get-WinSimIis).sites | ForEach-Object { $_.bindings } | Where-Object {
+        $_.protocol -eq 'https' -and ([int]$_.sslFlags -band 2) -and (Get-WinSimSslEndpoint $_.bindingInformation ([int]$_.sslFlags)).endpoint -eq $ep.endpoint })
+    if ($still.Count -eq 0) { Set-WinSimSslBinding $ep $null }
+  }
 }
 
 function New-SiteObject($Site) {
