@@ -104,6 +104,8 @@ beforeAll(async () => {
   writeStoreCert(sim, pki.oldLeaf, {
     meta: { keyAcl: ['NT AUTHORITY\\SYSTEM', 'BUILTIN\\Administrators', NETWORK_SERVICE] },
   });
+  // The chain lives in LocalMachine\CA, where Schannel finds it to send after the leaf.
+  writeStoreCert(sim, pki.intermediate, { store: 'CA', withKey: false });
   for (const [index, instance] of ['BC1', 'BC2'].entries()) {
     writeBcInstance(sim, {
       instance,
@@ -195,6 +197,17 @@ describe('the Business Central incident, replayed', () => {
       ),
     ).toBe(true);
   }, 600_000);
+
+  it('with script block and module logging on, neither the PFX nor its password reached the log', () => {
+    const log = win.log();
+    // Logging was on and saw the stage: its script text and the import it ran.
+    expect(log).toContain('Import-PfxCertificate');
+    // The PFX travels base64 on stdin: no long base64 run is in the log.
+    expect(log).not.toMatch(/[A-Za-z0-9+/]{200,}/);
+    // The PFX password is 32 characters of base64url: no such token (hex ids aside) was logged.
+    const tokens = log.match(/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32}(?![A-Za-z0-9_-])/g) ?? [];
+    expect(tokens.filter((t) => !/^[0-9a-fA-F]+$/.test(t))).toEqual([]);
+  });
 
   it('a fault on BC2 rolls BC2 back (thumbprint, netsh, restart) to the proven old certificate; BC1 stays verified', async () => {
     // BC2's key is granted to an account its service does not run as: BC2 cannot start.
