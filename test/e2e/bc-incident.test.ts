@@ -23,6 +23,8 @@ const APPID = {
   BC2: '{7c6ee4c4-1b3c-4c2a-9d2c-1f0e61d2a6b1}',
 };
 const NETWORK_SERVICE = 'NT AUTHORITY\\NETWORK SERVICE';
+// BC2 runs under its virtual account, BC1 under NetworkService: each must be able to read the key.
+const BC2_ACCOUNT = 'NT SERVICE\\MicrosoftDynamicsNavServer$BC2';
 
 let pki: RenewalPki;
 let win: WindowsHost;
@@ -102,7 +104,9 @@ beforeAll(async () => {
   dir = join(win.simRoot, '..');
   sim = new SimRoot(win.simRoot);
   writeStoreCert(sim, pki.oldLeaf, {
-    meta: { keyAcl: ['NT AUTHORITY\\SYSTEM', 'BUILTIN\\Administrators', NETWORK_SERVICE] },
+    meta: {
+      keyAcl: ['NT AUTHORITY\\SYSTEM', 'BUILTIN\\Administrators', NETWORK_SERVICE, BC2_ACCOUNT],
+    },
   });
   // The chain lives in LocalMachine\CA, where Schannel finds it to send after the leaf.
   writeStoreCert(sim, pki.intermediate, { store: 'CA', withKey: false });
@@ -113,6 +117,7 @@ beforeAll(async () => {
       thumbprint: pki.oldLeaf.thumbprint,
       status: 'Running',
       startDelayMs: 300,
+      ...(instance === 'BC2' ? { startName: BC2_ACCOUNT } : {}),
     });
   }
   const old = pki.oldLeaf.thumbprint;
@@ -210,7 +215,8 @@ describe('the Business Central incident, replayed', () => {
   });
 
   it('a fault on BC2 rolls BC2 back (thumbprint, netsh, restart) to the proven old certificate; BC1 stays verified', async () => {
-    // BC2's key is granted to an account its service does not run as: BC2 cannot start.
+    // BC2's key is granted to an account its service does not run as (and the new key is
+    // granted to BC1's NetworkService only): BC2 cannot start on the new certificate.
     const inv = inventory('fault.yaml', ['BC1', 'BC2'], {
       BC2: { grantAccount: 'NT AUTHORITY\\LOCAL SERVICE' },
     });
