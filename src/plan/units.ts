@@ -13,6 +13,7 @@ const NAMES_BINDING = /\{\{\s*binding\./;
 
 /** True when the playbook's steps do the same thing for every binding with the same parameters. */
 export function sharesAcrossBindings(playbook: Playbook): boolean {
+  if (playbook.unit !== undefined) return playbook.unit === 'params';
   // PowerShell steps get the binding (port, id) in their input document and may use it.
   if (playbook.shell !== 'sh') return false;
   return Object.values(playbook.steps).every((s) => s === undefined || !NAMES_BINDING.test(s));

@@ -47,10 +47,15 @@ const wire = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('bc-service-tier'),
     instance: z.string().min(1),
+    /** The management module capture found (bind and rollback import the same one). */
+    module: z.string().min(1),
     thumbprint: z.string().nullable(),
     state: z.string(),
+    /** The service's account (Win32_Service.StartName): it must read the new key. */
+    account: z.string().nullable(),
     ports: z.array(z.strictObject({ name: z.string(), port: z.number().int(), ssl: z.boolean() })),
-    endpoints: z.array(rawNetsh).max(256),
+    /** `netsh http show sslcert` whole: every binding on the instance's ports is the unit's. */
+    netsh: z.strictObject({ exitCode: z.number().int(), output: z.string() }),
   }),
   z.strictObject({
     type: z.literal('windows-service'),
@@ -75,7 +80,7 @@ type Wire = z.infer<typeof wire>;
 export type CapturedState =
   | Exclude<Wire, { type: 'netsh-http' } | { type: 'bc-service-tier' }>
   | { readonly type: 'netsh-http'; readonly endpoints: readonly CapturedNetshEndpoint[] }
-  | (Omit<Extract<Wire, { type: 'bc-service-tier' }>, 'endpoints'> & {
+  | (Omit<Extract<Wire, { type: 'bc-service-tier' }>, 'netsh'> & {
       readonly endpoints: readonly CapturedNetshEndpoint[];
     });
 
@@ -113,7 +118,14 @@ export function parseCapture(stdout: string, source: CaptureSource): CapturedSta
     throw fail(`${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, parsed.error);
   }
   const data = parsed.data;
-  if (data.type === 'netsh-http' || data.type === 'bc-service-tier') {
+  if (data.type === 'bc-service-tier') {
+    const { netsh, ...rest } = data;
+    if (netsh.exitCode !== 0) {
+      throw fail(`netsh http show sslcert exited ${netsh.exitCode}: ${netsh.output.slice(0, 200)}`);
+    }
+    return { ...rest, endpoints: instanceEndpoints(netsh.output, data.ports) };
+  }
+  if (data.type === 'netsh-http') {
     const endpoints = data.endpoints.map((e) => {
       const found = parseNetshEndpoint(e);
       if (typeof found === 'string') throw fail(`${e.endpoint}: ${found}`);
@@ -122,6 +134,44 @@ export function parseCapture(stdout: string, source: CaptureSource): CapturedSta
     return { ...data, endpoints };
   }
   return data;
+}
+
+/**
+ * Every http.sys binding on an SSL-enabled port of a Business Central instance, whatever its
+ * address (0.0.0.0, [::], a specific IP) or host name, each with its own appid and flags; a port
+ * with none gets an `ipport=0.0.0.0:<port>` entry to create (the bind needs `appid` for it).
+ */
+export function instanceEndpoints(
+  listing: string,
+  ports: readonly { readonly port: number; readonly ssl: boolean }[],
+): CapturedNetshEndpoint[] {
+  const bindings = parseNetshSslCert(listing);
+  return ports
+    .filter((p) => p.ssl)
+    .flatMap((p): CapturedNetshEndpoint[] => {
+      const on = bindings.filter((b) => portOf(b.endpoint.value) === p.port);
+      if (on.length === 0) {
+        return [{ endpoint: `ipport=0.0.0.0:${p.port}`, binding: null, restoreArgs: null }];
+      }
+      return on.map((b) => ({
+        endpoint: `${b.endpoint.kind}=${b.endpoint.value}`,
+        binding: b,
+        restoreArgs: netshAddArgs(b),
+      }));
+    });
+}
+
+const portOf = (value: string): number => Number(value.slice(value.lastIndexOf(':') + 1));
+
+/**
+ * The names clients send on `port`, from the captured hostnameport bindings: probing each proves
+ * that no hostname binding was left on the old certificate.
+ */
+export function hostnamesOnPort(captured: CapturedState, port: number): string[] {
+  if (captured.type !== 'netsh-http' && captured.type !== 'bc-service-tier') return [];
+  return captured.endpoints
+    .filter((e) => e.endpoint.startsWith('hostnameport=') && portOf(e.endpoint) === port)
+    .map((e) => e.endpoint.slice('hostnameport='.length, e.endpoint.lastIndexOf(':')));
 }
 
 function parseNetshEndpoint(raw: z.infer<typeof rawNetsh>): CapturedNetshEndpoint | string {

@@ -81,6 +81,17 @@ export const playbookSchema = z.strictObject({
    * and password on stdin (powershell), or `none` (nothing secret is sent at all).
    */
   material: z.enum(['pem', 'pfx', 'none']).optional(),
+  /**
+   * `params`: bindings of this kind with the same parameters are one unit (captured, bound,
+   * restarted and undone once: one Business Central instance is one restart). `binding`: every
+   * binding alone. Unset: sh playbooks that never name the binding share, PowerShell ones do not.
+   */
+  unit: z.enum(['binding', 'params']).optional(),
+  /**
+   * Key algorithms the service can use; a certificate with another key is refused before any
+   * host is touched (Business Central needs an exchangeable RSA key). Unset: any.
+   */
+  keyAlgorithms: z.array(z.enum(['rsa', 'ec'])).min(1).optional(),
   /** A user playbook may replace a built-in of the same kind only when it says so here. */
   overrideBuiltin: z.boolean().default(false),
   params: z

@@ -64,6 +64,7 @@ export async function prepareRollout(
   const playbooks = playbooksLib.loadPlaybooks({ userDirs: inventory.playbookDirs });
   assertBindings(inventory, playbooks, playbooksLib, inputs.inventory);
   const { bundle, trust, gate } = await gatedBundle(inputs, env, inventory, certLib);
+  assertKeyFits(inventory, playbooks, bundle.key.asymmetricKeyType, inputs.cert);
   const fp = certLib.fingerprints(bundle.leaf);
   const windowsFacts = new Map<string, WindowsHostFacts>();
   return {
@@ -140,6 +141,40 @@ function oldPoolForm(b: Binding): ErrorDetail {
     message: `probe.pool is the old form of a pool: a rollout proves each member on its own host and checks the pool at the end, so the pool is now named by its environment`,
     hint: `Move it to the environment: pools: [{ name: NAME, members: [${members}],${vip} sni: [${b.probe.sni.join(', ')}] }], each member host with its own binding; see docs/inventory.md#pools.`,
   };
+}
+
+/**
+ * Every binding's service can use the certificate's key (a playbook's `keyAlgorithms`): Business
+ * Central, for one, starts only with an exchangeable RSA key, so an EC key is refused here, before
+ * any host is touched, rather than by a service that no longer starts.
+ */
+function assertKeyFits(
+  inventory: Inventory,
+  playbooks: PlaybookRegistry,
+  keyType: string | undefined,
+  file: string,
+): void {
+  const algorithm =
+    keyType === 'rsa' || keyType === 'rsa-pss' ? 'rsa' : keyType === 'ec' ? 'ec' : keyType;
+  const problems: ErrorDetail[] = [];
+  for (const b of inventory.environments.flatMap((e) => e.hosts.flatMap((h) => h.bindings))) {
+    const wanted = playbooks.get(b.kind).keyAlgorithms;
+    if (wanted === undefined || wanted.some((a) => a === algorithm)) continue;
+    problems.push({
+      ...b.origin,
+      message: `binding ${b.id} (${b.kind}) needs a ${wanted.join(' or ').toUpperCase()} key; the certificate's key is ${String(keyType).toUpperCase()}`,
+    });
+  }
+  if (problems.length === 0) return;
+  throw new CertrollError(
+    'CERT_GATE_FAILED',
+    `The certificate's key cannot be used by ${problems.length} binding(s). ${NOTHING_TOUCHED}`,
+    {
+      file,
+      details: problems,
+      hint: 'Issue the certificate with an RSA key (2048 bits or more) for these services.',
+    },
+  );
 }
 
 /** The bundle, loaded and through the certificate gate (names checked against the inventory). */

@@ -11,7 +11,7 @@
 //
 // Prints `listening <address> <port>` / `closed <address> <port>` as listeners change, and `ready`
 // once the first reconciliation is done. Stops on SIGTERM/SIGINT or after --max-lifetime-s.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, isIPv6 } from 'node:net';
 import { join } from 'node:path';
@@ -73,7 +73,35 @@ function credentials(binding, sni) {
       `${binding.type}=${binding.endpoint}: certificate ${binding.certhash} is not usable`,
     );
   }
-  return { cert: readFileSync(entry.cer), key: readFileSync(entry.key) };
+  const leaf = readFileSync(entry.cer);
+    const pems = [leaf, ...intermediates(leaf)].map((b) => b.toString('utf8').trim());
+  return { cert: pems.join('\n') + '\n', key: readFileSync(entry.key) };
+}
+
+/**
+ * The intermediates Schannel sends after the leaf: the chain it builds from the machine's own
+ * stores (LocalMachine\CA, where Import-PfxCertificate puts a PFX's chain), without the root.
+ * Bounded: at most 8 links.
+ */
+function intermediates(leafPem) {
+  const dir = join(root, 'store', 'LocalMachine', 'CA');
+  const pool = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.cer'))
+        .map((f) => readFileSync(join(dir, f)))
+    : [];
+  const chain = [];
+  let current = new X509Certificate(leafPem);
+  for (let i = 0; i < 8; i++) {
+    const next = pool.find((pem) => {
+      const c = new X509Certificate(pem);
+      return c.subject === current.issuer && c.subject !== c.issuer && current.checkIssued(c);
+    });
+    if (next === undefined) break;
+    chain.push(next);
+    current = new X509Certificate(next);
+  }
+  return chain;
 }
 
 function contextFor(address, port, sni) {

@@ -5,6 +5,7 @@
 . (Join-Path $PSScriptRoot 'WinSimCore.ps1')
 . (Join-Path $PSScriptRoot 'CertProvider.ps1')
 . (Join-Path $PSScriptRoot 'Services.ps1')
+. (Join-Path $PSScriptRoot 'Drives.ps1')
 
 Export-ModuleMember -Function @(
   'Get-Item', 'Get-ChildItem', 'Test-Path', 'Remove-Item',

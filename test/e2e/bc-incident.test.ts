@@ -1,0 +1,246 @@
+// The Business Central incident, replayed through the built CLI against a simulated Windows
+// server (real PowerShell 7.6 over real OpenSSH; netsh, http.sys, the certificate store and the
+// BC service tier simulated; every port's certificate judged by certroll's own probe on the
+// wire). Two service-tier instances: BC1 serves SOAP/OData on 7047/7048, BC2 on 7147/7148, and
+// BC2's OData is also bound by host name. The manual swap that caused the outage renewed BC1
+// only and missed 7147/7148.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { probe } from '../../src/probe/probe.js';
+import { runCliAsync } from '../helpers/cli.js';
+import { renewalPki, type Issued, type RenewalPki } from '../lab/pki.js';
+import { writeBcInstance } from '../lab/windows/bc.js';
+import { SIM_BIN, startWindowsHost, type WindowsHost } from '../lab/windows/host.js';
+import { SimRoot } from '../lab/windows/pwsh-local.js';
+import { writeStoreCert } from '../lab/windows/store.js';
+
+const NAME = 'bc.contoso.com';
+const APPID = {
+  BC1: '{4dc3e181-e14b-4a21-b022-59fc669b0914}',
+  BC2: '{7c6ee4c4-1b3c-4c2a-9d2c-1f0e61d2a6b1}',
+};
+const NETWORK_SERVICE = 'NT AUTHORITY\\NETWORK SERVICE';
+// BC2 runs under its virtual account, BC1 under NetworkService: each must be able to read the key.
+const BC2_ACCOUNT = 'NT SERVICE\\MicrosoftDynamicsNavServer$BC2';
+
+let pki: RenewalPki;
+let win: WindowsHost;
+let sim: SimRoot;
+let third: Issued;
+let dir: string;
+
+function netsh(...args: string[]): string {
+  return execFileSync(join(SIM_BIN, 'netsh.exe'), ['http', ...args], {
+    env: { ...process.env, CERTROLL_WINSIM: win.simRoot },
+    encoding: 'utf8',
+  });
+}
+
+function inventory(file: string, instances: readonly string[], extra: Record<string, object> = {}) {
+  const t = win.powershellSsh.transport;
+  const ports: Record<string, number[]> = { BC1: [7047, 7048], BC2: [7147, 7148] };
+  const doc = {
+    version: 1,
+    defaults: {
+      transport: {
+        kind: 'powershell-ssh',
+        port: t.port,
+        user: 'root',
+        identityFile: t.identityFile,
+        knownHosts: t.knownHosts[0],
+        commandTimeout: '2m',
+      },
+      policy: { batchSize: 1, concurrency: 1, failureBudget: 1, onFailure: 'halt' },
+    },
+    environments: [
+      {
+        name: 'production',
+        hosts: [
+          {
+            name: 'bc01',
+            address: win.address,
+            // The client services port (net.tcp) loads the same certificate; TLS starts inside
+            // .NET Message Framing there, so a TLS handshake cannot judge it.
+            exclude: instances.map((i) => ({
+              port: ports[i]![0]! - 1,
+              reason: 'client services (net.tcp): renewed with the instance, not probed by TLS',
+            })),
+            bindings: instances.flatMap((instance) =>
+              ports[instance]!.map((port) => ({
+                port,
+                kind: 'bc-service-tier',
+                params: { instance, restartTimeoutSeconds: 30, ...extra[instance] },
+                probe: { sni: [NAME] },
+              })),
+            ),
+          },
+        ],
+      },
+    ],
+  };
+  const path = join(dir, file);
+  writeFileSync(path, stringify(doc));
+  return path;
+}
+
+async function served(port: number, sni: string | null = NAME): Promise<string | undefined> {
+  const r = await probe({ address: win.address, port, sni }, { timeoutMs: 5000 });
+  return r.ok ? r.leaf.sha256 : undefined;
+}
+
+// A rollout here starts PowerShell about twenty times (about 1 s each on an idle machine).
+const cli = (args: string[]) => runCliAsync(args, { timeoutMs: 540_000 });
+
+beforeAll(async () => {
+  pki = renewalPki(NAME, { key: { type: 'rsa', bits: 2048 } });
+  third = pki.pki.issue(
+    { cn: NAME, sans: [NAME], days: 300, key: { type: 'rsa', bits: 2048 } },
+    pki.intermediate,
+  );
+  win = await startWindowsHost({ computerName: 'BC01', build: '2019' });
+  dir = join(win.simRoot, '..');
+  sim = new SimRoot(win.simRoot);
+  writeStoreCert(sim, pki.oldLeaf, {
+    meta: {
+      keyAcl: ['NT AUTHORITY\\SYSTEM', 'BUILTIN\\Administrators', NETWORK_SERVICE, BC2_ACCOUNT],
+    },
+  });
+  // The chain lives in LocalMachine\CA, where Schannel finds it to send after the leaf.
+  writeStoreCert(sim, pki.intermediate, { store: 'CA', withKey: false });
+  for (const [index, instance] of ['BC1', 'BC2'].entries()) {
+    writeBcInstance(sim, {
+      instance,
+      index,
+      thumbprint: pki.oldLeaf.thumbprint,
+      status: 'Running',
+      startDelayMs: 300,
+      ...(instance === 'BC2' ? { startName: BC2_ACCOUNT } : {}),
+    });
+  }
+  const old = pki.oldLeaf.thumbprint;
+  for (const port of [7047, 7048])
+    netsh(
+      'add',
+      'sslcert',
+      `ipport=0.0.0.0:${port}`,
+      `certhash=${old}`,
+      `appid=${APPID.BC1}`,
+      'certstorename=My',
+    );
+  for (const port of [7147, 7148])
+    netsh(
+      'add',
+      'sslcert',
+      `ipport=0.0.0.0:${port}`,
+      `certhash=${old}`,
+      `appid=${APPID.BC2}`,
+      'certstorename=My',
+    );
+  netsh(
+    'add',
+    'sslcert',
+    `hostnameport=${NAME}:7148`,
+    `certhash=${old}`,
+    `appid=${APPID.BC2}`,
+    'certstorename=My',
+  );
+  for (const port of [7047, 7048, 7147, 7148]) expect(await served(port)).toBe(pki.oldLeaf.sha256);
+}, 120_000);
+
+afterAll(async () => {
+  await win?.stop();
+  pki?.pki.cleanup();
+});
+
+const common = (inv: string, bundle = pki.bundlePath) => [
+  '-i',
+  inv,
+  '--cert',
+  bundle,
+  '--trust',
+  pki.root.certPath,
+];
+const state = () => ['--state-dir', join(dir, 'state')];
+
+describe('the Business Central incident, replayed', () => {
+  it('an inventory that lists only BC1: plan refuses, naming 7147 and 7148 on the old certificate', async () => {
+    const inv = inventory('bc1-only.yaml', ['BC1']);
+    const r = await cli(['plan', ...common(inv), '-o', join(dir, 'plan-bc1.json')]);
+    expect(r.code, r.stdout + r.stderr).not.toBe(0);
+    expect(r.code, r.stdout + r.stderr).not.toBe(2);
+    expect(r.stdout + r.stderr).toMatch(/7147/);
+    expect(r.stdout + r.stderr).toMatch(/7148/);
+    // Nothing changed.
+    for (const port of [7047, 7048, 7147, 7148])
+      expect(await served(port)).toBe(pki.oldLeaf.sha256);
+  }, 600_000);
+
+  it("with both instances listed: each restarted once, every port proven under the clients' name", async () => {
+    const inv = inventory('both.yaml', ['BC1', 'BC2']);
+    const r = await cli(['rollout', ...common(inv), ...state(), '--yes']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    for (const port of [7047, 7048, 7147, 7148]) {
+      expect(await served(port)).toBe(pki.newLeaf.sha256);
+      expect(await served(port, null)).toBe(pki.newLeaf.sha256);
+    }
+    const cfg = (i: string) => readFileSync(sim.path(`bc/${i}/CustomSettings.config`), 'utf8');
+    expect(cfg('BC1')).toContain(`value="${pki.newLeaf.thumbprint}"`);
+    expect(cfg('BC2')).toContain(`value="${pki.newLeaf.thumbprint}"`);
+    // Each binding keeps its own appid: no placeholder was written.
+    const table = JSON.parse(readFileSync(sim.path('httpsys/sslcert.json'), 'utf8')) as {
+      bindings: { endpoint: string; appid: string; certhash: string }[];
+    };
+    const appid = (e: string) => table.bindings.find((b) => b.endpoint === e)?.appid.toLowerCase();
+    expect(appid('0.0.0.0:7047')).toBe(APPID.BC1);
+    expect(appid(`${NAME}:7148`)).toBe(APPID.BC2);
+    expect(
+      table.bindings.every(
+        (b) => b.certhash.toUpperCase() === pki.newLeaf.thumbprint.toUpperCase(),
+      ),
+    ).toBe(true);
+  }, 600_000);
+
+  it('with script block and module logging on, neither the PFX nor its password reached the log', () => {
+    const log = win.log();
+    // Logging was on and saw the stage: its script text and the import it ran.
+    expect(log).toContain('Import-PfxCertificate');
+    // The PFX travels base64 on stdin: no PKCS#12 (DER, base64 "MII...") is in the log. (The
+    // -EncodedCommand in the host application line is the static script text, UTF-16 base64.)
+    expect(log).not.toMatch(/MII[A-Za-z0-9+/]{200,}/);
+    // The PFX password is 32 characters of base64url: no such token (hex ids aside) was logged.
+    const tokens = log.match(/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32}(?![A-Za-z0-9_-])/g) ?? [];
+    expect(tokens.filter((t) => !/^[0-9a-fA-F]+$/.test(t))).toEqual([]);
+  });
+
+  it('a fault on BC2: its restart fails, the host is undone (thumbprints, netsh, restarts) and the previous certificate proven on every port', async () => {
+    // BC2's key is granted to an account its service does not run as (and the new key is
+    // granted to BC1's NetworkService only): BC2 cannot start on the new certificate. The host
+    // is the unit of undo (DESIGN: a host undoes what it touched, newest first), so BC1, bound
+    // before it, is undone too and both instances serve the previous certificate again.
+    const inv = inventory('fault.yaml', ['BC1', 'BC2'], {
+      BC2: { grantAccount: 'NT AUTHORITY\\LOCAL SERVICE' },
+    });
+    const bundle = pki.pki.write(
+      'third.pem',
+      third.certPem + pki.intermediate.certPem + third.keyPem,
+    );
+    const r = await cli(['rollout', ...common(inv, bundle), ...state(), '--yes']);
+    expect(r.code, r.stdout + r.stderr).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/rolled back/i);
+    expect(r.stdout + r.stderr).toMatch(/MicrosoftDynamicsNavServer\$BC2/);
+    for (const port of [7047, 7048, 7147, 7148]) {
+      expect(await served(port)).toBe(pki.newLeaf.sha256);
+    }
+    for (const instance of ['BC1', 'BC2']) {
+      const cfg = readFileSync(sim.path(`bc/${instance}/CustomSettings.config`), 'utf8');
+      expect(cfg).toContain(`value="${pki.newLeaf.thumbprint}"`);
+      const svc = JSON.parse(
+        readFileSync(sim.path(`services/MicrosoftDynamicsNavServer$${instance}.json`), 'utf8'),
+      ) as { status: string };
+      expect(svc.status).toBe('Running');
+    }
+  }, 600_000);
+});
