@@ -79,7 +79,9 @@ describe('kill -9 of certroll rollout on the lab, then certroll resume', () => {
       expect(resumed.code, `kill at ${killed.records}: ${resumed.stderr}${resumed.stdout}`).toBe(0);
       expect(await served()).toBe(newLeaf.sha256);
       const journal = readJournal(runPaths(dir, run).journal).records;
-      expect(journal.at(-1)).toMatchObject({ type: 'run-finished', data: { status: 'succeeded' } });
+      // The run ends with its finish, then the sweep's record.
+      expect(journal.at(-2)).toMatchObject({ type: 'run-finished', data: { status: 'succeeded' } });
+      expect(journal.at(-1)).toMatchObject({ type: 'run-swept', data: { clean: true } });
       expect(journal.some((r) => r.type === 'run-resumed')).toBe(true);
       // No staged key and no host lock left: only the kept backups of the previous files.
       const left = readdirSync(stateOnHost, { recursive: true, withFileTypes: true })

@@ -82,22 +82,52 @@ describe('parseCapture', () => {
     );
   });
 
-  it('parses a service tier capture with its ports and netsh bindings', () => {
+  it("takes every http.sys binding on an instance's SSL ports, whatever its address, and a port with none to create", () => {
+    // 2016's listing with its [::] binding moved to OData's port: 7048 is bound on 0.0.0.0 and
+    // on [::]; SOAP (7047) has no binding; developer services (7049) run without SSL.
+    const listing = fixture('netsh-2016-en.txt').replace('[::]:443', '[::]:7048');
     const out = JSON.stringify({
       type: 'bc-service-tier',
       instance: 'BC',
+      module: 'Microsoft.Dynamics.Nav.Management',
       thumbprint: 'AB'.repeat(20),
       state: 'Running',
+      account: 'NT AUTHORITY\\NetworkService',
       ports: [
         { name: 'SOAPServices', port: 7047, ssl: true },
+        { name: 'ODataServices', port: 7048, ssl: true },
         { name: 'DeveloperServices', port: 7049, ssl: false },
       ],
-      endpoints: [
-        { endpoint: 'ipport=0.0.0.0:7047', exitCode: 1, output: fixture('netsh-notfound-de.txt') },
-      ],
+      netsh: { exitCode: 0, output: listing },
     });
     const c = parseCapture(out, { host: 'bc-01', kind: 'bc-service-tier' });
     expect(c).toMatchObject({ type: 'bc-service-tier', instance: 'BC', state: 'Running' });
-    if (c.type === 'bc-service-tier') expect(c.endpoints[0]!.binding).toBeNull();
+    if (c.type !== 'bc-service-tier') throw new Error('not a service tier capture');
+    expect(c.endpoints.map((e) => e.endpoint)).toEqual([
+      'ipport=0.0.0.0:7047',
+      'ipport=0.0.0.0:7048',
+      'ipport=[::]:7048',
+    ]);
+    expect(c.endpoints[0]!.restoreArgs).toBeNull();
+    // Each existing binding is restored with its own appid, never a placeholder.
+    for (const e of c.endpoints.slice(1)) {
+      expect(e.restoreArgs).toContain(`appid=${e.binding!.fields.appId}`);
+    }
+  });
+
+  it('stops a service tier capture whose netsh listing failed', () => {
+    const out = JSON.stringify({
+      type: 'bc-service-tier',
+      instance: 'BC',
+      module: 'm',
+      thumbprint: null,
+      state: 'Running',
+      account: null,
+      ports: [],
+      netsh: { exitCode: 1, output: fixture('netsh-notfound-de.txt') },
+    });
+    expect(() => parseCapture(out, { host: 'bc-01', kind: 'bc-service-tier' })).toThrow(
+      /netsh http show sslcert exited 1/,
+    );
   });
 });

@@ -78,10 +78,12 @@ export function capturedFor(kind: string): CapturedState {
     'bc-service-tier': {
       type: 'bc-service-tier',
       instance: 'x',
+      module: 'Microsoft.Dynamics.Nav.Management',
       thumbprint: '1111111111111111111111111111111111111111',
       state: 'Running',
+      account: 'NT AUTHORITY\\NetworkService',
       ports: [{ name: 'SOAPServices', port: 7047, ssl: true }],
-      endpoints: [netsh],
+      netsh: { exitCode: 0, output: netsh.output },
     },
     'windows-service': { type: 'windows-service', name: 'x', status: 'Running' },
   };
