@@ -108,10 +108,10 @@ beforeAll(async () => {
   pki = TestPki.create();
   const root = pki.root();
   rootPath = root.certPath;
-  const intermediate = pki.issue({ cn: 'lab intermediate', isCa: true, days: 365 }, root);
-  const leaf = (days: number) => pki.issue({ cn: NAMES[0]!, sans: NAMES, days }, intermediate);
+  // Issued by the root itself: the http.sys simulation serves the leaf alone, not a chain.
+  const leaf = (days: number) => pki.issue({ cn: NAMES[0]!, sans: NAMES, days }, root);
   [oldLeaf, newLeaf, third] = [leaf(20), leaf(200), leaf(300)];
-  bundle = (l) => pki.write(`${l.thumbprint}.pem`, l.certPem + intermediate.certPem + l.keyPem);
+  bundle = (l) => pki.write(`${l.thumbprint}.pem`, l.certPem + l.keyPem);
   win = await startWindowsHost({ computerName: 'WEB01', build: '2019' });
   dir = join(win.simRoot, '..');
   sim = new SimRoot(win.simRoot);
