@@ -28,13 +28,11 @@ const rawNetsh = z.strictObject({
   output: z.string(),
 });
 
-const iisBinding = z.strictObject({
+/** An IIS site's https binding: `<ip|*>:<port>:<host header>` and its sslFlags (1 SNI, 2 CCS). */
+const iisSiteBinding = z.strictObject({
   site: z.string().min(1),
-  protocol: z.string(),
-  bindingInformation: z.string(),
-  sslFlags: z.number().int(),
-  certificateHash: z.string().nullable(),
-  certificateStoreName: z.string().nullable(),
+  bindingInformation: z.string().regex(/^(\*|\[[0-9A-Fa-f:.]+\]|[0-9.]+):\d{1,5}:\S*$/),
+  sslFlags: z.number().int().min(0).max(3),
 });
 
 const wire = z.discriminatedUnion('type', [
@@ -43,7 +41,16 @@ const wire = z.discriminatedUnion('type', [
     files: z.record(z.string().regex(/^[a-z]+$/), capturedFile),
   }),
   z.strictObject({ type: z.literal('netsh-http'), endpoints: z.array(rawNetsh).max(256) }),
-  z.strictObject({ type: z.literal('iis'), bindings: z.array(iisBinding).max(1024) }),
+  z.strictObject({
+    type: z.literal('iis'),
+    site: z.string().min(1),
+    bindingInformation: z.string(),
+    sslFlags: z.number().int().min(0).max(1),
+    /** `netsh http show sslcert` of the binding's http.sys entry (ipport or hostnameport). */
+    endpoint: rawNetsh,
+    /** Every site's https binding on the same port (the capture keeps those on the same entry). */
+    sites: z.array(iisSiteBinding).max(1024),
+  }),
   z.strictObject({
     type: z.literal('bc-service-tier'),
     instance: z.string().min(1),
@@ -66,7 +73,7 @@ const wire = z.discriminatedUnion('type', [
 ]);
 
 export type CapturedFile = z.infer<typeof capturedFile>;
-export type IisBindingState = z.infer<typeof iisBinding>;
+export type IisSiteBinding = z.infer<typeof iisSiteBinding>;
 
 export interface CapturedNetshEndpoint {
   readonly endpoint: string;
@@ -78,8 +85,12 @@ export interface CapturedNetshEndpoint {
 
 type Wire = z.infer<typeof wire>;
 export type CapturedState =
-  | Exclude<Wire, { type: 'netsh-http' } | { type: 'bc-service-tier' }>
+  | Exclude<Wire, { type: 'netsh-http' } | { type: 'bc-service-tier' } | { type: 'iis' }>
   | { readonly type: 'netsh-http'; readonly endpoints: readonly CapturedNetshEndpoint[] }
+  | (Omit<Extract<Wire, { type: 'iis' }>, 'endpoint'> & {
+      /** The binding's one http.sys entry (a list, as netsh-http's, so bind reads it alike). */
+      readonly endpoints: readonly CapturedNetshEndpoint[];
+    })
   | (Omit<Extract<Wire, { type: 'bc-service-tier' }>, 'netsh'> & {
       readonly endpoints: readonly CapturedNetshEndpoint[];
     });
@@ -133,7 +144,25 @@ export function parseCapture(stdout: string, source: CaptureSource): CapturedSta
     });
     return { ...data, endpoints };
   }
+  if (data.type === 'iis') {
+    const { endpoint, sites, ...rest } = data;
+    const found = parseNetshEndpoint(endpoint);
+    if (typeof found === 'string') throw fail(`${endpoint.endpoint}: ${found}`);
+    const same = sites.filter((s) => iisEndpoint(s) === endpoint.endpoint.toLowerCase());
+    return { ...rest, endpoints: [found], sites: same };
+  }
   return data;
+}
+
+/**
+ * The http.sys entry an IIS https binding's certificate lives in, as IIS 7+ keeps it: sslFlags 0
+ * the ipport (`*` is 0.0.0.0), 1 (SNI) the hostnameport, 2/3 the port's Central Certificate Store.
+ */
+export function iisEndpoint(b: Pick<IisSiteBinding, 'bindingInformation' | 'sslFlags'>): string {
+  const [, ip = '', port = '', host = ''] = /^(.*):(\d+):(.*)$/.exec(b.bindingInformation) ?? [];
+  if (b.sslFlags & 2) return `ccs=${port}`;
+  if (b.sslFlags & 1) return `hostnameport=${host}:${port}`.toLowerCase();
+  return `ipport=${ip === '*' ? '0.0.0.0' : ip}:${port}`.toLowerCase();
 }
 
 /**
@@ -168,10 +197,25 @@ const portOf = (value: string): number => Number(value.slice(value.lastIndexOf('
  * that no hostname binding was left on the old certificate.
  */
 export function hostnamesOnPort(captured: CapturedState, port: number): string[] {
-  if (captured.type !== 'netsh-http' && captured.type !== 'bc-service-tier') return [];
-  return captured.endpoints
+  if (
+    captured.type !== 'netsh-http' &&
+    captured.type !== 'bc-service-tier' &&
+    captured.type !== 'iis'
+  ) {
+    return [];
+  }
+  const names = captured.endpoints
     .filter((e) => e.endpoint.startsWith('hostnameport=') && portOf(e.endpoint) === port)
     .map((e) => e.endpoint.slice('hostnameport='.length, e.endpoint.lastIndexOf(':')));
+  if (captured.type === 'iis') {
+    // Every site served by the same (non-SNI) entry: each site's host header is a name its
+    // clients send, and a hostname binding of that name would answer them instead.
+    for (const s of captured.sites) {
+      const [, , p = '', host = ''] = /^(.*):(\d+):(.*)$/.exec(s.bindingInformation) ?? [];
+      if (Number(p) === port && host !== '' && !host.includes('*')) names.push(host);
+    }
+  }
+  return [...new Set(names)];
 }
 
 function parseNetshEndpoint(raw: z.infer<typeof rawNetsh>): CapturedNetshEndpoint | string {

@@ -38,7 +38,7 @@ export {
   type CapturedState,
   type CapturedFile,
   type CapturedNetshEndpoint,
-  type IisBindingState,
+  type IisSiteBinding,
   type CaptureSource,
 } from './capture.js';
 export {

@@ -64,16 +64,11 @@ export function capturedFor(kind: string): CapturedState {
     'netsh-http': { type: 'netsh-http', endpoints: [netsh] },
     iis: {
       type: 'iis',
-      bindings: [
-        {
-          site: 'x',
-          protocol: 'https',
-          bindingInformation: '*:443:',
-          sslFlags: 1,
-          certificateHash: '1111111111111111111111111111111111111111',
-          certificateStoreName: 'My',
-        },
-      ],
+      site: 'x',
+      bindingInformation: '*:7047:',
+      sslFlags: 0,
+      endpoint: netsh,
+      sites: [{ site: 'x', bindingInformation: '*:7047:', sslFlags: 0 }],
     },
     'bc-service-tier': {
       type: 'bc-service-tier',
