@@ -10,12 +10,16 @@ export const MAX_COMMAND_LINE = 8191;
  * How every script gets its data, on both transports: `$certrollInput` is the JSON certroll sent,
  * read from the first argument when there is one (PowerShell remoting runs the script with its
  * input as the argument: a remote session's stdin is the remoting protocol itself, never data)
- * and from stdin otherwise (PowerShell over SSH); `$null` when nothing was sent.
+ * and from stdin otherwise (PowerShell over SSH); `$null` when nothing was sent. Parsed by the
+ * method ConvertFrom-Json itself calls, not by the cmdlet: module logging records every cmdlet's
+ * parameter values, and this text holds the PFX and its password.
  */
 export const PS_READ_INPUT = [
   '$certrollInput = $null',
   '$certrollInputText = $(if ($args.Count -gt 0) { [string]$args[0] } else { [Console]::In.ReadToEnd() })',
-  'if (-not [string]::IsNullOrWhiteSpace($certrollInputText)) { $certrollInput = $certrollInputText | ConvertFrom-Json }',
+  '$certrollInputError = $null',
+  'if (-not [string]::IsNullOrWhiteSpace($certrollInputText)) { $certrollInput = [Microsoft.PowerShell.Commands.JsonObject]::ConvertFromJson($certrollInputText, [ref]$certrollInputError) }',
+  'if ($certrollInputError) { throw $certrollInputError }',
   'Remove-Variable certrollInputText',
 ].join('\n');
 

@@ -205,7 +205,6 @@ describe('the Business Central incident, replayed', () => {
 
   it('with script block and module logging on, neither the PFX nor its password reached the log', () => {
     const log = win.log();
-    writeFileSync('/tmp/bc-pwsh.log', log); // TEMP
     // Logging was on and saw the stage: its script text and the import it ran.
     expect(log).toContain('Import-PfxCertificate');
     // The PFX travels base64 on stdin: no PKCS#12 (DER, base64 "MII...") is in the log. (The

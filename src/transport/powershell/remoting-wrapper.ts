@@ -64,7 +64,11 @@ export const PWSH_REMOTING_WRAPPER = [
   '[Console]::OutputEncoding = [Text.Encoding]::UTF8',
   '$certrollStyle = Get-Variable -Name PSStyle -ValueOnly -ErrorAction SilentlyContinue',
   "if ($certrollStyle) { $certrollStyle.OutputRendering = 'PlainText' }",
-  '$req = [Console]::In.ReadToEnd() | ConvertFrom-Json',
+  // Neither the request nor the password goes through a cmdlet: module logging records cmdlets'
+  // parameter values (the request holds the script's input, the PFX among it).
+  '$reqError = $null',
+  '$req = [Microsoft.PowerShell.Commands.JsonObject]::ConvertFromJson([Console]::In.ReadToEnd(), [ref]$reqError)',
+  'if ($reqError) { throw $reqError }',
   `$epilogue = '${REMOTE_EPILOGUE}'`,
   '$conn = @{ Port = [int]$req.port }',
   "if ($req.via -eq 'ssh') {",
@@ -77,7 +81,7 @@ export const PWSH_REMOTING_WRAPPER = [
   '  $conn.ComputerName = [string]$req.computer',
   '  if ($req.tls) { $conn.UseSSL = $true }',
   '  if ($req.user) {',
-  '    $secure = ConvertTo-SecureString -String ([string]$req.password) -AsPlainText -Force',
+  "    $secure = [Net.NetworkCredential]::new('', [string]$req.password).SecurePassword",
   '    $conn.Credential = New-Object System.Management.Automation.PSCredential([string]$req.user, $secure)',
   '  }',
   '}',
