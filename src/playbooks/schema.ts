@@ -91,7 +91,10 @@ export const playbookSchema = z.strictObject({
    * Key algorithms the service can use; a certificate with another key is refused before any
    * host is touched (Business Central needs an exchangeable RSA key). Unset: any.
    */
-  keyAlgorithms: z.array(z.enum(['rsa', 'ec'])).min(1).optional(),
+  keyAlgorithms: z
+    .array(z.enum(['rsa', 'ec']))
+    .min(1)
+    .optional(),
   /** A user playbook may replace a built-in of the same kind only when it says so here. */
   overrideBuiltin: z.boolean().default(false),
   params: z

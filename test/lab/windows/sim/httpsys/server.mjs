@@ -74,7 +74,7 @@ function credentials(binding, sni) {
     );
   }
   const leaf = readFileSync(entry.cer);
-    const pems = [leaf, ...intermediates(leaf)].map((b) => b.toString('utf8').trim());
+  const pems = [leaf, ...intermediates(leaf)].map((b) => b.toString('utf8').trim());
   return { cert: pems.join('\n') + '\n', key: readFileSync(entry.key) };
 }
 

@@ -15,7 +15,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { STORES, exitWith, keyContainer, storeCerts, storeDir, storeName } from './winsim.mjs';
 
-const NOT_FOUND = { hr: 0x80092004, text: 'CRYPT_E_NOT_FOUND', message: 'Cannot find object or property.' };
+const NOT_FOUND = {
+  hr: 0x80092004,
+  text: 'CRYPT_E_NOT_FOUND',
+  message: 'Cannot find object or property.',
+};
 
 function out(text) {
   process.stdout.write(text.replace(/\n/g, '\r\n'));
@@ -23,7 +27,9 @@ function out(text) {
 
 function failed(verb, err) {
   const signed = err.hr | 0;
-  out(`CertUtil: ${verb} command FAILED: 0x${(err.hr >>> 0).toString(16)} (${signed} ${err.text})\nCertUtil: ${err.message}\n`);
+  out(
+    `CertUtil: ${verb} command FAILED: 0x${(err.hr >>> 0).toString(16)} (${signed} ${err.text})\nCertUtil: ${err.message}\n`,
+  );
   exitWith(err.hr);
 }
 
@@ -47,31 +53,46 @@ function describe(entry, index) {
     ` NotBefore: ${usDate(new Date(x.validFrom))}`,
     ` NotAfter: ${usDate(new Date(x.validTo))}`,
     `Subject: ${dn(x.subject)}`,
-    x.issuer === x.subject ? 'Signature matches Public Key\nRoot Certificate: Subject matches Issuer' : 'Non-root Certificate',
+    x.issuer === x.subject
+      ? 'Signature matches Public Key\nRoot Certificate: Subject matches Issuer'
+      : 'Non-root Certificate',
     `Cert Hash(sha1): ${entry.thumbprint.toLowerCase()}`,
   ];
   if (!entry.keyPath) {
-    lines.push('No key provider information', 'Cannot find the certificate and private key for decryption.');
+    lines.push(
+      'No key provider information',
+      'Cannot find the certificate and private key for decryption.',
+    );
     return lines.join('\n') + '\n';
   }
   const k = keyContainer(entry);
-  lines.push(`  Key Container = ${k.container}`, `  Unique container name: ${k.unique}`, `  Provider = ${k.provider}`);
+  lines.push(
+    `  Key Container = ${k.container}`,
+    `  Unique container name: ${k.unique}`,
+    `  Provider = ${k.provider}`,
+  );
   if (!entry.meta?.exportable) lines.push('Private key is NOT exportable');
-  lines.push(entry.meta?.keySpec === 'exchange' ? 'Encryption test passed' : 'Signature test passed');
+  lines.push(
+    entry.meta?.keySpec === 'exchange' ? 'Encryption test passed' : 'Signature test passed',
+  );
   return lines.join('\n') + '\n';
 }
 
 function storeArg(verb, name) {
   const store = storeName(name ?? '');
   if (!store) {
-    out(`CertUtil: ${verb} command FAILED: 0x80070002 (WIN32: 2 ERROR_FILE_NOT_FOUND)\nCertUtil: The system cannot find the file specified.\n`);
+    out(
+      `CertUtil: ${verb} command FAILED: 0x80070002 (WIN32: 2 ERROR_FILE_NOT_FOUND)\nCertUtil: The system cannot find the file specified.\n`,
+    );
     exitWith(2);
   }
   return store;
 }
 
 function find(store, hash) {
-  const t = String(hash ?? '').replace(/\s/g, '').toUpperCase();
+  const t = String(hash ?? '')
+    .replace(/\s/g, '')
+    .toUpperCase();
   return storeCerts(store).filter((c) => !t || c.thumbprint === t);
 }
 
@@ -106,11 +127,18 @@ function main(argv) {
     if (hits.length === 0) return failed('-repairstore', NOT_FOUND);
     const c = hits[0];
     out(describe(c, 0));
-    if (!c.keyPath) return failed('-repairstore', { hr: 0x8009000d, text: 'NTE_NO_KEY', message: 'Key does not exist.' });
+    if (!c.keyPath)
+      return failed('-repairstore', {
+        hr: 0x8009000d,
+        text: 'NTE_NO_KEY',
+        message: 'Key does not exist.',
+      });
     out('CertUtil: -repairstore command completed successfully.\n');
     return exitWith(0);
   }
-  out(`CertUtil: Unknown arg: ${args[0] ?? ''}\nCertUtil -? -- Display a verb list (command list)\n`);
+  out(
+    `CertUtil: Unknown arg: ${args[0] ?? ''}\nCertUtil -? -- Display a verb list (command list)\n`,
+  );
   exitWith(0x80070057);
 }
 

@@ -9,11 +9,40 @@
 //   icacls <file> /remove[:g] <account> [...]          remove the account's entries
 // Accounts resolve as LookupAccountName does on the host (winsim.mjs resolveAccount): an unknown
 // one fails with Windows' error 1332; a missing file with 2; a malformed argument with 87.
-import { readJson, storeCerts, STORES, keyContainer, exitWith, resolveAccount, writeJson } from './winsim.mjs';
+import {
+  readJson,
+  storeCerts,
+  STORES,
+  keyContainer,
+  exitWith,
+  resolveAccount,
+  writeJson,
+} from './winsim.mjs';
 
 const READ_RIGHTS = new Set(['R', 'RX', 'M', 'F', 'GR', 'GA', 'GE']);
 const SIMPLE_RIGHTS = new Set(['N', 'F', 'M', 'RX', 'R', 'W', 'D']);
-const SPECIFIC = new Set(['DE', 'RC', 'WDAC', 'WO', 'S', 'AS', 'MA', 'GR', 'GW', 'GE', 'GA', 'RD', 'WD', 'AD', 'REA', 'WEA', 'X', 'DC', 'RA', 'WA']);
+const SPECIFIC = new Set([
+  'DE',
+  'RC',
+  'WDAC',
+  'WO',
+  'S',
+  'AS',
+  'MA',
+  'GR',
+  'GW',
+  'GE',
+  'GA',
+  'RD',
+  'WD',
+  'AD',
+  'REA',
+  'WEA',
+  'X',
+  'DC',
+  'RA',
+  'WA',
+]);
 const INHERIT = new Set(['I', 'OI', 'CI', 'IO', 'NP']);
 
 function out(text) {
@@ -26,14 +55,18 @@ function summary(ok, failed) {
 
 /** The store entry whose key file `path` names, or null. */
 function keyFile(path) {
-  const m = /(?:^|[\\/])Microsoft[\\/]Crypto[\\/](RSA[\\/]MachineKeys|Keys|SystemKeys)[\\/]([^\\/]+)$/i.exec(path);
+  const m =
+    /(?:^|[\\/])Microsoft[\\/]Crypto[\\/](RSA[\\/]MachineKeys|Keys|SystemKeys)[\\/]([^\\/]+)$/i.exec(
+      path,
+    );
   if (!m) return null;
   const folder = m[1].replace('/', '\\').toLowerCase();
   for (const store of Object.keys(STORES)) {
     for (const entry of storeCerts(store)) {
       if (!entry.keyPath || !entry.meta) continue;
       const k = keyContainer(entry);
-      const sameFolder = k.folder.toLowerCase() === folder || (k.folder === 'Keys' && folder === 'systemkeys');
+      const sameFolder =
+        k.folder.toLowerCase() === folder || (k.folder === 'Keys' && folder === 'systemkeys');
       if (sameFolder && k.unique.toLowerCase() === m[2].toLowerCase()) return entry;
     }
   }
@@ -61,7 +94,10 @@ function show(path, entry) {
   const acl = entry.meta.keyAcl ?? [];
   const full = new Set(['NT AUTHORITY\\SYSTEM', 'BUILTIN\\Administrators']);
   const pad = ' '.repeat(path.length + 1);
-  out(acl.map((a, i) => `${i === 0 ? `${path} ` : pad}${a}:(${full.has(a) ? 'F' : 'R'})`).join('\n') + '\n\n');
+  out(
+    acl.map((a, i) => `${i === 0 ? `${path} ` : pad}${a}:(${full.has(a) ? 'F' : 'R'})`).join('\n') +
+      '\n\n',
+  );
 }
 
 function main(argv) {
@@ -117,7 +153,8 @@ function main(argv) {
       return exitWith(1332);
     }
     if (replace) acl = acl.filter((a) => a.toLowerCase() !== account.canonical.toLowerCase());
-    if (perm.read && !acl.some((a) => a.toLowerCase() === account.canonical.toLowerCase())) acl.push(account.canonical);
+    if (perm.read && !acl.some((a) => a.toLowerCase() === account.canonical.toLowerCase()))
+      acl.push(account.canonical);
   }
   for (const r of removes) {
     const account = resolveAccount(r);

@@ -20,7 +20,8 @@ function elevated(h) {
 }
 
 function userSid(h) {
-  if (/\\administrator$/i.test(h.currentAccount)) return 'S-1-5-21-1004336348-1177238915-682003330-500';
+  if (/\\administrator$/i.test(h.currentAccount))
+    return 'S-1-5-21-1004336348-1177238915-682003330-500';
   return resolveAccount(h.currentAccount)?.sid ?? 'S-1-5-21-1004336348-1177238915-682003330-1001';
 }
 
@@ -29,7 +30,12 @@ function groups(h) {
   const on = 'Mandatory group, Enabled by default, Enabled group';
   return [
     ['Everyone', 'Well-known group', 'S-1-1-0', on],
-    ['BUILTIN\\Administrators', 'Alias', 'S-1-5-32-544', admin ? `${on}, Group owner` : 'Group used for deny only'],
+    [
+      'BUILTIN\\Administrators',
+      'Alias',
+      'S-1-5-32-544',
+      admin ? `${on}, Group owner` : 'Group used for deny only',
+    ],
     ['BUILTIN\\Users', 'Alias', 'S-1-5-32-545', on],
     ['NT AUTHORITY\\NETWORK', 'Well-known group', 'S-1-5-2', on],
     ['NT AUTHORITY\\Authenticated Users', 'Well-known group', 'S-1-5-11', on],
@@ -48,12 +54,26 @@ function render(title, headers, rows, format, noHeader) {
   }
   if (format === 'list') {
     const width = Math.max(...headers.map((x) => x.length)) + 2;
-    return '\r\n' + rows.map((r) => r.map((c, i) => `${`${headers[i]}:`.padEnd(width)}${c}`).join('\r\n')).join('\r\n\r\n') + '\r\n';
+    return (
+      '\r\n' +
+      rows
+        .map((r) => r.map((c, i) => `${`${headers[i]}:`.padEnd(width)}${c}`).join('\r\n'))
+        .join('\r\n\r\n') +
+      '\r\n'
+    );
   }
   const widths = headers.map((x, i) => Math.max(x.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join(' ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join(' ')
+      .trimEnd();
   const head = noHeader ? [] : [line(headers), widths.map((w) => '='.repeat(w)).join(' ')];
-  return `\r\n${title}\r\n${'-'.repeat(title.length)}\r\n\r\n` + [...head, ...rows.map(line)].join('\r\n') + '\r\n';
+  return (
+    `\r\n${title}\r\n${'-'.repeat(title.length)}\r\n\r\n` +
+    [...head, ...rows.map(line)].join('\r\n') +
+    '\r\n'
+  );
 }
 
 function main(argv) {
@@ -66,15 +86,29 @@ function main(argv) {
     const o = opts[i];
     if (o === '/fo') {
       format = opts[++i] ?? '';
-      if (!['table', 'list', 'csv'].includes(format)) fail(`Invalid value '${argv[i] ?? ''}' has been specified for the option '/FO'.`);
+      if (!['table', 'list', 'csv'].includes(format))
+        fail(`Invalid value '${argv[i] ?? ''}' has been specified for the option '/FO'.`);
     } else if (o === '/nh') noHeader = true;
-    else if (o === '/user' || o === '/groups' || o === '/upn' || o === '/fqdn' || o === '/priv') what = o.slice(1);
+    else if (o === '/user' || o === '/groups' || o === '/upn' || o === '/fqdn' || o === '/priv')
+      what = o.slice(1);
     else fail(`Invalid argument/option - '${argv[i]}'.`);
   }
   const name = h.currentAccount.toLowerCase();
   if (what === 'name') return process.stdout.write(`${name}\r\n`);
-  if (what === 'user') return process.stdout.write(render('USER INFORMATION', ['User Name', 'SID'], [[name, userSid(h)]], format, noHeader));
-  if (what === 'groups') return process.stdout.write(render('GROUP INFORMATION', ['Group Name', 'Type', 'SID', 'Attributes'], groups(h), format, noHeader));
+  if (what === 'user')
+    return process.stdout.write(
+      render('USER INFORMATION', ['User Name', 'SID'], [[name, userSid(h)]], format, noHeader),
+    );
+  if (what === 'groups')
+    return process.stdout.write(
+      render(
+        'GROUP INFORMATION',
+        ['Group Name', 'Type', 'SID', 'Attributes'],
+        groups(h),
+        format,
+        noHeader,
+      ),
+    );
   fail(`Unable to get the ${what} of the current user: not simulated.`);
 }
 

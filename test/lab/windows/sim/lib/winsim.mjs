@@ -4,7 +4,14 @@
 // PowerShell side of the same rules is sim/modules/CertrollWinSim/WinSimCore.ps1; the account
 // resolution below mirrors Resolve-WinSimAccount there.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export function simRoot() {
@@ -116,19 +123,42 @@ export function keyContainer(entry) {
   const ec = entry.meta?.keyAlgorithm === 'EC';
   const hash = md5(`container:${entry.thumbprint}`);
   return {
-    container: `{${hash.slice(0, 8)}-${hash.slice(8, 12)}-${hash.slice(12, 16)}-${hash.slice(16, 20)}-${hash.slice(20)}}`.toUpperCase(),
+    container:
+      `{${hash.slice(0, 8)}-${hash.slice(8, 12)}-${hash.slice(12, 16)}-${hash.slice(16, 20)}-${hash.slice(20)}}`.toUpperCase(),
     unique: `${hash}_${machineGuid()}`,
-    provider: ec ? 'Microsoft Software Key Storage Provider' : 'Microsoft Enhanced RSA and AES Cryptographic Provider',
+    provider: ec
+      ? 'Microsoft Software Key Storage Provider'
+      : 'Microsoft Enhanced RSA and AES Cryptographic Provider',
     folder: ec ? 'Keys' : 'RSA\\MachineKeys',
   };
 }
 
 const WELL_KNOWN = [
-  { names: ['NT AUTHORITY\\SYSTEM', 'SYSTEM', '*S-1-5-18'], canonical: 'NT AUTHORITY\\SYSTEM', sid: 'S-1-5-18' },
-  { names: ['NT AUTHORITY\\LOCAL SERVICE', 'LOCAL SERVICE', '*S-1-5-19'], canonical: 'NT AUTHORITY\\LOCAL SERVICE', sid: 'S-1-5-19' },
-  { names: ['NT AUTHORITY\\NETWORK SERVICE', 'NETWORK SERVICE', '*S-1-5-20'], canonical: 'NT AUTHORITY\\NETWORK SERVICE', sid: 'S-1-5-20' },
-  { names: ['BUILTIN\\Administrators', 'Administrators', '*S-1-5-32-544'], canonical: 'BUILTIN\\Administrators', sid: 'S-1-5-32-544' },
-  { names: ['BUILTIN\\Users', 'Users', '*S-1-5-32-545'], canonical: 'BUILTIN\\Users', sid: 'S-1-5-32-545' },
+  {
+    names: ['NT AUTHORITY\\SYSTEM', 'SYSTEM', '*S-1-5-18'],
+    canonical: 'NT AUTHORITY\\SYSTEM',
+    sid: 'S-1-5-18',
+  },
+  {
+    names: ['NT AUTHORITY\\LOCAL SERVICE', 'LOCAL SERVICE', '*S-1-5-19'],
+    canonical: 'NT AUTHORITY\\LOCAL SERVICE',
+    sid: 'S-1-5-19',
+  },
+  {
+    names: ['NT AUTHORITY\\NETWORK SERVICE', 'NETWORK SERVICE', '*S-1-5-20'],
+    canonical: 'NT AUTHORITY\\NETWORK SERVICE',
+    sid: 'S-1-5-20',
+  },
+  {
+    names: ['BUILTIN\\Administrators', 'Administrators', '*S-1-5-32-544'],
+    canonical: 'BUILTIN\\Administrators',
+    sid: 'S-1-5-32-544',
+  },
+  {
+    names: ['BUILTIN\\Users', 'Users', '*S-1-5-32-545'],
+    canonical: 'BUILTIN\\Users',
+    sid: 'S-1-5-32-545',
+  },
   { names: ['Everyone', '*S-1-1-0'], canonical: 'Everyone', sid: 'S-1-1-0' },
 ];
 
@@ -157,16 +187,23 @@ export function resolveAccount(name) {
   const virtual = /^NT SERVICE\\(.+)$/i.exec(name);
   if (virtual) {
     const svc = services().find((s) => s.name.toLowerCase() === virtual[1].toLowerCase());
-    return svc ? { canonical: `NT SERVICE\\${svc.name}`, sid: `S-1-5-80-${sidTail(svc.name)}` } : null;
+    return svc
+      ? { canonical: `NT SERVICE\\${svc.name}`, sid: `S-1-5-80-${sidTail(svc.name)}` }
+      : null;
   }
   const h = host();
-  const known = [...(h.accounts ?? []), h.currentAccount, ...services().map((s) => s.startName)].filter(
-    (k) => k && !SCM_SPELLINGS.test(k),
-  );
+  const known = [
+    ...(h.accounts ?? []),
+    h.currentAccount,
+    ...services().map((s) => s.startName),
+  ].filter((k) => k && !SCM_SPELLINGS.test(k));
   for (const k of known) {
     const short = k.split('\\').pop().toLowerCase();
     if (k.toLowerCase() === lower || (!name.includes('\\') && short === lower)) {
-      return { canonical: k, sid: `S-1-5-21-1004336348-1177238915-682003330-${1000 + (parseInt(md5(k.toUpperCase()).slice(0, 6), 16) % 8999)}` };
+      return {
+        canonical: k,
+        sid: `S-1-5-21-1004336348-1177238915-682003330-${1000 + (parseInt(md5(k.toUpperCase()).slice(0, 6), 16) % 8999)}`,
+      };
     }
   }
   return null;
