@@ -13,7 +13,12 @@ import { probe } from '../../src/probe/probe.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { renewalPki, type Issued, type RenewalPki } from '../lab/pki.js';
 import { writeBcInstance } from '../lab/windows/bc.js';
-import { SIM_BIN, startWindowsHost, type WindowsHost } from '../lab/windows/host.js';
+import {
+  SIM_BIN,
+  powershellSshYaml,
+  startWindowsHost,
+  type WindowsHost,
+} from '../lab/windows/host.js';
 import { SimRoot } from '../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../lab/windows/store.js';
 
@@ -40,19 +45,11 @@ function netsh(...args: string[]): string {
 }
 
 function inventory(file: string, instances: readonly string[], extra: Record<string, object> = {}) {
-  const t = win.powershellSsh.transport;
   const ports: Record<string, number[]> = { BC1: [7047, 7048], BC2: [7147, 7148] };
   const doc = {
     version: 1,
     defaults: {
-      transport: {
-        kind: 'powershell-ssh',
-        port: t.port,
-        user: 'root',
-        identityFile: t.identityFile,
-        knownHosts: t.knownHosts[0],
-        commandTimeout: '2m',
-      },
+      transport: powershellSshYaml(win),
       policy: { batchSize: 1, concurrency: 1, failureBudget: 1, onFailure: 'halt' },
     },
     environments: [

@@ -13,7 +13,12 @@ import { runCliAsync } from '../helpers/cli.js';
 import { TestPki, type Issued } from '../lab/pki.js';
 import { freePort, sleep } from '../lab/procs.js';
 import { setListeners } from '../lab/windows/bc.js';
-import { SIM_BIN, startWindowsHost, type WindowsHost } from '../lab/windows/host.js';
+import {
+  SIM_BIN,
+  powershellSshYaml,
+  startWindowsHost,
+  type WindowsHost,
+} from '../lab/windows/host.js';
 import { SimRoot } from '../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../lab/windows/store.js';
 
@@ -51,18 +56,10 @@ const table = (): SslEntry[] =>
 
 type Site = { site: string; hostHeader: string; port?: number };
 function inventory(file: string, sites: readonly Site[]): string {
-  const t = win.powershellSsh.transport;
   const doc = {
     version: 1,
     defaults: {
-      transport: {
-        kind: 'powershell-ssh',
-        port: t.port,
-        user: 'root',
-        identityFile: t.identityFile,
-        knownHosts: t.knownHosts[0],
-        commandTimeout: '2m',
-      },
+      transport: powershellSshYaml(win),
       policy: { batchSize: 1, concurrency: 1, failureBudget: 0, onFailure: 'halt' },
     },
     environments: [

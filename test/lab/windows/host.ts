@@ -65,6 +65,22 @@ export interface WindowsHost {
   stop(): Promise<void>;
 }
 
+/** The `transport` block of an inventory reaching `win` over PowerShell over SSH, as tests write it. */
+export function powershellSshYaml(
+  win: WindowsHost,
+  commandTimeout = '2m',
+): Record<string, unknown> {
+  const t = win.powershellSsh.transport;
+  return {
+    kind: 'powershell-ssh',
+    port: t.port,
+    user: 'root',
+    identityFile: t.identityFile,
+    knownHosts: t.knownHosts[0],
+    commandTimeout,
+  };
+}
+
 /** Writes JSON atomically (temp file, rename), as every reader of the simulation root expects. */
 export function writeJsonAtomic(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });

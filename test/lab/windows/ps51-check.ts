@@ -1,8 +1,7 @@
 // Runs ps51-check.ps1 (the Windows PowerShell 5.1 compatibility check) over many scripts in one
 // pwsh process: PowerShell's parser plus an AST walk for what 5.1 and .NET Framework 4.x lack.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { pwshPath } from '../pwsh.js';
 import { join } from 'node:path';
 
 export interface Ps51Finding {
@@ -21,18 +20,7 @@ export interface Ps51Report {
 export const PS51_CHECK_SCRIPT = join(import.meta.dirname, 'ps51-check.ps1');
 
 /** PowerShell 7 for the check: $CERTROLL_PWSH, else the lab's install folder. */
-export function checkerPwsh(): string {
-  const path =
-    process.env['CERTROLL_PWSH'] ??
-    join(process.env['CERTROLL_PWSH_DIR'] ?? join(homedir(), '.cache/certroll/pwsh'), 'pwsh');
-  if (!existsSync(path)) {
-    throw new Error(
-      `PowerShell 7 not found at ${path}: the 5.1 compatibility check needs it. ` +
-        'Install it (dotnet tool install PowerShell --version 7.6.10 --tool-path ~/.cache/certroll/pwsh) or set CERTROLL_PWSH.',
-    );
-  }
-  return path;
-}
+export const checkerPwsh = (): string => pwshPath();
 
 /** Checks every script in one pwsh process; bounded by `timeoutMs`. */
 export function checkPs51(

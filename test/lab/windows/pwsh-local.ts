@@ -11,25 +11,17 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pwshPath } from '../pwsh.js';
+
+// The pwsh 7.6 the lab uses: one lookup for every Windows test (test/lab/pwsh.ts).
+export { pwshPath };
 
 export const SIM_DIR = fileURLToPath(new URL('./sim', import.meta.url));
 export const SIM_MODULES = join(SIM_DIR, 'modules');
 export const SIM_BIN = join(SIM_DIR, 'bin');
-
-/** The pwsh 7.6 the lab uses: $CERTROLL_PWSH, else ~/.cache/certroll/pwsh/pwsh. */
-export function pwshPath(): string {
-  const path =
-    process.env['CERTROLL_PWSH'] ?? join(homedir(), '.cache', 'certroll', 'pwsh', 'pwsh');
-  if (!existsSync(path)) {
-    throw new Error(
-      `PowerShell 7 not found at ${path}. Install it with: dotnet tool install PowerShell --version 7.6.10 --tool-path ~/.cache/certroll/pwsh (or set CERTROLL_PWSH)`,
-    );
-  }
-  return path;
-}
 
 export interface HostJson {
   computerName: string;
