@@ -116,6 +116,11 @@ export interface ProbeSpec {
   readonly protocol?: 'tls' | 'nettcp';
   /** net.tcp only: the via sent in the framing preamble (default `net.tcp://<name>:<port>/`). */
   readonly via?: string;
+  /**
+   * How long each endpoint is given, after a change, to serve the expected certificate (absent:
+   * the command's default, 30 s). A service tier that takes a minute to start needs more.
+   */
+  readonly withinMs?: number;
   /** Load-balanced service: every member is probed directly, then the VIP `vipSamples` times. */
   readonly pool?: {
     readonly members: readonly PoolMember[];

@@ -253,6 +253,7 @@ function resolveBinding(
     sni,
     ...(b.probe?.protocol !== undefined && { protocol: b.probe.protocol }),
     ...(b.probe?.protocol === 'nettcp' && viaFor(b, probePort, sni[0] ?? probeAddress)),
+    ...(b.probe?.within !== undefined && { withinMs: durationMs(b.probe.within) }),
     ...(pool !== undefined && {
       pool: {
         members: pool.members.map((m) => ({ name: m.name, address: m.address, port: m.port })),

@@ -150,6 +150,10 @@ export const probeInput = z.strictObject({
     })
     .optional()
     .meta({ description: 'net.tcp only: the endpoint URI sent as the framing via.' }),
+  within: duration.optional().meta({
+    description:
+      'How long each endpoint of the binding is given, after a change, to serve the expected certificate (default 30s): longer for a service that starts slowly, shorter to fail fast.',
+  }),
 });
 
 export const bindingInput = z.strictObject({

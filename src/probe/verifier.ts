@@ -70,14 +70,22 @@ export function probeVerifier(options: VerifierOptions): BindingVerifier {
     }
     return { ok: true, ...(observed !== undefined ? { observed } : {}) };
   };
+  // A binding's own `probe.within` replaces the command's deadline for each of its endpoints.
   const run = async (
     fn: typeof expectServes,
+    b: Binding,
     t: ProbeTarget,
     sha256: string,
     signal: AbortSignal,
     anyChain = false,
   ) => {
-    const outcome = await fn(t, sha256, { ...expectOptions, signal, requireValid: !anyChain });
+    const deadlineMs = b.probe.withinMs ?? expectOptions.deadlineMs;
+    const outcome = await fn(t, sha256, {
+      ...expectOptions,
+      ...(deadlineMs !== undefined && { deadlineMs }),
+      signal,
+      requireValid: !anyChain,
+    });
     return {
       passed: outcome.passed,
       reason: outcome.reason,
@@ -86,9 +94,9 @@ export function probeVerifier(options: VerifierOptions): BindingVerifier {
   };
   return {
     serves: (b, sha256, signal, anyChain) =>
-      check(b, signal, (t) => run(expectServes, t, sha256, signal, anyChain)),
+      check(b, signal, (t) => run(expectServes, b, t, sha256, signal, anyChain)),
     notServes: (b, sha256, signal) =>
-      check(b, signal, (t) => run(expectNotServes, t, sha256, signal)),
+      check(b, signal, (t) => run(expectNotServes, b, t, sha256, signal)),
     async sample(endpoint, sni, sha256, samples, signal) {
       for (let i = 1; i <= samples; i++) {
         signal.throwIfAborted();

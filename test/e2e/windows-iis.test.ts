@@ -54,7 +54,9 @@ const table = (): SslEntry[] =>
   (JSON.parse(readFileSync(sim.path('httpsys/sslcert.json'), 'utf8')) as { bindings: SslEntry[] })
     .bindings;
 
-type Site = { site: string; hostHeader: string; port?: number };
+// `within`: how long each name is given to serve the new certificate (a run expected to fail
+// verification need not wait the 30 s default).
+type Site = { site: string; hostHeader: string; port?: number; within?: string };
 function inventory(file: string, sites: readonly Site[]): string {
   const doc = {
     version: 1,
@@ -73,7 +75,7 @@ function inventory(file: string, sites: readonly Site[]): string {
               port: s.port ?? port,
               kind: 'iis',
               params: { site: s.site, hostHeader: s.hostHeader },
-              probe: { sni: [s.hostHeader] },
+              probe: { sni: [s.hostHeader], ...(s.within !== undefined && { within: s.within }) },
             })),
           },
         ],
@@ -206,7 +208,9 @@ describe('IIS through the CLI on a simulated Windows server', () => {
       `appid=${IIS_APPID}`,
       'certstorename=My',
     );
-    const inv = inventory('stale.yaml', [{ site: 'www', hostHeader: 'www.contoso.com' }]);
+    const inv = inventory('stale.yaml', [
+      { site: 'www', hostHeader: 'www.contoso.com', within: '10s' },
+    ]);
     const r = await cli(['rollout', ...common(inv, third), ...state(), '--yes']);
     expect(r.code, r.stdout + r.stderr).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/intranet\.contoso\.com/);

@@ -66,4 +66,17 @@ describe('the probe verifier', () => {
     expect(await sharing.current(b, signal)).toBe(FP_B);
     expect([fresh.asked.length, shared.asked.length]).toEqual([1, 1]);
   });
+
+  it("gives each endpoint the binding's own `probe.within` instead of the command's deadline", async () => {
+    // The port keeps serving FP_A; FP_B never comes. The command allows 60 s (and attempts
+    // enough to fill it), the binding 150 ms.
+    const { probe, asked } = recording(FP_A);
+    const verifier = probeVerifier({ probe, deadlineMs: 60_000, maxAttempts: 1e6, backoff: fast });
+    const signal = new AbortController().signal;
+    const started = Date.now();
+    const r = await verifier.serves({ ...b, probe: { ...b.probe, withinMs: 150 } }, FP_B, signal);
+    expect(r.ok).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(asked.length).toBeGreaterThan(1);
+  });
 });
