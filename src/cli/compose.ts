@@ -110,16 +110,21 @@ export async function withAdapters<T>(
 
 /** The demo's ports: the same adapters, preview and run as `certroll rollout`, shorter deadlines. */
 export async function demoPorts(io: CliIo): Promise<DemoPorts> {
-  const [{ DEMO_VERIFY }, { renderPreview }, { runAndReport }] = await Promise.all([
+  const [{ DEMO_VERIFY }, { renderPreview }, { runAndReport }, { changeOf }] = await Promise.all([
     import('../demo/run.js'),
     import('./rollout/preview.js'),
     import('./rollout/run-output.js'),
+    import('./rollout/run-commands.js'),
   ]);
   return {
     withAdapters: (fn) => withAdapters(io.env, fn, DEMO_VERIFY),
     preview: (plan) => renderPreview(plan),
-    apply: async (plan, prepared, o) =>
-      (await runAndReport(plan, prepared, { ...o, yes: true, approve: [] }, io)).outcome,
+    // Like `rollout`: the run records who ran it (the OS user), so its report names them.
+    apply: async (plan, prepared, o) => {
+      const change = changeOf({});
+      const run = { ...o, yes: true, approve: [], change };
+      return (await runAndReport({ ...plan, change }, prepared, run, io)).outcome;
+    },
     probe,
     exitInterrupted: () => process.exit(EXIT.INTERRUPTED),
   };

@@ -8,6 +8,7 @@ import {
 } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from '../helpers/cli.js';
@@ -92,6 +93,10 @@ describe('certroll demo', () => {
     const s = runCli(['show', show![1]!, '--state-dir', show![2]!]);
     expect(s.code, s.stderr).toBe(0);
     expect(s.stdout).toMatch(/rolled.back/);
+    // Its change record names who ran it, as a rollout's does.
+    const report = runCli(['report', show![1]!, '--state-dir', show![2]!, '--format', 'md']);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toContain(`| operator | ${userInfo().username} |`);
   }, 120_000);
 
   it('removes its temporary folder when not asked to keep it', () => {
