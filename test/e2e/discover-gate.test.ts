@@ -16,7 +16,7 @@ import {
 } from '../lab/index.js';
 import { runCli, runCliAsync, type CliResult } from '../helpers/cli.js';
 
-// Issue 6 through the built CLI against a lab host with three nginx TLS ports of which the
+// The coverage gate through the built CLI against a lab host with three nginx TLS ports of which the
 // inventory lists two: discover and the plan gate name the third; binding it lets the plan
 // through, excluding it does not (it loads the bindings' certificate file, so the rollout would
 // change it anyway); the rollout's sweep is clean, and fails the run when an excluded port (an
