@@ -76,6 +76,8 @@ export interface JumpHost {
 export const DEFAULT_TIMEOUTS = { connectTimeout: '10s', commandTimeout: '5m' } as const;
 
 export type FailurePolicy = 'halt' | 'rollback-environment';
+/** What a failure on a host undoes: every unit bound on it (host), or the failed unit alone. */
+export type UndoScope = 'host' | 'unit';
 
 export interface RolloutPolicy {
   /** Hosts rolled first, alone, before any batch (names from this environment). */
@@ -92,6 +94,8 @@ export interface RolloutPolicy {
   readonly soakMs: number;
   /** Restart each service after verification and probe again. */
   readonly coldStartCheck: boolean;
+  /** What a failure undoes: the whole host (absent: the default), or only the unit that failed. */
+  readonly undo?: UndoScope;
 }
 
 export interface Endpoint {

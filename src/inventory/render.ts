@@ -24,7 +24,7 @@ function renderEnvironment(env: Environment): string[] {
   const canary = p.canary.length > 0 ? p.canary.join(', ') : 'none';
   const out = [
     `environment ${env.name}`,
-    `  policy: canary ${canary}; batch ${p.batchSize}, concurrency ${p.concurrency}; failure budget ${p.failureBudget}; on failure ${p.onFailure}; soak ${formatDuration(p.soakMs)}; approval ${yesNo(p.approval)}; cold-start check ${yesNo(p.coldStartCheck)}`,
+    `  policy: canary ${canary}; batch ${p.batchSize}, concurrency ${p.concurrency}; failure budget ${p.failureBudget}; on failure ${p.onFailure}; soak ${formatDuration(p.soakMs)}; approval ${yesNo(p.approval)}; cold-start check ${yesNo(p.coldStartCheck)}; undo ${p.undo ?? 'host'}`,
   ];
   for (const host of env.hosts) out.push(...renderHost(host));
   for (const pool of env.pools ?? []) out.push(...renderPool(pool));

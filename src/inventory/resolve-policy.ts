@@ -15,6 +15,8 @@ export const POLICY_DEFAULTS = {
   approval: false,
   soak: '0s',
   coldStartCheck: false,
+  // The host is the unit of undo unless the inventory says its units are independent.
+  undo: 'host',
 } as const;
 
 export function resolvePolicy(
@@ -59,6 +61,7 @@ export function resolvePolicy(
     approval: p.approval,
     soakMs: durationMs(p.soak),
     coldStartCheck: p.coldStartCheck,
+    undo: p.undo,
   };
 }
 

@@ -107,6 +107,11 @@ export const policyInput = z
     approval: z.boolean({ error: 'expected true or false' }).optional(),
     soak: duration.optional(),
     coldStartCheck: z.boolean({ error: 'expected true or false' }).optional(),
+    undo: z
+      .enum(['host', 'unit'], {
+        error: 'expected undo: host (a failure undoes the whole host) or unit (only the unit that failed)',
+      })
+      .optional(),
   })
   .meta({ description: 'Rollout policy; each field overrides the defaults.' });
 

@@ -79,7 +79,11 @@ export const environmentMachine = setup({
       const starting = context.queue.slice(0, Math.max(0, free));
       for (const name of starting) {
         const found = context.env.hosts.find((h) => h.name === name) ?? { name, bindings: [] };
-        const ref = { ...found, coldStart: context.env.coldStartCheck === true };
+        const ref = {
+          ...found,
+          coldStart: context.env.coldStartCheck === true,
+          ...(context.env.undo === 'unit' ? { undo: 'unit' as const } : {}),
+        };
         enqueue.spawnChild('host', { id: `${CHILD}${name}`, input: ref });
       }
       enqueue.assign({
@@ -113,9 +117,11 @@ export const environmentMachine = setup({
       waveIndex: context.waveIndex + 1,
       queue: context.waves[context.waveIndex + 1]?.hosts ?? [],
     })),
+    // Every host with a verified binding: with undo `unit`, a failed host keeps the units it
+    // proved before the failure, and rolling the environment back must restore those too.
     planUndo: assign(({ context }) => ({
       undoQueue: Object.values(context.results)
-        .filter((o) => o.status === 'verified')
+        .filter((o) => Object.values(o.bindings).some((b) => b.status === 'verified'))
         .map((o) => o.host)
         .reverse(),
     })),

@@ -36,6 +36,8 @@ export interface HostContext {
   readonly cleanupFailed: boolean;
   /** Restart the service after each verification and verify again (policy coldStartCheck). */
   readonly coldStart: boolean;
+  /** A failure undoes only the failed unit (policy undo: unit); absent in older snapshots: host. */
+  readonly undoScope?: 'unit';
   /** Leaders of pool members behind a balancer (absent in older snapshots: none). */
   readonly drain?: readonly string[];
   /** Leaders drained now: each goes back only once proven. */

@@ -2,7 +2,9 @@
 // bind and verify every binding in it. A unit is the bindings one set of steps changes together
 // (four ports of one nginx served from one pair of files: one bind, one reload, four proofs; see
 // src/plan/units.ts); outcomes stay per binding. On any failure it undoes what it touched,
-// newest first, proving each undo with a probe (saga). It always ends in `done` with a typed output; policy above acts on
+// newest first, proving each undo with a probe (saga); with policy undo `unit`, a proven unit
+// leaves the undo stack, so a failure undoes only the unit that failed, and the host stops there
+// (docs/rollout.md). It always ends in `done` with a typed output; policy above acts on
 // that output, never on exceptions. Steps are actors referenced by name and provided from
 // injected implementations (createHostMachine), so tests run it with fake steps.
 import { assign, fromPromise, setup } from 'xstate';
@@ -95,7 +97,12 @@ export const hostMachine = setup({
       for (const b of membersOf(context, current(context))) {
         outcomes[b] = verifiedOutcome(output.bindings?.[b] ?? output, context.captured[b]?.state);
       }
-      return { outcomes, index: context.index + 1, proof: undefined };
+      // Undo `unit`: a proven unit is done; a later failure must not undo it.
+      const undo =
+        context.undoScope === 'unit'
+          ? context.undo.filter((leader) => leader !== current(context))
+          : context.undo;
+      return { outcomes, undo, index: context.index + 1, proof: undefined };
     }),
     recordVerifyFailure: assign(({ context, event }, params: { when: string }) => {
       const output = (event as unknown as { output: VerifyResult }).output;
@@ -127,6 +134,7 @@ export const hostMachine = setup({
     unreachable: false,
     cleanupFailed: false,
     coldStart: input.coldStart === true,
+    ...(input.undo === 'unit' ? { undoScope: 'unit' as const } : {}),
     drain: input.drain ?? [],
     drained: [],
   }),

@@ -53,6 +53,7 @@ export function rolloutRef(
       approval: e.policy.approval,
       soakMs: e.policy.soakMs,
       coldStartCheck: e.policy.coldStartCheck,
+      ...(e.policy.undo === 'unit' ? { undo: 'unit' as const } : {}),
     })),
   };
 }

@@ -55,6 +55,11 @@ export interface HostRef {
   /** Cold-start check: restart each service after verification and verify again. */
   readonly coldStart?: boolean;
   /**
+   * What a failure undoes: every unit bound on the host (`host`, the default), or only the unit
+   * that failed (`unit`: units bound before it stay verified, the units after it are not reached).
+   */
+  readonly undo?: 'host' | 'unit';
+  /**
    * Unit leaders that are members of a pool with a balancer: drained before their bind and
    * returned to the pool only once proven (new, or the previous certificate after an undo).
    */
@@ -121,6 +126,8 @@ export interface EnvironmentRef {
   readonly onFailure: 'halt' | 'rollback-environment';
   /** Restart each service after verification and verify again. */
   readonly coldStartCheck?: boolean;
+  /** What a failure on a host undoes (HostRef.undo; default host). */
+  readonly undo?: 'host' | 'unit';
   /** The environment's pools, checked whole once their members are done. */
   readonly pools?: readonly PoolRef[];
 }

@@ -167,6 +167,15 @@ describe('an environment', () => {
     });
   });
 
+  it('with an unknown undo scope is refused, naming the allowed ones', () => {
+    expectProblem(twoHosts({ env: 'policy: { undo: binding }' }), {
+      field: 'environments[0].policy.undo',
+      line: 4,
+      column: 21,
+      message: /undo: host .* or unit/,
+    });
+  });
+
   it('with a batch size of 0 is refused', () => {
     expectProblem(twoHosts({ env: 'policy: { batchSize: 0 }' }), {
       field: 'environments[0].policy.batchSize',

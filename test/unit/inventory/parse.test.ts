@@ -39,7 +39,7 @@ const FULL = yaml`
           exclude:
             - { port: 9443, reason: "vendor appliance, renewed by vendor" }
     - name: production
-      policy: { canary: 1, onFailure: rollback-environment, approval: true }
+      policy: { canary: 1, onFailure: rollback-environment, approval: true, undo: unit }
       hosts:
         - name: prod-01
           address: "2001:db8::10"
@@ -97,12 +97,18 @@ describe('parseInventory on a valid inventory', () => {
       approval: false,
       soakMs: 5_400_000,
       coldStartCheck: false,
+      undo: 'host',
     });
   });
 
   it('turns a canary count into the names of the first hosts', () => {
     expect(production!.policy.canary).toEqual(['prod-01']);
     expect(production!.policy.onFailure).toBe('rollback-environment');
+  });
+
+  it('undoes the whole host after a failure unless the policy says undo: unit', () => {
+    expect(staging!.policy.undo).toBe('host');
+    expect(production!.policy.undo).toBe('unit');
   });
 
   it('accepts a single SNI name, a list, or none', () => {
@@ -189,6 +195,7 @@ describe('defaults of a minimal inventory', () => {
       approval: false,
       soakMs: 0,
       coldStartCheck: false,
+      undo: 'host',
     });
   });
 
