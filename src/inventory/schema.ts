@@ -109,7 +109,8 @@ export const policyInput = z
     coldStartCheck: z.boolean({ error: 'expected true or false' }).optional(),
     undo: z
       .enum(['host', 'unit'], {
-        error: 'expected undo: host (a failure undoes the whole host) or unit (only the unit that failed)',
+        error:
+          'expected undo: host (a failure undoes the whole host) or unit (only the unit that failed)',
       })
       .optional(),
   })

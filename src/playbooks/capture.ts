@@ -40,9 +40,16 @@ const wire = z.discriminatedUnion('type', [
     type: z.literal('files'),
     files: z.record(z.string().regex(/^[a-z]+$/), capturedFile),
   }),
-  z.strictObject({ type: z.literal('netsh-http'), endpoints: z.array(rawNetsh).max(256) }),
+  z.strictObject({
+    type: z.literal('netsh-http'),
+    endpoints: z.array(rawNetsh).max(256),
+    /** The new certificate was in the store before the run (a rollback then leaves it there). */
+    newInStore: z.boolean().optional(),
+  }),
   z.strictObject({
     type: z.literal('iis'),
+    /** The new certificate was in the store before the run (a rollback then leaves it there). */
+    newInStore: z.boolean().optional(),
     site: z.string().min(1),
     bindingInformation: z.string(),
     sslFlags: z.number().int().min(0).max(1),
@@ -53,6 +60,8 @@ const wire = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('bc-service-tier'),
+    /** The new certificate was in the store before the run (a rollback then leaves it there). */
+    newInStore: z.boolean().optional(),
     instance: z.string().min(1),
     /** The management module capture found (bind and rollback import the same one). */
     module: z.string().min(1),

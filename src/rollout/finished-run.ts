@@ -17,7 +17,11 @@ import {
 } from '../journal/index.js';
 import { type ChangeInfo } from '../plan/change.js';
 import { planOf, type PlanDocument } from '../plan/document.js';
-import { createRolloutSteps, type RolloutStepsImpl } from '../workflow/steps.js';
+import {
+  createRolloutSteps,
+  type BindingCapture,
+  type RolloutStepsImpl,
+} from '../workflow/steps.js';
 import { type EnvironmentOutput, type HostOutput } from '../workflow/types.js';
 import { type RolloutAdapters } from './ports.js';
 
@@ -174,6 +178,7 @@ export async function rollbackFinished(
       }
       const output = await steps.rollbackHost({ host: host.host, output: host }, signal);
       journal.append('host-rolled-back', { env, host: host.host, status: output.status });
+      // Nothing verified is left: no capture goes along, so no previous certificate is removed.
       if (output.status === 'rolled-back') await purgeHost(steps, host.host, signal);
       const existing = rolled.find((e) => e.env === env);
       if (existing !== undefined)
@@ -204,13 +209,22 @@ async function purgeHost(
   steps: RolloutStepsImpl,
   host: string,
   signal: AbortSignal,
+  verified?: HostOutput,
 ): Promise<string[]> {
   await steps.connect({ host }, signal);
   try {
-    return await steps.purge({ host }, signal);
+    return await steps.purge({ host, captured: verifiedCaptures(verified) }, signal);
   } finally {
     await steps.release({ host, locked: false }, signal);
   }
+}
+
+/** The captures the host's verified bindings kept (what the new certificate replaced there). */
+function verifiedCaptures(output: HostOutput | undefined): Record<string, BindingCapture> {
+  const out: Record<string, BindingCapture> = {};
+  for (const [id, o] of Object.entries(output?.bindings ?? {}))
+    if (o.status === 'verified' && o.captured !== undefined) out[id] = o.captured as BindingCapture;
+  return out;
 }
 
 export interface PurgeResult {
@@ -231,7 +245,7 @@ export async function purgeFinished(
   const out: PurgeResult[] = [];
   for (const { host } of selectedHosts(results, o)) {
     try {
-      const purged = await purgeHost(steps, host.host, signal);
+      const purged = await purgeHost(steps, host.host, signal, host);
       journal.append('host-purged', { host: host.host, bindings: purged });
       out.push({ host: host.host, purged });
     } catch (error) {

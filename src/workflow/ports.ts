@@ -70,5 +70,12 @@ export interface BindingCapture {
 
 /** The rollout's steps, plus `purge`: removing what a finished run kept on a host (backups). */
 export interface RolloutStepsImpl extends AllSteps {
-  purge(input: { host: string }, signal: AbortSignal): Promise<string[]>;
+  /**
+   * `captured`: the verified bindings' captures (HostOutput), so a purge can name what they
+   * replaced (the previous certificate a Windows playbook may remove); absent after a rollback.
+   */
+  purge(
+    input: { host: string; captured?: Readonly<Record<string, BindingCapture>> },
+    signal: AbortSignal,
+  ): Promise<string[]>;
 }

@@ -78,12 +78,12 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
   };
 
   return {
-    async purge({ host: name }, signal) {
+    async purge({ host: name, captured }, signal) {
       // Only playbooks that keep something on the host have a purge step.
       const purged: string[] = [];
       for (const b of look.host(name).bindings) {
         if (look.playbook(b).steps.purge === undefined) continue;
-        await remote.run(name, b, 'purge', signal);
+        await remote.run(name, b, 'purge', signal, captured?.[b.id]?.captured);
         purged.push(b.id);
       }
       return purged;

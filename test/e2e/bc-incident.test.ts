@@ -5,10 +5,12 @@
 // BC2's OData is also bound by host name. The manual swap that caused the outage renewed BC1
 // only and missed 7147/7148.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { listRunIds } from '../../src/journal/index.js';
 import { probe } from '../../src/probe/probe.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { renewalPki, type Issued, type RenewalPki } from '../lab/pki.js';
@@ -50,7 +52,8 @@ function inventory(file: string, instances: readonly string[], extra: Record<str
     version: 1,
     defaults: {
       transport: powershellSshYaml(win),
-      policy: { batchSize: 1, concurrency: 1, failureBudget: 1, onFailure: 'halt' },
+      // Each instance is a unit of its own, undone alone (as inventories/business-central.yaml).
+      policy: { batchSize: 1, concurrency: 1, failureBudget: 1, onFailure: 'halt', undo: 'unit' },
     },
     environments: [
       {
@@ -161,6 +164,11 @@ const common = (inv: string, bundle = pki.bundlePath) => [
   pki.root.certPath,
 ];
 const state = () => ['--state-dir', join(dir, 'state')];
+/** The newest run in the state folder (run ids sort by time). */
+const lastRun = () => listRunIds(join(dir, 'state')).sort().at(-1)!;
+const inStore = (c: Issued) => existsSync(sim.path(`store/LocalMachine/My/${c.thumbprint}.cer`));
+/** A PFX written for Import-PfxCertificate that stage did not remove. */
+const stagedPfx = () => readdirSync(tmpdir()).filter((f) => /^certroll-[0-9a-f]{32}\.pfx$/.test(f));
 
 describe('the Business Central incident, replayed', () => {
   it('an inventory that lists only BC1: plan refuses, naming 7147 and 7148 on the old certificate', async () => {
@@ -176,9 +184,11 @@ describe('the Business Central incident, replayed', () => {
   }, 600_000);
 
   it("with both instances listed: each restarted once, every port proven under the clients' name", async () => {
-    const inv = inventory('both.yaml', ['BC1', 'BC2']);
+    const purge = { oldCertificate: 'remove-unused' };
+    const inv = inventory('both.yaml', ['BC1', 'BC2'], { BC1: purge, BC2: purge });
     const r = await cli(['rollout', ...common(inv), ...state(), '--yes']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(stagedPfx()).toEqual([]);
     for (const port of [7047, 7048, 7147, 7148]) {
       expect(await served(port)).toBe(pki.newLeaf.sha256);
       expect(await served(port, null)).toBe(pki.newLeaf.sha256);
@@ -198,6 +208,14 @@ describe('the Business Central incident, replayed', () => {
         (b) => b.certhash.toUpperCase() === pki.newLeaf.thumbprint.toUpperCase(),
       ),
     ).toBe(true);
+    // The previous certificate stays until `purge` (so `rollback RUN` can bind it again); the
+    // policy remove-unused then removes it, with its key, as nothing uses it any more.
+    expect(inStore(pki.oldLeaf)).toBe(true);
+    const p = await cli(['purge', lastRun(), ...state()]);
+    expect(p.code, p.stdout + p.stderr).toBe(0);
+    expect(inStore(pki.oldLeaf)).toBe(false);
+    expect(existsSync(sim.path(`store/LocalMachine/My/${pki.oldLeaf.thumbprint}.key`))).toBe(false);
+    expect(inStore(pki.newLeaf)).toBe(true);
   }, 600_000);
 
   it('with script block and module logging on, neither the PFX nor its password reached the log', () => {
@@ -217,11 +235,11 @@ describe('the Business Central incident, replayed', () => {
     expect(secretLike).toEqual([]);
   });
 
-  it('a fault on BC2: its restart fails, the host is undone (thumbprints, netsh, restarts) and the previous certificate proven on every port', async () => {
+  it('a fault on BC2: BC2 alone is undone (thumbprint, netsh, restart) and proven on the previous certificate, BC1 stays verified; rollback RUN then restores BC1 and removes the new certificate', async () => {
     // BC2's key is granted to an account its service does not run as (and the new key is
-    // granted to BC1's NetworkService only): BC2 cannot start on the new certificate. The host
-    // is the unit of undo (DESIGN: a host undoes what it touched, newest first), so BC1, bound
-    // before it, is undone too and both instances serve the previous certificate again.
+    // granted to BC1's NetworkService only): BC2 cannot start on the new certificate. With
+    // policy undo: unit the instance is the unit of undo: BC2 is rolled back, and BC1, bound and
+    // proven before it, stays on the new certificate.
     const inv = inventory('fault.yaml', ['BC1', 'BC2'], {
       BC2: { grantAccount: 'NT AUTHORITY\\LOCAL SERVICE' },
     });
@@ -230,19 +248,45 @@ describe('the Business Central incident, replayed', () => {
       third.certPem + pki.intermediate.certPem + third.keyPem,
     );
     const r = await cli(['rollout', ...common(inv, bundle), ...state(), '--yes']);
-    expect(r.code, r.stdout + r.stderr).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/rolled back/i);
-    expect(r.stdout + r.stderr).toMatch(/MicrosoftDynamicsNavServer\$BC2/);
-    for (const port of [7047, 7048, 7147, 7148]) {
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).not.toBe(0);
+    expect(out).toMatch(/rolled back/i);
+    expect(out).toMatch(/MicrosoftDynamicsNavServer\$BC2/);
+    expect(out).toMatch(/7047\s+verified/);
+    expect(out).toMatch(/7147\s+rolled-back/);
+    for (const port of [7047, 7048]) expect(await served(port)).toBe(third.sha256);
+    for (const port of [7147, 7148]) expect(await served(port)).toBe(pki.newLeaf.sha256);
+    const cfg = (i: string) => readFileSync(sim.path(`bc/${i}/CustomSettings.config`), 'utf8');
+    const status = (i: string) =>
+      (
+        JSON.parse(
+          readFileSync(sim.path(`services/MicrosoftDynamicsNavServer$${i}.json`), 'utf8'),
+        ) as { status: string }
+      ).status;
+    expect(cfg('BC1')).toContain(`value="${third.thumbprint}"`);
+    expect(cfg('BC2')).toContain(`value="${pki.newLeaf.thumbprint}"`);
+    expect(status('BC1')).toBe('Running');
+    expect(status('BC2')).toBe('Running');
+    // BC2's rollback left the new certificate in the store: BC1 uses it.
+    expect(inStore(third)).toBe(true);
+    expect(stagedPfx()).toEqual([]);
+
+    // The run can still be rolled back: BC1, the unit it verified, returns to the previous
+    // certificate, and the new one, imported by this run and bound nowhere now, leaves the store.
+    const back = await cli([
+      'rollback',
+      lastRun(),
+      '--yes',
+      '--trust',
+      pki.root.certPath,
+      ...state(),
+    ]);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    for (const port of [7047, 7048, 7147, 7148])
       expect(await served(port)).toBe(pki.newLeaf.sha256);
-    }
-    for (const instance of ['BC1', 'BC2']) {
-      const cfg = readFileSync(sim.path(`bc/${instance}/CustomSettings.config`), 'utf8');
-      expect(cfg).toContain(`value="${pki.newLeaf.thumbprint}"`);
-      const svc = JSON.parse(
-        readFileSync(sim.path(`services/MicrosoftDynamicsNavServer$${instance}.json`), 'utf8'),
-      ) as { status: string };
-      expect(svc.status).toBe('Running');
-    }
+    expect(cfg('BC1')).toContain(`value="${pki.newLeaf.thumbprint}"`);
+    expect(status('BC1')).toBe('Running');
+    expect(inStore(third)).toBe(false);
+    expect(inStore(pki.newLeaf)).toBe(true);
   }, 600_000);
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPlaybooks } from '../../../src/playbooks/load.js';
 import { renderStep } from '../../../src/playbooks/render.js';
 import { STEP_NAMES } from '../../../src/playbooks/schema.js';
+import { powershellCommandLine } from '../../../src/shell/powershell.js';
 import { VARIANTS, windowsContext } from './windows-context.js';
 
 const GOLDEN = join(import.meta.dirname, '../../fixtures/golden');
@@ -36,6 +37,11 @@ describe('PowerShell playbooks render to static scripts', () => {
     }
     expect(existsSync(file), `${file} is missing; run with UPDATE_GOLDEN=1`).toBe(true);
     expect(r.script).toBe(readFileSync(file, 'utf8'));
+  });
+
+  it.each(cases)('%s %s fits Windows command line limit once encoded', (kind, step) => {
+    const r = renderStep(registry.get(kind), step, windowsContext(kind, VARIANTS[0]!, true));
+    expect(() => powershellCommandLine(r.script)).not.toThrow();
   });
 
   it.each(cases)('%s %s carries no secret and no user value in its text', (kind, step) => {
