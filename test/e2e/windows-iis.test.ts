@@ -4,7 +4,7 @@
 // the non-SNI entry 0.0.0.0:P (one http.sys binding, two host headers), `shop` has its SNI entry
 // shop.contoso.com:P; `files` uses the Central Certificate Store on another port.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -165,6 +165,8 @@ afterAll(async () => {
   pki?.cleanup();
 });
 
+const inStore = (c: Issued) => existsSync(sim.path(`store/LocalMachine/My/${c.thumbprint}.cer`));
+
 describe('IIS through the CLI on a simulated Windows server', () => {
   it('a Central Certificate Store binding is refused at capture, naming it; nothing is touched', async () => {
     const before = readFileSync(sim.path('httpsys/sslcert.json'), 'utf8');
@@ -195,6 +197,8 @@ describe('IIS through the CLI on a simulated Windows server', () => {
       expect(at(e)?.appid.toLowerCase()).toBe(IIS_APPID);
     }
     expect(JSON.stringify(at(`0.0.0.0:${port}`))).toMatch(/"clientcertnegotiation":"enable"/);
+    // The previous certificate stays (oldCertificate: keep, the default): rollback RUN needs it.
+    expect(inStore(oldLeaf)).toBe(true);
   }, 600_000);
 
   it('a name of a site on the shared entry that a stale hostname binding still answers fails verification and rolls back to the proven old certificate', async () => {
@@ -217,6 +221,9 @@ describe('IIS through the CLI on a simulated Windows server', () => {
     expect(r.stdout + r.stderr).toMatch(/rolled back/i);
     for (const name of [null, 'www.contoso.com', 'intranet.contoso.com', 'shop.contoso.com'])
       expect(await served(name)).toBe(newLeaf.sha256);
+    // The certificate this run imported is bound nowhere after the rollback: it left the store.
+    expect(inStore(third)).toBe(false);
+    expect(inStore(newLeaf)).toBe(true);
     netsh('delete', 'sslcert', `hostnameport=intranet.contoso.com:${port}`);
   }, 600_000);
 });
