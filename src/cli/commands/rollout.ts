@@ -8,6 +8,7 @@ import {
   choice,
   collect,
   days,
+  duration,
   passwordOptions,
   selectOptions,
   trustOption,
@@ -79,6 +80,15 @@ function applyOptions(c: Command): Command {
     .option('--approve <env>', 'approve this environment; repeatable', collect, []);
 }
 
+// One soak for every environment instead of each policy's: to shorten a wait an operator has
+// decided not to make (a lab, an urgent fix); the summary and the journal say it was replaced.
+const soakOption = (c: Command): Command =>
+  c.option(
+    '--soak <duration>',
+    "soak after every environment instead of its policy's (0s: no wait, no re-probe); the summary warns",
+    duration(0, 24 * 3600_000),
+  );
+
 export function registerRollout(program: Command, ctx: CommandContext): void {
   replacesOptions(
     bundleKeyOptions(
@@ -103,15 +113,17 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
     ctx.setExit(await runPlan(options, ctx));
   });
 
-  applyOptions(
-    secretOptions(
-      trustOption(
-        program
-          .command('apply')
-          .description(
-            'execute a plan environment by environment; refuses a stale plan; rolls back what it cannot verify',
-          )
-          .argument('<plan>', 'a plan written by `certroll plan -o`'),
+  soakOption(
+    applyOptions(
+      secretOptions(
+        trustOption(
+          program
+            .command('apply')
+            .description(
+              'execute a plan environment by environment; refuses a stale plan; rolls back what it cannot verify',
+            )
+            .argument('<plan>', 'a plan written by `certroll plan -o`'),
+        ),
       ),
     ),
   ).action(async (plan: string, options: Record<string, unknown>) => {
@@ -120,16 +132,18 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
   });
 
   replacesOptions(
-    applyOptions(
-      bundleKeyOptions(
-        bundleOptions(
-          selectOptions(
-            program
-              .command('rollout')
-              .description('plan, preview, confirm, apply')
-              .requiredOption('-i, --inventory <file>', 'inventory (YAML)')
-              .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM'),
-          ).option('--commands', COMMANDS_HELP, false),
+    soakOption(
+      applyOptions(
+        bundleKeyOptions(
+          bundleOptions(
+            selectOptions(
+              program
+                .command('rollout')
+                .description('plan, preview, confirm, apply')
+                .requiredOption('-i, --inventory <file>', 'inventory (YAML)')
+                .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM'),
+            ).option('--commands', COMMANDS_HELP, false),
+          ),
         ),
       ),
     ),
