@@ -232,6 +232,14 @@ describe('inventories/linux-web.yaml applied and rolled back on the lab', () => 
     for (const e of endpoints)
       expect(r.stdout).toMatch(new RegExp(`\\s${e.host}\\s+${e.host}:${e.port}\\s+verified\\s`));
     const { records } = newestRun();
+    // The journal's first record keeps what --soak replaced.
+    expect(records[0]?.data['soakOverride']).toEqual({
+      ms: 0,
+      replaced: [
+        { env: 'staging', policyMs: 120_000 },
+        { env: 'production', policyMs: 300_000 },
+      ],
+    });
     const steps = stepLines(records);
     expect(steps.filter((l) => l.startsWith('step-failed'))).toEqual([]);
     // Every binding proven by a fresh handshake that saw the new leaf, on the node itself.
