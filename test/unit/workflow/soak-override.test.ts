@@ -1,7 +1,7 @@
 // `--soak`: one soak for every environment of a run instead of each policy's, and the summary's
 // warning naming what was not waited for.
 import { describe, expect, it } from 'vitest';
-import { soakWarning } from '../../../src/cli/rollout/run-output.js';
+import { runOutcomeJson, soakWarning } from '../../../src/cli/rollout/run-output.js';
 import { overrideSoak } from '../../../src/workflow/ref.js';
 import { type RolloutEnvironmentRef, type RolloutRef } from '../../../src/workflow/types.js';
 
@@ -58,5 +58,20 @@ describe('--soak', () => {
       }),
     ).toBe('');
     expect(soakWarning(undefined)).toBe('');
+  });
+
+  it('is in the outcome document for programs (--json, the jsonl outcome event)', () => {
+    const soakOverride = { ms: 0, replaced: overrideSoak(ref, 0).replaced };
+    const outcome = {
+      runId: 'r1',
+      dir: '/tmp/r1',
+      status: 'succeeded' as const,
+      output: { runId: 'r1', status: 'succeeded' as const, environments: [], notStarted: [] },
+      soakOverride,
+    };
+    expect(runOutcomeJson(outcome, 0)['soakOverride']).toEqual(soakOverride);
+    expect(runOutcomeJson({ ...outcome, soakOverride: undefined }, 0)).not.toHaveProperty(
+      'soakOverride',
+    );
   });
 });
