@@ -213,6 +213,13 @@ const everywhere = (sha256: string): Record<string, string> =>
 describe('inventories/linux-web.yaml applied and rolled back on the lab', () => {
   const planPath = () => join(fx().lab.dir, 'plan.json');
 
+  it('refuses a soak without its unit: exit 64, before the plan is read', () => {
+    const r = runCli(['apply', planPath(), '--soak', '300', '--state-dir', fx().stateDir]);
+    expect(r.code, r.stderr).toBe(64);
+    expect(r.stderr).toContain("option '--soak <duration>' argument '300' is invalid");
+    expect(r.stderr).toContain('expected a duration with its unit');
+  });
+
   it('applies the plan with its policies: canary web-01 alone first, then batches of 2, each production node restarted and proven, the pool checked whole, the VIP on the new certificate', async () => {
     const { root, newLeaf, stateDir } = fx();
     // production asks for approval (--approve, as a pipeline gives it); the soaks are shortened.

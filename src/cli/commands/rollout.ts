@@ -1,6 +1,7 @@
 // `certroll plan`, `apply`, `rollout` and `resume`. Registration only; the work loads when a
 // command runs (src/cli/rollout/run-commands.ts).
-import { type Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { DURATION, durationMs } from '../../inventory/duration.js';
 import { type CommandContext } from '../io.js';
 import { OUTPUT_MODES } from '../output.js';
 import {
@@ -8,7 +9,6 @@ import {
   choice,
   collect,
   days,
-  duration,
   passwordOptions,
   selectOptions,
   trustOption,
@@ -82,11 +82,21 @@ function applyOptions(c: Command): Command {
 
 // One soak for every environment instead of each policy's: to shorten a wait an operator has
 // decided not to make (a lab, an urgent fix); the summary and the journal say it was replaced.
+// `--soak`: a new flag, so no bare numbers: with its unit only, as the inventory writes a soak.
+const DAY_MS = 24 * 3600_000;
+export function soakDuration(value: string): string {
+  const ms = value !== '' && DURATION.test(value) ? durationMs(value) : Number.NaN;
+  if (!Number.isFinite(ms) || ms > DAY_MS)
+    throw new InvalidArgumentError(
+      'expected a duration with its unit, as the inventory writes a soak: 0s (none), 30s, 2m, 1h30m; at most 24h.',
+    );
+  return String(ms);
+}
 const soakOption = (c: Command): Command =>
   c.option(
     '--soak <duration>',
     "soak after every environment instead of its policy's (0s: no wait, no re-probe); the summary warns",
-    duration(0, 24 * 3600_000),
+    soakDuration,
   );
 
 export function registerRollout(program: Command, ctx: CommandContext): void {

@@ -1,6 +1,7 @@
 // `--soak`: one soak for every environment of a run instead of each policy's, and the summary's
 // warning naming what was not waited for.
 import { describe, expect, it } from 'vitest';
+import { soakDuration } from '../../../src/cli/commands/rollout.js';
 import { runOutcomeJson, soakWarning } from '../../../src/cli/rollout/run-output.js';
 import { overrideSoak } from '../../../src/workflow/ref.js';
 import { type RolloutEnvironmentRef, type RolloutRef } from '../../../src/workflow/types.js';
@@ -73,5 +74,17 @@ describe('--soak', () => {
     expect(runOutcomeJson({ ...outcome, soakOverride: undefined }, 0)).not.toHaveProperty(
       'soakOverride',
     );
+  });
+
+  it('takes a duration with its unit, as the inventory writes a soak, up to a day', () => {
+    expect(['0s', '30s', '2m', '1h30m', '24h'].map(soakDuration)).toEqual([
+      '0',
+      '30000',
+      '120000',
+      '5400000',
+      '86400000',
+    ]);
+    for (const bad of ['300', '', '25h', '2 m', '-1s', 'soon'])
+      expect(() => soakDuration(bad), bad).toThrow('expected a duration with its unit');
   });
 });
