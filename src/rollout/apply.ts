@@ -16,9 +16,12 @@ import {
   type RunPaths,
 } from '../journal/index.js';
 import { type Logger } from '../log/index.js';
+import { type JournalRecord } from '../journal/journal.js';
+import { recordsOf } from '../workflow/records.js';
+import { type RolloutRef } from '../workflow/types.js';
 import { type ChangeInfo } from '../plan/change.js';
 import { buildPlan, planPins, type PlanDocument } from '../plan/document.js';
-import { rolloutRef } from '../workflow/ref.js';
+import { overrideSoak, rolloutRef, type SoakReplaced } from '../workflow/ref.js';
 import { describeDrift, planDrift } from '../plan/pins.js';
 import { sharedProbe, type ProbeFn } from '../probe/shared.js';
 import {
@@ -59,6 +62,8 @@ export interface ApplyOptions {
   readonly change?: ChangeInfo;
   /** Webhooks: told as the run starts, waits for approval, fails, rolls back and ends. */
   readonly notifier?: RunNotifier;
+  /** `--soak`: this soak after every environment instead of each policy's (journaled). */
+  readonly soakMs?: number;
 }
 
 export interface ApplyOutcome {
@@ -69,6 +74,13 @@ export interface ApplyOutcome {
   readonly sweep?: Sweep;
   /** succeeded: every binding verified or already current, and the sweep found nothing. */
   readonly status: 'succeeded' | 'failed' | 'interrupted';
+  /** `--soak` replaced these environments' soak: the summary warns. */
+  readonly soakOverride?: SoakOverride;
+}
+
+export interface SoakOverride {
+  readonly ms: number;
+  readonly replaced: readonly SoakReplaced[];
 }
 
 /** What the pre-run checks share with the run: connections, how many hosts at once, the probe. */
@@ -163,6 +175,7 @@ export async function applyPlan(
   const runId = options.locks.runId;
   const paths = options.resume?.paths ?? createRunFolder(options.stateDir, plan, runId);
   const reopened = options.resume !== undefined ? Journal.open(paths.journal) : undefined;
+  const { ref, soakOverride } = refOf(runId, prepared, options.soakMs, reopened?.contents.records);
   const journal =
     reopened !== undefined
       ? reopened.journal
@@ -171,6 +184,7 @@ export async function applyPlan(
           inventory: plan.inventory.path,
           bundle: plan.bundle.sha256,
           ...options.change,
+          ...(soakOverride !== undefined ? { soakOverride } : {}),
         });
   if (options.resume !== undefined) journal.append('run-resumed', { ...options.change });
   const audit = adapters.auditLog(paths.audit).child({ runId, ...options.change });
@@ -202,7 +216,7 @@ export async function applyPlan(
   try {
     output = await runRollout({
       ...(options.interrupt !== undefined ? { interrupt: options.interrupt } : {}),
-      ref: rolloutRef(runId, prepared.inventory, (k) => prepared.playbooks.get(k)),
+      ref,
       steps: journaled(
         steps,
         observed(recorder, observer, audit, prepared.cert.sha256, (type, data) =>
@@ -237,7 +251,7 @@ export async function applyPlan(
       Object.values(e.hosts).map((h) => ({ env: e.env, output: withoutCaptures(h) })),
     ),
   });
-  const base = { runId, dir: paths.dir, output };
+  const base = { runId, dir: paths.dir, output, ...(soakOverride ? { soakOverride } : {}) };
   // Hosts not started still serve the old certificate by design: no sweep.
   if (output.status === 'interrupted') {
     tell('run-finished', {
@@ -255,6 +269,26 @@ export async function applyPlan(
   const status = ok ? 'succeeded' : 'failed';
   tell('run-finished', { status, message: finishedMessage(status, output, swept.clean) });
   return { ...base, sweep: swept, status };
+}
+
+/**
+ * The rollout machine's input; `--soak` replaces every environment's soak in it. A resumed run
+ * keeps its own (persisted in its `run-ref` record) and the override its first record names.
+ */
+function refOf(
+  runId: string,
+  prepared: Prepared,
+  soakMs: number | undefined,
+  resumed: readonly JournalRecord[] | undefined,
+): { ref: RolloutRef; soakOverride?: SoakOverride } {
+  const ref = rolloutRef(runId, prepared.inventory, (k) => prepared.playbooks.get(k));
+  if (resumed !== undefined) {
+    const opened = recordsOf(resumed, 'journal-opened')[0]?.data.soakOverride;
+    return { ref, ...(opened !== undefined ? { soakOverride: opened } : {}) };
+  }
+  if (soakMs === undefined) return { ref };
+  const over = overrideSoak(ref, soakMs);
+  return { ref: over.ref, soakOverride: { ms: soakMs, replaced: over.replaced } };
 }
 
 /** The run's events to the notifier, stamped with who and what; never throws. */

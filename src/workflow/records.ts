@@ -33,6 +33,11 @@ export type RunRecordData = {
     /** Who ran it (`--operator`, default the OS user) and for which change (`--ticket`). */
     readonly operator?: string;
     readonly ticket?: string;
+    /** `--soak`: the soak every environment got instead of its policy's, and whose it replaced. */
+    readonly soakOverride?: {
+      readonly ms: number;
+      readonly replaced: readonly { readonly env: string; readonly policyMs: number }[];
+    };
   };
   readonly 'step-started': StepWhere & { readonly soakMs?: number };
   readonly 'step-finished': StepWhere & StepSummary;

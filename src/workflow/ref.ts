@@ -57,3 +57,26 @@ export function rolloutRef(
     })),
   };
 }
+
+/** An environment whose policy's soak `--soak` replaced, and that soak. */
+export interface SoakReplaced {
+  readonly env: string;
+  readonly policyMs: number;
+}
+
+/**
+ * `--soak`: one soak for every environment of the run instead of each policy's (0 = none, the
+ * re-probe included). Returns the environments whose soak it changed, for the run's warning.
+ */
+export function overrideSoak(
+  ref: RolloutRef,
+  soakMs: number,
+): { ref: RolloutRef; replaced: SoakReplaced[] } {
+  const replaced = ref.environments
+    .filter((e) => e.soakMs !== soakMs)
+    .map((e) => ({ env: e.name, policyMs: e.soakMs }));
+  return {
+    ref: { ...ref, environments: ref.environments.map((e) => ({ ...e, soakMs })) },
+    replaced,
+  };
+}

@@ -1,6 +1,7 @@
 // `certroll plan`, `apply`, `rollout` and `resume`. Registration only; the work loads when a
 // command runs (src/cli/rollout/run-commands.ts).
-import { type Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { DURATION, durationMs } from '../../inventory/duration.js';
 import { type CommandContext } from '../io.js';
 import { OUTPUT_MODES } from '../output.js';
 import {
@@ -79,6 +80,25 @@ function applyOptions(c: Command): Command {
     .option('--approve <env>', 'approve this environment; repeatable', collect, []);
 }
 
+// One soak for every environment instead of each policy's: to shorten a wait an operator has
+// decided not to make (a lab, an urgent fix); the summary and the journal say it was replaced.
+// `--soak`: a new flag, so no bare numbers: with its unit only, as the inventory writes a soak.
+const DAY_MS = 24 * 3600_000;
+export function soakDuration(value: string): string {
+  const ms = value !== '' && DURATION.test(value) ? durationMs(value) : Number.NaN;
+  if (!Number.isFinite(ms) || ms > DAY_MS)
+    throw new InvalidArgumentError(
+      'expected a duration with its unit, as the inventory writes a soak: 0s (none), 30s, 2m, 1h30m; at most 24h.',
+    );
+  return String(ms);
+}
+const soakOption = (c: Command): Command =>
+  c.option(
+    '--soak <duration>',
+    "soak after every environment instead of its policy's (0s: no wait, no re-probe); the summary warns",
+    soakDuration,
+  );
+
 export function registerRollout(program: Command, ctx: CommandContext): void {
   replacesOptions(
     bundleKeyOptions(
@@ -103,15 +123,17 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
     ctx.setExit(await runPlan(options, ctx));
   });
 
-  applyOptions(
-    secretOptions(
-      trustOption(
-        program
-          .command('apply')
-          .description(
-            'execute a plan environment by environment; refuses a stale plan; rolls back what it cannot verify',
-          )
-          .argument('<plan>', 'a plan written by `certroll plan -o`'),
+  soakOption(
+    applyOptions(
+      secretOptions(
+        trustOption(
+          program
+            .command('apply')
+            .description(
+              'execute a plan environment by environment; refuses a stale plan; rolls back what it cannot verify',
+            )
+            .argument('<plan>', 'a plan written by `certroll plan -o`'),
+        ),
       ),
     ),
   ).action(async (plan: string, options: Record<string, unknown>) => {
@@ -120,16 +142,18 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
   });
 
   replacesOptions(
-    applyOptions(
-      bundleKeyOptions(
-        bundleOptions(
-          selectOptions(
-            program
-              .command('rollout')
-              .description('plan, preview, confirm, apply')
-              .requiredOption('-i, --inventory <file>', 'inventory (YAML)')
-              .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM'),
-          ).option('--commands', COMMANDS_HELP, false),
+    soakOption(
+      applyOptions(
+        bundleKeyOptions(
+          bundleOptions(
+            selectOptions(
+              program
+                .command('rollout')
+                .description('plan, preview, confirm, apply')
+                .requiredOption('-i, --inventory <file>', 'inventory (YAML)')
+                .requiredOption('--cert <bundle>', 'the new certificate: PFX or PEM'),
+            ).option('--commands', COMMANDS_HELP, false),
+          ),
         ),
       ),
     ),

@@ -257,6 +257,8 @@ function applyOpts(o: Options, ctx: CommandContext) {
     stateDir: resolveStateDir(str(o, 'stateDir'), ctx.io.env),
     yes: o['yes'] === true,
     approve: list(o, 'approve'),
+    // Checked by the option's parser (options.ts): milliseconds as a decimal string.
+    ...(str(o, 'soak') !== undefined ? { soakMs: Number(str(o, 'soak')) } : {}),
     output,
     events: eventStream(ctx.io, output),
   };

@@ -5,6 +5,7 @@ import { type PlanDocument } from '../../plan/document.js';
 import { applyPlan, type ApplyOptions, type ApplyOutcome } from '../../rollout/apply.js';
 import { type RolloutAdapters, type RunNotifier } from '../../rollout/ports.js';
 import { type Prepared } from '../../rollout/prepare.js';
+import { formatDuration } from '../../inventory/render.js';
 import { EXIT } from '../exit-codes.js';
 import { type CliIo } from '../io.js';
 import { eventStream, printOutcome, type EventStream, type OutputMode } from '../output.js';
@@ -31,6 +32,8 @@ export interface RunCommandOptions {
   readonly output?: OutputMode;
   /** Where jsonl events go (one stream for the whole command, so `seq` counts on). */
   readonly events?: EventStream;
+  /** `--soak`: every environment's soak instead of its policy's. */
+  readonly soakMs?: number;
   /** Added to the outcome document (rollout: the plan it applied). */
   readonly extra?: Record<string, unknown>;
 }
@@ -80,6 +83,7 @@ export async function runAndReport(
       ...(o.verifier !== undefined ? { verifier: o.verifier } : {}),
       ...(o.change !== undefined ? { change: o.change } : {}),
       ...(o.notify !== undefined ? { notifier: o.notify.notifier } : {}),
+      ...(o.soakMs !== undefined ? { soakMs: o.soakMs } : {}),
     });
   } finally {
     await o.notify?.drain();
@@ -96,6 +100,7 @@ export async function runAndReport(
 function runOutcomeText(outcome: ApplyOutcome): string {
   return (
     renderSummary(outcome.output) +
+    soakWarning(outcome.soakOverride) +
     (outcome.sweep === undefined
       ? 'No sweep: the run was interrupted. Plan and roll out again to finish; the hosts done ' +
         'are planned as already current.\n'
@@ -111,6 +116,7 @@ export function runOutcomeJson(outcome: ApplyOutcome, exitCode: number): Record<
     runId: outcome.runId,
     dir: outcome.dir,
     status: outcome.status,
+    ...(outcome.soakOverride !== undefined ? { soakOverride: outcome.soakOverride } : {}),
     ...(outcome.output.reason !== undefined ? { reason: outcome.output.reason } : {}),
     environments: outcome.output.environments,
     notStarted: outcome.output.notStarted,
@@ -120,6 +126,17 @@ export function runOutcomeJson(outcome: ApplyOutcome, exitCode: number): Record<
         ? null
         : { clean: outcome.sweep.clean, report: outcome.sweep.text },
   };
+}
+
+/** The summary's line when `--soak` replaced a policy's soak: what was not waited for. */
+export function soakWarning(over: ApplyOutcome['soakOverride']): string {
+  if (over === undefined || over.replaced.length === 0) return '';
+  const policies = over.replaced.map((r) => `${r.env} ${formatDuration(r.policyMs)}`).join(', ');
+  const instead =
+    over.ms === 0
+      ? 'no soak and no re-probe after those environments'
+      : `a soak of ${formatDuration(over.ms)} after each`;
+  return `warning: --soak ${formatDuration(over.ms)} replaced the policy's soak (${policies}): ${instead}\n`;
 }
 
 export const exitCodeOf = (outcome: Pick<ApplyOutcome, 'status'>): number =>

@@ -4,11 +4,15 @@
 //
 // A fenced block in docs/*.md or README.md is an inventory when its info string says so:
 // ```yaml inventory (must be valid) or ```yaml inventory-invalid (an example of mistakes: must
-// be refused, for its values only). A yaml block that has a top-level `environments:` or `all:`
-// and neither marker fails this test, so a new complete example cannot slip by unchecked.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// be refused, for its values only). Files of an Ansible layout (an INI inventory with its
+// group_vars/) are marked ```ini inventory-layout hosts.ini, ```yaml inventory-layout
+// group_vars/staging.yml: a document's layout blocks are written to one folder and loaded
+// together. A yaml block whose top-level keys are an inventory's (or a part of one: `pools:`,
+// `notifications:`, `certroll_*` variables ...) and has no marker fails this test, so an
+// example cannot slip by unchecked.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CertrollError, formatLocation } from '../../../src/errors.js';
@@ -31,7 +35,9 @@ interface Snippet {
   readonly file: string;
   /** Line of the opening fence. */
   readonly line: number;
-  readonly marker: 'inventory' | 'inventory-invalid' | undefined;
+  readonly marker: 'inventory' | 'inventory-invalid' | 'inventory-layout' | undefined;
+  /** `inventory-layout`: the file's path in the layout. */
+  readonly layoutPath?: string;
   /** The block's text, after as many empty lines as precede it, so YAML lines are file lines. */
   readonly text: string;
   /** The fenced block right after it (the `inventory check` output the docs show), if any. */
@@ -48,12 +54,22 @@ function yamlBlocks(file: string, markdown: string): Snippet[] {
     const [, fence = '```', lang, info = ''] = open;
     let end = i + 1;
     while (end < lines.length && !(lines[end] ?? '').trim().startsWith(fence)) end++;
-    if (lang === 'yaml' || lang === 'yml') {
-      const word = info.split(/\s+/)[0];
-      const marker = word === 'inventory' || word === 'inventory-invalid' ? word : undefined;
+    const [word, layoutPath] = info.split(/\s+/);
+    if (lang === 'yaml' || lang === 'yml' || (lang === 'ini' && word === 'inventory-layout')) {
+      const marker =
+        word === 'inventory' || word === 'inventory-invalid' || word === 'inventory-layout'
+          ? word
+          : undefined;
       const body = lines.slice(i + 1, end).join('\n');
       const output = blockAfter(lines, end + 1);
-      out.push({ file, line: i + 1, marker, text: `${'\n'.repeat(i + 1)}${body}\n`, output });
+      out.push({
+        file,
+        line: i + 1,
+        marker,
+        ...(layoutPath !== undefined && layoutPath !== '' ? { layoutPath } : {}),
+        text: `${'\n'.repeat(i + 1)}${body}\n`,
+        output,
+      });
     }
     i = end;
   }
@@ -74,7 +90,11 @@ function shownProblems(output: string): string[] {
   return [...output.matchAll(/^ {2}- [^:\s]+:(\d+:\d+: \S+):/gm)].map((m) => m[1] ?? '');
 }
 
-const looksComplete = (text: string): boolean => /^(environments|all)\s*:/m.test(text);
+// The top-level keys of an inventory, of an environment (a part shown alone) and of Ansible
+// variables certroll reads: a block with one of them shows (part of) an inventory.
+const INVENTORY_KEYS =
+  /^(version|playbooks|defaults|environments|notifications|all|pools|policy|hosts|bindings|exclude|certroll_\w+)\s*:/m;
+const looksLikeInventory = (text: string): boolean => INVENTORY_KEYS.test(text);
 
 const markdownFiles = [
   'README.md',
@@ -141,12 +161,39 @@ describe('the inventories shown in the docs', () => {
     expect(invalid).not.toEqual([]);
   });
 
-  it('are each marked: a yaml block with environments: or all: says whether it is valid', () => {
-    const unmarked = snippets.filter((s) => s.marker === undefined && looksComplete(s.text));
+  it('are each marked: a yaml block with an inventory key says whether it is valid', () => {
+    const unmarked = snippets.filter((s) => s.marker === undefined && looksLikeInventory(s.text));
     expect(
       unmarked.map(name),
       'mark these ```yaml inventory (or inventory-invalid); see docs/inventory.md',
     ).toEqual([]);
+  });
+
+  const layouts = [
+    ...new Set(snippets.filter((s) => s.marker === 'inventory-layout').map((s) => s.file)),
+  ];
+
+  it('include an Ansible layout (INI inventory and group_vars/)', () => {
+    expect(layouts).not.toEqual([]);
+  });
+
+  it.each(layouts)('the Ansible layout shown in %s passes inventory check', (file) => {
+    const parts = snippets.filter((s) => s.file === file && s.marker === 'inventory-layout');
+    const dir = mkdtempSync(join(base, 'layout-'));
+    for (const p of parts) {
+      expect(p.layoutPath, `${name(p)} names its file`).toBeDefined();
+      mkdirSync(dirname(join(dir, p.layoutPath!)), { recursive: true });
+      writeFileSync(join(dir, p.layoutPath!), p.text.trimStart());
+    }
+    const main = parts.find((p) => !/^(group|host)_vars\//.test(p.layoutPath ?? ''));
+    expect(main, `${file}: the inventory file of the layout`).toBeDefined();
+    const inv = expectValid(
+      () => loadInventory(join(dir, main!.layoutPath!), { format: 'auto', bindingRules: rules }),
+      `${file}: ${main!.layoutPath!}`,
+    );
+    // The group variables were read: every environment's hosts have their bindings.
+    for (const e of inv.environments)
+      for (const h of e.hosts) expect(h.bindings, `${e.name}/${h.name}`).not.toEqual([]);
   });
 
   it.each(valid.map((s) => [name(s), s] as const))('%s passes inventory check', (where, s) => {

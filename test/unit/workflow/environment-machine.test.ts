@@ -42,6 +42,27 @@ describe('wave planning', () => {
     ]);
   });
 
+  it('ends a batch before a second member of a pool it holds, so a pool changes one member at a time', () => {
+    const pools = [
+      { members: [{ host: 'lb-1' }, { host: 'lb-2' }] },
+      { members: [{ host: 'app-1' }, { host: 'app-2' }, { host: 'app-3' }] },
+    ];
+    const hosts = ['web', 'lb-1', 'lb-2', 'app-1', 'app-2', 'app-3', 'db'];
+    expect(planWaves(hosts, { canary: ['web'], batchSize: 3, pools })).toEqual([
+      { canary: true, hosts: ['web'] },
+      { canary: false, hosts: ['lb-1'] },
+      { canary: false, hosts: ['lb-2', 'app-1'] },
+      { canary: false, hosts: ['app-2'] },
+      { canary: false, hosts: ['app-3', 'db'] },
+    ]);
+    // Without pools, the same hosts in plain batches of 3.
+    expect(planWaves(hosts, { canary: ['web'], batchSize: 3 }).map((w) => w.hosts)).toEqual([
+      ['web'],
+      ['lb-1', 'lb-2', 'app-1'],
+      ['app-2', 'app-3', 'db'],
+    ]);
+  });
+
   it('treats a batch size below one as one and ignores canary names not in the environment', () => {
     expect(planWaves(['a', 'b'], { canary: ['zz'], batchSize: 0 })).toEqual([
       { canary: false, hosts: ['a'] },
