@@ -233,6 +233,82 @@ describe('change records of a real lab run with a rollback', () => {
       writeFileSync(join(DOCS, 'report-run-example.md'), md.stdout);
   }, 150_000);
 
+  it('lists the backups the run kept on each host, then purges them by a retention policy', async () => {
+    const r = fx();
+    const { stateDir } = r;
+    const [run] = listRunIds(stateDir);
+    const [staging, production] = r.lab.hosts;
+    const [list, listed] = await Promise.all([
+      runCliAsync(['backups', '--state-dir', stateDir]),
+      runCliAsync(['--json', 'backups', run!, '--state-dir', stateDir]),
+    ]);
+    expect(list.code, list.stderr).toBe(0);
+    // staging verified: its capture names the files copied; production, undone within the run,
+    // keeps its copies too (only a purge or `rollback RUN` removes them).
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^${run} +staging +${staging!.name} +\\S+ \\S+ +\\d+[smh]( \\d+s)? +kept +${staging!.name}:8443 nginx +cert, key in \\S+/certroll-${run}/${staging!.name}_8443/backup$`,
+        'm',
+      ),
+    );
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^${run} +production +${production!.name} .* kept +.* copies of the previous files in `,
+        'm',
+      ),
+    );
+    const dirs = (
+      JSON.parse(listed.stdout) as {
+        runs: { hosts: { ageMs: number; bindings: { kept: { dir: string } }[] }[] }[];
+      }
+    ).runs[0]!.hosts.map((h) => h.bindings[0]!.kept.dir);
+    expect(dirs).toHaveLength(2);
+    // The listing is the truth on the hosts: the copies are there, the cert's is the old leaf.
+    expect(readFileSync(join(dirs[0]!, 'cert'), 'utf8')).toContain(
+      r.oldLeaf.certPem.split('\n')[1]!,
+    );
+    expect(existsSync(join(dirs[1]!, 'key'))).toBe(true);
+
+    // A policy that keeps everything young, a dry run, and no terminal to confirm on: nothing goes.
+    const [young, dry, unasked] = await Promise.all([
+      runCliAsync(['purge', '--older-than', '30d', '--yes', '--state-dir', stateDir]),
+      runCliAsync(['purge', '--keep', '0', '--dry-run', '--state-dir', stateDir]),
+      runCliAsync(['purge', '--keep', '0', '--state-dir', stateDir]),
+    ]);
+    expect(young.code, young.stderr).toBe(0);
+    expect(young.stdout).toContain(`keep  ${run} staging/${staging!.name}`);
+    expect(young.stdout).toContain('0 to purge, 2 kept.');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(
+      new RegExp(
+        `^purge ${run} production/${production!.name} \\(taken [\\dsm ]+ ago\\): not one of the newest 0 on ${production!.name}$`,
+        'm',
+      ),
+    );
+    expect(unasked.code).toBe(64);
+    expect(unasked.stderr).toContain('Refusing to purge without confirmation');
+    for (const dir of dirs) expect(existsSync(dir)).toBe(true);
+
+    const purge = await runCliAsync([
+      'purge',
+      '--older-than',
+      '1s',
+      '--yes',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(purge.code, purge.stderr).toBe(0);
+    expect(purge.stdout).toContain(`${run} ${staging!.name}: purged ${staging!.name}:8443`);
+    for (const dir of dirs) expect(existsSync(dir)).toBe(false);
+    const [after, again] = await Promise.all([
+      runCliAsync(['backups', run!, '--state-dir', stateDir]),
+      runCliAsync(['purge', '--keep', '0', '--yes', '--state-dir', stateDir]),
+    ]);
+    expect(after.stdout.match(/ purged \d{4}-\d\d-\d\d /g)).toHaveLength(2);
+    // Nothing is left to purge: the policy says so and connects to nothing.
+    expect(again.stdout).toBe('No backups are kept on any host: nothing to purge.\n');
+  }, 60_000);
+
   it('plans the renewals of what is served: one entry per certificate, a calendar that parses back', async () => {
     const r = fx();
     const [staging, production] = r.lab.hosts;
