@@ -100,10 +100,21 @@ describe('change records of a real lab run with a rollback', () => {
       { timeoutMs: 60_000 },
     );
     expect(plan.code, plan.stderr).toBe(2);
+    // The current certificate's expiry, as the plan's probe saw it served, kept and previewed.
+    const oldExpiry = new Date(r.oldLeaf.x509.validTo).toISOString();
     expect(JSON.parse(readFileSync(planPath, 'utf8'))).toMatchObject({
       change: { operator: 'alice', ticket: 'CHG-1234' },
-      environments: [{ policy: { coldStartCheck: false } }, { policy: { coldStartCheck: true } }],
+      environments: [
+        {
+          policy: { coldStartCheck: false },
+          hosts: [{ bindings: [{ current: r.oldLeaf.sha256, currentNotAfter: oldExpiry }] }],
+        },
+        { policy: { coldStartCheck: true } },
+      ],
     });
+    expect(plan.stdout).toContain(
+      `-> ${r.newLeaf.sha256.slice(0, 12)}… (current expires ${oldExpiry.slice(0, 10)})`,
+    );
 
     // A bad ticket is refused before anything runs: no run folder.
     const bad = runCli(['apply', planPath, '--yes', '--ticket', 'x\ny', '--state-dir', stateDir]);
@@ -210,6 +221,14 @@ describe('change records of a real lab run with a rollback', () => {
     expect(md.stdout).toMatch(/after rollback a fresh handshake saw the previous leaf again/);
     expect(md.stdout).toContain('restart (failed)');
     expect(readFileSync(planMd, 'utf8')).toContain('| cold start | each service restarted');
+    // Current -> new, fingerprint and expiry, port by port.
+    const newExpiry = new Date(r.newLeaf.x509.validTo).toISOString().slice(0, 10);
+    expect(readFileSync(planMd, 'utf8')).toMatch(
+      new RegExp(
+        `^\\| 8443 \\| nginx \\| www\\.lab\\.test \\| \`${r.oldLeaf.sha256}\` \\| ${oldExpiry.slice(0, 10)} \\(19 day\\(s\\) left\\) \\| \`${r.newLeaf.sha256}\` \\| ${newExpiry} \\(199 day\\(s\\) left\\) \\| replace \\|$`,
+        'm',
+      ),
+    );
 
     // The HTML in a real browser: it renders, every port is a row, the chart is drawn; no network.
     const shots = [join(lab.dir, 'report-plan.png'), join(lab.dir, 'report-run.png')];
@@ -218,6 +237,7 @@ describe('change records of a real lab run with a rollback', () => {
       chromium(runHtml, shots[1]!, 1500),
     ]);
     expect(rows(planPage.dom)).toBe(2);
+    expect(planPage.dom).toContain(`<td>${oldExpiry.slice(0, 10)} (19 day(s) left)</td>`);
     expect(rows(runPage.dom)).toBe(4); // the run's two ports, and the plan it followed
     expect(runPage.dom).toMatch(/<svg[^>]*class="marks"/);
     expect(runPage.dom).toContain('CHG-1234');
