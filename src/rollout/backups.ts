@@ -6,6 +6,7 @@
 import { type JournalRecord } from '../journal/journal.js';
 import { type PlanDocument, type PlannedBinding } from '../plan/document.js';
 import { recordsOf } from '../workflow/records.js';
+import { type EnvironmentOutput, type HostOutput } from '../workflow/types.js';
 
 /** What a binding of one kind keeps on its host between the run and a purge. */
 export type Kept =
@@ -61,12 +62,17 @@ export function runBackups(
   records: readonly JournalRecord[],
   plan: PlanDocument,
   keptOf: KeptOf,
+  /** The finished run's environments as its snapshot keeps them (captures of the last hosts too). */
+  final: readonly EnvironmentOutput[] = [],
 ): RunBackups {
   const finished = recordsOf(records, 'run-finished').at(-1);
-  // The host-result records keep a verified binding's capture (run-finished's copies do not).
-  const captures = new Map(
+  // A verified binding's capture: in its host-result record, or for the hosts that ended last
+  // (no host-result) in the finished run's snapshot; run-finished's copies have none.
+  const captures = new Map<string, HostOutput>(
     recordsOf(records, 'host-result').map((r) => [`${r.data.env}/${r.data.host}`, r.data.output]),
   );
+  for (const e of final)
+    for (const h of Object.values(e.hosts)) captures.set(`${e.env}/${h.host}`, h);
   const hosts: HostBackup[] = [];
   for (const [env, host, takenAt] of stagedHosts(records, plan)) {
     const planned = plan.environments

@@ -2,14 +2,21 @@
 // read from the run folders alone (journal, plan, and the inventory and playbooks the plan names,
 // for the hosts' state dirs and what each kind keeps); then the retention policy's choice, purged
 // run by run with `purgeFinished`. Nothing connects to a host until a purge runs.
+import { existsSync, readFileSync } from 'node:fs';
 import { CertrollError } from '../errors.js';
+import { type EnvironmentOutput } from '../workflow/types.js';
 import { findRun, listLocks, listRunIds, locksDir, readRun, runPaths } from '../journal/index.js';
 import { type Inventory } from '../inventory/model.js';
 import { planOf, type PlanDocument } from '../plan/document.js';
 import { type PlaybookRegistry } from '../playbooks/index.js';
 import { DEFAULT_STATE_DIR, stagingPaths } from '../playbooks/staging.js';
 import { capturedFiles, runBackups, type KeptOf, type RunBackups } from './backups.js';
-import { loadFinishedRun, purgeFinished, type PurgeResult } from './finished-run.js';
+import {
+  finishedResults,
+  loadFinishedRun,
+  purgeFinished,
+  type PurgeResult,
+} from './finished-run.js';
 import { type RolloutAdapters } from './ports.js';
 import { chooseRetention, type RetentionChoice, type RetentionPolicy } from './retention.js';
 
@@ -35,7 +42,8 @@ export async function listBackups(stateDir: string, run?: string): Promise<Backu
       const plan = planOf(record.plan, record.paths.plan);
       const path = plan.inventory.path;
       if (!resolvers.has(path)) resolvers.set(path, keptResolver(plan));
-      runs.push(runBackups(id, record.journal.records, plan, await resolvers.get(path)!));
+      const final = finalOutput(record.paths.snapshot);
+      runs.push(runBackups(id, record.journal.records, plan, await resolvers.get(path)!, final));
     } catch (error) {
       // One damaged run folder must not hide every other run's backups.
       if (run !== undefined) throw error;
@@ -43,6 +51,16 @@ export async function listBackups(stateDir: string, run?: string): Promise<Backu
     }
   }
   return { runs, locked, unreadable };
+}
+
+/** The environments a finished run's snapshot holds, or none (unfinished, or no snapshot). */
+function finalOutput(path: string): EnvironmentOutput[] {
+  if (!existsSync(path)) return [];
+  try {
+    return finishedResults(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -134,8 +152,14 @@ export async function purgeChosen(
       });
       continue;
     }
-    const loaded = await loadFinishedRun(run, { stateDir }, adapters);
-    out.push({ run, results: await purgeFinished(loaded, { host: hosts }) });
+    try {
+      const loaded = await loadFinishedRun(run, { stateDir }, adapters);
+      out.push({ run, results: await purgeFinished(loaded, { host: hosts }) });
+    } catch (error) {
+      // One run that cannot be loaded (its inventory gone) must not stop the others' purge.
+      const message = (error as Error).message;
+      out.push({ run, results: hosts.map((host) => ({ host, error: message })) });
+    }
   }
   return out;
 }
