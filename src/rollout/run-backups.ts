@@ -27,6 +27,8 @@ export interface BackupsListing {
   readonly locked: ReadonlySet<string>;
   /** Run folders that could not be read (a damaged journal, a plan of another version). */
   readonly unreadable: readonly { readonly run: string; readonly error: string }[];
+  /** The inventory a run's plan names, as it is now (undefined: it cannot be read). */
+  readonly inventoryOf: (run: string) => Inventory | undefined;
 }
 
 /** Every run's backups (or one run's, by id or prefix), newest first. */
@@ -35,7 +37,8 @@ export async function listBackups(stateDir: string, run?: string): Promise<Backu
   const locked = new Set(listLocks(locksDir(stateDir)).map((l) => l.runId));
   const runs: RunBackups[] = [];
   const unreadable: { run: string; error: string }[] = [];
-  const resolvers = new Map<string, Promise<KeptOf>>();
+  const resolvers = new Map<string, Promise<Resolved>>();
+  const inventories = new Map<string, Inventory | undefined>();
   for (const id of ids) {
     try {
       const record = readRun(runPaths(stateDir, id));
@@ -43,14 +46,16 @@ export async function listBackups(stateDir: string, run?: string): Promise<Backu
       const path = plan.inventory.path;
       if (!resolvers.has(path)) resolvers.set(path, keptResolver(plan));
       const final = finalOutput(record.paths.snapshot);
-      runs.push(runBackups(id, record.journal.records, plan, await resolvers.get(path)!, final));
+      const { keptOf, inventory } = await resolvers.get(path)!;
+      inventories.set(id, inventory);
+      runs.push(runBackups(id, record.journal.records, plan, keptOf, final));
     } catch (error) {
       // One damaged run folder must not hide every other run's backups.
       if (run !== undefined) throw error;
       unreadable.push({ run: id, error: (error as Error).message });
     }
   }
-  return { runs, locked, unreadable };
+  return { runs, locked, unreadable, inventoryOf: (id) => inventories.get(id) };
 }
 
 /** The environments a finished run's snapshot holds, or none (unfinished, or no snapshot). */
@@ -69,7 +74,12 @@ function finalOutput(path: string): EnvironmentOutput[] {
  * leave the previous one in the store (rollback binds it again; purge removes nothing there).
  * The inventory as it is now gives the state dirs; unreadable, the default state dir is assumed.
  */
-async function keptResolver(plan: PlanDocument): Promise<KeptOf> {
+interface Resolved {
+  readonly keptOf: KeptOf;
+  readonly inventory: Inventory | undefined;
+}
+
+async function keptResolver(plan: PlanDocument): Promise<Resolved> {
   const [{ loadInventory }, { loadPlaybooks }] = await Promise.all([
     import('../inventory/index.js'),
     import('../playbooks/index.js'),
@@ -82,7 +92,7 @@ async function keptResolver(plan: PlanDocument): Promise<KeptOf> {
   } catch {
     playbooks = loadPlaybooks();
   }
-  return ({ env, host, run }, b, captured) => {
+  const keptOf: KeptOf = ({ env, host, run }, b, captured) => {
     let playbook;
     try {
       playbook = playbooks.get(b.kind);
@@ -104,6 +114,7 @@ async function keptResolver(plan: PlanDocument): Promise<KeptOf> {
     }
     return { type: 'nothing' };
   };
+  return { keptOf, inventory };
 }
 
 export interface PolicyPurgeOptions {

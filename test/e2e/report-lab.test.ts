@@ -6,7 +6,15 @@
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -258,9 +266,10 @@ describe('change records of a real lab run with a rollback', () => {
     const { stateDir } = r;
     const [run] = listRunIds(stateDir);
     const [staging, production] = r.lab.hosts;
-    const [list, listed] = await Promise.all([
+    const [list, listed, checked] = await Promise.all([
       runCliAsync(['backups', '--state-dir', stateDir]),
       runCliAsync(['--json', 'backups', run!, '--state-dir', stateDir]),
+      runCliAsync(['backups', '--check', '--state-dir', stateDir]),
     ]);
     expect(list.code, list.stderr).toBe(0);
     // staging verified: its capture names the files copied; production, undone within the run,
@@ -288,16 +297,17 @@ describe('change records of a real lab run with a rollback', () => {
       r.oldLeaf.certPem.split('\n')[1]!,
     );
     expect(existsSync(join(dirs[1]!, 'key'))).toBe(true);
+    // --check asks each host over SSH what its folders really hold.
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toMatch(
+      new RegExp(`^${run} +staging .*/backup; on the host: cert, key$`, 'm'),
+    );
 
-    // A policy that keeps everything young, a dry run, and no terminal to confirm on: nothing goes.
-    const [young, dry, unasked] = await Promise.all([
-      runCliAsync(['purge', '--older-than', '30d', '--yes', '--state-dir', stateDir]),
+    // A dry run, and no terminal to confirm on: nothing goes.
+    const [dry, unasked] = await Promise.all([
       runCliAsync(['purge', '--keep', '0', '--dry-run', '--state-dir', stateDir]),
       runCliAsync(['purge', '--keep', '0', '--state-dir', stateDir]),
     ]);
-    expect(young.code, young.stderr).toBe(0);
-    expect(young.stdout).toContain(`keep  ${run} staging/${staging!.name}`);
-    expect(young.stdout).toContain('0 to purge, 2 kept.');
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(
       new RegExp(
@@ -320,13 +330,19 @@ describe('change records of a real lab run with a rollback', () => {
     expect(purge.code, purge.stderr).toBe(0);
     expect(purge.stdout).toContain(`${run} ${staging!.name}: purged ${staging!.name}:8443`);
     for (const dir of dirs) expect(existsSync(dir)).toBe(false);
-    const [after, again] = await Promise.all([
+    // A folder the journal says is purged, put back by hand: --check says so and exits 1.
+    mkdirSync(dirs[0]!, { recursive: true });
+    const [after, recheck] = await Promise.all([
       runCliAsync(['backups', run!, '--state-dir', stateDir]),
-      runCliAsync(['purge', '--keep', '0', '--yes', '--state-dir', stateDir]),
+      runCliAsync(['backups', '--check', run!, '--state-dir', stateDir]),
     ]);
+    rmSync(dirs[0]!, { recursive: true });
+    expect(recheck.code).toBe(1);
+    expect(recheck.stdout).toMatch(/^.* production .*; on the host: no such folder$/m);
+    expect(recheck.stderr).toContain(
+      `${run} ${staging!.name} ${staging!.name}:8443: the journal says purged, but ${dirs[0]} is still on the host`,
+    );
     expect(after.stdout.match(/ purged \d{4}-\d\d-\d\d /g)).toHaveLength(2);
-    // Nothing is left to purge: the policy says so and connects to nothing.
-    expect(again.stdout).toBe('No backups are kept on any host: nothing to purge.\n');
   }, 60_000);
 
   it('plans the renewals of what is served: one entry per certificate, a calendar that parses back', async () => {

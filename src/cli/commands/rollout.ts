@@ -200,12 +200,17 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
   program
     .command('backups')
     .description(
-      'list what each run kept on its hosts for a later rollback, newest run first: files, age, purged or not (reads the run folders; connects to nothing)',
+      'list what each run kept on its hosts for a later rollback, newest run first: files, age, purged or not (reads the run folders; connects to nothing unless --check)',
     )
     .argument('[run]', 'only this run (id, or a unique prefix of it)')
+    .option(
+      '--check',
+      'also list what is really in each backup folder on the hosts (read-only); exit 1 where it disagrees',
+      false,
+    )
     .option('--state-dir <dir>', STATE_DIR_HELP)
-    .action(async (run: string | undefined, options: { stateDir?: string }) => {
+    .action(async (run: string | undefined, options: { stateDir?: string; check?: boolean }) => {
       const { showBackups } = await import('../backups-view.js');
-      ctx.setExit(await showBackups(ctx, run, options.stateDir));
+      ctx.setExit(await showBackups(ctx, run, options));
     });
 }
