@@ -54,6 +54,19 @@ export {
   type FinishedRunOptions,
   type RollbackOutcome,
 } from './rollout/finished-run.js';
+// What runs kept on their hosts for a rollback, and the retention policy that purges them
+export {
+  listBackups,
+  retentionChoice,
+  purgeChosen,
+  type BackupsListing,
+} from './rollout/run-backups.js';
+export {
+  chooseRetention,
+  type RetentionPolicy,
+  type RetentionChoice,
+} from './rollout/retention.js';
+export type { RunBackups, HostBackup, BindingBackup, Kept } from './rollout/backups.js';
 export type { RolloutAdapters, RunObserver } from './rollout/ports.js';
 export { buildPlan, parsePlan, changesPlanned, type PlanDocument } from './plan/document.js';
 export type {

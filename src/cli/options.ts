@@ -3,7 +3,7 @@
 // from --key, --password-file and --password-env; numbers and durations are checked by
 // commander's own parsers, so a bad value is a usage error (exit 64) before anything runs.
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DURATION, durationMs } from '../inventory/duration.js';
+import { ageMs, DURATION, durationMs } from '../inventory/duration.js';
 
 export const collect = (value: string, previous: readonly string[] = []): string[] => [
   ...previous,
@@ -100,4 +100,16 @@ export function deprecatedAlias(
     c.setOptionValueWithSource(target, value, 'cli');
   });
   return c;
+}
+
+/** An age such as `30d`, `12h` or `1d12h` (days, then the inventory's units); as milliseconds. */
+export function age(): (value: string) => string {
+  return (value) => {
+    const ms = ageMs(value);
+    if (!Number.isFinite(ms) || ms <= 0)
+      throw new InvalidArgumentError(
+        'expected an age such as 30d, 12h or 1d12h (days, then the inventory duration units h, m, s, ms).',
+      );
+    return String(ms);
+  };
 }

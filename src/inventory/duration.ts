@@ -13,3 +13,13 @@ export function durationMs(s: string): number {
   ];
   return ((h * 60 + min) * 60 + sec) * 1000 + ms;
 }
+
+/** An age as `purge --older-than` takes it: days first (`30d`, `1d12h`), then the inventory's units. */
+export const AGE = /^(?:(\d+)d)?((?:\d+h)?(?:\d+m(?!s))?(?:\d+s)?(?:\d+ms)?)$/;
+
+export function ageMs(s: string): number {
+  const m = AGE.exec(s);
+  if (m === null || s === '') return Number.NaN;
+  const rest = m[2] ?? '';
+  return Number(m[1] ?? 0) * 86_400_000 + (rest === '' ? 0 : durationMs(rest));
+}

@@ -24,6 +24,8 @@ export interface PlannedBinding {
   readonly sni: readonly string[];
   /** SHA-256 served before the rollout (undefined: no answer). */
   readonly current?: string;
+  /** When that certificate expires (ISO 8601), as the plan's probe saw it. */
+  readonly currentNotAfter?: string;
   readonly action: 'replace' | 'skip';
   readonly capturedDigest: string;
 }
@@ -88,6 +90,8 @@ function plannedPools(pools: readonly Pool[]): PlannedPool[] {
 export interface CapturedBinding {
   readonly alreadyCurrent: boolean;
   readonly previous?: string;
+  /** The previous certificate's notAfter (ISO 8601), when the probe that saw it is known. */
+  readonly previousNotAfter?: string;
   readonly state: unknown;
 }
 
@@ -129,6 +133,7 @@ export function buildPlan(
             kind: b.kind,
             sni: b.probe.sni,
             ...(c.previous !== undefined ? { current: c.previous } : {}),
+            ...(c.previousNotAfter !== undefined ? { currentNotAfter: c.previousNotAfter } : {}),
             action: c.alreadyCurrent ? 'skip' : 'replace',
             capturedDigest: stateDigest(c.state),
           } satisfies PlannedBinding;

@@ -12,7 +12,10 @@ export interface PlanBindingRow {
   readonly kind: string;
   readonly sni: string;
   readonly current: string;
+  /** When the current certificate expires, and how long after the plan (`unknown` without it). */
+  readonly currentExpires: string;
   readonly next: string;
+  readonly nextExpires: string;
   readonly action: string;
 }
 
@@ -54,6 +57,15 @@ export interface PlanView {
 const NO_ANSWER = 'no answer';
 const fp = (sha: string | undefined) => sha ?? NO_ANSWER;
 
+/** `2026-12-23 (20 days left)`, counted from the plan's making; `unknown` when not seen. */
+export function expiryText(notAfter: string | undefined, from: string): string {
+  const at = notAfter === undefined ? Number.NaN : Date.parse(notAfter);
+  if (!Number.isFinite(at)) return 'unknown';
+  const days = Math.floor((at - Date.parse(from)) / 86_400_000);
+  const left = days < 0 ? `expired ${-days} day(s) before the plan` : `${days} day(s) left`;
+  return `${new Date(at).toISOString().slice(0, 10)} (${left})`;
+}
+
 function policyRows(p: PlanDocument['environments'][number]['policy']): [string, string][] {
   if (p === undefined) return [['policy', 'not recorded in this plan (made by an older certroll)']];
   return [
@@ -82,7 +94,9 @@ function hostView(plan: PlanDocument, h: PlanDocument['environments'][number]['h
       kind: b.kind,
       sni: b.sni.length > 0 ? b.sni.join(', ') : '(no SNI)',
       current: fp(b.current),
+      currentExpires: b.current === undefined ? '-' : expiryText(b.currentNotAfter, plan.createdAt),
       next: plan.bundle.sha256,
+      nextExpires: expiryText(plan.bundle.notAfter, plan.createdAt),
       action: b.action === 'replace' ? 'replace' : 'already current',
     })),
     exclusions: (h.exclusions ?? []).map((x) => ({ port: x.port, reason: x.reason })),

@@ -26,9 +26,9 @@ const MD_PLAN_BODY = `
 <% for (const h of e.hosts) { %>
 #### <%= h.name %> (<%= h.address %>)
 
-| port | kind | SNI | current SHA-256 | new SHA-256 | action |
-|---|---|---|---|---|---|
-<% for (const b of h.bindings) { %>| <%= b.port %> | <%= b.kind %> | <%= b.sni %> | \`<%= b.current %>\` | \`<%= b.next %>\` | <%= b.action %> |
+| port | kind | SNI | current SHA-256 | current expires | new SHA-256 | new expires | action |
+|---|---|---|---|---|---|---|---|
+<% for (const b of h.bindings) { %>| <%= b.port %> | <%= b.kind %> | <%= b.sni %> | \`<%= b.current %>\` | <%= b.currentExpires %> | \`<%= b.next %>\` | <%= b.nextExpires %> | <%= b.action %> |
 <% } %>
 <% if (h.exclusions.length > 0) { %>
 Excluded: <% for (const x of h.exclusions) { %>port <%= x.port %> (<%= x.reason %>); <% } %>
@@ -148,8 +148,8 @@ const HTML_PLAN_BODY = `
 <table class="kv"><% for (const [k, v] of e.policy) { %><tr><th><%= k %></th><td><%= v %></td></tr><% } %></table>
 <% for (const h of e.hosts) { %>
 <h4><%= h.name %> <span class="muted">(<%= h.address %>)</span></h4>
-<table><tr><th>port</th><th>kind</th><th>SNI</th><th>current SHA-256</th><th>new SHA-256</th><th>action</th></tr>
-<% for (const b of h.bindings) { %><tr class="port"><td><%= b.port %></td><td><%= b.kind %></td><td><%= b.sni %></td><td><code class="fp"><%= b.current %></code></td><td><code class="fp"><%= b.next %></code></td><td><%= b.action %></td></tr>
+<table><tr><th>port</th><th>kind</th><th>SNI</th><th>current SHA-256</th><th>current expires</th><th>new SHA-256</th><th>new expires</th><th>action</th></tr>
+<% for (const b of h.bindings) { %><tr class="port"><td><%= b.port %></td><td><%= b.kind %></td><td><%= b.sni %></td><td><code class="fp"><%= b.current %></code></td><td><%= b.currentExpires %></td><td><code class="fp"><%= b.next %></code></td><td><%= b.nextExpires %></td><td><%= b.action %></td></tr>
 <% } %></table>
 <% if (h.exclusions.length > 0) { %><p>Excluded: <% for (const x of h.exclusions) { %>port <%= x.port %> (<%= x.reason %>); <% } %></p><% } %>
 <% } %>

@@ -6,8 +6,8 @@
 import { type HostFacts } from '../discover/coverage.js';
 import { type CapturedState } from '../playbooks/index.js';
 import { unitCommands, type PlannedUnit } from '../plan/commands.js';
-import { buildPlan, type PlanDocument } from '../plan/document.js';
-import { sharedProbe } from '../probe/shared.js';
+import { buildPlan, type CapturedBinding, type PlanDocument } from '../plan/document.js';
+import { sharedProbe, type ProbeFn } from '../probe/shared.js';
 import { type RolloutAdapters } from './ports.js';
 import { captureAll } from './preflight.js';
 import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
@@ -39,7 +39,8 @@ export interface MadePlan {
 export async function makePlan(prepared: Prepared, o: MakePlanOptions): Promise<MadePlan> {
   const units = new Map<string, PlannedUnit[]>();
   // The capture and the gate ask some ports the same question seconds apart: one handshake.
-  const probe = sharedProbe(o.adapters.probe);
+  const expiries = new Map<string, string>();
+  const probe = withExpiries(sharedProbe(o.adapters.probe), expiries);
   const captures = await captureAll(prepared, {
     runId: 'preflight',
     transportFor: o.adapters.transportFor,
@@ -91,9 +92,34 @@ export async function makePlan(prepared: Prepared, o: MakePlanOptions): Promise<
         : {}),
       ...prepared.cert,
     },
-    captures,
+    withPreviousExpiry(captures, expiries),
     new Date(),
     units,
   );
   return { plan: replaces.length > 0 ? { ...plan, replaces } : plan, known };
+}
+
+/** The probe, noting the notAfter of every leaf it sees (by SHA-256) for the plan's report. */
+function withExpiries(probe: ProbeFn, expiries: Map<string, string>): ProbeFn {
+  return async (target, options) => {
+    const r = await probe(target, options);
+    if (r.ok) {
+      const at = Date.parse(r.leaf.notAfter);
+      if (Number.isFinite(at)) expiries.set(r.leaf.sha256, new Date(at).toISOString());
+    }
+    return r;
+  };
+}
+
+/** Each capture with when the certificate it saw served expires, where a probe saw that leaf. */
+function withPreviousExpiry(
+  captures: ReadonlyMap<string, CapturedBinding>,
+  expiries: ReadonlyMap<string, string>,
+): Map<string, CapturedBinding> {
+  return new Map(
+    [...captures].map(([key, c]) => {
+      const notAfter = c.previous !== undefined ? expiries.get(c.previous) : undefined;
+      return [key, notAfter !== undefined ? { ...c, previousNotAfter: notAfter } : c];
+    }),
+  );
 }

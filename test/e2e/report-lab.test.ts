@@ -6,7 +6,15 @@
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -100,10 +108,21 @@ describe('change records of a real lab run with a rollback', () => {
       { timeoutMs: 60_000 },
     );
     expect(plan.code, plan.stderr).toBe(2);
+    // The current certificate's expiry, as the plan's probe saw it served, kept and previewed.
+    const oldExpiry = new Date(r.oldLeaf.x509.validTo).toISOString();
     expect(JSON.parse(readFileSync(planPath, 'utf8'))).toMatchObject({
       change: { operator: 'alice', ticket: 'CHG-1234' },
-      environments: [{ policy: { coldStartCheck: false } }, { policy: { coldStartCheck: true } }],
+      environments: [
+        {
+          policy: { coldStartCheck: false },
+          hosts: [{ bindings: [{ current: r.oldLeaf.sha256, currentNotAfter: oldExpiry }] }],
+        },
+        { policy: { coldStartCheck: true } },
+      ],
     });
+    expect(plan.stdout).toContain(
+      `-> ${r.newLeaf.sha256.slice(0, 12)}… (current expires ${oldExpiry.slice(0, 10)})`,
+    );
 
     // A bad ticket is refused before anything runs: no run folder.
     const bad = runCli(['apply', planPath, '--yes', '--ticket', 'x\ny', '--state-dir', stateDir]);
@@ -210,6 +229,14 @@ describe('change records of a real lab run with a rollback', () => {
     expect(md.stdout).toMatch(/after rollback a fresh handshake saw the previous leaf again/);
     expect(md.stdout).toContain('restart (failed)');
     expect(readFileSync(planMd, 'utf8')).toContain('| cold start | each service restarted');
+    // Current -> new, fingerprint and expiry, port by port.
+    const newExpiry = new Date(r.newLeaf.x509.validTo).toISOString().slice(0, 10);
+    expect(readFileSync(planMd, 'utf8')).toMatch(
+      new RegExp(
+        `^\\| 8443 \\| nginx \\| www\\.lab\\.test \\| \`${r.oldLeaf.sha256}\` \\| ${oldExpiry.slice(0, 10)} \\(19 day\\(s\\) left\\) \\| \`${r.newLeaf.sha256}\` \\| ${newExpiry} \\(199 day\\(s\\) left\\) \\| replace \\|$`,
+        'm',
+      ),
+    );
 
     // The HTML in a real browser: it renders, every port is a row, the chart is drawn; no network.
     const shots = [join(lab.dir, 'report-plan.png'), join(lab.dir, 'report-run.png')];
@@ -218,6 +245,7 @@ describe('change records of a real lab run with a rollback', () => {
       chromium(runHtml, shots[1]!, 1500),
     ]);
     expect(rows(planPage.dom)).toBe(2);
+    expect(planPage.dom).toContain(`<td>${oldExpiry.slice(0, 10)} (19 day(s) left)</td>`);
     expect(rows(runPage.dom)).toBe(4); // the run's two ports, and the plan it followed
     expect(runPage.dom).toMatch(/<svg[^>]*class="marks"/);
     expect(runPage.dom).toContain('CHG-1234');
@@ -232,6 +260,90 @@ describe('change records of a real lab run with a rollback', () => {
     if (process.env['CERTROLL_DOCS_SCREENSHOTS'] === '1' && existsSync(DOCS))
       writeFileSync(join(DOCS, 'report-run-example.md'), md.stdout);
   }, 150_000);
+
+  it('lists the backups the run kept on each host, then purges them by a retention policy', async () => {
+    const r = fx();
+    const { stateDir } = r;
+    const [run] = listRunIds(stateDir);
+    const [staging, production] = r.lab.hosts;
+    const [list, listed, checked] = await Promise.all([
+      runCliAsync(['backups', '--state-dir', stateDir]),
+      runCliAsync(['--json', 'backups', run!, '--state-dir', stateDir]),
+      runCliAsync(['backups', '--check', '--state-dir', stateDir]),
+    ]);
+    expect(list.code, list.stderr).toBe(0);
+    // staging verified: its capture names the files copied; production, undone within the run,
+    // keeps its copies too (only a purge or `rollback RUN` removes them).
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^${run} +staging +${staging!.name} +\\S+ \\S+ +\\d+[smh]( \\d+s)? +kept +${staging!.name}:8443 nginx +cert, key in \\S+/certroll-${run}/${staging!.name}_8443/backup$`,
+        'm',
+      ),
+    );
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^${run} +production +${production!.name} .* kept +.* copies of the previous files in `,
+        'm',
+      ),
+    );
+    const dirs = (
+      JSON.parse(listed.stdout) as {
+        runs: { hosts: { ageMs: number; bindings: { kept: { dir: string } }[] }[] }[];
+      }
+    ).runs[0]!.hosts.map((h) => h.bindings[0]!.kept.dir);
+    expect(dirs).toHaveLength(2);
+    // The listing is the truth on the hosts: the copies are there, the cert's is the old leaf.
+    expect(readFileSync(join(dirs[0]!, 'cert'), 'utf8')).toContain(
+      r.oldLeaf.certPem.split('\n')[1]!,
+    );
+    expect(existsSync(join(dirs[1]!, 'key'))).toBe(true);
+    // --check asks each host over SSH what its folders really hold.
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toMatch(
+      new RegExp(`^${run} +staging .*/backup; on the host: cert, key$`, 'm'),
+    );
+
+    // A dry run, and no terminal to confirm on: nothing goes.
+    const [dry, unasked] = await Promise.all([
+      runCliAsync(['purge', '--keep', '0', '--dry-run', '--state-dir', stateDir]),
+      runCliAsync(['purge', '--keep', '0', '--state-dir', stateDir]),
+    ]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(
+      new RegExp(
+        `^purge ${run} production/${production!.name} \\(taken [\\dsm ]+ ago\\): not one of the newest 0 on ${production!.name}$`,
+        'm',
+      ),
+    );
+    expect(unasked.code).toBe(64);
+    expect(unasked.stderr).toContain('Refusing to purge without confirmation');
+    for (const dir of dirs) expect(existsSync(dir)).toBe(true);
+
+    const purge = await runCliAsync([
+      'purge',
+      '--older-than',
+      '1s',
+      '--yes',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(purge.code, purge.stderr).toBe(0);
+    expect(purge.stdout).toContain(`${run} ${staging!.name}: purged ${staging!.name}:8443`);
+    for (const dir of dirs) expect(existsSync(dir)).toBe(false);
+    // A folder the journal says is purged, put back by hand: --check says so and exits 1.
+    mkdirSync(dirs[0]!, { recursive: true });
+    const [after, recheck] = await Promise.all([
+      runCliAsync(['backups', run!, '--state-dir', stateDir]),
+      runCliAsync(['backups', '--check', run!, '--state-dir', stateDir]),
+    ]);
+    rmSync(dirs[0]!, { recursive: true });
+    expect(recheck.code).toBe(1);
+    expect(recheck.stdout).toMatch(/^.* production .*; on the host: no such folder$/m);
+    expect(recheck.stderr).toContain(
+      `${run} ${staging!.name} ${staging!.name}:8443: the journal says purged, but ${dirs[0]} is still on the host`,
+    );
+    expect(after.stdout.match(/ purged \d{4}-\d\d-\d\d /g)).toHaveLength(2);
+  }, 60_000);
 
   it('plans the renewals of what is served: one entry per certificate, a calendar that parses back', async () => {
     const r = fx();

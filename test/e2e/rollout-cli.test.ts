@@ -221,6 +221,8 @@ describe('certroll plan, rollout and apply against the lab', () => {
     expect(refused.stderr).toContain('without confirmation: stdin is not a terminal');
     expect(refused.stderr).toMatch(/hint: Pass --yes to roll back .*\/.* without asking/);
     for (const h of lab.hosts) expect(await served(h.address)).toBe(newLeaf.sha256);
+    const kept = runCli(['backups', run!, '--state-dir', stateDir]);
+    expect(kept.stdout.match(/ kept +\S+ nginx +cert, key in /g)).toHaveLength(lab.hosts.length);
     const r = runCli(
       ['rollback', run!, '--yes', '--trust', root.certPath, '--state-dir', stateDir],
       {
@@ -236,11 +238,22 @@ describe('certroll plan, rollout and apply against the lab', () => {
     expect(show.stdout).toContain('rollback-finished');
     const told = runCli(['show', run!, '--state-dir', stateDir]);
     expect(told.stdout).toMatch(/^rollback RUN by \S+ at \S+: rolled-back$/m);
-    // `runs` says what happened to the run after it finished, not only how it finished.
-    const runs = runCli(['runs', '--state-dir', stateDir]);
+    // `runs` says what happened to the run after it finished, not only how it finished; `backups`
+    // that the rollback purged what the run kept on every host.
+    const [runs, backups] = await Promise.all([
+      runCliAsync(['runs', '--state-dir', stateDir]),
+      runCliAsync(['backups', run!, '--state-dir', stateDir]),
+    ]);
     expect(runs.stdout).toMatch(
       new RegExp(`^${run!} .* succeeded, then rollback RUN: rolled-back$`, 'm'),
     );
+    for (const h of lab.hosts)
+      expect(backups.stdout).toMatch(
+        new RegExp(
+          `^${run!} +\\S+ +${h.name} .* purged by rollback \\S+ \\S+ +\\S+ nginx +cert, key in ${join(h.dir, 'state')}/`,
+          'm',
+        ),
+      );
   }, 120_000);
 
   it('rolls out again with --yes after the rollback, with progress, and no key in any argv or environment', async () => {

@@ -7,7 +7,7 @@ import {
   listLocks,
   locksDir,
 } from '../../src/journal/index.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
 const state = tempDir('certroll-runs-cli-');
@@ -178,5 +178,148 @@ describe('certroll show on a damaged journal', () => {
     expect(r.code).toBe(65);
     expect(r.stderr).toContain(`certroll: error [JOURNAL_INVALID]: ${path}:4: Journal record`);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('certroll backups and purge by policy, from the run folders alone', () => {
+  const dir = tempDir('certroll-backups-cli-');
+  const plan = {
+    version: 1,
+    createdAt: '2026-11-22T00:00:00.000Z',
+    // An inventory no longer there: the hosts' default state dir is assumed.
+    inventory: { path: `${dir}/gone.yaml`, digest: 'x' },
+    bundle: { path: `${dir}/site.pfx`, sha256: 'ab'.repeat(32), thumbprint: 'AB', notAfter: '' },
+    environments: [
+      {
+        name: 'prod',
+        hosts: [
+          {
+            name: 'web-01',
+            address: '10.0.0.1',
+            bindings: [
+              {
+                id: '443',
+                port: 443,
+                kind: 'nginx',
+                sni: [],
+                action: 'replace',
+                capturedDigest: 'x',
+              },
+              {
+                id: '7047',
+                port: 7047,
+                kind: 'netsh-http',
+                sni: [],
+                current: 'cd'.repeat(32),
+                action: 'replace',
+                capturedDigest: 'x',
+              },
+              {
+                id: '8443',
+                port: 8443,
+                kind: 'nginx',
+                sni: [],
+                action: 'skip',
+                capturedDigest: 'x',
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  /** A run that staged on web-01 (and finished, when `finished`). */
+  function stagedRun(id: string, finished: boolean): string {
+    const run = createRunFolder(dir, plan, id);
+    const journal = Journal.create(run.journal, { runId: id });
+    journal.append('step-started', { step: 'stage', host: 'web-01' });
+    journal.append('host-result', {
+      env: 'prod',
+      host: 'web-01',
+      output: {
+        host: 'web-01',
+        status: 'verified',
+        bindings: {
+          '443': {
+            status: 'verified',
+            captured: {
+              captured: {
+                type: 'files',
+                files: { cert: { exists: true }, key: { exists: true }, chain: { exists: false } },
+              },
+            },
+          },
+        },
+      },
+    });
+    if (finished) journal.append('run-finished', { status: 'succeeded' });
+    return id;
+  }
+  const older = stagedRun('20261101T000000Z-000001', true);
+  const locked = stagedRun('20261102T000000Z-000002', true);
+  const open = stagedRun('20261103T000000Z-000003', false);
+  acquireLock(locksDir(dir), 'env:prod', locked);
+
+  it('lists each run newest first: what it kept where, and why it stays', async () => {
+    const [list, json] = await Promise.all([
+      runCliAsync(['backups', '--state-dir', dir]),
+      runCliAsync(['--json', 'backups', '20261101', '--state-dir', dir]),
+    ]);
+    expect(list.code, list.stderr).toBe(0);
+    const rows = list.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^RUN +ENV +HOST +TAKEN +AGE +STATE +BINDING +KEPT$/);
+    expect(rows.slice(1).map((r) => r.split(' ')[0])).toEqual([
+      open,
+      open,
+      locked,
+      locked,
+      older,
+      older,
+    ]);
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^${older} +prod +web-01 .* kept +443 nginx +cert, key in /var/tmp/certroll-${older}/443/backup$`,
+        'm',
+      ),
+    );
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^${older} .* 7047 netsh-http +the previous certificate \\(cdcdcdcdcdcdcdcd\\) stays in LocalMachine\\\\My; purge leaves it$`,
+        'm',
+      ),
+    );
+    expect(list.stdout).toMatch(
+      new RegExp(`^${open} .* kept \\(run not finished\\) +443 nginx`, 'm'),
+    );
+    expect(list.stdout).toMatch(new RegExp(`^${locked} .* kept \\(run locked\\) +443 nginx`, 'm'));
+    expect(list.stdout).not.toContain('8443');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      runs: [
+        { run: older, finished: true, locked: false, hosts: [{ host: 'web-01', state: 'kept' }] },
+      ],
+    });
+  });
+
+  it('chooses by policy without touching a locked or unfinished run; refuses bad input with the value', async () => {
+    const [dry, lockedRun, bad] = await Promise.all([
+      runCliAsync(['purge', '--keep', '0', '--dry-run', '--state-dir', dir]),
+      runCliAsync(['purge', locked, '--state-dir', dir]),
+      runCliAsync(['purge', '--older-than', 'soon', '--state-dir', dir]),
+    ]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(
+      new RegExp(`^purge ${older} prod/web-01 .*: not one of the newest 0 on web-01$`, 'm'),
+    );
+    expect(dry.stdout).toMatch(
+      new RegExp(`^keep  ${open} prod/web-01 .*: the run has not finished$`, 'm'),
+    );
+    expect(dry.stdout).toMatch(
+      new RegExp(`^keep  ${locked} prod/web-01 .*: the run holds a lock`, 'm'),
+    );
+    expect(dry.stdout).toMatch(/^1 to purge, 2 kept\.$/m);
+    expect(lockedRun.code).toBe(75);
+    expect(lockedRun.stderr).toContain(`[LOCK_HELD]: Run ${locked} holds the lock on env:prod`);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toMatch(/'soon'.*expected an age such as 30d/);
   });
 });

@@ -5,6 +5,7 @@ import { DURATION, durationMs } from '../../inventory/duration.js';
 import { type CommandContext } from '../io.js';
 import { OUTPUT_MODES } from '../output.js';
 import {
+  age,
   bundleKeyOptions,
   choice,
   collect,
@@ -12,6 +13,7 @@ import {
   passwordOptions,
   selectOptions,
   trustOption,
+  wholeNumber,
 } from '../options.js';
 const STATE_DIR_HELP =
   'where runs and locks live (default $CERTROLL_STATE_DIR, else $XDG_STATE_HOME/certroll)';
@@ -201,13 +203,38 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
     program
       .command('purge')
       .description(
-        'remove what a finished run kept on its hosts for a later rollback (backups of the previous files)',
+        'remove what finished runs kept on their hosts for a later rollback (backups of the previous files): one RUN, or by a retention policy',
       )
-      .argument('<run>', 'run id, or a unique prefix of it'),
+      .argument('[run]', 'run id, or a unique prefix of it (with a policy: only this run)'),
   )
+    .option('--older-than <age>', 'purge backups older than this (30d, 12h, 1d12h)', age())
+    .option(
+      '--keep <n>',
+      'keep the backups of the newest N finished runs per host; purge the rest',
+      wholeNumber(0, 100_000),
+    )
+    .option('--dry-run', 'list what would be purged and why; touch nothing', false)
+    .option('-y, --yes', 'purge by policy without asking (for automation)', false)
     .option('--state-dir <dir>', STATE_DIR_HELP)
-    .action(async (run: string, options: Record<string, unknown>) => {
+    .action(async (run: string | undefined, options: Record<string, unknown>) => {
       const { runPurgeFinished } = await import('../rollout/finished-run.js');
       ctx.setExit(await runPurgeFinished(run, options, ctx));
+    });
+
+  program
+    .command('backups')
+    .description(
+      'list what each run kept on its hosts for a later rollback, newest run first: files, age, purged or not (reads the run folders; connects to nothing unless --check)',
+    )
+    .argument('[run]', 'only this run (id, or a unique prefix of it)')
+    .option(
+      '--check',
+      'also list what is really in each backup folder on the hosts (read-only); exit 1 where it disagrees',
+      false,
+    )
+    .option('--state-dir <dir>', STATE_DIR_HELP)
+    .action(async (run: string | undefined, options: { stateDir?: string; check?: boolean }) => {
+      const { showBackups } = await import('../backups-view.js');
+      ctx.setExit(await showBackups(ctx, run, options));
     });
 }

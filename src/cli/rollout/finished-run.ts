@@ -19,6 +19,9 @@ import { onInterrupts } from './interrupt.js';
 import { changeOf } from './run-commands.js';
 import { runChange } from '../../workflow/records.js';
 import { renderSummary } from './summary.js';
+import { findRun } from '../../journal/index.js';
+import { assertNotLocked } from '../../rollout/run-backups.js';
+import { policyOf, runPurgePolicy, type PolicyCliOptions } from './purge-policy.js';
 
 export type FinishedRunCliOptions = Omit<FinishedRunOptions, 'stateDir' | 'change'> & {
   readonly stateDir?: string;
@@ -112,11 +115,20 @@ export async function runRollbackFinished(
 }
 
 export async function runPurgeFinished(
-  run: string,
-  cli: FinishedRunCliOptions,
+  run: string | undefined,
+  cli: FinishedRunCliOptions & PolicyCliOptions & { olderThan?: string; keep?: string },
   ctx: CommandContext,
 ): Promise<number> {
   const o = optionsOf(cli, ctx);
+  const policy = policyOf(cli);
+  if (policy !== undefined) return runPurgePolicy(run, policy, o.stateDir, cli, ctx);
+  if (run === undefined)
+    throw new CertrollError('USAGE', 'purge needs a RUN or a retention policy.', {
+      hint: 'Name the run (`certroll purge RUN`), or give --older-than AGE and/or --keep N; `certroll backups` lists what is kept.',
+    });
+  // Naming the run is the choice; --dry-run lists what its purge would remove.
+  if (cli.dryRun === true) return runPurgePolicy(run, { keep: 0 }, o.stateDir, cli, ctx);
+  assertNotLocked(o.stateDir, findRun(o.stateDir, run).id);
   return withAdapters(ctx.io.env, async (adapters) => {
     const loaded = await loadFinishedRun(run, o, adapters);
     noteChanged(loaded.inventoryChanged, loaded.plan.inventory.path, ctx);

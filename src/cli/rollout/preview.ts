@@ -30,6 +30,10 @@ function renderUnit(u: PlannedUnit, ports: ReadonlyMap<string, number>): string[
   return lines;
 }
 
+// The current certificate's expiry, where the plan's probe saw it: what the change replaces in time.
+const expires = (notAfter: string | undefined) =>
+  notAfter === undefined ? '' : ` (current expires ${notAfter.slice(0, 10)})`;
+
 const short = (sha: string | undefined) =>
   sha === undefined ? 'no answer' : `${sha.slice(0, 12)}…`;
 
@@ -54,7 +58,7 @@ export function renderPreview(plan: PlanDocument, options: PreviewOptions = {}):
               ? // A unit is bound as a whole (src/plan/units.ts): this port is rebound with the
                 // ports that share its files.
                 'already serves the new certificate; rebound with the ports sharing its files'
-              : `${short(b.current)} -> ${short(plan.bundle.sha256)}`;
+              : `${short(b.current)} -> ${short(plan.bundle.sha256)}${expires(b.currentNotAfter)}`;
         lines.push(
           `    :${String(b.port).padEnd(5)} ${b.kind.padEnd(15)} ${names.padEnd(28)} ${what}`,
         );
