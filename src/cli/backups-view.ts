@@ -137,7 +137,7 @@ export function keptText(k: Kept): string {
   if (k.type === 'files')
     return `${k.files === undefined ? 'copies of the previous files' : k.files.length === 0 ? 'no file (none existed before)' : k.files.join(', ')} in ${k.dir}`;
   if (k.type === 'store')
-    return `the previous certificate${k.previous !== undefined ? ` (${k.previous.slice(0, 16)})` : ''} stays in ${k.store}; purge leaves it`;
+    return `the previous certificate${k.previous !== undefined ? ` (${k.previous.slice(0, 16)})` : ''} stays in ${k.store}; ${k.purgeRemoves === true ? 'purge removes it once nothing uses it' : 'purge leaves it (oldCertificate: keep)'}`;
   return 'nothing (this kind keeps no backup)';
 }
 

@@ -12,8 +12,16 @@ import { type EnvironmentOutput, type HostOutput } from '../workflow/types.js';
 export type Kept =
   /** Copies of the previous files in `dir` (names as the capture calls them, when it is known). */
   | { readonly type: 'files'; readonly dir: string; readonly files?: readonly string[] }
-  /** The previous certificate (its served SHA-256) stays in this Windows certificate store. */
-  | { readonly type: 'store'; readonly store: string; readonly previous?: string }
+  /**
+   * The previous certificate (its served SHA-256) stays in this Windows certificate store;
+   * `purgeRemoves`: the binding's `oldCertificate: remove-unused` has purge remove it (unused).
+   */
+  | {
+      readonly type: 'store';
+      readonly store: string;
+      readonly previous?: string;
+      readonly purgeRemoves?: boolean;
+    }
   | { readonly type: 'nothing' };
 
 export interface BindingBackup {

@@ -102,15 +102,23 @@ async function keptResolver(plan: PlanDocument): Promise<Resolved> {
     const h = inventory?.environments
       .find((e) => e.name === env)
       ?.hosts.find((x) => x.name === host);
+    const params = h?.bindings.find((x) => x.id === b.id)?.params ?? {};
+    // Windows kinds keep the previous certificate in the store (their purge step may remove it);
+    // asked first, since they have a purge step as the sh kinds do.
+    if (playbook.shell === 'powershell' && playbook.material !== 'none') {
+      const param = params['certStoreName'];
+      const store = `LocalMachine\\${typeof param === 'string' ? param : 'My'}`;
+      return {
+        type: 'store',
+        store,
+        purgeRemoves: params['oldCertificate'] === 'remove-unused',
+        ...(b.current !== undefined ? { previous: b.current } : {}),
+      };
+    }
     if (playbook.steps.purge !== undefined) {
       const files = capturedFiles(captured);
       const dir = stagingPaths(h?.stateDir ?? DEFAULT_STATE_DIR, run, b.id).backupDir;
       return { type: 'files', dir, ...(files !== undefined ? { files } : {}) };
-    }
-    if (playbook.shell === 'powershell' && playbook.material !== 'none') {
-      const param = h?.bindings.find((x) => x.id === b.id)?.params['certStoreName'];
-      const store = `LocalMachine\\${typeof param === 'string' ? param : 'My'}`;
-      return { type: 'store', store, ...(b.current !== undefined ? { previous: b.current } : {}) };
     }
     return { type: 'nothing' };
   };

@@ -284,7 +284,7 @@ describe('certroll backups and purge by policy, from the run folders alone', () 
     );
     expect(list.stdout).toMatch(
       new RegExp(
-        `^${older} .* 7047 netsh-http +the previous certificate \\(cdcdcdcdcdcdcdcd\\) stays in LocalMachine\\\\My; purge leaves it$`,
+        `^${older} .* 7047 netsh-http +the previous certificate \\(cdcdcdcdcdcdcdcd\\) stays in LocalMachine\\\\My; purge leaves it \\(oldCertificate: keep\\)$`,
         'm',
       ),
     );
