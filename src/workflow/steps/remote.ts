@@ -8,6 +8,7 @@ import { assertSuccess } from '../../transport/classify.js';
 import {
   PUT_FILES_TOOLS_CHECK,
   WINDOWS_FACTS_SCRIPT,
+  WINDOWS_FLOOR,
   belowWindowsFloor,
   parseWindowsFacts,
   putFilesScript,
@@ -123,7 +124,7 @@ export function createRemote(
         'HOST_UNSUPPORTED',
         `${hostName} (${target}) is below certroll's Windows floor: ${problems.join('; ')}.`,
         {
-          hint: 'Update the host (WMF 5.1, .NET Framework 4.7.2 or later, a supported Windows build), or leave it out of this rollout; docs/transports.md#version-floors says why each floor.',
+          hint: `Update the host (WMF ${WINDOWS_FLOOR.psVersion}, .NET Framework ${WINDOWS_FLOOR.netName} or later, ${WINDOWS_FLOOR.buildName} or later), or leave it out of this rollout (--host, or the inventory); docs/transports.md#version-floors says why each floor.`,
         },
       );
     }
