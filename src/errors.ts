@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   TRANSPORT_COMMAND_FAILED: 'environment',
   TRANSPORT_ABORTED: 'environment',
   PROBE_FAILED: 'environment',
+  HOST_UNSUPPORTED: 'environment',
   PLAN_STALE: 'user',
   PLAN_INVALID: 'user',
   COVERAGE_GAP: 'user',

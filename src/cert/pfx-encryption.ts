@@ -12,6 +12,8 @@ export interface WindowsHostFacts {
   readonly build?: number;
   /** $PSVersionTable.PSVersion, e.g. "5.1.17763.1"; informative only (see pfxEncryptionFor). */
   readonly psVersion?: string;
+  /** The .NET Framework 4.x Release value (528040 and up is 4.8); the floor checks it. */
+  readonly netRelease?: number;
 }
 
 /** The first OS build that imports an AES-256/SHA-256 (PBES2) PFX. */

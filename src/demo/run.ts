@@ -68,7 +68,8 @@ export interface DemoOptions {
 // The lab answers at once; a short deadline keeps the forgotten reload from costing 30 s.
 export const DEMO_VERIFY = { deadlineMs: 4_000, timeoutMs: 2_000 } as const;
 
-function demoDir(dir: string | undefined): string {
+/** The demo's folder: a fresh temporary one, or the new or empty one given with --dir. */
+export function demoDir(dir: string | undefined): string {
   if (dir === undefined) return mkdtempSync(join(tmpdir(), 'certroll-demo-'));
   const abs = resolve(dir);
   if (existsSync(abs) && readdirSync(abs).length > 0)

@@ -24,6 +24,8 @@ export interface DemoSshOptions {
   /** cwd and HOME of every command. */
   readonly sandbox: string;
   readonly address?: string;
+  /** Folders put before PATH for every command (the Windows demo's `powershell`). */
+  readonly pathPrefix?: readonly string[];
 }
 
 export interface DemoSshServer {
@@ -92,7 +94,7 @@ export async function startSshServer(o: DemoSshOptions): Promise<DemoSshServer> 
         session.on('exec', (acceptExec, _reject, info) => {
           const channel = acceptExec();
           count++;
-          child = runCommand(info.command, channel, o.sandbox, children);
+          child = runCommand(info.command, channel, o.sandbox, children, o.pathPrefix ?? []);
         });
         // ssh2 refuses every request nobody listens for: pty, shell, subsystems, env, x11.
       });
@@ -158,6 +160,7 @@ function runCommand(
   channel: ServerChannel,
   sandbox: string,
   children: Set<ChildProcess>,
+  pathPrefix: readonly string[],
 ): ChildProcess {
   const user = userInfo().username;
   const child = spawn('/bin/sh', ['-c', command], {
@@ -167,7 +170,7 @@ function runCommand(
     stdio: ['pipe', 'pipe', 'pipe'],
     env: {
       HOME: sandbox,
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      PATH: [...pathPrefix, process.env['PATH'] ?? '/usr/bin:/bin'].join(':'),
       USER: user,
       LOGNAME: user,
       SHELL: '/bin/sh',

@@ -101,6 +101,8 @@ export interface IssueOptions {
   readonly days: number;
   /** The issuer; absent: self-signed. */
   readonly issuer?: Issued;
+  /** The key: EC P-256 (default), or RSA 2048 (what Business Central's service tier needs). */
+  readonly keyType?: 'ec' | 'rsa';
 }
 
 export interface Issued {
@@ -113,7 +115,13 @@ export interface Issued {
 }
 
 export function issueCertificate(o: IssueOptions): Issued {
-  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const { publicKey, privateKey } =
+    o.keyType === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  // Signed by the issuer's key: ECDSA as long as the issuer is EC (a self-signed RSA key is not).
+  if (o.keyType === 'rsa' && o.issuer === undefined)
+    throw new Error('an RSA certificate needs an EC issuer in the demo');
   const notBefore = o.notBefore ?? new Date(Date.now() - 60_000);
   const notAfter = new Date(notBefore.getTime() + o.days * DAY_MS);
   const serial = randomBytes(16);

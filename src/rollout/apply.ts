@@ -204,6 +204,7 @@ export async function applyPlan(
     cert: prepared.cert,
     material: prepared.material,
     transportFor: adapters.transportFor,
+    windowsFacts: prepared.windowsFacts,
     verifier: options.verifier ?? adapters.verifier(prepared.trustPem),
     approve: (env, signal) => {
       tell('approval-needed', { env, message: `environment ${env} waits for approval` });

@@ -55,6 +55,7 @@ export async function captureAll(
     playbooks: prepared.playbooks,
     cert: prepared.cert,
     material: prepared.material,
+    windowsFacts: prepared.windowsFacts,
     transportFor: options.transportFor,
     verifier: options.verifier,
     ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),

@@ -36,8 +36,9 @@ export interface Prepared {
   readonly material: (host: Host, playbook: Playbook) => Material;
   /**
    * What the preflight learned of each Windows host, by host name (its OS build decides the PFX
-   * encryption, src/cert/pfx-encryption.ts). Empty until the preflight reports a build; a host
-   * missing here gets the default (3DES).
+   * encryption, src/cert/pfx-encryption.ts), filled in by its first capture (the steps'
+   * `windowsFacts`); a host missing here (a resumed run past its capture) gets 3DES, which every
+   * build imports.
    */
   readonly windowsFacts: Map<string, WindowsHostFacts>;
 }

@@ -34,3 +34,9 @@ export {
   PS_LOCK_RELEASE,
   hostLockInput,
 } from './host-lock.js';
+export {
+  WINDOWS_FLOOR,
+  WINDOWS_FACTS_SCRIPT,
+  parseWindowsFacts,
+  belowWindowsFloor,
+} from './windows-facts.js';

@@ -9,6 +9,7 @@ import {
   type PlaybookRegistry,
 } from '../playbooks/index.js';
 import { type CertIdentity } from '../cert/identity.js';
+import { type WindowsHostFacts } from '../cert/pfx-encryption.js';
 import { type Transport } from '../transport/types.js';
 import { type AllSteps } from './journaled.js';
 import { type VerifyResult } from './types.js';
@@ -60,6 +61,11 @@ export interface StepDeps {
    * sh hosts, C:\ProgramData\certroll on Windows).
    */
   readonly stateDirFor?: (host: Host) => string | undefined;
+  /**
+   * What the preflight read of each Windows host (PowerShell, .NET and OS build), by host name;
+   * filled in by the first capture of the host, read by `material` (the PFX follows the build).
+   */
+  readonly windowsFacts?: Map<string, WindowsHostFacts>;
 }
 
 /** What capture keeps for a binding: the playbook's capture and what was served before. */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
 // `certroll demo` through the built CLI: the whole story in one child process, which must leave
@@ -115,4 +115,40 @@ describe('certroll demo', () => {
     expect(r.stderr).toContain('is not empty');
     expect(readdirSync(dir)).toEqual(['mine.txt']);
   });
+});
+
+// `certroll demo --windows`: the Business Central incident on a simulated Windows server (real
+// PowerShell 7 with test/lab/windows/sim), through the built CLI.
+describe('certroll demo --windows', () => {
+  it('without PowerShell 7 says so and how to install it, and starts nothing', () => {
+    const empty = mkdtempSync(join(parent, 'no-pwsh-'));
+    const r = runCli(['demo', '--windows'], {
+      env: { CERTROLL_PWSH: '', CERTROLL_PWSH_DIR: empty, PATH: empty },
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(64);
+    expect(r.stderr).toMatch(/runs real PowerShell 7, and none was found/);
+    expect(r.stderr).toContain('bash scripts/install-pwsh.sh');
+    expect(r.stdout).toBe('');
+  });
+
+  it('outside a git checkout (no Windows simulation) says the package does not ship it', () => {
+    const r = runCli(['demo', '--windows'], {
+      env: { CERTROLL_WINSIM_DIR: join(parent, 'not-a-checkout') },
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(64);
+    expect(r.stderr).toMatch(/the npm package does not ship/);
+    expect(r.stderr).toMatch(/git checkout/);
+  });
+
+  it('replays the incident: the plan with BC1 alone is refused naming 7147 and 7148, then both instances are rolled out and every port proven', async () => {
+    const r = await runCliAsync(['demo', '--windows'], { timeoutMs: 540_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /plan refused \[COVERAGE_GAP\]: .*127\.0\.0\.41:7147, .*127\.0\.0\.41:7148/,
+    );
+    for (const port of [7047, 7048, 7147, 7148])
+      expect(r.stdout).toMatch(new RegExp(`\\n  ${port}\\s+\\S+…\\s+\\(new certificate\\)`));
+    expect(r.stdout).toMatch(/rollout succeeded/);
+    expect(r.stdout).not.toMatch(/UNEXPECTED/);
+  }, 600_000);
 });

@@ -1,9 +1,10 @@
-// The shipped example inventories/windows-httpsys.yaml, planned through the built CLI against
-// two simulated Windows servers (app-01 on Server 2019, app-02 on Server 2012 R2): its
+// The shipped example inventories/windows-httpsys.yaml, planned and applied through the built CLI
+// against two simulated Windows servers (app-01 on Server 2019, app-02 on Server 2012 R2): its
 // environment, policy and bindings stay as written; only what points at real machines
-// (addresses, SSH port, user and key, ports) is rewritten to the lab.
+// (addresses, SSH port, user and key, ports) is rewritten to the lab, and the soak is shortened.
+// A host below the Windows floor is refused by the plan before anything changes.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,12 @@ import { TestPki, type Issued } from '../lab/pki.js';
 import { freePort, sleep } from '../lab/procs.js';
 import { probe } from '../../src/probe/probe.js';
 import { setListeners } from '../lab/windows/bc.js';
-import { SIM_BIN, startWindowsHost, type WindowsHost } from '../lab/windows/host.js';
+import {
+  SIM_BIN,
+  startWindowsHost,
+  writeJsonAtomic,
+  type WindowsHost,
+} from '../lab/windows/host.js';
 import { SimRoot } from '../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../lab/windows/store.js';
 
@@ -45,15 +51,18 @@ beforeAll(async () => {
   pki = TestPki.create();
   const root = pki.root();
   rootPath = root.certPath;
-  // Issued by the root itself: the http.sys simulation serves the leaf alone, not a chain.
-  oldLeaf = pki.issue({ cn: NAMES[0]!, sans: NAMES, days: 20 }, root);
-  newLeaf = pki.issue({ cn: NAMES[0]!, sans: NAMES, days: 200 }, root);
-  bundlePath = pki.write('bundle.pem', newLeaf.certPem + newLeaf.keyPem);
   const first = await startWindowsHost({ computerName: 'APP-01', build: '2019' });
   hosts = [
     first,
     await startWindowsHost({ lab: first.lab, computerName: 'APP-02', build: '2012r2' }),
   ];
+  // Issued by the root itself: the http.sys simulation serves the leaf alone, not a chain. The
+  // `sni: none` binding is checked against the host's address (the example's app-01 DNS name,
+  // here a lab address), so the certificate covers that address too.
+  const sans = [...NAMES, `IP:${first.address}`];
+  oldLeaf = pki.issue({ cn: NAMES[0]!, sans, days: 20 }, root);
+  newLeaf = pki.issue({ cn: NAMES[0]!, sans, days: 200 }, root);
+  bundlePath = pki.write('bundle.pem', newLeaf.certPem + newLeaf.keyPem);
   dir = first.lab.dir;
   const inv = obj(parse(readFileSync(EXAMPLE, 'utf8')));
   const t = first.powershellSsh.transport;
@@ -66,6 +75,8 @@ beforeAll(async () => {
       knownHosts: t.knownHosts[0],
     },
   };
+  // The example soaks 10 minutes after production; the soak's probe still runs, after 1 s.
+  for (const e of list(inv.environments)) e.policy = { ...obj(e.policy), soak: '1s' };
   const listed = list(inv.environments).flatMap((e) => list(e.hosts));
   expect(listed.map((h) => h.name)).toEqual(['app-01', 'app-02']);
   for (const [i, h] of listed.entries()) {
@@ -119,7 +130,76 @@ afterAll(async () => {
   pki?.cleanup();
 });
 
+/** Every port and name of the example's host `i`, as the probe sees it now. */
+async function servedAll(i: number): Promise<(string | undefined)[]> {
+  const win = hosts[i]!;
+  const h = list(list(obj(parse(readFileSync(inventoryPath, 'utf8'))).environments)[0]!.hosts)[i]!;
+  const out: (string | undefined)[] = [];
+  for (const b of list(h.bindings)) {
+    const sni = obj(b.probe).sni;
+    for (const name of Array.isArray(sni) ? (sni as string[]) : [null]) {
+      const r = await probe(
+        { address: win.address, port: b.port as number, sni: name },
+        { timeoutMs: 5000 },
+      );
+      out.push(r.ok ? r.leaf.sha256 : undefined);
+    }
+  }
+  return out;
+}
+
+/** The certificates in LocalMachine\My of host `i`, with what each was imported from. */
+function storeOf(i: number): { thumbprint: string; importedFrom?: string }[] {
+  const dir = join(hosts[i]!.simRoot, 'store', 'LocalMachine', 'My');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({
+      thumbprint: f.replace(/\.json$/, ''),
+      ...(JSON.parse(readFileSync(join(dir, f), 'utf8')) as { importedFrom?: string }),
+    }));
+}
+
 describe('inventories/windows-httpsys.yaml against simulated Windows servers', () => {
+  it('refuses a host below the Windows floor (Server 2012, .NET 4.5.2) at plan, before any change', async () => {
+    const hostJson = join(hosts[1]!.simRoot, 'host.json');
+    const was = readFileSync(hostJson, 'utf8');
+    const table = readFileSync(join(hosts[1]!.simRoot, 'httpsys', 'sslcert.json'), 'utf8');
+    writeJsonAtomic(hostJson, { ...(JSON.parse(was) as Json), build: '2012', dotnet: '4.5.2' });
+    try {
+      const r = await runCliAsync(
+        [
+          'plan',
+          '-i',
+          inventoryPath,
+          '--host',
+          'app-02',
+          '--cert',
+          bundlePath,
+          '--trust',
+          rootPath,
+        ],
+        { timeoutMs: 120_000 },
+      );
+      const out = r.stdout + r.stderr;
+      expect(r.code, out).toBe(69);
+      expect(out).toContain('HOST_UNSUPPORTED');
+      expect(out).toMatch(/app-02 \(\S+\) is below certroll's Windows floor/);
+      expect(out).toContain(
+        '.NET Framework 4.5.2 (Release 379893) found; certroll needs .NET Framework 4.6.2 (Release 394802) or later',
+      );
+      expect(out).toContain(
+        'OS build 9200 found; certroll needs Windows Server 2012 R2 (build 9600) or later',
+      );
+      expect(out).toContain('No host was modified.');
+    } finally {
+      writeFileSync(hostJson, was);
+    }
+    // Nothing changed: the same table, the old certificate alone in the store and on the wire.
+    expect(readFileSync(join(hosts[1]!.simRoot, 'httpsys', 'sslcert.json'), 'utf8')).toBe(table);
+    expect(storeOf(1).map((c) => c.thumbprint)).toEqual([oldLeaf.thumbprint]);
+    expect(await servedAll(1)).toEqual([oldLeaf.sha256]);
+  }, 180_000);
+
   it('plans every binding of both hosts, as written', async () => {
     const planPath = join(dir, 'plan.json');
     const r = await runCliAsync(
@@ -137,5 +217,28 @@ describe('inventories/windows-httpsys.yaml against simulated Windows servers', (
       'app-01:netsh-http replace,netsh-http replace,netsh-http replace,netsh-http replace',
       'app-02:netsh-http replace',
     ]);
+  }, 600_000);
+
+  it('applies the plan: every binding of both hosts proven on the new certificate, each host sent the PFX its build imports', async () => {
+    const r = await runCliAsync(
+      [
+        'apply',
+        join(dir, 'plan.json'),
+        '--trust',
+        rootPath,
+        '--yes',
+        '--state-dir',
+        join(dir, 'state'),
+      ],
+      { timeoutMs: 540_000 },
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await servedAll(0)).toEqual(Array(4).fill(newLeaf.sha256));
+    expect(await servedAll(1)).toEqual([newLeaf.sha256]);
+    // Server 2019 imports AES-256 (PBES2); Server 2012 R2 only 3DES, chosen by its build.
+    const imported = (i: number) =>
+      storeOf(i).find((c) => c.thumbprint === newLeaf.thumbprint)?.importedFrom;
+    expect(imported(0)).toBe('pfx-pbes2');
+    expect(imported(1)).toBe('pfx-legacy');
   }, 600_000);
 });

@@ -16,12 +16,18 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
       'keep the lab folder (inventory, certificates, run journal) afterwards',
       false,
     )
-    .action(async (options: { dir?: string; keep?: boolean }) => {
-      const [{ runDemo }, { demoPorts }] = await Promise.all([
+    .option(
+      '--windows',
+      'the Business Central incident on a simulated Windows server instead (needs PowerShell 7 and a git checkout)',
+      false,
+    )
+    .action(async (options: { dir?: string; keep?: boolean; windows?: boolean }) => {
+      const [{ runDemo }, { runWindowsDemo }, { demoPorts }] = await Promise.all([
         import('../../demo/run.js'),
+        import('../../demo/windows.js'),
         import('../compose.js'),
       ]);
-      const ok = await runDemo(
+      const ok = await (options.windows === true ? runWindowsDemo : runDemo)(
         {
           ...(options.dir !== undefined ? { dir: options.dir } : {}),
           keep: options.keep === true,

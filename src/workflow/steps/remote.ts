@@ -5,7 +5,15 @@
 import { type Binding } from '../../inventory/model.js';
 import { materialOf, renderStep, type CapturedState } from '../../playbooks/index.js';
 import { assertSuccess } from '../../transport/classify.js';
-import { PUT_FILES_TOOLS_CHECK, putFilesScript } from '../../shell/index.js';
+import {
+  PUT_FILES_TOOLS_CHECK,
+  WINDOWS_FACTS_SCRIPT,
+  WINDOWS_FLOOR,
+  belowWindowsFloor,
+  parseWindowsFacts,
+  putFilesScript,
+} from '../../shell/index.js';
+import { CertrollError } from '../../errors.js';
 import { type ExecResult, type Transport } from '../../transport/types.js';
 import { DEFAULT_LOCK_PATH } from '../host-lock.js';
 import { type StepDeps } from '../ports.js';
@@ -38,7 +46,7 @@ export interface Remote {
 }
 
 export function createRemote(
-  deps: Pick<StepDeps, 'runId' | 'cert' | 'material'>,
+  deps: Pick<StepDeps, 'runId' | 'cert' | 'material' | 'windowsFacts'>,
   look: Lookup,
   connections: Connections,
 ): Remote {
@@ -56,7 +64,17 @@ export function createRemote(
     });
   };
 
-  const run: Remote['run'] = async (hostName, b, step, signal, captured) => {
+  // Hosts whose versions were read by this run's steps (once per host, with its first preflight).
+  const factsRead = new Set<string>();
+
+  const run = async (
+    hostName: string,
+    b: Binding,
+    step: StepName,
+    signal: AbortSignal,
+    captured?: CapturedState,
+    withFacts = false,
+  ): Promise<ExecResult> => {
     const t = await connections.get(hostName, signal);
     const rendered = render(hostName, b, step, captured);
     const what = `${b.kind} ${step} of ${b.id}`;
@@ -83,11 +101,35 @@ export function createRemote(
       );
     for (const upload of rendered.uploads)
       await t.putFile(upload.path, upload.data, { mode: upload.mode, signal });
-    const result = await t.exec(rendered.script, {
+    // The versions ride along with the first preflight (no PowerShell start of their own), and
+    // are judged before the preflight's own result: a host below the floor gets the floor's message.
+    const script = withFacts ? `${WINDOWS_FACTS_SCRIPT}\n${rendered.script}` : rendered.script;
+    const result = await t.exec(script, {
       signal,
       ...(rendered.stdin !== undefined ? { stdin: rendered.stdin } : {}),
     });
+    if (withFacts) judgeFacts(hostName, t.target, result);
     return assertSuccess(result, what, t.target);
+  };
+
+  const judgeFacts = (hostName: string, target: string, result: ExecResult): void => {
+    const read = parseWindowsFacts(result.stdout);
+    // No line at all: the script failed before it (PowerShell missing, the session lost); the
+    // step's own error says more than "versions not readable" would.
+    if (read === undefined && result.exitCode !== 0) return;
+    const facts = read ?? {};
+    const problems = belowWindowsFloor(facts);
+    if (problems.length > 0) {
+      throw new CertrollError(
+        'HOST_UNSUPPORTED',
+        `${hostName} (${target}) is below certroll's Windows floor: ${problems.join('; ')}.`,
+        {
+          hint: `Update the host (WMF ${WINDOWS_FLOOR.psVersion}, .NET Framework ${WINDOWS_FLOOR.netName} or later, ${WINDOWS_FLOOR.buildName} or later), or leave it out of this rollout (--host, or the inventory); docs/transports.md#version-floors says why each floor.`,
+        },
+      );
+    }
+    factsRead.add(hostName);
+    deps.windowsFacts?.set(hostName, facts);
   };
 
   return {
@@ -97,7 +139,11 @@ export function createRemote(
       const pre = render(hostName, b, 'preflight');
       const cap = render(hostName, b, 'capture');
       const plain = (r: typeof pre) => r.stdin === undefined && r.uploads.length === 0;
-      if (t.shell !== 'sh' || !plain(pre) || !plain(cap)) {
+      if (t.shell === 'powershell') {
+        await run(hostName, b, 'preflight', signal, undefined, !factsRead.has(hostName));
+        return run(hostName, b, 'capture', signal);
+      }
+      if (!plain(pre) || !plain(cap)) {
         await run(hostName, b, 'preflight', signal);
         return run(hostName, b, 'capture', signal);
       }

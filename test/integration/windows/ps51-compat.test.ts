@@ -10,6 +10,7 @@ import { PS_LOCK_ACQUIRE, PS_LOCK_RELEASE } from '../../../src/shell/host-lock.j
 import { PS_PUT_FILE, PS_REMOVE } from '../../../src/shell/powershell-files.js';
 import { PS_PRELUDE, PS_READ_INPUT } from '../../../src/shell/powershell.js';
 import { WINDOWS_DISCOVER_SCRIPT } from '../../../src/discover/windows/script.js';
+import { WINDOWS_FACTS_SCRIPT } from '../../../src/shell/windows-facts.js';
 import { PWSH_REMOTING_WRAPPER } from '../../../src/transport/powershell/remoting-wrapper.js';
 import { checkPs51, type Ps51Report } from '../../lab/windows/ps51-check.js';
 import { VARIANTS, windowsContext } from '../../unit/playbooks/windows-context.js';
@@ -114,6 +115,7 @@ const SRC_SCRIPTS = [
   { name: 'src/shell/powershell-files.ts PS_PUT_FILE', text: PS_PUT_FILE },
   { name: 'src/shell/powershell-files.ts PS_REMOVE', text: PS_REMOVE },
   { name: 'src/discover/windows/script.ts', text: WINDOWS_DISCOVER_SCRIPT },
+  { name: 'src/shell/windows-facts.ts', text: WINDOWS_FACTS_SCRIPT },
   { name: 'src/transport/powershell/remoting-wrapper.ts', text: PWSH_REMOTING_WRAPPER },
 ];
 

@@ -164,6 +164,8 @@ describe('the simulated certificate store (Cert: and Import-PfxCertificate)', ()
       keySpec: 'signature',
       exportable: false,
       friendlyName: '',
+      // What the PFX was encrypted with: this one AES-256 (PBES2).
+      importedFrom: 'pfx-pbes2',
     });
     expect(statSync(sim.path(`store/LocalMachine/My/${ec.thumbprint}.key`)).mode & 0o777).toBe(
       0o600,

@@ -7,6 +7,9 @@
 . (Join-Path $PSScriptRoot '../CertrollWinSim/WinSimCore.ps1')
 
 $script:Builds = @{
+  # Below certroll's floor (Windows Server 2012 R2): only for the floor's tests; no netsh layout.
+  '2008r2' = @{ Version = '6.1.7601'; Caption = 'Microsoft Windows Server 2008 R2 Standard' }
+  '2012' = @{ Version = '6.2.9200'; Caption = 'Microsoft Windows Server 2012 Standard' }
   '2012r2' = @{ Version = '6.3.9600'; Caption = 'Microsoft Windows Server 2012 R2 Standard' }
   '2016' = @{ Version = '10.0.14393'; Caption = 'Microsoft Windows Server 2016 Standard' }
   '2019' = @{ Version = '10.0.17763'; Caption = 'Microsoft Windows Server 2019 Standard' }

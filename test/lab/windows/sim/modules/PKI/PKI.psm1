@@ -93,7 +93,8 @@ function Import-PfxCertificate {
     $bytes = [IO.File]::ReadAllBytes($path)
     try {
       $build = (Get-WinSimHost).build
-      if ($build -in @('2012r2', '2016') -and (Test-PfxUsesPbes2 $path)) { $PSCmdlet.WriteError((New-PfxPasswordError $FilePath)); return }
+      $pbes2 = Test-PfxUsesPbes2 $path
+      if ($build -in @('2012r2', '2016') -and $pbes2) { $PSCmdlet.WriteError((New-PfxPasswordError $FilePath)); return }
       $all = [Security.Cryptography.X509Certificates.X509Certificate2Collection]::new()
       try { $all.Import($bytes, $plain, [Security.Cryptography.X509Certificates.X509KeyStorageFlags]::Exportable) }
       catch [Security.Cryptography.CryptographicException] { $PSCmdlet.WriteError((New-PfxPasswordError $FilePath)); return }
@@ -108,6 +109,8 @@ function Import-PfxCertificate {
             keySpec = $(if ($alg -eq 'RSA') { $keySpec } else { 'signature' })
             exportable = [bool]$Exportable
             friendlyName = [string]$c.FriendlyName
+            # What the PFX was encrypted with (tests: certroll picks it by the host's build).
+            importedFrom = $(if ($pbes2) { 'pfx-pbes2' } else { 'pfx-legacy' })
           }
           Save-WinSimCertificate $target.Location $target.Store $c $meta
           $PSCmdlet.WriteObject((Get-WinSimCertificate $target.Location $target.Store $c.Thumbprint))
