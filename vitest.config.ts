@@ -5,16 +5,16 @@ import { defineConfig } from 'vitest/config';
 /**
  * Longest first, so that two workers end together. Vitest orders by the last run's durations
  * when it has them (a developer's machine); a fresh clone (CI) has none, and file size says
- * little: a file that starts a simulated Windows host (a real PowerShell per remote step) runs
- * minutes, a larger one on the Linux lab seconds. So those go first, then the rest as Vitest
- * orders them.
+ * little: a file that starts a simulated Windows host, itself or through `demo --windows` (a
+ * real PowerShell per remote step), runs minutes, a larger one on the Linux lab seconds. So those
+ * go first, then the rest as Vitest orders them.
  */
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const weight = (spec: TestSpecification): number => {
       const text = readFileSync(spec.moduleId, 'utf8');
-      if (!text.includes('startWindowsHost(')) return 0;
+      if (!text.includes('startWindowsHost(') && !text.includes("'--windows'")) return 0;
       return statSync(spec.moduleId).size;
     };
     const weights = new Map(sorted.map((s) => [s, weight(s)]));
