@@ -146,10 +146,13 @@ async function rolloutPastExcludedHaproxy(): Promise<CliResult> {
 }
 
 describe('discovery, the plan gate and the sweep against the lab', () => {
-  it('discover names the unlisted port, prints the entry to add, and exits 1', async () => {
+  it('discover names the unlisted port, prints the entry to add, and exits 1 (--old given as a prefix of what is served)', async () => {
     await given.bindingsServe(leaves[0]!);
     const inv = inventory('two', [ports[0]!, ports[1]!], []);
-    const r = runCli(['discover', '-i', inv, '--trust', root.certPath], { timeoutMs: 60_000 });
+    const prefix = leaves[0]!.sha256.slice(0, 10).toUpperCase();
+    const r = runCli(['discover', '-i', inv, '--trust', root.certPath, '--old', prefix], {
+      timeoutMs: 60_000,
+    });
     expect(r.code, r.stderr + r.stdout).toBe(1);
     expect(r.stdout).toMatch(
       new RegExp(`${h.address}:${ports[2]}\\s+-\\s+NOT IN INVENTORY \\(old certificate\\)`),
@@ -159,7 +162,7 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
       `params: { certPath: "${nginx.certPath}", keyPath: "${nginx.keyPath}" }`,
     );
     expect(r.stdout).toContain(`- { port: ${ports[2]}, reason: "FILL-IN`);
-    expect(r.stdout).toContain(`old certificate(s): ${leaves[0]!.sha256.slice(0, 12)}`);
+    expect(r.stdout).toContain(`old certificate(s): ${leaves[0]!.sha256.slice(0, 16)}\n`);
   }, 60_000);
 
   it('plan fails with COVERAGE_GAP naming the third port, and nothing was modified', async () => {
