@@ -283,9 +283,12 @@ describe('the pool member that will not start, replayed', () => {
     expect(r.stdout).toMatch(/pool shop in prod: mixed/);
     // lab-2 was new for a moment, then old again once its rollback was proven.
     expect(r.stderr).toContain('  prod pool shop: 2/3 new (lab-3 old)\n');
-    expect(r.stderr.split('\n').filter((l) => l.includes('pool shop:')).at(-1)).toBe(
-      '  prod pool shop: 1/3 new (lab-2, lab-3 old)',
-    );
+    expect(
+      r.stderr
+        .split('\n')
+        .filter((l) => l.includes('pool shop:'))
+        .at(-1),
+    ).toBe('  prod pool shop: 1/3 new (lab-2, lab-3 old)');
     expect(steps.filter((s) => s.host === m2!.name).map((s) => s.step)).toEqual([
       'drain',
       'bind',
