@@ -1,7 +1,7 @@
 // A host known only through `@cert-authority` lines: its certificate is fetched (ssh-keyscan -c),
 // checked against those CAs (host-cert.ts), and the key it certifies is pinned for the real
 // connection, where ssh2 sees the plain key. @revoked still refuses the CA and the key.
-import { transportError } from './classify.js';
+import { CertrollError } from '../errors.js';
 import { checkHostCertificate, parseHostCertificate } from './host-cert.js';
 import {
   checkHostKey,
@@ -34,6 +34,11 @@ export interface CertifiedKey {
 
 const at = (e: KnownHostEntry): string => `${e.source}:${e.line}`;
 
+// As classify.ts words a transport error; not imported from there, which imports this module's
+// caller (an import cycle).
+const refused = (target: string, what: string, hint: string): CertrollError =>
+  new CertrollError('TRANSPORT_HOST_KEY', `Host ${target}: ${what}`, { hint });
+
 const HINT =
   'Give the host a certificate signed by a CA known_hosts trusts for it (ssh-keygen -s CA -h -n NAME), ' +
   'or list its key in known_hosts after verifying it out of band; certroll never accepts an unchecked key.';
@@ -48,16 +53,14 @@ export async function certifiedHostKey(
   const caLines = entries.filter((e) => e.marker === 'cert-authority');
   const trusted = `known_hosts trusts a certificate authority for it (${caLines.map(at).join(', ')})`;
   if (o.viaJump)
-    throw transportError(
-      'TRANSPORT_HOST_KEY',
+    throw refused(
       o.target,
       `${trusted}, but certroll cannot fetch a host certificate through a jump host (ssh-keyscan connects directly).`,
       'List the host key itself in known_hosts (verified out of band) or pin it with hostKeyFingerprint.',
     );
   const blobs = await o.fetch(host, port, o.timeoutMs, o.signal);
   if (blobs.length === 0)
-    throw transportError(
-      'TRANSPORT_HOST_KEY',
+    throw refused(
       o.target,
       `${trusted}, but the host presents no host certificate (ssh-keyscan -c found none).`,
       `Set HostCertificate in the host's sshd_config. ${HINT}`,
@@ -85,8 +88,7 @@ export async function certifiedHostKey(
     if ('refused' in verdict) reasons.push(verdict.refused);
     else return { key: cert.key, keyType: cert.keyType, keyId: cert.keyId, ca: verdict.ca.at };
   }
-  throw transportError(
-    'TRANSPORT_HOST_KEY',
+  throw refused(
     o.target,
     `SSH host certificate refused: ${reasons.join('; ')}. ${trusted.replace(/^./u, (c) => c.toUpperCase())}.`,
     HINT,
