@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { CertrollError } from '../errors.js';
 import { type Host, type Inventory } from '../inventory/model.js';
 import { type Transport } from '../transport/types.js';
-import { normaliseSha256 } from '../probe/cert-summary.js';
+import { MIN_PREFIX_HEX, parseFingerprintPrefix } from '../cert/fingerprint-prefix.js';
 import { type ProbeFn } from '../probe/shared.js';
 import { printable, sha256Mistake } from '../inventory/values.js';
 import { renderJson, renderTable, renderYaml, summarise, discoverExitCode } from './render.js';
@@ -48,23 +48,29 @@ export function selectHosts(
   return refs;
 }
 
-/** The certificates `--old` and `--old-bundle` name (SHA-256, canonical), or undefined for none. */
+/**
+ * The certificates `--old` and `--old-bundle` name (SHA-256, canonical; a prefix of one from
+ * --old), or undefined for none.
+ */
 export async function oldSet(
   v: Pick<DiscoverCliValues, 'old' | 'oldBundle'>,
   cwd: string,
 ): Promise<Set<string> | undefined> {
   const out = new Set<string>();
   for (const o of v.old ?? []) {
-    const sha = normaliseSha256(o);
-    if (sha === undefined)
+    // A prefix (at least 8 hex digits, as the tables print them) is resolved once the hosts
+    // were read, against what they serve (discoverHosts).
+    const mistake = sha256Mistake(o);
+    const parsed = mistake === undefined ? parseFingerprintPrefix(o) : { why: mistake };
+    if ('why' in parsed)
       throw new CertrollError(
         'USAGE',
-        `--old must be a SHA-256 fingerprint (64 hex digits), not ${printable(o)}${because(o)}`,
+        `--old must be a SHA-256 fingerprint or a prefix of one, not ${printable(o)}: ${parsed.why}`,
         {
-          hint: 'Print one with `certroll cert check FILE` or `openssl x509 -noout -fingerprint -sha256`.',
+          hint: `Give the 64 hex digits \`certroll cert check FILE\` prints, or at least the first ${MIN_PREFIX_HEX} as \`discover\` and \`scan\` print them.`,
         },
       );
-    out.add(sha);
+    out.add(parsed.hex);
   }
   if (v.oldBundle !== undefined) {
     const { loadCertificates } = await import('../cert/index.js');
@@ -128,8 +134,3 @@ export async function trustPems(files: readonly string[]): Promise<string[]> {
   const { loadCertificates } = await import('../cert/index.js');
   return files.flatMap((f) => loadCertificates(f, 'trust file').map((c) => c.toString()));
 }
-
-const because = (value: string): string => {
-  const why = sha256Mistake(value);
-  return why === undefined ? '' : `: ${why}`;
-};

@@ -1,5 +1,6 @@
 // `certroll discover` output: a table with the snippets to add, JSON or YAML. Pure.
 import { stringify } from 'yaml';
+import { shortFingerprint } from '../cert/fingerprint-prefix.js';
 import { bindingSnippet, exclusionSnippet } from './snippet.js';
 import { type EndpointReport, type HostDiscovery } from './types.js';
 
@@ -36,7 +37,8 @@ export function summarise(hosts: readonly HostDiscovery[]): DiscoverSummary {
 export const discoverExitCode = (s: DiscoverSummary): number =>
   s.critical > 0 ? 2 : s.uncoveredOld > 0 || s.unreachable > 0 ? 1 : 0;
 
-const short = (sha: string) => `${sha.slice(0, 12)}…`;
+// The form `--old` and `--expect` accept back (a prefix, unambiguous among what was seen).
+const short = shortFingerprint;
 
 function coverageText(e: EndpointReport): string {
   switch (e.coverage.kind) {

@@ -33,17 +33,22 @@ export function readConcurrency(inventory: Inventory, floor = 4): number {
 
 /**
  * Throws COVERAGE_GAP naming every uncovered endpoint on an old certificate. Returns what it read
- * on each host, for the sweep at the end of the same command (`sweepOld`'s `known`).
+ * on each host, for the sweep at the end of the same command (`sweepOld`'s `known`), and the old
+ * certificates with `--old` prefixes resolved against what the hosts serve.
  */
 export async function assertCoverage(
   inventory: Inventory,
   old: Iterable<string | undefined>,
   nothingTouched: string,
   o: Omit<DiscoverOptions, 'old'>,
-): Promise<ReadonlyMap<string, HostFacts>> {
+): Promise<{ facts: ReadonlyMap<string, HostFacts>; old: ReadonlySet<string> }> {
   const set = new Set([...old].filter((s): s is string => s !== undefined));
-  if (set.size === 0) return new Map();
-  const { hosts, facts } = await discoverHosts(refsOf(inventory), {
+  if (set.size === 0) return { facts: new Map(), old: set };
+  const {
+    hosts,
+    facts,
+    old: resolved,
+  } = await discoverHosts(refsOf(inventory), {
     concurrency: readConcurrency(inventory),
     ...o,
     old: set,
@@ -62,7 +67,7 @@ export async function assertCoverage(
   if (gaps.length > 0) throw coverageGapError(gaps, nothingTouched);
   const shared = sharedFileExclusions(hosts);
   if (shared.length > 0) throw sharedFileError(shared, nothingTouched);
-  return facts;
+  return { facts, old: resolved };
 }
 
 export type SweepOptions = Omit<DiscoverOptions, 'old'> & {

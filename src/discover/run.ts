@@ -1,6 +1,7 @@
 // Discovery over many hosts: collect each (bounded concurrency), then decide the old certificate
 // set and analyse coverage. Used by `certroll discover`, the plan gate and the sweep.
 import pLimit from 'p-limit';
+import { resolveFingerprintPrefix } from '../cert/fingerprint-prefix.js';
 import { type Host, type Pool } from '../inventory/model.js';
 import { collectHost, type CollectOptions } from './collect.js';
 import { analyseHost, servedByBindings, type HostFacts } from './coverage.js';
@@ -21,6 +22,21 @@ export interface HostRef {
   readonly pools?: readonly Pool[];
 }
 
+/**
+ * `--old` prefixes become the one certificate seen on the hosts (served on a port, or configured)
+ * that they start with; a whole fingerprint stays as it is, seen or not.
+ */
+function resolveOld(old: ReadonlySet<string>, read: readonly HostFacts[]): ReadonlySet<string> {
+  if ([...old].every((s) => s.length === 64)) return old;
+  const seen = read.flatMap((f) => [
+    ...f.served.flatMap((x) => x.served.map((s) => s.cert.sha256)),
+    ...f.configured.flatMap((c) => (c.cert !== undefined ? [c.cert.sha256] : [])),
+  ]);
+  return new Set(
+    [...old].map((s) => resolveFingerprintPrefix('--old', s, seen, 'seen on the hosts')),
+  );
+}
+
 export async function discoverHosts(
   refs: readonly HostRef[],
   o: DiscoverOptions,
@@ -38,7 +54,11 @@ export async function discoverHosts(
     return c !== undefined && !('error' in c) ? [{ ref: r, facts: c }] : [];
   });
   const old =
-    o.old ??
+    (o.old &&
+      resolveOld(
+        o.old,
+        ok.map(({ facts }) => facts),
+      )) ??
     new Set(
       ok.flatMap(({ ref, facts }) => [
         ...servedByBindings(analyseHost(ref.host, facts, { ...base, old: new Set() })),

@@ -15,23 +15,6 @@ export function normaliseSha256(input: string): string | undefined {
   return /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
 }
 
-/** The shortest prefix `scan --expect/--old` accept: what the scan table prints (64 bits). */
-export const MIN_PREFIX_HEX = 16;
-
-/**
- * A whole SHA-256 fingerprint or a prefix of one (at least MIN_PREFIX_HEX hex digits, as the
- * scan table prints it), canonical (lowercase, no colons); undefined otherwise.
- */
-export function normaliseSha256Prefix(input: string): string | undefined {
-  const whole = normaliseSha256(input);
-  if (whole !== undefined) return whole;
-  const hex = input
-    .replace(/^sha256[:=]/i, '')
-    .replace(/[\s:]/g, '')
-    .toLowerCase();
-  return new RegExp(`^[0-9a-f]{${MIN_PREFIX_HEX},63}$`).test(hex) ? hex : undefined;
-}
-
 export function summarise(x509: X509Certificate): CertSummary {
   const notAfterMs = Date.parse(x509.validTo);
   return {

@@ -2,7 +2,7 @@
 // problem is a USAGE error naming the value; the command reports it as UNKNOWN (exit 3).
 import { CertrollError } from '../errors.js';
 import { printable, sha256Mistake } from '../inventory/values.js';
-import { MIN_PREFIX_HEX, normaliseSha256Prefix } from './cert-summary.js';
+import { MIN_PREFIX_HEX, parseFingerprintPrefix } from '../cert/fingerprint-prefix.js';
 
 export type ScanFormat = 'table' | 'json' | 'prometheus' | 'nagios';
 
@@ -76,15 +76,15 @@ function fingerprint(value: string | undefined, name: string): string | undefine
   if (value === undefined) return undefined;
   // A prefix as the scan table prints it is enough; the scan resolves it against what is served.
   // A SHA-1 thumbprint (40 hex digits) is never read as a prefix: it is the wrong hash.
-  const why = sha256Mistake(value);
-  const sha = why === undefined ? normaliseSha256Prefix(value) : undefined;
-  if (sha === undefined) {
+  const mistake = sha256Mistake(value);
+  const parsed = mistake === undefined ? parseFingerprintPrefix(value) : { why: mistake };
+  if ('why' in parsed) {
     throw usage(
-      `${name} ${printable(value)} is not a SHA-256 fingerprint${why === undefined ? '' : `: ${why}`}`,
+      `${name} ${printable(value)} is not a SHA-256 fingerprint: ${parsed.why}`,
       `Give the 64 hex digits \`certroll cert check\` prints, or at least the first ${MIN_PREFIX_HEX} as the scan table prints them (colons and case do not matter).`,
     );
   }
-  return sha;
+  return parsed.hex;
 }
 
 /**

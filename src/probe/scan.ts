@@ -1,5 +1,5 @@
-import { CertrollError } from '../errors.js';
 import pLimit from 'p-limit';
+import { resolveFingerprintPrefix } from '../cert/fingerprint-prefix.js';
 import { type Inventory } from '../inventory/model.js';
 import { classifyEndpoint, worst } from './status.js';
 import { analysePool, type PoolObservation } from './pool-analysis.js';
@@ -164,27 +164,18 @@ export async function scanInventory(
 
 /**
  * `--expect` / `--old` given as a prefix (as the table prints them) become the one served
- * fingerprint they start with. A prefix that two served leaves share is refused: it would judge
- * by chance. A prefix nothing serves stays as given (an --expect then fails, an --old passes).
+ * fingerprint they start with. A prefix two served leaves share, or one nothing serves, is
+ * refused naming the candidates: it would judge by chance.
  */
 export function resolvePrefixes<T extends Pick<ScanOptions, 'expect' | 'old'>>(
   observations: readonly EndpointObservation[],
   options: T,
 ): T {
-  const served = new Set(
-    observations.flatMap((o) => o.results.flatMap((r) => (r.ok ? [r.leaf.sha256] : []))),
+  const served = observations.flatMap((o) =>
+    o.results.flatMap((r) => (r.ok ? [r.leaf.sha256] : [])),
   );
-  const resolve = (name: string, prefix: string | undefined): string | undefined => {
-    if (prefix === undefined || prefix.length === 64) return prefix;
-    const matches = [...served].filter((fp) => fp.startsWith(prefix));
-    if (matches.length > 1)
-      throw new CertrollError(
-        'USAGE',
-        `${name} ${prefix} is ambiguous: ${matches.length} served certificates start with it (${matches.join(', ')})`,
-        { hint: 'Give more digits, or the whole fingerprint.' },
-      );
-    return matches[0] ?? prefix;
-  };
+  const resolve = (name: string, prefix: string | undefined): string | undefined =>
+    prefix === undefined ? undefined : resolveFingerprintPrefix(name, prefix, served, 'served');
   const expect = resolve('--expect', options.expect);
   const old = resolve('--old', options.old);
   return {

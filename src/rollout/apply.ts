@@ -158,12 +158,13 @@ export async function preflightApply(
   const probe = o.probe ?? sharedProbe(o.adapters.probe);
   await assertPlanFresh(plan, prepared, { ...o, probe });
   const { assertCoverage } = await import('../discover/rollout-hooks.js');
-  return assertCoverage(prepared.inventory, replacedBy(plan), NOTHING_TOUCHED, {
+  const { facts } = await assertCoverage(prepared.inventory, replacedBy(plan), NOTHING_TOUCHED, {
     trust: prepared.trustPem,
     transportFor: o.adapters.transportFor,
     ...(o.discoverConcurrency !== undefined ? { concurrency: o.discoverConcurrency } : {}),
     probe,
   });
+  return facts;
 }
 
 export async function applyPlan(

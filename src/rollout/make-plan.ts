@@ -22,7 +22,10 @@ export interface MakePlanOptions {
   };
   /** The inventory's path, as the plan records it. */
   readonly inventoryPath: string;
-  /** Certificates replaced besides what the bindings serve (`--old`, `--old-bundle`). */
+  /**
+   * Certificates replaced besides what the bindings serve (`--old`, `--old-bundle`); an --old
+   * prefix is resolved against what the hosts serve, and the plan records it whole.
+   */
   readonly replaces?: readonly string[];
   /** Hosts captured at once, and hosts the gate reads at once. */
   readonly concurrency?: { readonly capture?: number; readonly discover?: number };
@@ -62,16 +65,16 @@ export async function makePlan(prepared: Prepared, o: MakePlanOptions): Promise<
       units.set(key, [...(units.get(key) ?? []), planned]);
     },
   });
-  const replaces = o.replaces ?? [];
+  const named = o.replaces ?? [];
   // The coverage gate: nothing on a certificate being replaced may be left unlisted.
   const { assertCoverage } = await import('../discover/rollout-hooks.js');
-  const known = await assertCoverage(
+  const { facts: known, old } = await assertCoverage(
     prepared.inventory,
     [
       ...[...captures.values()].map((c) =>
         c.previous !== prepared.cert.sha256 ? c.previous : undefined,
       ),
-      ...replaces,
+      ...named,
     ],
     NOTHING_TOUCHED,
     {
@@ -81,6 +84,8 @@ export async function makePlan(prepared: Prepared, o: MakePlanOptions): Promise<
       probe,
     },
   );
+  // --old prefixes, resolved by the gate against what the hosts serve, are recorded whole.
+  const replaces = named.map((n) => [...old].find((s) => s.startsWith(n)) ?? n);
   const plan = buildPlan(
     prepared.inventory,
     o.inventoryPath,

@@ -81,8 +81,8 @@ export function hostKeyError(target: string, decision: HostKeyDecision | undefin
       'TRANSPORT_HOST_KEY',
       target,
       `SSH host key ${fingerprint} is not in known_hosts (${consulted}); ${kh.certAuthority.join(', ')} ` +
-        'trusts a certificate authority for this host, but certroll cannot check host certificates ' +
-        '(its SSH library, ssh2, does not negotiate them).',
+        'trusts a certificate authority for this host, but its certificate was not checked ' +
+        '(a pinned hostKeyFingerprint decides for this host instead).',
       'Verify the host key out of band, then add it to known_hosts (ssh-keyscan) or pin it with ' +
         'hostKeyFingerprint; certroll never accepts an unknown key.',
     );

@@ -1,9 +1,11 @@
 // The host key policy: the key a server presents must be in known_hosts and/or equal the pinned
 // fingerprint. Anything else (unknown, changed, revoked) is refused inside the key exchange,
-// before a single authentication request leaves this machine.
+// before a single authentication request leaves this machine. A host known only through a
+// @cert-authority line has its certificate fetched and checked first (host-cert-check.ts).
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { certifiedHostKey, certifiedVerdict, type CertificateLookup } from './host-cert-check.js';
 import {
   checkHostKey,
   entryMatches,
@@ -107,6 +109,7 @@ export async function loadHostKeyCheck(
   host: string,
   port: number,
   policy: HostKeyPolicy,
+  certificates?: CertificateLookup,
 ): Promise<HostKeyCheck> {
   const { entries: all, missing } = await readEntries(policy.knownHosts);
   // Only what can decide for this host is kept for the connection's life: its own lines, and
@@ -114,13 +117,25 @@ export async function loadHostKeyCheck(
   const entries = all.filter((e) => e.marker === 'revoked' || entryMatches(e, host, port));
   const files = policy.knownHosts.map((f) => (missing.has(f) ? `${f} (missing)` : f));
   const pin = policy.fingerprint === undefined ? undefined : normalisePin(policy.fingerprint);
+  const types = knownKeyTypes(entries, host, port);
+  const cas = entries.filter((e) => e.marker === 'cert-authority');
+  // As ssh: a host's own key lines decide when there are some, and a pin decides when given; a
+  // @cert-authority line alone means the host's certificate, fetched and checked first.
+  const certified =
+    certificates !== undefined && types.length === 0 && cas.length > 0 && pin === undefined
+      ? await certifiedHostKey(host, port, entries, certificates)
+      : undefined;
   let last: HostKeyDecision | undefined;
   const verify = (blob: Buffer): boolean => {
-    last = decideHostKey(checkHostKey(entries, host, port, blob), files, pin);
+    const verdict =
+      certified === undefined
+        ? checkHostKey(entries, host, port, blob)
+        : certifiedVerdict(entries, host, port, blob, certified);
+    last = decideHostKey(verdict, files, pin);
     return last.accepted;
   };
-  const types = knownKeyTypes(entries, host, port);
+  const offered = certified === undefined ? types : [certified.keyType];
   const algorithms =
-    types.length === 0 ? undefined : types.flatMap((t) => (t === 'ssh-rsa' ? RSA_ALGOS : [t]));
+    offered.length === 0 ? undefined : offered.flatMap((t) => (t === 'ssh-rsa' ? RSA_ALGOS : [t]));
   return { verify, verdict: () => last, algorithms };
 }

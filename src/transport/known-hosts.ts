@@ -119,7 +119,7 @@ export function checkHostKey(
   if (keys.length === 0) {
     // A host vouched for by a @cert-authority line presents a certificate, which ssh2 (the SSH
     // library under certroll) cannot negotiate: it sees the host's plain key, which no CA signs
-    // by itself. The key stays unknown, and the message says why.
+    // by itself. The certificate is checked apart (host-cert-check.ts); here the key is unknown.
     const ca = entries.filter((e) => e.marker === 'cert-authority' && entryMatches(e, host, port));
     return ca.length === 0
       ? { status: 'unknown', fingerprint }

@@ -87,7 +87,9 @@ describe('configured versus served', () => {
     expect((JSON.parse(b.stdout) as { old: string[] }).old).toEqual([certs.served.sha256]);
     const bad = runCli([...base, '--old', 'nope']);
     expect(bad.code).toBe(64);
-    expect(bad.stderr).toContain('--old must be a SHA-256 fingerprint (64 hex digits), not nope');
+    expect(bad.stderr).toContain(
+      '--old must be a SHA-256 fingerprint or a prefix of one, not nope: it is not hexadecimal',
+    );
   }, 60_000);
 
   it('a plain scan sees nothing wrong; scan --configured reports it as CRITICAL', () => {

@@ -146,10 +146,13 @@ async function rolloutPastExcludedHaproxy(): Promise<CliResult> {
 }
 
 describe('discovery, the plan gate and the sweep against the lab', () => {
-  it('discover names the unlisted port, prints the entry to add, and exits 1', async () => {
+  it('discover names the unlisted port, prints the entry to add, and exits 1 (--old given as a prefix of what is served)', async () => {
     await given.bindingsServe(leaves[0]!);
     const inv = inventory('two', [ports[0]!, ports[1]!], []);
-    const r = runCli(['discover', '-i', inv, '--trust', root.certPath], { timeoutMs: 60_000 });
+    const prefix = leaves[0]!.sha256.slice(0, 10).toUpperCase();
+    const r = runCli(['discover', '-i', inv, '--trust', root.certPath, '--old', prefix], {
+      timeoutMs: 60_000,
+    });
     expect(r.code, r.stderr + r.stdout).toBe(1);
     expect(r.stdout).toMatch(
       new RegExp(`${h.address}:${ports[2]}\\s+-\\s+NOT IN INVENTORY \\(old certificate\\)`),
@@ -159,7 +162,7 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
       `params: { certPath: "${nginx.certPath}", keyPath: "${nginx.keyPath}" }`,
     );
     expect(r.stdout).toContain(`- { port: ${ports[2]}, reason: "FILL-IN`);
-    expect(r.stdout).toContain(`old certificate(s): ${leaves[0]!.sha256.slice(0, 12)}`);
+    expect(r.stdout).toContain(`old certificate(s): ${leaves[0]!.sha256.slice(0, 16)}\n`);
   }, 60_000);
 
   it('plan fails with COVERAGE_GAP naming the third port, and nothing was modified', async () => {
@@ -175,10 +178,18 @@ describe('discovery, the plan gate and the sweep against the lab', () => {
     expect(await served(ports[2]!)).toBe(leaves[0]!.sha256);
   }, 60_000);
 
-  it('plan passes once the third port is a binding; excluded, it stops the plan, since it loads the bindings’ certificate file', async () => {
+  it('plan passes once the third port is a binding (an --old prefix recorded whole); excluded, it stops the plan, since it loads the bindings’ certificate file', async () => {
     await given.bindingsServe(leaves[0]!);
     const added = inventory('three', ports.slice(0, 3), []);
-    expect(runCli(['plan', ...planArgs(added, leaves[1]!)], { timeoutMs: 60_000 }).code).toBe(2);
+    const planFile = join(lab.dir, 'prefix-plan.json');
+    const old = leaves[0]!.sha256.slice(0, 12);
+    const planned = runCli(['plan', ...planArgs(added, leaves[1]!), '--old', old, '-o', planFile], {
+      timeoutMs: 60_000,
+    });
+    expect(planned.code, planned.stderr).toBe(2);
+    expect(JSON.parse(readFileSync(planFile, 'utf8'))).toMatchObject({
+      replaces: [leaves[0]!.sha256],
+    });
     const excluded = inventory('excluded', [ports[0]!, ports[1]!], [ports[2]!]);
     const r = runCli(['plan', ...planArgs(excluded, leaves[1]!)], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(1);

@@ -193,17 +193,22 @@ environments:
       expect(success((await one('other.test', '--trust', certs.root.certPath)).stdout)).toBe('0');
     });
 
-    it('takes the fingerprint prefix the table prints for --expect and --old', async () => {
+    it('takes the fingerprint prefix the table prints (8 hex digits or more) for --expect and --old, and refuses one that names nothing served', async () => {
       const t = ['--trust', certs.root.certPath, '--host', 'web-a'];
       const table = await scan(...t);
       const printed = /\b([0-9a-f]{16})\b/.exec(table.stdout)?.[1];
       expect(printed).toBe(certs.good.sha256.slice(0, 16));
       expect((await scan(...t, '--expect', printed!)).code).toBe(0);
-      const old = await scan(...t, '--old', printed!.toUpperCase());
+      const old = await scan(...t, '--old', printed!.slice(0, 8).toUpperCase());
       expect(old.code).toBe(2);
-      expect(old.stdout).toContain('still serves the old certificate');
-      // Too short to be safe: refused as a usage error.
-      expect((await scan(...t, '--expect', printed!.slice(0, 8))).code).toBe(64);
+      expect(old.stdout).toContain(`still serves the old certificate ${printed}`);
+      // A prefix nothing serves would judge by chance: a usage error naming what is served.
+      const other = certs.good.sha256.startsWith('0') ? '1111111111' : '0000000000';
+      const none = await scan(...t, '--expect', other);
+      expect(none.code).toBe(64);
+      expect(none.stderr).toContain(
+        `--expect ${other} matches no certificate served (seen: ${printed})`,
+      );
     });
   });
 });

@@ -236,6 +236,9 @@ describe('the pool member that will not start, replayed', () => {
     console.log(`run 1 timeline (member, step, what the VIP served):\n${timeline(steps, samples)}`);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain('pool shop in prod: verified');
+    // The progress lines say which member serves what, as each is proven.
+    expect(r.stderr).toContain('  prod pool shop: 1/3 new (lab-2, lab-3 old)\n');
+    expect(r.stderr).toContain('  prod pool shop: 3/3 new\n');
     expect(r.stdout).toMatch(
       /pool shop: members lab-1 lab-1:8443, lab-2 lab-2:8443, lab-3 lab-3:8443, each drained through haproxy on lab-4; then checked whole: every member directly, 15 handshake\(s\) per name/,
     );
@@ -278,6 +281,14 @@ describe('the pool member that will not start, replayed', () => {
     expect(r.stdout).toMatch(new RegExp(`prod\\s+${m1!.name}\\s+\\S+\\s+verified`));
     expect(r.stdout).toMatch(new RegExp(`prod\\s+${m2!.name}\\s+\\S+\\s+rolled-back`));
     expect(r.stdout).toMatch(/pool shop in prod: mixed/);
+    // lab-2 was new for a moment, then old again once its rollback was proven.
+    expect(r.stderr).toContain('  prod pool shop: 2/3 new (lab-3 old)\n');
+    expect(
+      r.stderr
+        .split('\n')
+        .filter((l) => l.includes('pool shop:'))
+        .at(-1),
+    ).toBe('  prod pool shop: 1/3 new (lab-2, lab-3 old)');
     expect(steps.filter((s) => s.host === m2!.name).map((s) => s.step)).toEqual([
       'drain',
       'bind',

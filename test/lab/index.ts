@@ -24,7 +24,7 @@ export type { CertFiles, LabService, LabHaproxy, SshKey };
 export { startHaproxy, startPool, type Haproxy, type HaproxyFrontend } from './haproxy.js';
 export { startNginx, tlsServer, type Nginx, type NginxServer } from './nginx.js';
 export { freePort, running, startSilentServer } from './procs.js';
-export { generateKey, hashedKnownHostsLine, knownHostsLine } from './keys.js';
+export { generateKey, hashedKnownHostsLine, knownHostsLine, signHostKey } from './keys.js';
 export * from './pki.js';
 export * from './inventory.js';
 export * from './served.js';
@@ -81,6 +81,8 @@ export interface SshdOptions {
   readonly path?: readonly string[];
   /** argv that execs sshd's, e.g. a mount namespace of its own. */
   readonly launcher?: readonly string[];
+  /** Signs the host key; sshd presents the certificate (`HostCertificate`) at the path returned. */
+  readonly hostCertificate?: (hostKey: SshKey, address: string) => string;
 }
 
 export interface AddHostOptions {

@@ -48,3 +48,31 @@ export function hashedKnownHostsLine(address: string, port: number, publicKey: s
   const hash = createHmac('sha1', salt).update(lookupName(address, port)).digest('base64');
   return `|1|${salt.toString('base64')}|${hash} ${publicKey}`;
 }
+
+/**
+ * A host certificate for `hostKey` signed by `ca` with the real ssh-keygen (`-h -n NAMES -V`);
+ * returns its path (`KEY-cert.pub`). Without `names`, a certificate naming no principal.
+ */
+export function signHostKey(
+  ca: SshKey,
+  hostKey: SshKey,
+  o: { readonly names?: string; readonly validity?: string } = {},
+): string {
+  execFileSync(
+    'ssh-keygen',
+    [
+      '-q',
+      '-s',
+      ca.privatePath,
+      '-I',
+      'certroll-lab-host',
+      '-h',
+      ...(o.names !== undefined ? ['-n', o.names] : []),
+      '-V',
+      o.validity ?? '-5m:+1h',
+      hostKey.publicPath,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return `${hostKey.privatePath}-cert.pub`;
+}

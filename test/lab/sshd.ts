@@ -27,6 +27,8 @@ export async function startSshd(opts: {
   readonly path?: readonly string[];
   /** argv run before sshd's own (it must exec sshd), e.g. to start it in its own mount namespace. */
   readonly launcher?: readonly string[];
+  /** Signs the new host key (e.g. signHostKey) for the address; sshd presents the certificate at the path returned. */
+  readonly hostCertificate?: (hostKey: SshKey, address: string) => string;
 }): Promise<SshdHandle> {
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   // sshd's privilege separation needs this directory to exist.
@@ -56,6 +58,9 @@ export async function startSshd(opts: {
       // SHLVL=1: Debian's bash sources ~/.bashrc for ssh commands only when SHLVL is unset; the
       // machine's rc files (pyenv and the like) would cost every command a few hundred ms.
       `SetEnv PATH=${[opts.binDir, ...(opts.path ?? [])].join(':')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SHLVL=1${setEnv(opts.env)}`,
+      ...(opts.hostCertificate !== undefined
+        ? [`HostCertificate ${opts.hostCertificate(hostKey, opts.address)}`]
+        : []),
       ...(opts.extraConfig ?? []),
       '',
     ].join('\n'),

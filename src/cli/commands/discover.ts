@@ -13,7 +13,7 @@ export function registerDiscover(program: Command, ctx: CommandContext): void {
   trustOption(selectOptions(discover), 'the probes')
     .option(
       '--old <sha256>',
-      'the old certificate (default: what the bindings serve now); repeatable',
+      'the old certificate, or 8+ hex digits of it (default: what the bindings serve now); repeatable',
       collect,
       [],
     )

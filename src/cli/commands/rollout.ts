@@ -38,7 +38,7 @@ function replacesOptions(c: Command): Command {
   return c
     .option(
       '--old <sha256>',
-      'also replaced: endpoints serving it must be bindings or excluded; repeatable',
+      'also replaced (SHA-256, or 8+ hex digits of one served): endpoints serving it must be bindings or excluded; repeatable',
       collect,
       [],
     )

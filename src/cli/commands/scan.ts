@@ -27,7 +27,10 @@ export function registerScan(program: Command, ctx: CommandContext): void {
       "with --endpoint: the SNI name to send ('none' for none; default: the host)",
     );
   selectOptions(scan)
-    .option('--expect <sha256>', 'leaf SHA-256 every endpoint must serve')
+    .option(
+      '--expect <sha256>',
+      'leaf SHA-256 every endpoint must serve (or 8+ hex digits of it, as the table prints)',
+    )
     .option('--bundle <file>', 'take the expected leaf from this PFX/PEM bundle');
   bundleKeyOptions(scan);
   deprecatedAlias(scan, '--bundle-key <file>', '--key', 'key', ctx.io.stderr);
@@ -39,7 +42,7 @@ export function registerScan(program: Command, ctx: CommandContext): void {
     ctx.io.stderr,
   );
   scan
-    .option('--old <sha256>', 'leaf SHA-256 that must no longer be served')
+    .option('--old <sha256>', 'leaf SHA-256 that must no longer be served (or 8+ hex digits of it)')
     .option('--warn-days <days>', 'WARNING when fewer days are left (default 30)', days())
     .option(
       '--crit-days <days>',

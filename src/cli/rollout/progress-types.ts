@@ -7,7 +7,10 @@ export interface ProgressLayout {
 }
 
 export interface Progress {
-  /** One journal record (`step-started`, `step-finished`, `step-failed`, ...). Never throws. */
+  /**
+   * One journal record (`step-started`, `step-finished`, `step-failed`, ...), or a `pool` picture
+   * derived from them (pool-progress.ts: `{ env, pool, text, ... }`). Never throws.
+   */
   record(type: string, data: Record<string, unknown>): void;
   /**
    * A message for the person at once (the answer to Ctrl-C), even while a view draws: the

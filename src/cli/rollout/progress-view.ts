@@ -179,6 +179,8 @@ class EnvRun {
   private phase = '';
   private notice = '';
   private rolledBack = 0;
+  /** Each pool's picture (pool-progress.ts), by name, in the order first seen. */
+  private readonly pools = new Map<string, string>();
   private settle: () => void = () => undefined;
   private readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
   readonly done: Promise<void>;
@@ -238,6 +240,12 @@ class EnvRun {
     this.paint();
   }
 
+  /** A pool's picture: how many members serve the new certificate, which still the old. */
+  pool(name: string, text: string): void {
+    this.pools.set(name, text);
+    this.paint();
+  }
+
   hostRolledBack(): void {
     this.rolledBack += 1;
     this.paint();
@@ -259,7 +267,9 @@ class EnvRun {
         ...(failures > 0 ? [`${failures} failed`] : []),
         ...(this.rolledBack > 0 ? [`${this.rolledBack} rolled back by the environment`] : []),
         ...(this.phase !== '' ? [this.phase] : []),
-      ].join(', ') + (this.notice !== '' ? ` · ${this.notice}` : '')
+      ].join(', ') +
+      [...this.pools.values()].map((p) => ` · ${p}`).join('') +
+      (this.notice !== '' ? ` · ${this.notice}` : '')
     );
   }
 
@@ -414,6 +424,11 @@ export function listrProgress(layout: ProgressLayout, options: ViewOptions = {})
             : host !== undefined
               ? envOf.get(host)
               : undefined;
+        if (type === 'pool' && env !== undefined) {
+          const run = envRun(env);
+          run.pool(String(data['pool']), String(data['text']));
+          return;
+        }
         if (step === 'approve') {
           // The prompt needs the terminal: finish the previous environment's list first.
           if (type === 'step-started') endCurrent();

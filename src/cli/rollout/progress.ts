@@ -61,6 +61,10 @@ const SHOWN = new Set([
 export function plainProgress(io: CliIo): Progress {
   return {
     record(type, data) {
+      if (type === 'pool') {
+        io.stderr(`  ${String(data['env'])} ${String(data['text'])}\n`);
+        return;
+      }
       const step = typeof data['step'] === 'string' ? data['step'] : '';
       if (!SHOWN.has(step) || type === 'step-started') return;
       const where = [data['env'], data['host'], data['binding']]

@@ -88,7 +88,8 @@ async function replacedNamed(o: Options, ctx: CommandContext, next: string): Pro
     { old: list(o, 'old'), ...(oldBundle !== undefined ? { oldBundle } : {}) },
     ctx.io.cwd,
   );
-  if (named?.has(next))
+  // A prefix of the new certificate names it too (prefixes are resolved later, by the gate).
+  if ([...(named ?? [])].some((s) => next.startsWith(s)))
     throw new CertrollError('USAGE', `--old names the certificate being rolled out (${next}).`, {
       hint: 'Name the certificates being replaced, not the new one.',
     });

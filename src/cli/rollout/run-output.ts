@@ -11,6 +11,7 @@ import { type CliIo } from '../io.js';
 import { eventStream, printOutcome, type EventStream, type OutputMode } from '../output.js';
 import { askYesNo } from '../prompt.js';
 import { onInterrupts, runWords } from './interrupt.js';
+import { poolTracker } from './pool-progress.js';
 import { createProgress } from './progress.js';
 import { renderSummary } from './summary.js';
 
@@ -54,6 +55,8 @@ export async function runAndReport(
   // Through the progress view: while it draws, a plain write would wait for the frame to end.
   const mode = o.output ?? 'text';
   const events = o.events ?? eventStream(io, mode);
+  // Which pool member serves what: derived from the records, drawn and sent as `pool` events.
+  const pools = poolTracker(plan);
   const interrupts = onInterrupts(
     { stderr: (text) => progress.notice(text) },
     runWords(o.locks.runId),
@@ -74,6 +77,10 @@ export async function runAndReport(
         record: (type, data) => {
           progress.record(type, data);
           events.event(type, data);
+          for (const pool of pools.record(type, data)) {
+            progress.record('pool', { ...pool });
+            events.event('pool', { ...pool });
+          }
         },
         idle: () => progress.idle(),
         close: () => progress.close(),

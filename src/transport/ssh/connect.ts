@@ -11,6 +11,7 @@ const { utils } = ssh2;
 import { CertrollError } from '../../errors.js';
 import { aborted, classifySshError, transportError } from '../classify.js';
 import { loadHostKeyCheck, type HostKeyPolicy } from '../host-key.js';
+import { keyscanCertificates } from './keyscan.js';
 
 export interface SshConnectOptions {
   readonly target: string;
@@ -173,7 +174,13 @@ async function openOne(
   trace: SshHandshakeTrace = { verifierRan: false, hostKeyRefused: false, authStarted: false },
 ): Promise<NodeSSH> {
   if (isAborted(signal)) throw aborted(opts.target, 'SSH connection');
-  const check = await loadHostKeyCheck(opts.address, opts.port, opts.hostKey);
+  const check = await loadHostKeyCheck(opts.address, opts.port, opts.hostKey, {
+    target: opts.target,
+    fetch: keyscanCertificates,
+    timeoutMs: opts.connectTimeoutMs,
+    viaJump: opts.sock !== undefined,
+    ...(signal !== undefined ? { signal } : {}),
+  });
   const methods = await authMethods(opts);
   // The reads above may have taken a while; an abort during them must still count.
   if (isAborted(signal)) throw aborted(opts.target, 'SSH connection');

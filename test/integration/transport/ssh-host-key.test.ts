@@ -4,12 +4,15 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TransportConfig } from '../../../src/inventory/model.js';
+import { lookupName } from '../../../src/transport/known-hosts.js';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
 import {
   startLab,
   type Lab,
   type LabHost,
   generateKey,
+  signHostKey,
+  type SshKey,
   hashedKnownHostsLine,
   knownHostsLine,
   freePort,
@@ -172,6 +175,81 @@ describe('ssh host key policy', () => {
     });
     expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
     expect(r.authRequests).toBe(0);
+  });
+});
+
+describe('@cert-authority host certificates', () => {
+  // One sshd per certificate (a host's certificate is read when sshd starts), all at once.
+  const ca = () => generateKey(join(lab.dir, `ca-${++n}`));
+  let trusted: SshKey;
+  let hosts: Record<'good' | 'otherCa' | 'expired' | 'otherName', LabHost>;
+
+  beforeAll(async () => {
+    trusted = ca();
+    const other = ca();
+    // Each certificate names the host by the name certroll connects to (the inventory's
+    // address), except the one for another host.
+    const signed = (by: SshKey, o: { names?: string; validity?: string } = {}) => ({
+      sshd: {
+        hostCertificate: (k: SshKey, address: string) =>
+          signHostKey(by, k, { names: address, ...o }),
+      },
+    });
+    const [good, otherCa, expired, otherName] = await Promise.all([
+      lab.addHost(signed(trusted)),
+      lab.addHost(signed(other)),
+      lab.addHost(signed(trusted, { validity: '20200101:20200102' })),
+      lab.addHost(signed(trusted, { names: 'web-99.example.com' })),
+    ]);
+    hosts = { good: good, otherCa: otherCa, expired: expired, otherName: otherName };
+  });
+
+  /** Connects to `host` with known_hosts holding only `@cert-authority` for the trusted CA. */
+  async function viaCa(host: LabHost, extra: string[] = []) {
+    const path = knownHosts(
+      `@cert-authority ${lookupName(host.address, host.sshPort)} ${trusted.publicKey}`,
+      ...extra,
+    );
+    const ssh = new SshTransport(host.toHost({ transport: { knownHosts: [path] } }), { env: {} });
+    const error = await ssh.connect().then(
+      () => undefined,
+      (e: unknown) => e as Error & { code: string; hint?: string },
+    );
+    const trace = ssh.session.trace;
+    await ssh.close();
+    return { error, trace, path };
+  }
+
+  it('connects to a host whose certificate the trusted CA signed for its name, and pins the certified key', async () => {
+    const r = await viaCa(hosts.good);
+    expect(r.error, r.error?.message).toBeUndefined();
+    expect(r.trace).toMatchObject({ verifierRan: true, hostKeyRefused: false, authStarted: true });
+  });
+
+  it('refuses a certificate signed by another CA, an expired one, and one for another host, before authentication', async () => {
+    const other = await viaCa(hosts.otherCa);
+    expect(other.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(other.error!.message).toContain(
+      'signed by a CA that no @cert-authority line for this host trusts',
+    );
+    const expired = await viaCa(hosts.expired);
+    expect(expired.error!.message).toMatch(/is not valid now \(valid from 2020-01-01/);
+    const name = await viaCa(hosts.otherName);
+    expect(name.error!.message).toContain(
+      `is for web-99.example.com, not ${hosts.otherName.address}`,
+    );
+    for (const r of [other, expired, name]) {
+      expect(r.error!.hint).toContain('certroll never accepts an unchecked key');
+      expect(r.trace.authStarted).toBe(false);
+    }
+  });
+
+  it('still refuses the certified key when known_hosts marks it @revoked', async () => {
+    const h2 = hosts.good;
+    const r = await viaCa(h2, [`@revoked * ${h2.hostKey.publicKey}`]);
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_HOST_KEY' });
+    expect(r.error!.message).toContain('is marked @revoked in known_hosts');
+    expect(r.trace.authStarted).toBe(false);
   });
 });
 

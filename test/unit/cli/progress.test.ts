@@ -177,6 +177,29 @@ describe('listr2 progress', () => {
     );
   });
 
+  it('shows in the environment line which pool member serves the new certificate and which still the old', async () => {
+    const stream = capture();
+    const p = listrProgress(LAYOUT, { stream, renderer: 'default' });
+    feed(p, RECORDS.slice(0, 15));
+    p.record('pool', {
+      env: 'prod',
+      pool: 'shop',
+      text: 'pool shop: 1/3 new (web-02, web-03 old)',
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(stream.text()).toMatch(
+      /prod: 1\/5 hosts done, 1 failed · pool shop: 1\/3 new \(web-02, web-03 old\)/,
+    );
+    await p.close();
+    const io = fakeIo();
+    plainProgress(io).record('pool', {
+      env: 'prod',
+      pool: 'shop',
+      text: 'pool shop: 1/3 new (web-02, web-03 old)',
+    });
+    expect(io.err).toEqual(['  prod pool shop: 1/3 new (web-02, web-03 old)\n']);
+  });
+
   it('draws the environment and its started hosts, and ends with the run', async () => {
     const stream = capture();
     const p = listrProgress(LAYOUT, { stream, renderer: 'default' });

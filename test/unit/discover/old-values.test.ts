@@ -11,7 +11,14 @@ describe('--old of discover, plan and rollout', () => {
 
   it('says when the value is a Windows thumbprint instead', async () => {
     await expect(oldSet({ old: [THUMB] }, '/')).rejects.toThrow(
-      `--old must be a SHA-256 fingerprint (64 hex digits), not ${THUMB}: that is a SHA-1 thumbprint (40 hex digits)`,
+      `--old must be a SHA-256 fingerprint or a prefix of one, not ${THUMB}: that is a SHA-1 thumbprint (40 hex digits)`,
+    );
+  });
+
+  it('keeps a prefix of 8 hex digits or more for the hosts to resolve, and refuses a shorter one', async () => {
+    expect(await oldSet({ old: ['AB:CD:EF:01'] }, '/')).toEqual(new Set(['abcdef01']));
+    await expect(oldSet({ old: ['abcdef0'] }, '/')).rejects.toThrow(
+      'a prefix needs at least 8 hex digits (7 given)',
     );
   });
 

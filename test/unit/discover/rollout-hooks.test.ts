@@ -47,11 +47,36 @@ describe('the plan gate', () => {
   it('passes when the port is excluded with a reason, or when it serves another certificate', async () => {
     const excluded = host([binding(443)], [{ port: 7147, reason: 'vendor' }]);
     // What it read comes back, by host, for the sweep.
-    const known = await assertCoverage(inventory(excluded), [leaf.sha256], NOTHING, fakes);
+    const { facts: known } = await assertCoverage(
+      inventory(excluded),
+      [leaf.sha256],
+      NOTHING,
+      fakes,
+    );
     expect(known.get('web-1')?.configured.map((c) => c.port)).toEqual([443]);
     await expect(
       assertCoverage(inventory(host([binding(443)])), [sha('f')], NOTHING, fakes),
-    ).resolves.toBeInstanceOf(Map);
+    ).resolves.toMatchObject({ facts: expect.any(Map) });
+  });
+
+  it('resolves an --old prefix to the certificate the hosts serve, and refuses one nothing serves', async () => {
+    const excluded = host([binding(443)], [{ port: 7147, reason: 'vendor' }]);
+    const { old } = await assertCoverage(
+      inventory(excluded),
+      [leaf.sha256.slice(0, 8)],
+      NOTHING,
+      fakes,
+    );
+    expect([...old]).toEqual([leaf.sha256]);
+    const other = leaf.sha256.startsWith('0') ? '11111111' : '00000000';
+    await expect(
+      assertCoverage(inventory(excluded), [other], NOTHING, fakes),
+    ).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining(
+        `matches no certificate seen on the hosts (seen: ${leaf.sha256.slice(0, 16)})`,
+      ),
+    });
   });
 
   it('does not connect when nothing is being replaced, and fails when a host cannot be read', async () => {
@@ -63,7 +88,7 @@ describe('the plan gate', () => {
     };
     await expect(
       assertCoverage(inventory(host([binding(443)])), [undefined], NOTHING, never),
-    ).resolves.toEqual(new Map());
+    ).resolves.toEqual({ facts: new Map(), old: new Set() });
     const down = {
       ...fakes,
       transportFor: () => ({
