@@ -8,6 +8,8 @@ import { probeVerifier, VERIFY_BACKOFF, type VerifierOptions } from '../probe/ve
 import type { RolloutAdapters, RunNotifier } from '../rollout/ports.js';
 import type { Inventory, WebhookConfig } from '../inventory/model.js';
 import { CertrollError } from '../errors.js';
+import { changeInfo } from '../plan/change.js';
+import { osUser } from './os-user.js';
 // Types only (elided from the output): the transports load when a command opens a pool.
 import type { TransportPool } from '../transport/pool.js';
 import type { DemoPorts } from '../demo/run.js';
@@ -110,18 +112,17 @@ export async function withAdapters<T>(
 
 /** The demo's ports: the same adapters, preview and run as `certroll rollout`, shorter deadlines. */
 export async function demoPorts(io: CliIo): Promise<DemoPorts> {
-  const [{ DEMO_VERIFY }, { renderPreview }, { runAndReport }, { changeOf }] = await Promise.all([
+  const [{ DEMO_VERIFY }, { renderPreview }, { runAndReport }] = await Promise.all([
     import('../demo/run.js'),
     import('./rollout/preview.js'),
     import('./rollout/run-output.js'),
-    import('./rollout/run-commands.js'),
   ]);
   return {
     withAdapters: (fn) => withAdapters(io.env, fn, DEMO_VERIFY),
     preview: (plan) => renderPreview(plan),
     // Like `rollout`: the run records who ran it (the OS user), so its report names them.
     apply: async (plan, prepared, o) => {
-      const change = changeOf({});
+      const change = changeInfo({}, osUser());
       const run = { ...o, yes: true, approve: [], change };
       return (await runAndReport({ ...plan, change }, prepared, run, io)).outcome;
     },

@@ -10,7 +10,7 @@ import {
   writeFileAtomic,
   type EnvironmentLocks,
 } from '../../journal/index.js';
-import { userInfo } from 'node:os';
+import { osUser } from '../os-user.js';
 import { changeInfo, type ChangeInfo } from '../../plan/change.js';
 import { changesPlanned, parsePlan, planOf, type PlanDocument } from '../../plan/document.js';
 import { lockRun, preflightApply } from '../../rollout/apply.js';
@@ -63,15 +63,6 @@ export function changeOf(o: Options, fromPlan?: PlanDocument): ChangeInfo {
     osUser(),
     fromPlan?.change,
   );
-}
-
-function osUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    // No passwd entry for this uid (a container): the uid is still who it is.
-    return `uid-${process.getuid?.() ?? 'unknown'}`;
-  }
 }
 
 /** As many hosts read at once as the policies allow (reading changes nothing on a host). */
