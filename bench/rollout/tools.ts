@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { ansibleInventory, certrollInventory, leanHostList } from './inventory.js';
 import { SNI, type BenchLab } from './lab.js';
 import { measure, type Measured } from './measure.js';
-// @ts-expect-error: plain JavaScript next to the launcher, typed by its JSDoc only.
 import { launchFlags } from '../../bin/launch-flags.js';
 
 export interface ToolRun {

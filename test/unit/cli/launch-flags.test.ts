@@ -1,6 +1,5 @@
 // The Node flags a busy command restarts itself with (bin/launch-flags.js).
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: plain JavaScript next to the launcher, typed by its JSDoc only.
 import { launchFlags } from '../../../bin/launch-flags.js';
 
 const flags = (args: string[], nodeArgs: string[] = [], v8 = '13.6.233.17-node.53'): string[] =>
