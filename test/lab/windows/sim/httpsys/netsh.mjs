@@ -52,6 +52,10 @@ function main(argv) {
   const args = parseArgs(ctx, verb, rest);
   if (verb === 'show') return show(ctx, args);
   if (!isAdmin(host)) fail(ctx, verb, 5);
+  // host.json `netshFail: { update: 1312 }`: that verb fails with that error, as the real netsh
+  // does when http.sys refuses (e.g. it cannot use the certificate's key), changing nothing.
+  const injected = host.netshFail?.[verb];
+  if (injected !== undefined) fail(ctx, verb, injected);
   if (verb === 'delete') return remove(ctx, args);
   return addOrUpdate(ctx, verb, args);
 }
