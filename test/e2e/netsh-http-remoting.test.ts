@@ -174,7 +174,13 @@ describe('netsh-http over pwsh-remoting (PowerShell remoting over SSH), Server 2
     writeJsonAtomic(hostJson, { ...(JSON.parse(was) as object), netshFail: { update: 1312 } });
     try {
       const inv = inventory('fail.yaml', { within: '10s' });
-      const r = await cli(['rollout', ...common(inv), ...state(), '--yes']);
+      // Watched throughout the run: a delete that a later rollback puts back is still an outage.
+      const seen = new Set<string>();
+      const watch = setInterval(() => seen.add(JSON.stringify(entry() ?? null)), 50);
+      const r = await cli(['rollout', ...common(inv), ...state(), '--yes']).finally(() =>
+        clearInterval(watch),
+      );
+      expect([...seen]).toEqual([JSON.stringify(before)]);
       const out = r.stdout + r.stderr;
       expect(r.code, out).not.toBe(0);
       expect(out).toContain('netsh update');
