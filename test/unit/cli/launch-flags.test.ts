@@ -14,6 +14,12 @@ describe('launchFlags', () => {
     expect(flags(['--json', 'rollout', '-i', 'inv.yaml'])).toEqual(BOTH);
   });
 
+  it('leaves a one-endpoint scan (a monitoring check) as started', () => {
+    expect(flags(['scan', '--endpoint', 'web-01:443', '--sni', 'www.example.com'])).toEqual([]);
+    expect(flags(['scan', '--endpoint=web-01:443'])).toEqual([]);
+    expect(flags(['scan', '-i', 'inv.yaml', '--env', 'prod'])).toEqual(BOTH);
+  });
+
   it('leaves other commands as started', () => {
     expect(flags(['demo'])).toEqual([]);
     expect(flags(['cert', 'inspect', 'b.pem'])).toEqual([]);
