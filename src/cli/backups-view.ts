@@ -14,6 +14,7 @@ import { listBackups } from '../rollout/run-backups.js';
 import { withAdapters } from './compose.js';
 import { EXIT } from './exit-codes.js';
 import { type CommandContext } from './io.js';
+import { alignColumns, shortTime } from './text-table.js';
 
 export async function showBackups(
   ctx: CommandContext,
@@ -139,15 +140,4 @@ export function keptText(k: Kept): string {
   if (k.type === 'store')
     return `the previous certificate${k.previous !== undefined ? ` (${k.previous.slice(0, 16)})` : ''} stays in ${k.store}; ${k.purgeRemoves === true ? 'purge removes it once nothing uses it' : 'purge leaves it (oldCertificate: keep)'}`;
   return 'nothing (this kind keeps no backup)';
-}
-
-const shortTime = (iso: string | undefined) =>
-  iso === undefined ? '-' : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-
-function alignColumns(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c)).join('  '))
-    .join('\n')
-    .concat('\n');
 }

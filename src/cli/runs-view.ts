@@ -23,6 +23,7 @@ import {
 } from '../journal/index.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { type CommandContext } from './io.js';
+import { alignColumns, shortTime } from './text-table.js';
 import { reportError } from './report-error.js';
 
 /** How the run ended, and how a later `rollback RUN` of it ended, in one phrase. */
@@ -102,8 +103,6 @@ export function listRuns(ctx: CommandContext, stateDirOption: string | undefined
 }
 
 const dash = (v: string | undefined) => (v === undefined || v === '' ? '-' : v);
-const shortTime = (iso: string | undefined) =>
-  iso === undefined ? '-' : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
 function runsTable(runs: readonly RunRow[]): string {
   const head = [
@@ -131,14 +130,6 @@ function runsTable(runs: readonly RunRow[]): string {
     r.status,
   ]);
   return alignColumns([head, ...rows]);
-}
-
-function alignColumns(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c)).join('  '))
-    .join('\n')
-    .concat('\n');
 }
 
 // The records a run keeps for its snapshots (src/workflow/persisted.ts) are long: the rollout's

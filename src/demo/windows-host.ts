@@ -73,12 +73,16 @@ export interface SimHost {
   close(): Promise<void>;
 }
 
-/** pwsh's telemetry and update check would phone home on every start. */
-const PWSH_QUIET = {
+/**
+ * pwsh's telemetry and update check would phone home on every start; the simulated hosts (the
+ * demo's and the test lab's) run every script in a fresh pwsh, so the start is made cheaper too.
+ */
+export const PWSH_QUIET = {
   POWERSHELL_TELEMETRY_OPTOUT: '1',
   POWERSHELL_UPDATECHECK: 'Off',
   DOTNET_CLI_TELEMETRY_OPTOUT: '1',
   DOTNET_NOLOGO: '1',
+  // About a tenth less CPU per start (measured).
   DOTNET_TieredPGO: '0',
 } as const;
 

@@ -15,6 +15,7 @@ import { type Socket, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Host } from '../../../src/inventory/model.js';
+import { PWSH_QUIET } from '../../../src/demo/windows-host.js';
 import { startLab, type Lab, type LabHost } from '../index.js';
 import { startDaemon, type Daemon } from '../procs.js';
 import { pwshPath } from '../pwsh.js';
@@ -180,16 +181,6 @@ export async function startWindowsHost(options: WindowsHostOptions = {}): Promis
     throw error;
   }
 }
-
-/** pwsh's telemetry and update check would phone home on every start; a faster start. */
-const PWSH_QUIET = {
-  POWERSHELL_TELEMETRY_OPTOUT: '1',
-  POWERSHELL_UPDATECHECK: 'Off',
-  DOTNET_CLI_TELEMETRY_OPTOUT: '1',
-  DOTNET_NOLOGO: '1',
-  // About a tenth less CPU per start (measured): every script is a fresh pwsh.
-  DOTNET_TieredPGO: '0',
-} as const;
 
 function writeSimRoot(simRoot: string, o: WindowsHostOptions & { computerName: string }): void {
   for (const d of ['httpsys', 'services', 'bc', 'iis', 'log', '.dev']) {
