@@ -6,7 +6,6 @@
 // only and missed 7147/7148.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -168,7 +167,9 @@ const state = () => ['--state-dir', join(dir, 'state')];
 const lastRun = () => listRunIds(join(dir, 'state')).sort().at(-1)!;
 const inStore = (c: Issued) => existsSync(sim.path(`store/LocalMachine/My/${c.thumbprint}.cer`));
 /** A PFX written for Import-PfxCertificate that stage did not remove. */
-const stagedPfx = () => readdirSync(tmpdir()).filter((f) => /^certroll-[0-9a-f]{32}\.pfx$/.test(f));
+// The simulated host's own temp folder (test/lab/windows/host.ts): other tests stage in theirs.
+const stagedPfx = () =>
+  readdirSync(join(win.simRoot, 'temp')).filter((f) => /^certroll-[0-9a-f]{32}\.pfx$/.test(f));
 
 describe('the Business Central incident, replayed', () => {
   it('an inventory that lists only BC1: plan refuses, naming 7147 and 7148 on the old certificate', async () => {

@@ -117,7 +117,14 @@ export async function startWindowsHost(options: WindowsHostOptions = {}): Promis
     }
     const binDir = join(lab.dir, 'hosts', name, 'bin');
     const wrapper = join(binDir, 'pwsh');
-    const env = { CERTROLL_WINSIM: simRoot, PSModulePath: SIM_MODULES, ...PWSH_QUIET };
+    // Its own temp folder, as a Windows host has its own %TEMP% ([IO.Path]::GetTempPath() reads
+    // TMPDIR here): what one host stages is never mistaken for another's.
+    const env = {
+      CERTROLL_WINSIM: simRoot,
+      PSModulePath: SIM_MODULES,
+      TMPDIR: join(simRoot, 'temp'),
+      ...PWSH_QUIET,
+    };
     const labHost = await lab.addHost({
       name,
       sshd: {
@@ -183,7 +190,7 @@ export async function startWindowsHost(options: WindowsHostOptions = {}): Promis
 }
 
 function writeSimRoot(simRoot: string, o: WindowsHostOptions & { computerName: string }): void {
-  for (const d of ['httpsys', 'services', 'bc', 'iis', 'log', '.dev']) {
+  for (const d of ['httpsys', 'services', 'bc', 'iis', 'log', '.dev', 'temp']) {
     mkdirSync(join(simRoot, d), { recursive: true });
   }
   for (const store of ['My', 'WebHosting', 'CA', 'Root']) {
