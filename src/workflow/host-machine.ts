@@ -6,119 +6,15 @@
 // leaves the undo stack, so a failure undoes only the unit that failed, and the host stops there
 // (docs/rollout.md). It always ends in `done` with a typed output; policy above acts on
 // that output, never on exceptions. Steps are actors referenced by name and provided from
-// injected implementations (createHostMachine), so tests run it with fake steps.
-import { assign, fromPromise, setup } from 'xstate';
-import { toCertrollError, type CertrollErrorJson } from '../errors.js';
-import {
-  current,
-  hostOutput,
-  isDrained,
-  needsDrain,
-  withDrained,
-  membersOf,
-  popWith,
-  stageInput,
-  stepInput,
-  top,
-  unitIsCurrent,
-  unitsOf,
-  withCapture,
-  withOutcomes,
-  type HostContext,
-} from './host-context.js';
-import { REASON, rollbackOutcome, verifiedOutcome } from './outcome.js';
-import {
-  type BindingStepInput,
-  type CaptureInput,
-  type CaptureResult,
-  type HostOutput,
-  type HostRef,
-  type HostStepInput,
-  type HostSteps,
-  type StageInput,
-  type VerifyResult,
-} from './types.js';
+// injected implementations (createHostMachine), so tests run it with fake steps. What the states
+// name (steps, guards, actions) is defined in host-setup.ts.
+import { fromPromise } from 'xstate';
+import { current, hostOutput, stageInput, stepInput, top, unitsOf } from './host-context.js';
+import { hostSetup } from './host-setup.js';
+import { type HostSteps } from './types.js';
 
-const pending = <I, O>(name: string) =>
-  fromPromise<O, I>(() => Promise.reject(new Error(`host step ${name} was not provided`)));
-
-const errorJson = (error: unknown): CertrollErrorJson => toCertrollError(error).toJSON();
-
-export const hostMachine = setup({
-  types: {
-    context: {} as HostContext,
-    input: {} as HostRef,
-    output: {} as HostOutput,
-  },
-  actors: {
-    connect: pending<HostStepInput, void>('connect'),
-    lockHost: pending<HostStepInput, void>('lockHost'),
-    capture: pending<CaptureInput, CaptureResult>('capture'),
-    stage: pending<StageInput, void>('stage'),
-    bind: pending<BindingStepInput, void>('bind'),
-    verify: pending<BindingStepInput, VerifyResult>('verify'),
-    rollback: pending<BindingStepInput, void>('rollback'),
-    verifyRollback: pending<BindingStepInput, VerifyResult>('verifyRollback'),
-    restart: pending<BindingStepInput, void>('restart'),
-    drain: pending<BindingStepInput, void>('drain'),
-    returnToPool: pending<BindingStepInput, void>('returnToPool'),
-    cleanup: pending<HostStepInput, void>('cleanup'),
-    release: pending<HostStepInput & { locked: boolean }, void>('release'),
-  },
-  guards: {
-    allCaptured: ({ context }) => context.captureIndex >= unitsOf(context).length,
-    nothingToDo: ({ context }) =>
-      context.bindings.every((b) => context.captured[b]?.alreadyCurrent === true),
-    allBound: ({ context }) => context.index >= unitsOf(context).length,
-    currentIsCurrent: ({ context }) => unitIsCurrent(context, current(context)),
-    nothingToUndo: ({ context }) => context.undo.length === 0,
-    currentNeedsDrain: ({ context }) => needsDrain(context, current(context)),
-    currentDrained: ({ context }) => isDrained(context, current(context)),
-  },
-  actions: {
-    recordError: assign({
-      error: ({ event }) => errorJson((event as unknown as { error: unknown }).error),
-    }),
-    skipCurrent: assign({
-      outcomes: ({ context }) =>
-        withOutcomes(context, current(context), () => ({
-          status: 'skipped',
-          reason: REASON.alreadyCurrent,
-        })),
-      index: ({ context }) => context.index + 1,
-    }),
-    keepProof: assign({
-      proof: ({ event }) => (event as unknown as { output: VerifyResult }).output,
-    }),
-    markVerified: assign(({ context }) => {
-      const output = context.proof ?? { ok: true };
-      const outcomes = { ...context.outcomes };
-      // Each member keeps its own capture, so an environment rollback can restore it later.
-      for (const b of membersOf(context, current(context))) {
-        outcomes[b] = verifiedOutcome(output.bindings?.[b] ?? output, context.captured[b]?.state);
-      }
-      // Undo `unit`: a proven unit is done; a later failure must not undo it.
-      const undo =
-        context.undoScope === 'unit'
-          ? context.undo.filter((leader) => leader !== current(context))
-          : context.undo;
-      return { outcomes, undo, index: context.index + 1, proof: undefined };
-    }),
-    recordVerifyFailure: assign(({ context, event }, params: { when: string }) => {
-      const output = (event as unknown as { output: VerifyResult }).output;
-      return {
-        error: {
-          code: 'PROBE_FAILED' as const,
-          message: `${context.host} ${current(context)}: the new certificate could not be proven${params.when}: ${output.reason ?? 'probe failed'}`,
-        },
-      };
-    }),
-    markTouched: assign({
-      undo: ({ context }) => [...context.undo, current(context)],
-      touched: true,
-    }),
-  },
-}).createMachine({
+/** The states; the guards and actions they name are in host-setup.ts. */
+export const hostMachine = hostSetup.createMachine({
   id: 'host',
   context: ({ input }) => ({
     host: input.name,
@@ -145,14 +41,14 @@ export const hostMachine = setup({
         src: 'connect',
         input: ({ context }) => ({ host: context.host }),
         onDone: 'locking',
-        onError: { target: 'releasing', actions: ['recordError', assign({ unreachable: true })] },
+        onError: { target: 'releasing', actions: ['recordError', 'markUnreachable'] },
       },
     },
     locking: {
       invoke: {
         src: 'lockHost',
         input: ({ context }) => ({ host: context.host }),
-        onDone: { target: 'capturing', actions: assign({ locked: true }) },
+        onDone: { target: 'capturing', actions: 'markLocked' },
         onError: { target: 'releasing', actions: 'recordError' },
       },
     },
@@ -168,11 +64,7 @@ export const hostMachine = setup({
             ...(unit.length > 1 ? { bindings: unit } : {}),
           };
         },
-        onDone: {
-          target: 'capturing',
-          reenter: true,
-          actions: assign(({ context, event }) => withCapture(context, event.output)),
-        },
+        onDone: { target: 'capturing', reenter: true, actions: 'keepCapture' },
         onError: { target: 'releasing', actions: 'recordError' },
       },
     },
@@ -201,12 +93,7 @@ export const hostMachine = setup({
           invoke: {
             src: 'drain',
             input: ({ context }) => stepInput(context, current(context)),
-            onDone: {
-              target: 'bind',
-              actions: assign({
-                drained: ({ context }) => withDrained(context, current(context), true),
-              }),
-            },
+            onDone: { target: 'bind', actions: 'markDrained' },
             // Not bound yet: the member is unchanged (the step put it back if it had drained it).
             onError: { target: '#host.undoing', actions: 'recordError' },
           },
@@ -222,13 +109,7 @@ export const hostMachine = setup({
           invoke: {
             src: 'returnToPool',
             input: ({ context }) => stepInput(context, current(context)),
-            onDone: {
-              target: 'next',
-              actions: [
-                assign({ drained: ({ context }) => withDrained(context, current(context), false) }),
-                'markVerified',
-              ],
-            },
+            onDone: { target: 'next', actions: ['markReturned', 'markVerified'] },
             onError: { target: '#host.undoing', actions: 'recordError' },
           },
         },
@@ -246,13 +127,9 @@ export const hostMachine = setup({
             src: 'verify',
             input: ({ context }) => stepInput(context, current(context)),
             onDone: [
-              {
-                guard: ({ event, context }) => event.output.ok && !context.coldStart,
-                target: 'proven',
-                actions: 'keepProof',
-              },
+              { guard: 'provenWarm', target: 'proven', actions: 'keepProof' },
               // Cold-start check: a binding that works only until the next restart is caught here.
-              { guard: ({ event }) => event.output.ok, target: 'restart' },
+              { guard: 'proven', target: 'restart' },
               {
                 target: '#host.undoing',
                 actions: { type: 'recordVerifyFailure', params: { when: '' } },
@@ -274,7 +151,7 @@ export const hostMachine = setup({
             src: 'verify',
             input: ({ context }) => stepInput(context, current(context)),
             onDone: [
-              { guard: ({ event }) => event.output.ok, target: 'proven', actions: 'keepProof' },
+              { guard: 'proven', target: 'proven', actions: 'keepProof' },
               {
                 target: '#host.undoing',
                 actions: {
@@ -300,10 +177,7 @@ export const hostMachine = setup({
             input: ({ context }) => stepInput(context, top(context)),
             onDone: 'verifyRollback',
             // A failed rollback command is not the verdict: the probe that follows is.
-            onError: {
-              target: 'verifyRollback',
-              actions: assign({ undoFailure: ({ event }) => errorJson(event.error).message }),
-            },
+            onError: { target: 'verifyRollback', actions: 'keepUndoFailure' },
           },
         },
         verifyRollback: {
@@ -311,55 +185,20 @@ export const hostMachine = setup({
             src: 'verifyRollback',
             input: ({ context }) => stepInput(context, top(context)),
             onDone: [
-              {
-                // Proven on its previous certificate: a drained member may go back now.
-                guard: ({ context, event }) => event.output.ok && isDrained(context, top(context)),
-                target: 'returnUndone',
-                actions: assign(({ context, event }) => ({
-                  returning: top(context),
-                  ...popWith(context, (r) => rollbackOutcome(r, context.undoFailure), event.output),
-                })),
-              },
-              {
-                target: 'next',
-                actions: assign(({ context, event }) =>
-                  popWith(context, (r) => rollbackOutcome(r, context.undoFailure), event.output),
-                ),
-              },
+              // Proven on its previous certificate: a drained member may go back now.
+              { guard: 'undoneAndDrained', target: 'returnUndone', actions: 'popUndoneToReturn' },
+              { target: 'next', actions: 'popUndone' },
             ],
-            onError: {
-              target: 'next',
-              actions: assign(({ context, event }) =>
-                popWith(
-                  context,
-                  rollbackOutcome(undefined, context.undoFailure, errorJson(event.error).message),
-                ),
-              ),
-            },
+            onError: { target: 'next', actions: 'popUnproven' },
           },
         },
         returnUndone: {
           invoke: {
             src: 'returnToPool',
             input: ({ context }) => stepInput(context, context.returning ?? ''),
-            onDone: {
-              target: 'next',
-              actions: assign(({ context }) => ({
-                drained: withDrained(context, context.returning ?? '', false),
-                returning: undefined,
-              })),
-            },
+            onDone: { target: 'next', actions: 'markReturnedUndone' },
             // Proven on the previous certificate but still out of the pool: someone must look.
-            onError: {
-              target: 'next',
-              actions: assign(({ context, event }) => ({
-                outcomes: withOutcomes(context, context.returning ?? '', () => ({
-                  status: 'needs-attention',
-                  reason: `rolled back and proven on the previous certificate, but still drained: ${errorJson(event.error).message}`,
-                })),
-                returning: undefined,
-              })),
-            },
+            onError: { target: 'next', actions: 'markStillDrained' },
           },
         },
       },
@@ -370,7 +209,7 @@ export const hostMachine = setup({
         src: 'cleanup',
         input: ({ context }) => ({ host: context.host }),
         onDone: 'releasing',
-        onError: { target: 'releasing', actions: [assign({ cleanupFailed: true }), 'recordError'] },
+        onError: { target: 'releasing', actions: ['markCleanupFailed', 'recordError'] },
       },
     },
     releasing: {
