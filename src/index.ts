@@ -38,14 +38,8 @@ export {
   type RolloutInputs,
 } from './rollout/prepare.js';
 export { makePlan, type MadePlan, type MakePlanOptions } from './rollout/make-plan.js';
-export {
-  applyPlan,
-  assertPlanFresh,
-  lockRun,
-  preflightApply,
-  type ApplyOptions,
-  type ApplyOutcome,
-} from './rollout/apply.js';
+export { applyPlan, type ApplyOptions, type ApplyOutcome } from './rollout/apply.js';
+export { assertPlanFresh, lockRun, preflightApply } from './rollout/apply-checks.js';
 export {
   loadFinishedRun,
   purgeFinished,

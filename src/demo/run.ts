@@ -11,7 +11,7 @@ import { type EnvironmentLocks } from '../journal/index.js';
 import { type PlanDocument } from '../plan/document.js';
 import { type ProbeFn } from '../probe/shared.js';
 import { type ApplyOutcome } from '../rollout/apply.js';
-import { lockRun } from '../rollout/apply.js';
+import { lockRun } from '../rollout/apply-checks.js';
 import { makePlan } from '../rollout/make-plan.js';
 import { type RolloutAdapters } from '../rollout/ports.js';
 import { prepareRollout, type Prepared } from '../rollout/prepare.js';

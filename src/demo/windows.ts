@@ -8,7 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { toCertrollError } from '../errors.js';
-import { lockRun } from '../rollout/apply.js';
+import { lockRun } from '../rollout/apply-checks.js';
 import { makePlan } from '../rollout/make-plan.js';
 import { prepareRollout } from '../rollout/prepare.js';
 import { generateSshKey } from './lab.js';

@@ -1,16 +1,13 @@
 // Applying a plan: take every environment's lock (first of all), refuse a stale plan, open the run
 // folder (plan, journal, snapshots, audit log), run the rollout machine over the real steps, and
 // sweep the hosts for the replaced certificates. Returns the run's outcome; the CLI turns it into
-// text and an exit code.
-import { CertrollError } from '../errors.js';
+// text and an exit code. The checks before it are in apply-checks.ts; what a run tells besides
+// its journal (notifier, audit log, progress view) in run-records.ts.
 import { type HostFacts } from '../discover/coverage.js';
 import { type Host } from '../inventory/model.js';
 import {
   createRunFolder,
   Journal,
-  locksDir,
-  lockEnvironments,
-  newRunId,
   RunRecorder,
   type EnvironmentLocks,
   type RunPaths,
@@ -20,23 +17,25 @@ import { type JournalRecord } from '../journal/journal.js';
 import { recordsOf } from '../workflow/records.js';
 import { type RolloutRef } from '../workflow/types.js';
 import { type ChangeInfo } from '../plan/change.js';
-import { buildPlan, planPins, type PlanDocument } from '../plan/document.js';
+import { type PlanDocument } from '../plan/document.js';
 import { overrideSoak, rolloutRef, type SoakReplaced } from '../workflow/ref.js';
-import { describeDrift, planDrift } from '../plan/pins.js';
-import { sharedProbe, type ProbeFn } from '../probe/shared.js';
 import {
   createRolloutSteps,
   journaled,
   runRollout,
-  type HostOutput,
   type RolloutOutput,
 } from '../workflow/index.js';
 import { type BindingVerifier } from '../workflow/ports.js';
-import { eventOfRecord, runEvent, type EventContext, type RunEvent } from '../notify/events.js';
 import { type RolloutAdapters, type RunNotifier, type RunObserver } from './ports.js';
-import { captureAll } from './preflight.js';
-import { NOTHING_TOUCHED, type Prepared } from './prepare.js';
-import { replacedBy, sweep, type Sweep } from './sweep.js';
+import { type Prepared } from './prepare.js';
+import {
+  auditOutcomes,
+  finishedMessage,
+  observed,
+  teller,
+  withoutCaptures,
+} from './run-records.js';
+import { sweep, type Sweep } from './sweep.js';
 
 export interface ApplyOptions {
   readonly stateDir: string;
@@ -83,96 +82,30 @@ export interface SoakOverride {
   readonly replaced: readonly SoakReplaced[];
 }
 
-/** What the pre-run checks share with the run: connections, how many hosts at once, the probe. */
-export interface ReadOptions {
-  readonly adapters: RolloutAdapters;
-  readonly concurrency?: number;
-  /** Shared with the coverage gate that follows (src/probe/shared.ts). */
-  readonly probe?: ProbeFn;
-  readonly stateDirFor?: (host: Host) => string | undefined;
-}
-
-/**
- * Takes the lock of every environment the run will touch, first of all: before the plan's
- * freshness check or any host is read, so a second apply is refused (LOCK_HELD) without logging
- * in anywhere. A resumed run takes back the locks its dead process left.
- */
-export function lockRun(
-  stateDir: string,
-  environments: readonly { readonly name: string }[],
-  resume?: { readonly runId: string },
-): EnvironmentLocks {
-  return lockEnvironments(
-    locksDir(stateDir),
-    environments.map((e) => e.name),
-    resume?.runId ?? newRunId(),
-    resume !== undefined,
-  );
-}
-
-/** Re-captures every binding and refuses the plan when the bundle, inventory or a binding moved. */
-export async function assertPlanFresh(
-  plan: PlanDocument,
-  prepared: Prepared,
-  options: ReadOptions,
-): Promise<void> {
-  const captures = await captureAll(prepared, {
-    runId: 'freshness-check',
-    transportFor: options.adapters.transportFor,
-    verifier: options.adapters.verifier(prepared.trustPem, options.probe),
-    ...(options.stateDirFor ? { stateDirFor: options.stateDirFor } : {}),
-    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-  });
-  const now = buildPlan(
-    prepared.inventory,
-    plan.inventory.path,
-    { ...plan.bundle, sha256: prepared.cert.sha256 },
-    captures,
-  );
-  const drift = planDrift(planPins(plan), {
-    ...planPins(now),
-    inventoryDigest: prepared.inventory.digest,
-  });
-  if (drift.length > 0) {
-    throw new CertrollError(
-      'PLAN_STALE',
-      `The plan is stale: ${drift.length} thing(s) changed since it was made. ${NOTHING_TOUCHED}`,
-      {
-        details: drift.map((d) => ({ message: describeDrift(d) })),
-        hint: 'Make a new plan (`certroll plan ...`) and review it again.',
-      },
-    );
-  }
-}
-
-/**
- * What `apply` checks before it changes anything, under the environments' locks: the plan is
- * still fresh, and coverage still holds. Returns what the gate read, for the sweep.
- */
-export async function preflightApply(
-  plan: PlanDocument,
-  prepared: Prepared,
-  o: ReadOptions & { readonly discoverConcurrency?: number },
-): Promise<ReadonlyMap<string, HostFacts>> {
-  // The freshness check and the gate ask some ports the same question: one handshake.
-  const probe = o.probe ?? sharedProbe(o.adapters.probe);
-  await assertPlanFresh(plan, prepared, { ...o, probe });
-  const { assertCoverage } = await import('../discover/rollout-hooks.js');
-  const { facts } = await assertCoverage(prepared.inventory, replacedBy(plan), NOTHING_TOUCHED, {
-    trust: prepared.trustPem,
-    transportFor: o.adapters.transportFor,
-    ...(o.discoverConcurrency !== undefined ? { concurrency: o.discoverConcurrency } : {}),
-    probe,
-  });
-  return facts;
-}
-
 export async function applyPlan(
   plan: PlanDocument,
   prepared: Prepared,
   options: ApplyOptions,
 ): Promise<ApplyOutcome> {
-  const { adapters, observer } = options;
+  const run = openRun(plan, prepared, options);
+  const output = await runMachine(prepared, options, run);
+  return finishRun(plan, prepared, options, run, output);
+}
+
+/** A run as it starts: its folder and journal (new, or reopened to resume), audit log and teller. */
+interface OpenedRun {
+  readonly runId: string;
+  readonly paths: RunPaths;
+  readonly journal: Journal;
+  /** The journal's records so far, when resuming. */
+  readonly resumed?: readonly JournalRecord[];
+  readonly ref: RolloutRef;
+  readonly soakOverride?: SoakOverride;
+  readonly audit: Logger;
+  readonly tell: ReturnType<typeof teller>;
+}
+
+function openRun(plan: PlanDocument, prepared: Prepared, options: ApplyOptions): OpenedRun {
   const runId = options.locks.runId;
   const paths = options.resume?.paths ?? createRunFolder(options.stateDir, plan, runId);
   const reopened = options.resume !== undefined ? Journal.open(paths.journal) : undefined;
@@ -188,8 +121,8 @@ export async function applyPlan(
           ...(soakOverride !== undefined ? { soakOverride } : {}),
         });
   if (options.resume !== undefined) journal.append('run-resumed', { ...options.change });
-  const audit = adapters.auditLog(paths.audit).child({ runId, ...options.change });
-  observer?.started?.(runId, paths.dir);
+  const audit = options.adapters.auditLog(paths.audit).child({ runId, ...options.change });
+  options.observer?.started?.(runId, paths.dir);
   const tell = teller(options.notifier, {
     runId,
     certificate: plan.bundle.sha256,
@@ -198,8 +131,28 @@ export async function applyPlan(
   tell('run-started', {
     message: `${options.resume !== undefined ? 'resumed' : 'started'}: ${plan.environments.map((e) => e.name).join(', ')}`,
   });
-  const steps = createRolloutSteps({
+  return {
     runId,
+    paths,
+    journal,
+    ...(reopened !== undefined ? { resumed: reopened.contents.records } : {}),
+    ref,
+    ...(soakOverride !== undefined ? { soakOverride } : {}),
+    audit,
+    tell,
+  };
+}
+
+/** Runs the rollout machine over the real steps, every record journaled, audited and observed. */
+async function runMachine(
+  prepared: Prepared,
+  options: ApplyOptions,
+  run: OpenedRun,
+): Promise<RolloutOutput> {
+  const { adapters, observer } = options;
+  const { tell } = run;
+  const steps = createRolloutSteps({
+    runId: run.runId,
     inventory: prepared.inventory,
     playbooks: prepared.playbooks,
     cert: prepared.cert,
@@ -213,15 +166,14 @@ export async function applyPlan(
     },
     ...(options.stateDirFor !== undefined ? { stateDirFor: options.stateDirFor } : {}),
   });
-  const recorder = new RunRecorder(journal, paths.snapshot);
-  let output: RolloutOutput;
+  const recorder = new RunRecorder(run.journal, run.paths.snapshot);
   try {
-    output = await runRollout({
+    return await runRollout({
       ...(options.interrupt !== undefined ? { interrupt: options.interrupt } : {}),
-      ref,
+      ref: run.ref,
       steps: journaled(
         steps,
-        observed(recorder, observer, audit, prepared.cert.sha256, (type, data) =>
+        observed(recorder, observer, run.audit, prepared.cert.sha256, (type, data) =>
           tell.record(type, data),
         ),
       ),
@@ -232,15 +184,26 @@ export async function applyPlan(
           message: `environment ${e.env} ${e.status}${e.reason !== undefined ? `: ${e.reason}` : ''}`,
         }),
       snapshots: recorder,
-      ...(options.resume !== undefined && reopened !== undefined
-        ? { restore: { snapshot: options.resume.snapshot, journal: reopened.contents.records } }
+      ...(options.resume !== undefined && run.resumed !== undefined
+        ? { restore: { snapshot: options.resume.snapshot, journal: run.resumed } }
         : {}),
     });
   } finally {
     await observer?.close?.();
     recorder.close();
   }
-  auditOutcomes(audit, output, prepared.cert.sha256);
+}
+
+/** Journals and audits how the run ended, then (unless interrupted) sweeps for the old certificate. */
+async function finishRun(
+  plan: PlanDocument,
+  prepared: Prepared,
+  options: ApplyOptions,
+  run: OpenedRun,
+  output: RolloutOutput,
+): Promise<ApplyOutcome> {
+  const { journal, tell, soakOverride } = run;
+  auditOutcomes(run.audit, output, prepared.cert.sha256);
   journal.append('run-finished', {
     status: output.status,
     ...(output.reason !== undefined ? { reason: output.reason } : {}),
@@ -253,7 +216,12 @@ export async function applyPlan(
       Object.values(e.hosts).map((h) => ({ env: e.env, output: withoutCaptures(h) })),
     ),
   });
-  const base = { runId, dir: paths.dir, output, ...(soakOverride ? { soakOverride } : {}) };
+  const base = {
+    runId: run.runId,
+    dir: run.paths.dir,
+    output,
+    ...(soakOverride ? { soakOverride } : {}),
+  };
   // Hosts not started still serve the old certificate by design: no sweep.
   if (output.status === 'interrupted') {
     tell('run-finished', {
@@ -263,7 +231,7 @@ export async function applyPlan(
     return { ...base, status: 'interrupted' };
   }
   const swept = await sweep(plan, prepared, output, {
-    adapters,
+    adapters: options.adapters,
     ...(options.known !== undefined ? { known: options.known } : {}),
   });
   journal.append('run-swept', { clean: swept.clean, text: swept.text });
@@ -291,97 +259,4 @@ function refOf(
   if (soakMs === undefined) return { ref };
   const over = overrideSoak(ref, soakMs);
   return { ref: over.ref, soakOverride: { ms: soakMs, replaced: over.replaced } };
-}
-
-/** The run's events to the notifier, stamped with who and what; never throws. */
-function teller(notifier: RunNotifier | undefined, ctx: EventContext) {
-  const send = (event: RunEvent | undefined) => {
-    if (notifier === undefined || event === undefined) return;
-    try {
-      notifier.notify(event);
-    } catch {
-      // A notifier that throws is a bug in it; the run goes on regardless.
-    }
-  };
-  const tell = (type: Parameters<typeof runEvent>[1], fields: Parameters<typeof runEvent>[2]) =>
-    send(runEvent(ctx, type, fields));
-  tell.record = (type: string, data: Record<string, unknown>) =>
-    send(eventOfRecord(ctx, type, data));
-  return tell;
-}
-
-function finishedMessage(status: string, output: RolloutOutput, clean?: boolean): string {
-  const all = output.environments.flatMap((e) =>
-    Object.values(e.hosts).flatMap((h) => Object.values(h.bindings)),
-  );
-  const n = (s: string) => all.filter((b) => b.status === s).length;
-  const sweep = clean === false ? '; the sweep found the replaced certificate still served' : '';
-  return `run ${status}: ${n('verified')} verified, ${n('rolled-back')} rolled back, ${n('needs-attention')} need attention, ${n('skipped')} skipped${sweep}`;
-}
-
-/** A host's output as the journal's last word on it: the captures stay in the snapshot. */
-function withoutCaptures(h: HostOutput): HostOutput {
-  const bindings = Object.fromEntries(
-    Object.entries(h.bindings).map(([id, { captured: _captured, ...rest }]) => [id, rest]),
-  );
-  return { ...h, bindings };
-}
-
-/** One audit line per binding: how it ended, what was expected and what was observed. */
-function auditOutcomes(audit: Logger, output: RolloutOutput, expected: string): void {
-  for (const e of output.environments) {
-    for (const h of Object.values(e.hosts)) {
-      for (const [binding, o] of Object.entries(h.bindings)) {
-        audit.info('binding finished', {
-          env: e.env,
-          host: h.host,
-          binding,
-          status: o.status,
-          expected,
-          observed: o.observed,
-          reason: o.reason,
-        });
-      }
-    }
-  }
-}
-
-// Every journal record goes to the journal, every finished or failed step to the audit log (with
-// its duration and the expected fingerprint), and the steps also to the observer (the progress
-// view).
-function observed(
-  journal: {
-    append(type: string, data: Record<string, unknown>): unknown;
-    durable(what?: 'all' | 'records'): Promise<void>;
-  },
-  observer: RunObserver | undefined,
-  audit: Logger,
-  expected: string,
-  notify: (type: string, data: Record<string, unknown>) => void,
-) {
-  const started = new Map<string, number>();
-  return {
-    // After an approval step starts, the terminal view gives the terminal back before the prompt.
-    durable: async (what?: 'all' | 'records') => {
-      await journal.durable(what);
-      await observer?.idle?.();
-    },
-    append(type: string, data: Record<string, unknown>) {
-      journal.append(type, data);
-      const step = typeof data['step'] === 'string' ? data['step'] : '';
-      const key = `${step} ${String(data['host'])} ${String(data['binding'])}`;
-      if (type === 'step-started') started.set(key, Date.now());
-      else {
-        const durationMs = Date.now() - (started.get(key) ?? Date.now());
-        audit.info(type === 'step-failed' ? 'step failed' : 'step finished', {
-          ...data,
-          durationMs,
-          ...(step === 'verify' ? { expected } : {}),
-          outcome: type === 'step-failed' ? 'failed' : 'ok',
-        });
-      }
-      observer?.record?.(type, data);
-      notify(type, data);
-    },
-  };
 }

@@ -13,7 +13,7 @@ import {
 import { osUser } from '../os-user.js';
 import { changeInfo, type ChangeInfo } from '../../plan/change.js';
 import { changesPlanned, parsePlan, planOf, type PlanDocument } from '../../plan/document.js';
-import { lockRun, preflightApply } from '../../rollout/apply.js';
+import { lockRun, preflightApply } from '../../rollout/apply-checks.js';
 import { makePlan, type MadePlan } from '../../rollout/make-plan.js';
 import { type RolloutAdapters } from '../../rollout/ports.js';
 import { prepareRollout, type Prepared, type RolloutInputs } from '../../rollout/prepare.js';
