@@ -15,7 +15,8 @@ import {
 import { addZodIssues, detailSink, type Locate } from './issues.js';
 import { type Inventory } from './model.js';
 import { type Path } from './paths.js';
-import { localPath, resolveEnvironments, secretOf } from './resolve.js';
+import { resolveEnvironments } from './resolve.js';
+import { localPath, secretOf } from './resolve-context.js';
 import { inventoryInput } from './schema.js';
 import { fieldsAt } from './schema-fields.js';
 import { parseSshConfig, type ParsedSshConfig } from './ssh-config.js';

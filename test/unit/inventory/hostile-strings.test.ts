@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { isCertrollError } from '../../../src/errors.js';
 import { type Inventory } from '../../../src/inventory/index.js';
-import { localPath } from '../../../src/inventory/resolve.js';
+import { localPath } from '../../../src/inventory/resolve-context.js';
 import { OPTS, parse } from './helpers.js';
 
 // The test document is mutated at arbitrary paths; typing each level would add nothing.
