@@ -6,7 +6,8 @@ import { type Host, type Inventory } from '../inventory/model.js';
 import { type Transport } from '../transport/types.js';
 import { MIN_PREFIX_HEX, parseFingerprintPrefix } from '../cert/fingerprint-prefix.js';
 import { type ProbeFn } from '../probe/shared.js';
-import { printable, sha256Mistake } from '../inventory/values.js';
+import { printable } from '../inventory/hidden-characters.js';
+import { sha256Mistake } from '../inventory/thumbprints.js';
 import { renderJson, renderTable, renderYaml, summarise, discoverExitCode } from './render.js';
 import { discoverHosts, type HostRef } from './run.js';
 

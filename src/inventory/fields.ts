@@ -1,7 +1,7 @@
 // The inventory's scalar field types as zod schemas, each with a message that names what is
 // expected. Names that reach a shell, a lock file or a TLS handshake are narrow on purpose.
 import { z } from 'zod';
-import { thumbprintProblem } from './values.js';
+import { thumbprintProblem } from './thumbprints.js';
 import { DURATION, durationMs } from './duration.js';
 
 // C0/C1 controls and DEL; invisible formatting characters (bidi marks, zero-width, BOM, soft

@@ -16,5 +16,7 @@ export { LIMITS } from './yaml-source.js';
 export { thumbprint, hiddenCharacter } from './fields.js';
 export { type BindingContext, type BindingRules, type BindingProblem } from './checks.js';
 export * from './values.js';
+export * from './hidden-characters.js';
+export * from './thumbprints.js';
 export type * from './model.js';
 export { selectInventory, type Selection } from './select.js';

@@ -4,7 +4,7 @@ import { durationMs, isDnsName, isIPv4, isIPv6 } from './fields.js';
 import { type Binding, type ProbeSpec } from './model.js';
 import { type Path } from './paths.js';
 import { origin, type ResolveContext } from './resolve-context.js';
-import { thumbprintProblem } from './values.js';
+import { thumbprintProblem } from './thumbprints.js';
 import { type BindingInput, type HostInput } from './schema.js';
 
 // Several bindings on one port (SNI-based, e.g. http.sys hostnameport) get the SNI in their id.

@@ -3,7 +3,10 @@
 // Quoting already keeps these values from being read as code; these rules keep a well-quoted
 // value from naming the wrong thing (a relative or `..` path, an option, a wildcard, a thumbprint
 // with a character copied out of a dialog). Each rule returns why the value is refused, or
-// undefined; callers add where the value came from.
+// undefined; callers add where the value came from. Thumbprints are in thumbprints.ts, the
+// hidden characters every rule looks for in hidden-characters.ts.
+
+import { findHiddenCharacter, visible } from './hidden-characters.js';
 
 /** The shell a host's (or a playbook's) commands run in. */
 export type RemoteShell = 'sh' | 'powershell';
@@ -12,79 +15,6 @@ export type RemoteShell = 'sh' | 'powershell';
 export interface ValueProblem {
   readonly message: string;
   readonly hint?: string;
-}
-
-// Characters that are invisible or control text when copied out of a GUI, each with its Unicode
-// name so the message says exactly what was found.
-const NAMED: Readonly<Record<number, string>> = {
-  0x00a0: 'NO-BREAK SPACE',
-  0x00ad: 'SOFT HYPHEN',
-  0x061c: 'ARABIC LETTER MARK',
-  0x180e: 'MONGOLIAN VOWEL SEPARATOR',
-  0x2007: 'FIGURE SPACE',
-  0x200b: 'ZERO WIDTH SPACE',
-  0x200c: 'ZERO WIDTH NON-JOINER',
-  0x200d: 'ZERO WIDTH JOINER',
-  0x200e: 'LEFT-TO-RIGHT MARK',
-  0x200f: 'RIGHT-TO-LEFT MARK',
-  0x202a: 'LEFT-TO-RIGHT EMBEDDING',
-  0x202b: 'RIGHT-TO-LEFT EMBEDDING',
-  0x202c: 'POP DIRECTIONAL FORMATTING',
-  0x202d: 'LEFT-TO-RIGHT OVERRIDE',
-  0x202e: 'RIGHT-TO-LEFT OVERRIDE',
-  0x202f: 'NARROW NO-BREAK SPACE',
-  0x2060: 'WORD JOINER',
-  0x2066: 'LEFT-TO-RIGHT ISOLATE',
-  0x2067: 'RIGHT-TO-LEFT ISOLATE',
-  0x2068: 'FIRST STRONG ISOLATE',
-  0x2069: 'POP DIRECTIONAL ISOLATE',
-  0xfeff: 'ZERO WIDTH NO-BREAK SPACE (byte order mark)',
-};
-const CONTROL_NAMES: Readonly<Record<number, string>> = {
-  0x00: 'NUL',
-  0x09: 'TAB',
-  0x0a: 'LINE FEED',
-  0x0d: 'CARRIAGE RETURN',
-  0x1b: 'ESCAPE',
-  0x7f: 'DELETE',
-};
-
-const isControl = (cp: number): boolean => cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
-const isHidden = (cp: number): boolean =>
-  isControl(cp) || cp in NAMED || (cp >= 0x2061 && cp <= 0x206f) || (cp >= 0xfff9 && cp <= 0xfffb);
-
-export interface HiddenCharacter {
-  /** `U+200E` */
-  readonly code: string;
-  /** `an invisible U+200E LEFT-TO-RIGHT MARK` or `a control character U+000A LINE FEED` */
-  readonly description: string;
-  /** 1-based, counted in characters (code points) as an editor counts them. */
-  readonly position: number;
-}
-
-/** The first control or invisible character of `s`, named, with its position. */
-export function findHiddenCharacter(s: string): HiddenCharacter | undefined {
-  let position = 0;
-  for (const ch of s) {
-    position++;
-    const cp = ch.codePointAt(0) ?? 0;
-    if (!isHidden(cp)) continue;
-    const code = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-    const name = NAMED[cp] ?? CONTROL_NAMES[cp];
-    const description = isControl(cp)
-      ? `a control character ${code}${name !== undefined ? ` ${name}` : ''}`
-      : `an invisible ${code}${name !== undefined ? ` ${name}` : ''}`;
-    return { code, description, position };
-  }
-  return undefined;
-}
-
-/** The value as JSON, with hidden characters written as \uXXXX so the message shows them. */
-export function visible(s: string): string {
-  return JSON.stringify(s).replace(/[^\x20-\x7e]/gu, (ch) => {
-    const cp = ch.codePointAt(0) ?? 0;
-    return isHidden(cp) ? `\\u${cp.toString(16).padStart(4, '0')}` : ch;
-  });
 }
 
 function hiddenProblem(what: string, s: string, hint: string): ValueProblem | undefined {
@@ -267,60 +197,4 @@ export function bcInstanceNameProblem(value: string): ValueProblem | undefined {
       hint: 'Copy the name from Get-NAVServerInstance (the part after $), e.g. BC230.',
     };
   return undefined;
-}
-
-// --- certificate thumbprints --------------------------------------------------------------------
-
-const COPIED_HINT =
-  'Copying a thumbprint out of the Windows certificate dialog (MMC) brings an invisible mark along; type it again or copy it from PowerShell (Get-ChildItem Cert:\\LocalMachine\\My).';
-
-/** A Windows certificate thumbprint: the SHA-1 of the certificate, exactly 40 hex digits. */
-export function thumbprintProblem(value: string, what = 'thumbprint'): ValueProblem | undefined {
-  const hidden = findHiddenCharacter(value);
-  if (hidden !== undefined)
-    return {
-      message: `${what} ${visible(value)} contains ${hidden.description} at position ${hidden.position} (copied from the certificate dialog?)`,
-      hint: COPIED_HINT,
-    };
-  if (/^[0-9A-Fa-f]{40}$/u.test(value)) return undefined;
-  if (/\s/u.test(value) && /^[0-9A-Fa-f]{40}$/u.test(value.replace(/\s/gu, '')))
-    return {
-      message: `${what} ${visible(value)} contains spaces (as the certificate dialog shows it)`,
-      hint: 'Write the 40 hex digits without spaces; certroll does not rewrite a thumbprint for you.',
-    };
-  if (/^[0-9A-Fa-f]{64}$/u.test(value))
-    return {
-      message: `${what} ${visible(value)} has 64 hex digits: that is a SHA-256 fingerprint, not a thumbprint`,
-      hint: 'A Windows thumbprint is the SHA-1 (40 hex digits); `certroll cert check FILE` prints both.',
-    };
-  const bad = /[^0-9A-Fa-f]/u.exec(value);
-  if (bad !== null)
-    return {
-      message: `${what} ${visible(value)} contains ${JSON.stringify(bad[0])} at position ${[...value.slice(0, bad.index)].length + 1}; a thumbprint is 40 hex digits (0-9, A-F)`,
-      hint: COPIED_HINT,
-    };
-  return {
-    message: `${what} ${visible(value)} has ${value.length} hex digits; a SHA-1 thumbprint has exactly 40`,
-    hint: 'Copy the whole thumbprint; `certroll cert check FILE` prints it.',
-  };
-}
-
-/**
- * Why a value given as a SHA-256 fingerprint (`--old`, `--expect`) is not one, when a reason can
- * be named: a thumbprint given instead, or an invisible character pasted along.
- */
-export function sha256Mistake(value: string): string | undefined {
-  const hidden = findHiddenCharacter(value.replace(/[ \t]/gu, ''));
-  if (hidden !== undefined) {
-    return `it contains ${hidden.description} (copied from the certificate dialog?)`;
-  }
-  if (/^[0-9A-Fa-f]{40}$/u.test(value.replace(/[\s:]/gu, ''))) {
-    return 'that is a SHA-1 thumbprint (40 hex digits), not the SHA-256 fingerprint (64)';
-  }
-  return undefined;
-}
-
-/** The value as typed, or as JSON with \uXXXX escapes when it holds a hidden character. */
-export function printable(value: string): string {
-  return findHiddenCharacter(value) === undefined ? value : visible(value);
 }

@@ -3,11 +3,11 @@
 import { CertrollError, type ErrorDetail } from '../errors.js';
 import type { BindingProblem, BindingRules } from '../inventory/checks.js';
 import { type Binding } from '../inventory/model.js';
+import { visible } from '../inventory/hidden-characters.js';
+import { thumbprintProblem } from '../inventory/thumbprints.js';
 import {
   bcInstanceNameProblem,
   remotePathProblem,
-  thumbprintProblem,
-  visible,
   windowsServiceNameProblem,
   type RemoteShell,
   type ValueProblem,

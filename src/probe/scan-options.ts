@@ -1,7 +1,8 @@
 // Command-line values of `certroll scan`, checked into the options the library takes. Every
 // problem is a USAGE error naming the value; the command reports it as UNKNOWN (exit 3).
 import { CertrollError } from '../errors.js';
-import { printable, sha256Mistake } from '../inventory/values.js';
+import { printable } from '../inventory/hidden-characters.js';
+import { sha256Mistake } from '../inventory/thumbprints.js';
 import { MIN_PREFIX_HEX, parseFingerprintPrefix } from '../cert/fingerprint-prefix.js';
 
 export type ScanFormat = 'table' | 'json' | 'prometheus' | 'nagios';

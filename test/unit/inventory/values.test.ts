@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { findHiddenCharacter } from '../../../src/inventory/hidden-characters.js';
+import { thumbprintProblem } from '../../../src/inventory/thumbprints.js';
 import {
   bcInstanceNameProblem,
-  findHiddenCharacter,
   remotePathProblem,
-  thumbprintProblem,
   windowsServiceNameProblem,
 } from '../../../src/inventory/values.js';
 
