@@ -5,7 +5,8 @@
 // as `plan --commands` shows them).
 import { RUN_ID_PLACEHOLDER } from '../plan/commands.js';
 import { type PlanDocument } from '../plan/document.js';
-import { type BindingStory, formatDuration, type RunStory } from './run-story.js';
+import { type BindingStory } from './binding-stories.js';
+import { formatDuration, type RunStory } from './run-story.js';
 
 export interface PlanBindingRow {
   readonly port: number;

@@ -2,7 +2,7 @@
 // coloured by step, a failed step outlined in red. Drawn as an SVG string in Node with vega-lite
 // and vega (no browser, no canvas, no network: the data is inline and the loader refuses to
 // load anything), so the HTML report embeds it and works offline.
-import { type TimelineStep } from './run-story.js';
+import { type TimelineStep } from './run-timeline.js';
 
 // Every step a run journals, in the order a host takes them, each with its colour.
 const STEPS: readonly (readonly [string, string])[] = [
