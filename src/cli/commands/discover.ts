@@ -39,7 +39,7 @@ export function registerDiscover(program: Command, ctx: CommandContext): void {
     )
     .action(async (options: Record<string, unknown>) => {
       const [{ runDiscover }, { withAdapters }] = await Promise.all([
-        import('../../discover/command.js'),
+        import('../discover-command.js'),
         import('../compose.js'),
       ]);
       ctx.setExit(

@@ -73,7 +73,7 @@ async function readConcurrency(prepared: Prepared) {
 
 /** `--old` / `--old-bundle`: certificates replaced besides what the bindings serve. */
 async function replacedNamed(o: Options, ctx: CommandContext, next: string): Promise<string[]> {
-  const { oldSet } = await import('../../discover/command.js');
+  const { oldSet } = await import('../discover-command.js');
   const oldBundle = str(o, 'oldBundle');
   const named = await oldSet(
     { old: list(o, 'old'), ...(oldBundle !== undefined ? { oldBundle } : {}) },

@@ -1,5 +1,6 @@
 // `certroll discover`: read the inventory, discover every selected host, print the report.
-// Loaded only when the command runs.
+// Loaded only when the command runs. Discovery itself (reading hosts, the report) is in
+// src/discover; this is the command's side: its flags checked, the inventory read, the output.
 import { resolve } from 'node:path';
 import { CertrollError } from '../errors.js';
 import { type Host, type Inventory } from '../inventory/model.js';
@@ -8,8 +9,14 @@ import { MIN_PREFIX_HEX, parseFingerprintPrefix } from '../cert/fingerprint-pref
 import { type ProbeFn } from '../probe/shared.js';
 import { printable } from '../inventory/hidden-characters.js';
 import { sha256Mistake } from '../inventory/thumbprints.js';
-import { renderJson, renderTable, renderYaml, summarise, discoverExitCode } from './render.js';
-import { discoverHosts, type HostRef } from './run.js';
+import {
+  renderJson,
+  renderTable,
+  renderYaml,
+  summarise,
+  discoverExitCode,
+} from '../discover/render.js';
+import { discoverHosts, type HostRef } from '../discover/run.js';
 
 export interface DiscoverCliValues {
   readonly inventory?: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oldSet } from '../../../src/discover/command.js';
+import { oldSet } from '../../../src/cli/discover-command.js';
 
 const THUMB = 'A909502DD82AE41433E6F83886B00D4277A32A7B';
 
