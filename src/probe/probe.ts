@@ -1,6 +1,6 @@
 import { isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { type SecureContext, connect, createSecureContext } from 'node:tls';
+import { type SecureContext, type TLSSocket, connect, createSecureContext } from 'node:tls';
 import { type X509Certificate } from 'node:crypto';
 import { CertrollError } from '../errors.js';
 import { classifyError } from './classify-error.js';
@@ -123,38 +123,15 @@ function handshake(
         resolve({
           ok: false,
           target,
-          failure:
-            bytes === undefined
-              ? failure
-              : {
-                  ...failure,
-                  peerBytes: bytes,
-                  message: `${failure.message}; peer sent "${bytes}"`,
-                },
+          failure: withPeerBytes(failure, bytes),
           elapsedMs: performance.now() - start,
           at,
         }),
       );
     };
-    const onAbort = (): void =>
-      fail({
-        kind: 'aborted',
-        code: 'ABORT_ERR',
-        phase: tcpAt ? 'tls' : 'tcp',
-        message: 'probe aborted',
-      });
+    const onAbort = (): void => fail(abortedFailure(tcpAt));
     const timer = setTimeout(
-      () => {
-        const open = tcpAt !== undefined;
-        fail({
-          kind: 'timeout',
-          code: 'ETIMEDOUT',
-          phase: open ? 'tls' : 'tcp',
-          message: open
-            ? `TCP connected but no TLS handshake answer within ${timeoutMs} ms`
-            : `no TCP connection within ${timeoutMs} ms`,
-        });
-      },
+      () => fail(timeoutFailure(tcpAt !== undefined, timeoutMs)),
       Math.max(1, start + timeoutMs - performance.now()),
     );
     function cleanup(): void {
@@ -170,53 +147,96 @@ function handshake(
       tcpAt = performance.now();
     });
     socket.on('error', failClassified);
-    socket.once('close', () =>
-      fail({
-        kind: 'reset',
-        code: 'ECONNRESET',
-        phase: tcpAt ? 'tls' : 'tcp',
-        message: 'connection closed before the TLS handshake finished',
-      }),
-    );
+    socket.once('close', () => fail(closedFailure(tcpAt)));
     socket.once('secureConnect', () => {
       if (settled) return;
-      const end = performance.now();
-      const leafX509 = socket.getPeerX509Certificate();
-      if (leafX509 === undefined) {
-        return fail({
-          kind: 'error',
-          code: 'NO_CERTIFICATE',
-          phase: 'tls',
-          message: 'the server sent no certificate',
-        });
-      }
-      const reason = socket.authorizationError;
-      const cipher = socket.getCipher();
-      const result: ProbeResult = {
-        ok: true,
-        target,
-        leaf: summarise(leafX509),
-        chain: chainOf(leafX509).map(summarise),
-        protocol: socket.getProtocol() ?? 'unknown',
-        cipher: cipher.standardName || cipher.name,
-        trust: socket.authorized
-          ? { trusted: true }
-          : {
-              trusted: false,
-              reason:
-                reason instanceof Error
-                  ? ((reason as NodeJS.ErrnoException).code ?? reason.message)
-                  : String(reason),
-            },
-        name: nameVerdict(leafX509, target),
-        sessionReused: socket.isSessionReused(),
-        connectMs: (tcpAt ?? end) - start,
-        handshakeMs: end - (tcpAt ?? start),
-        at,
-      };
+      const result = secureResult(socket, target, start, tcpAt, at);
+      if (result === undefined) return fail(noCertificate());
       settled = true;
       cleanup();
       resolve(result);
     });
   });
+}
+
+// The failures and the result of one handshake, built where they happen (handshake above).
+
+/** `tcpAt` truthy: the TCP connection was open, so the TLS phase failed. */
+const phaseOf = (tcpAt: number | undefined): 'tls' | 'tcp' => (tcpAt ? 'tls' : 'tcp');
+
+function abortedFailure(tcpAt: number | undefined): ProbeFailureDetail {
+  return { kind: 'aborted', code: 'ABORT_ERR', phase: phaseOf(tcpAt), message: 'probe aborted' };
+}
+
+function closedFailure(tcpAt: number | undefined): ProbeFailureDetail {
+  return {
+    kind: 'reset',
+    code: 'ECONNRESET',
+    phase: phaseOf(tcpAt),
+    message: 'connection closed before the TLS handshake finished',
+  };
+}
+
+function timeoutFailure(open: boolean, timeoutMs: number): ProbeFailureDetail {
+  return {
+    kind: 'timeout',
+    code: 'ETIMEDOUT',
+    phase: open ? 'tls' : 'tcp',
+    message: open
+      ? `TCP connected but no TLS handshake answer within ${timeoutMs} ms`
+      : `no TCP connection within ${timeoutMs} ms`,
+  };
+}
+
+function noCertificate(): ProbeFailureDetail {
+  return {
+    kind: 'error',
+    code: 'NO_CERTIFICATE',
+    phase: 'tls',
+    message: 'the server sent no certificate',
+  };
+}
+
+/** A peer that is not TLS, with what it sent first (a plain HTTP server's answer, say). */
+function withPeerBytes(failure: ProbeFailureDetail, bytes: string | undefined): ProbeFailureDetail {
+  return bytes === undefined
+    ? failure
+    : { ...failure, peerBytes: bytes, message: `${failure.message}; peer sent "${bytes}"` };
+}
+
+/** What the finished handshake showed, or undefined when the server sent no certificate. */
+function secureResult(
+  socket: TLSSocket,
+  target: ProbeTarget,
+  start: number,
+  tcpAt: number | undefined,
+  at: string,
+): ProbeResult | undefined {
+  const end = performance.now();
+  const leafX509 = socket.getPeerX509Certificate();
+  if (leafX509 === undefined) return undefined;
+  const reason = socket.authorizationError;
+  const cipher = socket.getCipher();
+  return {
+    ok: true,
+    target,
+    leaf: summarise(leafX509),
+    chain: chainOf(leafX509).map(summarise),
+    protocol: socket.getProtocol() ?? 'unknown',
+    cipher: cipher.standardName || cipher.name,
+    trust: socket.authorized
+      ? { trusted: true }
+      : {
+          trusted: false,
+          reason:
+            reason instanceof Error
+              ? ((reason as NodeJS.ErrnoException).code ?? reason.message)
+              : String(reason),
+        },
+    name: nameVerdict(leafX509, target),
+    sessionReused: socket.isSessionReused(),
+    connectMs: (tcpAt ?? end) - start,
+    handshakeMs: end - (tcpAt ?? start),
+    at,
+  };
 }
