@@ -57,16 +57,9 @@ export function execOnChannel(
     const out: Buffer[] = [];
     const errOut: Buffer[] = [];
     const announces = opts.killVia !== undefined || opts.killCommandFor !== undefined;
-    const killCommand = (): string | undefined => {
-      if (pid === undefined) return undefined;
-      if (opts.killCommandFor !== undefined) return opts.killCommandFor(pid);
-      if (opts.killVia === undefined) return undefined;
-      const group = killGroupCommand(pid);
-      return opts.killVia(opts.afterStop === undefined ? group : `${group}; ${opts.afterStop}`);
-    };
     const stop = (): void => {
       stopping = true;
-      if (channel !== undefined) stopChannel(ssh, channel, killCommand());
+      if (channel !== undefined) stopChannel(ssh, channel, killCommandOf(opts, pid));
     };
     const settle = (error: Error | undefined, result?: ExecResult): void => {
       if (settled) return;
@@ -89,17 +82,7 @@ export function execOnChannel(
     const onChannel = (ch: ClientChannel): void => {
       channel = ch;
       // node-ssh listens to no channel 'error'; unheard, one would crash the process.
-      ch.on('error', (e: Error) =>
-        settle(
-          transportError(
-            'TRANSPORT_UNREACHABLE',
-            target,
-            `SSH channel error (${e.message}).`,
-            undefined,
-            e,
-          ),
-        ),
-      );
+      ch.on('error', (e: Error) => settle(channelError(e, target)));
       if (settled) {
         // Stopped while the channel opened: the command's input is never sent (a cancelled
         // putFile must not get its data), and stdin stays open until the channel is closed.
@@ -117,7 +100,7 @@ export function execOnChannel(
       if (pid !== undefined || !announces || channel === undefined) return;
       pid = takePid(Buffer.concat(errOut).toString('utf8')).pid;
       // Stopped before the pid was known: kill now that it is.
-      if (pid !== undefined && stopping) stopChannel(ssh, channel, killCommand());
+      if (pid !== undefined && stopping) stopChannel(ssh, channel, killCommandOf(opts, pid));
     };
     const sent = opts.killVia === undefined ? command : PID_ANNOUNCE + command;
     ssh
@@ -136,14 +119,7 @@ export function execOnChannel(
         (r) => {
           // node-ssh reports neither code nor signal when the channel closed without an exit.
           if (r.code === null && r.signal === null) {
-            settle(
-              transportError(
-                'TRANSPORT_UNREACHABLE',
-                target,
-                `the SSH channel closed before ${what} reported an exit status.`,
-                'The connection dropped or sshd ended the session; check the host and run again.',
-              ),
-            );
+            settle(closedBeforeExit(target, what));
             return;
           }
           settle(undefined, {
@@ -156,6 +132,34 @@ export function execOnChannel(
         (error: unknown) => settle(openFailure(error, target)),
       );
   });
+}
+
+/** The command that stops a command whose process (group) id is `pid`, as the host's shell needs. */
+function killCommandOf(opts: ChannelExecOptions, pid: number | undefined): string | undefined {
+  if (pid === undefined) return undefined;
+  if (opts.killCommandFor !== undefined) return opts.killCommandFor(pid);
+  if (opts.killVia === undefined) return undefined;
+  const group = killGroupCommand(pid);
+  return opts.killVia(opts.afterStop === undefined ? group : `${group}; ${opts.afterStop}`);
+}
+
+function channelError(e: Error, target: string): Error {
+  return transportError(
+    'TRANSPORT_UNREACHABLE',
+    target,
+    `SSH channel error (${e.message}).`,
+    undefined,
+    e,
+  );
+}
+
+function closedBeforeExit(target: string, what: string): Error {
+  return transportError(
+    'TRANSPORT_UNREACHABLE',
+    target,
+    `the SSH channel closed before ${what} reported an exit status.`,
+    'The connection dropped or sshd ended the session; check the host and run again.',
+  );
 }
 
 /** Why execCommand failed before the command ran: no connection, or no channel. */
