@@ -2,15 +2,15 @@
 // verifier: src/workflow/ports.ts), so the workflow never constructs an adapter itself. Each step
 // is idempotent or checks before it acts (the playbooks' scripts do: stage keeps the first
 // backup, bind of an already bound file rewrites the same bytes), because a resumed run runs the
-// interrupted step again. The pieces live in steps/: look-ups, connections, remote commands,
-// verification, the rollback of a finished host, the soak.
-import { acquireHostLock, releaseHostLock } from './host-lock.js';
+// interrupted step again. The pieces live in steps/: look-ups, connections, the host-wide steps,
+// remote commands, verification, the rollback of a finished host, the soak.
 import { type BindingCapture, type RolloutStepsImpl, type StepDeps } from './ports.js';
 import { balancerSteps, poolOfMember } from './steps/balancer.js';
 import { captureStep } from './steps/capture.js';
 import { createConnections } from './steps/connections.js';
-import { createLookup } from './steps/lookup.js';
-import { createRemote } from './steps/remote.js';
+import { hostSteps } from './steps/host.js';
+import { createLookup, type Lookup } from './steps/lookup.js';
+import { createRemote, type Remote } from './steps/remote.js';
 import { poolCheck } from './steps/pool-check.js';
 import { rollbackHost } from './steps/rollback-host.js';
 import { soak } from './steps/soak.js';
@@ -22,51 +22,24 @@ export type { BindingCapture, BindingVerifier, RolloutStepsImpl, StepDeps } from
 
 const captureOf = (input: BindingStepInput): BindingCapture => input.captured as BindingCapture;
 
-export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
-  const look = createLookup(deps);
-  const connections = createConnections(deps.transportFor, look.host);
-  const remote = createRemote(deps, look, connections);
-  const { verify, verifyRollback } = verifySteps(look, deps.verifier, deps.cert.sha256);
-  const { stage, cleanup } = stagingSteps(look, remote);
-  const rollback = async (input: BindingStepInput, signal: AbortSignal): Promise<void> => {
+/** A playbook step run for one binding with what its capture recorded (bind, restart, rollback). */
+function bindingStep(look: Lookup, remote: Remote, step: 'bind' | 'restart' | 'rollback') {
+  return async (input: BindingStepInput, signal: AbortSignal): Promise<void> => {
     const b = look.binding(look.host(input.host), input.binding);
-    await remote.run(input.host, b, 'rollback', signal, captureOf(input).captured);
+    await remote.run(input.host, b, step, signal, captureOf(input).captured);
   };
+}
 
-  const release = async (
-    { host: name, locked }: { host: string; locked: boolean },
-    signal: AbortSignal,
-  ): Promise<void> => {
-    // A resumed run may release a lock taken by the process that died: connect to do it.
-    const t = locked ? await connections.get(name, signal) : connections.opened(name);
-    if (t === undefined) return;
-    try {
-      if (locked) await releaseHostLock(t, deps.runId, remote.lockPath(name, t), signal);
-    } finally {
-      await connections.close(name);
-    }
-  };
+type RollbackFinished = RolloutStepsImpl['rollbackHost'];
 
-  const capture = captureStep(deps, look, remote);
-  const balancer = balancerSteps(deps.inventory, look, (name) =>
-    deps.transportFor(look.host(name)),
-  );
-  const rollbackFinished = (input: { host: string; output: HostOutput }, signal: AbortSignal) =>
-    rollbackHost(
-      {
-        runId: deps.runId,
-        look,
-        connections,
-        undo: { rollback, verifyRollback },
-        lockPath: remote.lockPath,
-        release,
-      },
-      input,
-      signal,
-    );
-  // A pool's verified member rolled back by its pool's policy: out of the balancer first, and
-  // back only when proven on its previous certificate.
-  const rollbackMember = async (host: string, output: HostOutput, signal: AbortSignal) => {
+// A pool's verified member rolled back by its pool's policy: out of the balancer first, and
+// back only when proven on its previous certificate.
+function memberRollback(
+  deps: StepDeps,
+  balancer: ReturnType<typeof balancerSteps>,
+  rollbackFinished: RollbackFinished,
+) {
+  return async (host: string, output: HostOutput, signal: AbortSignal) => {
     const binding = Object.keys(output.bindings)[0] ?? '';
     const behind = poolOfMember(deps.inventory, host, binding)?.pool.balancer !== undefined;
     const step = { host, binding, captured: undefined };
@@ -76,40 +49,44 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
       await balancer.returnToPool(step, signal);
     return after;
   };
+}
+
+export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
+  const look = createLookup(deps);
+  const connections = createConnections(deps.transportFor, look.host);
+  const remote = createRemote(deps, look, connections);
+  const { verify, verifyRollback } = verifySteps(look, deps.verifier, deps.cert.sha256);
+  const { stage, cleanup } = stagingSteps(look, remote);
+  const host = hostSteps(deps, look, connections, remote);
+  const rollback = bindingStep(look, remote, 'rollback');
+  const balancer = balancerSteps(deps.inventory, look, (name) =>
+    deps.transportFor(look.host(name)),
+  );
+  const rollbackFinished: RollbackFinished = (input, signal) =>
+    rollbackHost(
+      {
+        runId: deps.runId,
+        look,
+        connections,
+        undo: { rollback, verifyRollback },
+        lockPath: remote.lockPath,
+        release: host.release,
+      },
+      input,
+      signal,
+    );
+  const rollbackMember = memberRollback(deps, balancer, rollbackFinished);
 
   return {
-    async purge({ host: name, captured }, signal) {
-      // Only playbooks that keep something on the host have a purge step.
-      const purged: string[] = [];
-      for (const b of look.host(name).bindings) {
-        if (look.playbook(b).steps.purge === undefined) continue;
-        await remote.run(name, b, 'purge', signal, captured?.[b.id]?.captured);
-        purged.push(b.id);
-      }
-      return purged;
-    },
-    async connect({ host: name }, signal) {
-      await connections.get(name, signal);
-    },
-    async lockHost({ host: name }, signal) {
-      const t = await connections.get(name, signal);
-      await acquireHostLock(t, deps.runId, remote.lockPath(name, t), signal);
-    },
-    capture,
+    ...host,
+    capture: captureStep(deps, look, remote),
     stage,
-    async bind(input, signal) {
-      const b = look.binding(look.host(input.host), input.binding);
-      await remote.run(input.host, b, 'bind', signal, captureOf(input).captured);
-    },
+    bind: bindingStep(look, remote, 'bind'),
     verify,
     rollback,
     verifyRollback,
-    async restart(input, signal) {
-      const b = look.binding(look.host(input.host), input.binding);
-      await remote.run(input.host, b, 'restart', signal, captureOf(input).captured);
-    },
+    restart: bindingStep(look, remote, 'restart'),
     cleanup,
-    release,
     drain: balancer.drain,
     returnToPool: balancer.returnToPool,
     rollbackHost: rollbackFinished,
