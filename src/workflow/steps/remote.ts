@@ -78,21 +78,8 @@ export function createRemote(
     const t = await connections.get(hostName, signal);
     const rendered = render(hostName, b, step, captured);
     const what = `${b.kind} ${step} of ${b.id}`;
-    if (t.shell === 'sh' && rendered.stdin === undefined && rendered.uploads.length > 0) {
-      // Each part in a subshell that stops the rest on failure.
-      const files = rendered.uploads.map((u) => ({
-        path: u.path,
-        mode: u.mode,
-        data: typeof u.data === 'string' ? Buffer.from(u.data) : u.data,
-      }));
-      const script = [
-        ...(rendered.prepare !== undefined ? [`(\n${rendered.prepare}\n) || exit $?`] : []),
-        `(\n${putFilesScript(files.map((f) => ({ path: f.path, mode: f.mode, size: f.data.length })))}\n) || exit $?`,
-        rendered.script,
-      ].join('\n');
-      const stdin = Buffer.concat(files.map((f) => f.data));
-      return assertSuccess(await t.exec(script, { signal, stdin }), what, t.target);
-    }
+    if (t.shell === 'sh' && rendered.stdin === undefined && rendered.uploads.length > 0)
+      return runWithFiles(t, rendered, signal, what);
     if (rendered.prepare !== undefined)
       assertSuccess(
         await t.exec(rendered.prepare, { signal }),
@@ -108,28 +95,12 @@ export function createRemote(
       signal,
       ...(rendered.stdin !== undefined ? { stdin: rendered.stdin } : {}),
     });
-    if (withFacts) judgeFacts(hostName, t.target, result);
-    return assertSuccess(result, what, t.target);
-  };
-
-  const judgeFacts = (hostName: string, target: string, result: ExecResult): void => {
-    const read = parseWindowsFacts(result.stdout);
-    // No line at all: the script failed before it (PowerShell missing, the session lost); the
-    // step's own error says more than "versions not readable" would.
-    if (read === undefined && result.exitCode !== 0) return;
-    const facts = read ?? {};
-    const problems = belowWindowsFloor(facts);
-    if (problems.length > 0) {
-      throw new CertrollError(
-        'HOST_UNSUPPORTED',
-        `${hostName} (${target}) is below certroll's Windows floor: ${problems.join('; ')}.`,
-        {
-          hint: `Update the host (WMF ${WINDOWS_FLOOR.psVersion}, .NET Framework ${WINDOWS_FLOOR.netName} or later, ${WINDOWS_FLOOR.buildName} or later), or leave it out of this rollout (--host, or the inventory); docs/transports.md#version-floors says why each floor.`,
-        },
-      );
+    const facts = withFacts ? judgeFacts(hostName, t.target, result) : undefined;
+    if (facts !== undefined) {
+      factsRead.add(hostName);
+      deps.windowsFacts?.set(hostName, facts);
     }
-    factsRead.add(hostName);
-    deps.windowsFacts?.set(hostName, facts);
+    return assertSuccess(result, what, t.target);
   };
 
   return {
@@ -156,12 +127,67 @@ export function createRemote(
         t.target,
       );
     },
-    lockPath(name, t) {
-      const dir = look.stateDir(name);
-      if (dir === undefined) return DEFAULT_LOCK_PATH[t.shell];
-      return t.shell === 'sh'
-        ? `${dir.replace(/\/+$/, '')}/certroll.lock`
-        : `${dir.replace(/\\+$/, '')}\\certroll.lock`;
-    },
+    lockPath: (name, t) => lockPathOf(look.stateDir(name), t),
   };
+}
+
+type Rendered = ReturnType<typeof renderStep>;
+type WindowsHostFacts = NonNullable<ReturnType<typeof parseWindowsFacts>>;
+
+/** sh: the prepare part, every file (bytes on stdin, one after another) and the script in one command. */
+async function runWithFiles(
+  t: Transport,
+  rendered: Rendered,
+  signal: AbortSignal,
+  what: string,
+): Promise<ExecResult> {
+  // Each part in a subshell that stops the rest on failure.
+  const files = rendered.uploads.map((u) => ({
+    path: u.path,
+    mode: u.mode,
+    data: typeof u.data === 'string' ? Buffer.from(u.data) : u.data,
+  }));
+  const script = [
+    ...(rendered.prepare !== undefined ? [`(\n${rendered.prepare}\n) || exit $?`] : []),
+    `(\n${putFilesScript(files.map((f) => ({ path: f.path, mode: f.mode, size: f.data.length })))}\n) || exit $?`,
+    rendered.script,
+  ].join('\n');
+  const stdin = Buffer.concat(files.map((f) => f.data));
+  return assertSuccess(await t.exec(script, { signal, stdin }), what, t.target);
+}
+
+/**
+ * The Windows versions the first preflight read along, judged against the floor: a host below it
+ * is refused with the floor's message. Returns the versions read ({} when the line held none), or
+ * undefined when the script failed before printing them (the host's versions stay unknown).
+ */
+function judgeFacts(
+  hostName: string,
+  target: string,
+  result: ExecResult,
+): WindowsHostFacts | undefined {
+  const read = parseWindowsFacts(result.stdout);
+  // No line at all: the script failed before it (PowerShell missing, the session lost); the
+  // step's own error says more than "versions not readable" would.
+  if (read === undefined && result.exitCode !== 0) return undefined;
+  const facts = read ?? {};
+  const problems = belowWindowsFloor(facts);
+  if (problems.length > 0) {
+    throw new CertrollError(
+      'HOST_UNSUPPORTED',
+      `${hostName} (${target}) is below certroll's Windows floor: ${problems.join('; ')}.`,
+      {
+        hint: `Update the host (WMF ${WINDOWS_FLOOR.psVersion}, .NET Framework ${WINDOWS_FLOOR.netName} or later, ${WINDOWS_FLOOR.buildName} or later), or leave it out of this rollout (--host, or the inventory); docs/transports.md#version-floors says why each floor.`,
+      },
+    );
+  }
+  return facts;
+}
+
+/** Where the host lock lives: in the host's state folder, or the shell's default. */
+function lockPathOf(stateDir: string | undefined, t: Transport): string {
+  if (stateDir === undefined) return DEFAULT_LOCK_PATH[t.shell];
+  return t.shell === 'sh'
+    ? `${stateDir.replace(/\/+$/, '')}/certroll.lock`
+    : `${stateDir.replace(/\\+$/, '')}\\certroll.lock`;
 }
