@@ -101,7 +101,19 @@ const soakOption = (c: Command): Command =>
     soakDuration,
   );
 
+// The rollout's commands, registered in the order `--help` lists them.
 export function registerRollout(program: Command, ctx: CommandContext): void {
+  registerPlan(program, ctx);
+  registerApply(program, ctx);
+  registerRolloutCommand(program, ctx);
+  registerResume(program, ctx);
+  registerRollback(program, ctx);
+  registerPurge(program, ctx);
+  registerBackups(program, ctx);
+}
+
+/** `plan`: the dry run that writes the plan. */
+function registerPlan(program: Command, ctx: CommandContext): void {
   replacesOptions(
     bundleKeyOptions(
       bundleOptions(
@@ -124,7 +136,10 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
     const { runPlan } = await import('../rollout/run-commands.js');
     ctx.setExit(await runPlan(options, ctx));
   });
+}
 
+/** `apply PLAN`: executes a plan. */
+function registerApply(program: Command, ctx: CommandContext): void {
   soakOption(
     applyOptions(
       secretOptions(
@@ -142,7 +157,10 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
     const { runApply } = await import('../rollout/run-commands.js');
     ctx.setExit(await runApply(plan, options, ctx));
   });
+}
 
+/** `rollout`: plan, preview, confirm, apply in one command. */
+function registerRolloutCommand(program: Command, ctx: CommandContext): void {
   replacesOptions(
     soakOption(
       applyOptions(
@@ -163,7 +181,10 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
     const { runRolloutCommand } = await import('../rollout/run-commands.js');
     ctx.setExit(await runRolloutCommand(options, ctx));
   });
+}
 
+/** `resume RUN`: continues a run after a crash. */
+function registerResume(program: Command, ctx: CommandContext): void {
   applyOptions(
     secretOptions(
       trustOption(
@@ -179,7 +200,10 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
     const { runResume } = await import('../rollout/run-commands.js');
     ctx.setExit(await runResume(run, options, ctx));
   });
+}
 
+/** `rollback RUN`: restores a finished run's previous bindings. */
+function registerRollback(program: Command, ctx: CommandContext): void {
   trustOption(
     selectOptions(
       outputOption(program.command('rollback'))
@@ -198,7 +222,10 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
       const { runRollbackFinished } = await import('../rollout/finished-run.js');
       ctx.setExit(await runRollbackFinished(run, options, ctx));
     });
+}
 
+/** `purge [RUN]`: removes what finished runs kept on their hosts. */
+function registerPurge(program: Command, ctx: CommandContext): void {
   selectOptions(
     program
       .command('purge')
@@ -220,7 +247,10 @@ export function registerRollout(program: Command, ctx: CommandContext): void {
       const { runPurgeFinished } = await import('../rollout/finished-run.js');
       ctx.setExit(await runPurgeFinished(run, options, ctx));
     });
+}
 
+/** `backups [RUN]`: lists what runs kept on their hosts. */
+function registerBackups(program: Command, ctx: CommandContext): void {
   program
     .command('backups')
     .description(
