@@ -4,9 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 // ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so take them off the default.
-import ssh2, { type Connection, type ServerChannel } from 'ssh2';
+import ssh2, { type AuthContext, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 
 const { Server, utils } = ssh2;
 
@@ -57,73 +57,16 @@ export async function startSshServer(o: DemoSshOptions): Promise<DemoSshServer> 
     conn.on('error', () => undefined);
     conn.on('authentication', (ctx) => {
       auths++;
-      if (ctx.method !== 'publickey' || ctx.username !== o.user) {
-        ctx.reject(['publickey']);
-        return;
-      }
-      if (ctx.key.algo !== allowed.type || !keysEqual(ctx.key.data, allowedBlob)) {
-        ctx.reject(['publickey']);
-        return;
-      }
-      // Without a signature the client only asks whether the key would do.
-      if (ctx.signature === undefined || ctx.blob === undefined) {
-        ctx.accept();
-        return;
-      }
-      if (allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) ctx.accept();
-      else ctx.reject(['publickey']);
+      authenticate(ctx, o.user, allowed, allowedBlob);
     });
-    conn.on('ready', () => {
-      let open = 0;
-      conn.on('session', (accept, reject) => {
-        if (open >= MAX_CHANNELS) {
-          reject();
-          return;
-        }
-        open++;
-        const session = accept();
-        let child: ChildProcess | undefined;
-        session.on('close', () => {
-          open--;
-        });
-        session.on('signal', (acceptSignal, _reject, info) => {
-          acceptSignal?.();
-          const name = info.name.startsWith('SIG') ? info.name : `SIG${info.name}`;
-          if (child?.pid !== undefined) killGroup(child.pid, name as NodeJS.Signals);
-        });
-        session.on('exec', (acceptExec, _reject, info) => {
-          const channel = acceptExec();
-          count++;
-          child = runCommand(info.command, channel, o.sandbox, children, o.pathPrefix ?? []);
-        });
-        // ssh2 refuses every request nobody listens for: pty, shell, subsystems, env, x11.
-      });
-      // And with no 'tcpip' or 'request' listener, forwarding is refused too.
-    });
-  });
-  // Our own listener, so that close() can cut off sockets whose peer does not say goodbye.
-  const sockets = new Set<Socket>();
-  const listener = createServer((socket) => {
-    if (sockets.size >= MAX_CONNECTIONS) {
-      socket.destroy();
-      return;
-    }
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    // Small request/answer packets: Nagle plus delayed ACKs would add ~40 ms to each.
-    socket.setNoDelay(true);
-    server.injectSocket(socket);
+    conn.on('ready', () =>
+      serveSessions(conn, o, children, () => {
+        count++;
+      }),
+    );
   });
   const address = o.address ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.listen(0, address, () => {
-      listener.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (listener.address() as AddressInfo).port;
+  const { listener, sockets, port } = await listen(server, address);
 
   return {
     port,
@@ -144,6 +87,92 @@ export async function startSshServer(o: DemoSshOptions): Promise<DemoSshServer> 
       for (const s of sockets) s.destroy();
     },
   };
+}
+
+/** Public key only, for the one user and the one key; a signature proves the key is held. */
+function authenticate(
+  ctx: AuthContext,
+  user: string,
+  allowed: ParsedKey,
+  allowedBlob: Buffer,
+): void {
+  if (ctx.method !== 'publickey' || ctx.username !== user) {
+    ctx.reject(['publickey']);
+    return;
+  }
+  if (ctx.key.algo !== allowed.type || !keysEqual(ctx.key.data, allowedBlob)) {
+    ctx.reject(['publickey']);
+    return;
+  }
+  // Without a signature the client only asks whether the key would do.
+  if (ctx.signature === undefined || ctx.blob === undefined) {
+    ctx.accept();
+    return;
+  }
+  if (allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) ctx.accept();
+  else ctx.reject(['publickey']);
+}
+
+/** Session channels (at most MAX_CHANNELS at once) that take `exec` and signals, nothing else. */
+function serveSessions(
+  conn: Connection,
+  o: DemoSshOptions,
+  children: Set<ChildProcess>,
+  onCommand: () => void,
+): void {
+  let open = 0;
+  conn.on('session', (accept, reject) => {
+    if (open >= MAX_CHANNELS) {
+      reject();
+      return;
+    }
+    open++;
+    const session = accept();
+    let child: ChildProcess | undefined;
+    session.on('close', () => {
+      open--;
+    });
+    session.on('signal', (acceptSignal, _reject, info) => {
+      acceptSignal?.();
+      const name = info.name.startsWith('SIG') ? info.name : `SIG${info.name}`;
+      if (child?.pid !== undefined) killGroup(child.pid, name as NodeJS.Signals);
+    });
+    session.on('exec', (acceptExec, _reject, info) => {
+      const channel = acceptExec();
+      onCommand();
+      child = runCommand(info.command, channel, o.sandbox, children, o.pathPrefix ?? []);
+    });
+    // ssh2 refuses every request nobody listens for: pty, shell, subsystems, env, x11.
+  });
+  // And with no 'tcpip' or 'request' listener, forwarding is refused too.
+}
+
+/** Our own listener, so that close() can cut off sockets whose peer does not say goodbye. */
+async function listen(
+  server: InstanceType<typeof Server>,
+  address: string,
+): Promise<{ listener: NetServer; sockets: Set<Socket>; port: number }> {
+  const sockets = new Set<Socket>();
+  const listener = createServer((socket) => {
+    if (sockets.size >= MAX_CONNECTIONS) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    // Small request/answer packets: Nagle plus delayed ACKs would add ~40 ms to each.
+    socket.setNoDelay(true);
+    server.injectSocket(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(0, address, () => {
+      listener.off('error', reject);
+      resolve();
+    });
+  });
+  return { listener, sockets, port: (listener.address() as AddressInfo).port };
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
