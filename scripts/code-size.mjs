@@ -48,7 +48,10 @@ function tsFiles(dir) {
 function functionName(node) {
   if (node.name !== undefined) return node.name.getText();
   const parent = node.parent;
-  if (parent !== undefined && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent))) {
+  if (
+    parent !== undefined &&
+    (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent))
+  ) {
     return parent.name.getText();
   }
   return '<anonymous>';
@@ -62,7 +65,8 @@ function longFunctions(source, limit) {
       const first = lineOf(node.body.getStart(source));
       const last = lineOf(node.body.getEnd());
       const lines = last - first + 1;
-      if (lines > limit) found.push({ name: functionName(node), line: lineOf(node.getStart(source)), lines });
+      if (lines > limit)
+        found.push({ name: functionName(node), line: lineOf(node.getStart(source)), lines });
     }
     ts.forEachChild(node, visit);
   };
