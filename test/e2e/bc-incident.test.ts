@@ -212,8 +212,16 @@ describe('the Business Central incident, replayed', () => {
     // The previous certificate stays until `purge` (so `rollback RUN` can bind it again); the
     // policy remove-unused then removes it, with its key, as nothing uses it any more.
     expect(inStore(pki.oldLeaf)).toBe(true);
+    const logFrom = win.log().length;
     const p = await cli(['purge', lastRun(), ...state()]);
     expect(p.code, p.stdout + p.stderr).toBe(0);
+    // Once per instance (a unit: both its ports), not once per port: the purge alone asks for
+    // every instance's thumbprint.
+    const purges = win
+      .log()
+      .slice(logFrom)
+      .match(/CommandInvocation\(Get-NAVServerInstance\)/g);
+    expect(purges?.length).toBe(2);
     expect(inStore(pki.oldLeaf)).toBe(false);
     expect(existsSync(sim.path(`store/LocalMachine/My/${pki.oldLeaf.thumbprint}.key`))).toBe(false);
     expect(inStore(pki.newLeaf)).toBe(true);

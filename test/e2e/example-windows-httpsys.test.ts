@@ -2,14 +2,18 @@
 // against two simulated Windows servers (app-01 on Server 2019, app-02 on Server 2012 R2): its
 // environment, policy and bindings stay as written; only what points at real machines
 // (addresses, SSH port, user and key, ports) is rewritten to the lab, and the soak is shortened.
-// A host below the Windows floor is refused by the plan before anything changes.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+// A host below the Windows floor is refused by the plan before anything changes. Then app-02's
+// rollout is killed (SIGKILL) right after its bind and finished by `certroll resume RUN`.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { runCliAsync } from '../helpers/cli.js';
+import { listRunIds, readJournal, runPaths } from '../../src/journal/index.js';
+import { PowerShellSshTransport } from '../../src/transport/powershell/powershell-ssh.js';
+import { acquireHostLock, DEFAULT_LOCK_PATH } from '../../src/workflow/host-lock.js';
+import { BIN, runCliAsync } from '../helpers/cli.js';
 import { TestPki, type Issued } from '../lab/pki.js';
 import { freePort, sleep } from '../lab/procs.js';
 import { probe } from '../../src/probe/probe.js';
@@ -32,6 +36,8 @@ const obj = (v: unknown): Json => v as Json;
 const list = (v: unknown): Json[] => v as Json[];
 
 let pki: TestPki;
+let root: Issued;
+let sans: string[];
 let oldLeaf: Issued;
 let newLeaf: Issued;
 let bundlePath: string;
@@ -49,7 +55,7 @@ function netsh(win: WindowsHost, ...args: string[]): void {
 
 beforeAll(async () => {
   pki = TestPki.create();
-  const root = pki.root();
+  root = pki.root();
   rootPath = root.certPath;
   const first = await startWindowsHost({ computerName: 'APP-01', build: '2019' });
   hosts = [
@@ -59,7 +65,7 @@ beforeAll(async () => {
   // Issued by the root itself: the http.sys simulation serves the leaf alone, not a chain. The
   // `sni: none` binding is checked against the host's address (the example's app-01 DNS name,
   // here a lab address), so the certificate covers that address too.
-  const sans = [...NAMES, `IP:${first.address}`];
+  sans = [...NAMES, `IP:${first.address}`];
   oldLeaf = pki.issue({ cn: NAMES[0]!, sans, days: 20 }, root);
   newLeaf = pki.issue({ cn: NAMES[0]!, sans, days: 200 }, root);
   bundlePath = pki.write('bundle.pem', newLeaf.certPem + newLeaf.keyPem);
@@ -241,4 +247,147 @@ describe('inventories/windows-httpsys.yaml against simulated Windows servers', (
     expect(imported(0)).toBe('pfx-pbes2');
     expect(imported(1)).toBe('pfx-legacy');
   }, 600_000);
+});
+
+// kill -9 of `certroll rollout` on a Windows host right after its bind is journaled, then
+// `certroll resume RUN`. Over powershell-ssh here; CERTROLL_E2E_REMOTING=1 runs the same case over
+// pwsh-remoting too (about twice the time: every step starts two pwsh).
+const RESUME_TRANSPORTS = [
+  'powershell-ssh',
+  ...(process.env['CERTROLL_E2E_REMOTING'] === '1' ? ['pwsh-remoting'] : []),
+] as const;
+
+/** The example inventory over `kind` (the same hosts, ports and policy). */
+function inventoryOver(kind: string): string {
+  if (kind === 'powershell-ssh') return inventoryPath;
+  const inv = obj(parse(readFileSync(inventoryPath, 'utf8')));
+  const d = obj(inv.defaults);
+  inv.defaults = { ...d, transport: { ...obj(d.transport), kind, via: 'ssh' } };
+  const path = join(dir, `windows-httpsys-${kind}.yaml`);
+  writeFileSync(path, stringify(inv));
+  return path;
+}
+
+/** Starts `certroll rollout` and SIGKILLs it once its journal records the end of a bind step. */
+async function rolloutKilledAfterBind(
+  args: string[],
+  stateDir: string,
+  env: Record<string, string>,
+): Promise<{ runId: string; signal: string | null }> {
+  const child = spawn(process.execPath, [BIN, 'rollout', ...args, '--state-dir', stateDir], {
+    stdio: 'ignore',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
+  const exited = new Promise<string | null>((resolve) =>
+    child.on('exit', (_code, signal) => resolve(signal)),
+  );
+  const bound = /"type":"step-finished".*"step":"bind"/;
+  let runId = '';
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
+    runId = listRunIds(stateDir)[0] ?? '';
+    const journal = runId === '' ? undefined : runPaths(stateDir, runId).journal;
+    if (journal !== undefined && existsSync(journal) && bound.test(readFileSync(journal, 'utf8'))) {
+      child.kill('SIGKILL');
+      break;
+    }
+    await sleep(5);
+  }
+  if (child.exitCode === null && child.signalCode === null && Date.now() >= deadline)
+    child.kill('SIGKILL');
+  return { runId, signal: await exited };
+}
+
+describe('kill -9 of certroll rollout on a Windows host (netsh-http), then resume', () => {
+  for (const kind of RESUME_TRANSPORTS) {
+    it(`over ${kind}: the killed run's lock holds off another run, resume finishes it (imported once, the entry updated in place), rollback RUN restores the previous certificate`, async () => {
+      const win = hosts[1]!;
+      const app02 = list(
+        list(obj(parse(readFileSync(inventoryPath, 'utf8'))).environments)[0]!.hosts,
+      )[1]!;
+      const endpoint = obj(list(app02.bindings)[0]!.params).ipport as string;
+      const next = pki.issue({ cn: NAMES[0]!, sans, days: 300 }, root);
+      const bundle = pki.write(`bundle-${kind}.pem`, next.certPem + next.keyPem);
+      const previous = (await servedAll(1))[0]!;
+      const stateDir = join(dir, `state-kill-${kind}`);
+      const env: Record<string, string> =
+        kind === 'pwsh-remoting' ? { CERTROLL_PWSH: win.pwsh } : {};
+      const table = () =>
+        (
+          JSON.parse(readFileSync(join(win.simRoot, 'httpsys', 'sslcert.json'), 'utf8')) as {
+            bindings: { endpoint: string; certhash: string }[];
+          }
+        ).bindings;
+      const entriesBefore = table().length;
+      const logFrom = win.log().length;
+      const lockDir = join(win.simRoot, 'C', 'ProgramData', 'certroll', 'certroll.lock');
+
+      const args = ['-i', inventoryOver(kind), '--host', 'app-02', '--cert', bundle];
+      const killed = await rolloutKilledAfterBind(
+        [...args, '--trust', rootPath, '--yes'],
+        stateDir,
+        env,
+      );
+      expect(killed.signal).toBe('SIGKILL');
+      const runId = killed.runId;
+      // Bound, not yet proven: the dead run still holds the host lock, and it blocks any other
+      // run (here the lock script itself, run as another run id would run it).
+      expect(readFileSync(join(lockDir, 'owner'), 'utf8')).toBe(runId);
+      const t = new PowerShellSshTransport(win.powershellSsh);
+      try {
+        await t.connect();
+        await expect(
+          acquireHostLock(t, 'another-run', DEFAULT_LOCK_PATH.powershell),
+        ).rejects.toMatchObject({
+          code: 'LOCK_HELD',
+          message: expect.stringContaining(`held by run ${runId}`),
+        });
+      } finally {
+        await t.close();
+      }
+      // A killed run is resumed, not rolled back: `rollback RUN` says so and touches nothing.
+      const early = await runCliAsync(['rollback', runId, '--yes', '--state-dir', stateDir], {
+        timeoutMs: 60_000,
+        env,
+      });
+      expect(early.code, early.stdout + early.stderr).toBe(64);
+      expect(early.stderr).toContain('The run has not finished');
+      expect(early.stderr).toContain('certroll resume RUN');
+
+      // The lock is the run's own (its run id), so it does not stop the resume: the resumed run
+      // binds again (in place), proves the port, finishes, and releases the lock.
+      const resumed = await runCliAsync(
+        ['resume', runId, '--trust', rootPath, '--yes', '--state-dir', stateDir],
+        { timeoutMs: 300_000, env },
+      );
+      expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+      expect(await servedAll(1)).toEqual([next.sha256]);
+      const records = readJournal(runPaths(stateDir, runId).journal).records;
+      expect(records.some((r) => r.type === 'run-resumed')).toBe(true);
+      expect(records.find((r) => r.type === 'run-finished')).toMatchObject({
+        data: { status: 'succeeded' },
+      });
+      expect(existsSync(lockDir)).toBe(false);
+      // No side effect twice: one import of the certificate, the entry updated in place.
+      const imports = win
+        .log()
+        .slice(logFrom)
+        .match(/CommandInvocation\(Import-PfxCertificate\)/g);
+      expect(imports?.length).toBe(1);
+      expect(table()).toHaveLength(entriesBefore);
+      expect(table().filter((b) => b.endpoint === endpoint)).toEqual([
+        expect.objectContaining({ certhash: next.thumbprint.toUpperCase() }),
+      ]);
+
+      // rollback RUN restores what the killed run replaced, from the capture it took.
+      const back = await runCliAsync(
+        ['rollback', runId, '--yes', '--trust', rootPath, '--state-dir', stateDir],
+        { timeoutMs: 300_000, env },
+      );
+      expect(back.code, back.stdout + back.stderr).toBe(0);
+      expect(await servedAll(1)).toEqual([previous]);
+      expect(storeOf(1).some((c) => c.thumbprint === next.thumbprint)).toBe(false);
+      expect(existsSync(lockDir)).toBe(false);
+    }, 600_000);
+  }
 });

@@ -41,18 +41,28 @@ const EXIT_MARKER = 'certrollRemoteExit';
 /** The status line a script gets after its last statement when it did not `exit` itself. */
 export const REMOTE_EPILOGUE = 'if ($?) { exit 0 } else { exit 1 }';
 
+/**
+ * What a script file does first: remove itself. PowerShell has read the whole file by then, and a
+ * script stopped on timeout (its process killed by taskkill) never reaches the caller's removal,
+ * so the file would stay in the host's temp folder. On the script's first line, so the line
+ * numbers of its errors stay those of the script.
+ */
+export const REMOTE_SELF_REMOVE = 'try { [IO.File]::Delete($PSCommandPath) } catch { }; ';
+
 // Runs on the host. No try/catch/finally may enclose the script: a handler anywhere up the call
 // stack turns a statement-terminating error (a command not found) into one that ends the whole
 // script, unlike `powershell -EncodedCommand`. So output and errors stream back as they come,
-// the exit code follows as one marker object, and the caller removes the file afterwards.
+// the exit code follows as one marker object. The file removes itself as its first statement
+// (REMOTE_SELF_REMOVE); the caller removes it afterwards too, for a script that never ran (one
+// PowerShell could not parse).
 const REMOTE_BLOCK = [
-  '  param($script, $data, $epilogue, $name)',
+  '  param($script, $data, $epilogue, $name, $first)',
   // A script file needs an execution policy that runs it; -ExecutionPolicy Bypass is what the
   // SSH transport passes. Not settable where group policy fixes it, nor on Linux.
   '  try { Set-ExecutionPolicy -Scope Process -ExecutionPolicy Bypass -Force -ErrorAction Stop } catch { }',
   '  $file = Join-Path ([IO.Path]::GetTempPath()) $name',
   // UTF-8 with a BOM: Windows PowerShell 5.1 reads a script file without one as ANSI.
-  '  [IO.File]::WriteAllText($file, $script + "`n" + $epilogue + "`n", (New-Object Text.UTF8Encoding($true)))',
+  '  [IO.File]::WriteAllText($file, $first + $script + "`n" + $epilogue + "`n", (New-Object Text.UTF8Encoding($true)))',
   '  $global:LASTEXITCODE = 0',
   '  & $file $data 6>&1',
   `  [pscustomobject]@{ ${EXIT_MARKER} = [int]$LASTEXITCODE }`,
@@ -70,6 +80,7 @@ export const PWSH_REMOTING_WRAPPER = [
   '$req = [Microsoft.PowerShell.Commands.JsonObject]::ConvertFromJson([Console]::In.ReadToEnd(), [ref]$reqError)',
   'if ($reqError) { throw $reqError }',
   `$epilogue = '${REMOTE_EPILOGUE}'`,
+  `$first = '${REMOTE_SELF_REMOVE}'`,
   '$conn = @{ Port = [int]$req.port }',
   "if ($req.via -eq 'ssh') {",
   '  $conn.HostName = [string]$req.computer',
@@ -96,7 +107,7 @@ export const PWSH_REMOTING_WRAPPER = [
   "$name = 'certroll-' + [Guid]::NewGuid().ToString('N') + '.ps1'",
   '$code = $null',
   '$nl = [string][char]10',
-  'Invoke-Command -Session $session -ErrorAction Continue -ArgumentList @([string]$req.script, [string]$req.input, $epilogue, $name) -ScriptBlock {',
+  'Invoke-Command -Session $session -ErrorAction Continue -ArgumentList @([string]$req.script, [string]$req.input, $epilogue, $name, $first) -ScriptBlock {',
   REMOTE_BLOCK,
   '} 2>&1 | ForEach-Object {',
   '  if ($_ -is [System.Management.Automation.ErrorRecord]) { [Console]::Error.Write([string]$_ + $nl) }',

@@ -41,12 +41,17 @@ export function hostSteps(
       }: { host: string; captured?: Readonly<Record<string, BindingCapture>> },
       signal: AbortSignal,
     ): Promise<string[]> => {
-      // Only playbooks that keep something on the host have a purge step.
+      // Once per unit, as every other step: its bindings share what was kept (one BC instance's
+      // ports, one certificate), so a second run would only repeat the first. Only playbooks
+      // that keep something on the host have a purge step.
+      const h = look.host(name);
       const purged: string[] = [];
-      for (const b of look.host(name).bindings) {
-        if (look.playbook(b).steps.purge === undefined) continue;
-        await remote.run(name, b, 'purge', signal, captured?.[b.id]?.captured);
-        purged.push(b.id);
+      for (const unit of look.units(name)) {
+        const leader = look.binding(h, unit[0] ?? '');
+        if (look.playbook(leader).steps.purge === undefined) continue;
+        const kept = unit.map((id) => captured?.[id]).find((c) => c !== undefined);
+        await remote.run(name, leader, 'purge', signal, kept?.captured);
+        purged.push(...unit);
       }
       return purged;
     },

@@ -1,7 +1,7 @@
 // What both Windows transports must do alike, run for real: PowerShell 7.6 on a simulated Windows
 // host over the lab's sshd (test/lab/windows). One file per transport runs these cases, so the
 // two run in parallel.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -135,6 +135,9 @@ export function windowsTransportCases(
       expect(seen).toBe(true);
       for (let i = 0; i < 100 && sleeping(); i++) await new Promise((r) => setTimeout(r, 100));
       expect(sleeping()).toBe(false);
+      // Nothing of the script is left in the host's temp folder (remoting runs it from a file).
+      const left = readdirSync(join(win.simRoot, 'temp')).filter((f) => f.startsWith('certroll-'));
+      expect(left).toEqual([]);
     }, 150_000);
   });
 }
