@@ -17,6 +17,7 @@ import {
   withDrained,
   membersOf,
   popWith,
+  pushUndo,
   stageInput,
   stepInput,
   top,
@@ -114,7 +115,7 @@ export const hostMachine = setup({
       };
     }),
     markTouched: assign({
-      undo: ({ context }) => [...context.undo, current(context)],
+      undo: ({ context }) => pushUndo(context, current(context)),
       touched: true,
     }),
   },
@@ -137,6 +138,9 @@ export const hostMachine = setup({
     ...(input.undo === 'unit' ? { undoScope: 'unit' as const } : {}),
     drain: input.drain ?? [],
     drained: [],
+    ...(input.undoLast !== undefined && input.undoLast.length > 0
+      ? { undoLast: input.undoLast }
+      : {}),
   }),
   initial: 'connecting',
   states: {

@@ -13,6 +13,7 @@ interface Listener {
   address: string;
   port: number;
   certhash?: string;
+  certstorename?: string;
 }
 
 // One pwsh for the file: its start is most of the cost.
