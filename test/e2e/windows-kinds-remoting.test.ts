@@ -5,8 +5,9 @@
 // own TLS listener on 9443 that loads, at start, the certificate http.sys binds to 0.0.0.0:443
 // (as the SSTP service does beside IIS). One inventory: plan, apply (every port proven on the
 // wire), rollback RUN (every port on the old certificate again, the service restarted after IIS's
-// binding was put back); then a service that cannot read the new key fails to restart and the
-// host rolls back, the service restarted on the old certificate and proven.
+// binding was put back); then (over powershell-ssh, the cheaper transport) a service that cannot
+// read the new key fails to restart and the host rolls back, the service restarted on the old
+// certificate and proven.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,12 @@ import { runCliAsync } from '../helpers/cli.js';
 import { TestPki, type Issued } from '../lab/pki.js';
 import { sleep } from '../lab/procs.js';
 import { setListeners, writeBcInstance, writeService } from '../lab/windows/bc.js';
-import { SIM_BIN, startWindowsHost, type WindowsHost } from '../lab/windows/host.js';
+import {
+  SIM_BIN,
+  powershellSshYaml,
+  startWindowsHost,
+  type WindowsHost,
+} from '../lab/windows/host.js';
 import { SimRoot } from '../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../lab/windows/store.js';
 
@@ -51,6 +57,19 @@ function netsh(...args: string[]): void {
   });
 }
 
+function remoting(): Record<string, unknown> {
+  const t = win.powershellSsh.transport;
+  return {
+    kind: 'pwsh-remoting',
+    via: 'ssh',
+    port: t.port,
+    user: 'root',
+    identityFile: t.identityFile,
+    knownHosts: t.knownHosts[0],
+    commandTimeout: '2m',
+  };
+}
+
 type Kind = 'bc' | 'iis' | 'service';
 // Client services (7046, net.tcp) load the instance's certificate too; no net.tcp listener runs
 // here, so it is left out on purpose, as are the service tier's ports when it is not rolled.
@@ -58,8 +77,7 @@ function excluded(kinds: readonly Kind[]): { port: number; reason: string }[] {
   const ports = kinds.includes('bc') ? [7046] : [7046, SOAP, ODATA];
   return ports.map((port) => ({ port, reason: 'not part of this change' }));
 }
-function inventory(file: string, kinds: readonly Kind[]): string {
-  const t = win.powershellSsh.transport;
+function inventory(file: string, kinds: readonly Kind[], transport = remoting()): string {
   const probeOf = { sni: [NAME] };
   const bindings = [
     ...(kinds.includes('bc')
@@ -87,15 +105,7 @@ function inventory(file: string, kinds: readonly Kind[]): string {
   const doc = {
     version: 1,
     defaults: {
-      transport: {
-        kind: 'pwsh-remoting',
-        via: 'ssh',
-        port: t.port,
-        user: 'root',
-        identityFile: t.identityFile,
-        knownHosts: t.knownHosts[0],
-        commandTimeout: '2m',
-      },
+      transport,
       policy: { batchSize: 1, concurrency: 1, failureBudget: 0, onFailure: 'halt' },
     },
     environments: [
@@ -211,23 +221,23 @@ afterAll(async () => {
 });
 
 describe('bc-service-tier, iis and windows-service over pwsh-remoting (PowerShell remoting over SSH), Server 2022', () => {
-  it('plan, apply: every port proven on the new certificate; rollback RUN: every port on the old one again', async () => {
+  it('rollout (plan, apply): every port proven on the new certificate; rollback RUN: every port on the old one again', async () => {
     const inv = inventory('all.yaml', ['bc', 'iis', 'service']);
-    const planPath = join(dir, 'plan.json');
-    const plan = await cli([
-      'plan',
+    // rollout = plan (preflight, capture, coverage, rendered steps) then apply, in one command:
+    // every remoting step starts two pwsh, so the separate commands' second capture is saved.
+    const r = await cli([
+      'rollout',
       '-i',
       inv,
       '--cert',
       bundle(newLeaf),
       '--trust',
       rootPath,
-      '-o',
-      planPath,
+      ...state(),
+      '--yes',
     ]);
-    expect(plan.code, plan.stdout + plan.stderr).toBe(2);
-    const apply = await cli(['apply', planPath, '--trust', rootPath, ...state()]);
-    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toContain('4 binding(s) to change, 0 already current.');
     expect(await servedAll()).toEqual(PORTS.map(() => newLeaf.sha256));
     const cfg = sim.readText('bc/BC230/CustomSettings.config');
     expect(cfg).toContain(`key="ServicesCertificateThumbprint" value="${newLeaf.thumbprint}"`);
@@ -243,14 +253,15 @@ describe('bc-service-tier, iis and windows-service over pwsh-remoting (PowerShel
     expect(inStore(oldLeaf)).toBe(true);
   }, 600_000);
 
-  it('a service that cannot read the new key fails to restart: the host rolls back, the service restarted on the old certificate and proven', async () => {
+  it('over powershell-ssh, a service that cannot read the new key fails to restart: the host rolls back, the service restarted on the old certificate and proven', async () => {
     // Now the gateway runs as NETWORK SERVICE (granted the old key, not the one IIS imports).
     const rec = sim.readJson<Record<string, unknown>>(`services/${GATEWAY}.json`);
     sim.writeJson(`services/${GATEWAY}.json`, {
       ...rec,
       startName: 'NT AUTHORITY\\NetworkService',
     });
-    const inv = inventory('fault.yaml', ['iis', 'service']);
+    // Over powershell-ssh (one pwsh per step, not two): the pairing's failure, not the transport.
+    const inv = inventory('fault.yaml', ['iis', 'service'], powershellSshYaml(win));
     const r = await cli([
       'rollout',
       '-i',
