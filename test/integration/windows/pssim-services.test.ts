@@ -87,7 +87,7 @@ describe('the simulated generic Windows service', () => {
       displayName: 'Contoso TLS Gateway',
       status: 'Running',
       startName: 'NT AUTHORITY\\NetworkService',
-      startDelayMs: 2100,
+      startDelayMs: 3500,
       kind: 'generic',
       ports: [9443],
       certificateFrom: '0.0.0.0:8443',
@@ -125,10 +125,12 @@ describe('the simulated generic Windows service', () => {
   });
 
   it('restarts after its start delay, warning while StartPending, and serves the certificate it loaded', () => {
-    expect(r['restartMs']).toBeGreaterThanOrEqual(2000);
-    expect(r['warnings']).toEqual([
-      "Waiting for service 'Contoso TLS Gateway (ContosoTlsGateway)' to start...",
-    ]);
+    expect(r['restartMs']).toBeGreaterThanOrEqual(3400);
+    // One warning per 2 s still StartPending: at 2 s for sure, at 4 s on a loaded machine.
+    const warnings = r['warnings'] as string[];
+    expect(warnings.length).toBeGreaterThanOrEqual(1);
+    for (const w of warnings)
+      expect(w).toBe("Waiting for service 'Contoso TLS Gateway (ContosoTlsGateway)' to start...");
     expect(r['after']).toBe('Running');
     expect(r['listenersRunning']).toEqual([
       {
