@@ -2,7 +2,7 @@
 // one nginx from one certificate and key file are one unit: staged, bound and reloaded once,
 // every port verified, undone once. A binding alone is a unit of one. Pure.
 import { type Binding, type Host } from '../inventory/model.js';
-import { resolveParams, type Playbook } from '../playbooks/index.js';
+import { materialOf, resolveParams, type Playbook } from '../playbooks/index.js';
 
 /** Binding ids, in inventory order; the first (the leader) is the one the steps are rendered for. */
 export type Unit = readonly string[];
@@ -57,6 +57,23 @@ function unitKey(b: Binding, playbook: Playbook | undefined): string {
 
 const sorted = (o: Readonly<Record<string, unknown>>): [string, unknown][] =>
   Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * True for a kind that installs no certificate (`material: none`, e.g. windows-service): it
+ * restarts a service so that it loads the certificate another unit installed, and its rollback
+ * restarts it to load the one the other units put back. So it is undone after them: undone first
+ * (newest first), it would restart the service on the new certificate still in place, and a
+ * service that cannot use it would stay stopped.
+ */
+export function undoneLast(playbook: Playbook | undefined): boolean {
+  return playbook !== undefined && materialOf(playbook) === 'none';
+}
+
+/** Unit leaders in the order to undo them: newest first, the units undone last after the rest. */
+export function undoOrder(bound: readonly string[], last: (leader: string) => boolean): string[] {
+  const newestFirst = [...bound].reverse();
+  return [...newestFirst.filter((l) => !last(l)), ...newestFirst.filter((l) => last(l))];
+}
 
 /** The unit a binding belongs to (a unit of one when it is not in `units`). */
 export function unitOfBinding(units: readonly Unit[], id: string): Unit {

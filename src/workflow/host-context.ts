@@ -46,6 +46,8 @@ export interface HostContext {
   readonly proof?: VerifyResult;
   /** The unit undone whose return to its pool is under way. */
   readonly returning?: string;
+  /** Leaders undone after every other unit (absent in older snapshots: none). */
+  readonly undoLast?: readonly string[];
 }
 
 export const unitsOf = (c: HostContext): readonly (readonly string[])[] =>
@@ -117,6 +119,17 @@ export function withOutcomes(
   const outcomes = { ...c.outcomes };
   for (const b of membersOf(c, leader)) outcomes[b] = outcome(result?.bindings?.[b] ?? result);
   return outcomes;
+}
+
+/**
+ * Pushes a unit on the undo stack (undone newest first); a unit undone last goes under every other
+ * one, above the earlier units undone last (src/plan/units.ts undoOrder).
+ */
+export function pushUndo(context: HostContext, leader: string): string[] {
+  const last = context.undoLast ?? [];
+  if (!last.includes(leader)) return [...context.undo, leader];
+  const at = context.undo.filter((l) => last.includes(l)).length;
+  return [...context.undo.slice(0, at), leader, ...context.undo.slice(at)];
 }
 
 /** Pops the unit on top of the undo stack, giving each member its outcome. */

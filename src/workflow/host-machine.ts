@@ -33,6 +33,9 @@ export const hostMachine = hostSetup.createMachine({
     ...(input.undo === 'unit' ? { undoScope: 'unit' as const } : {}),
     drain: input.drain ?? [],
     drained: [],
+    ...(input.undoLast !== undefined && input.undoLast.length > 0
+      ? { undoLast: input.undoLast }
+      : {}),
   }),
   initial: 'connecting',
   states: {

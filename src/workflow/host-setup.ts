@@ -11,6 +11,7 @@ import {
   withDrained,
   membersOf,
   popWith,
+  pushUndo,
   top,
   unitIsCurrent,
   unitsOf,
@@ -116,7 +117,7 @@ export const hostSetup = setup({
       };
     }),
     markTouched: assign({
-      undo: ({ context }) => [...context.undo, current(context)],
+      undo: ({ context }) => pushUndo(context, current(context)),
       touched: true,
     }),
     markUnreachable: assign({ unreachable: true }),

@@ -2,7 +2,7 @@
 // policies, hosts with their bindings grouped into units.
 import { type Environment, type Inventory } from '../inventory/model.js';
 import { type Playbook } from '../playbooks/index.js';
-import { unitsOf } from '../plan/units.js';
+import { undoneLast, unitsOf } from '../plan/units.js';
 import { type RolloutRef } from './types.js';
 
 const behindBalancer = (e: Environment, host: string, binding: string): boolean =>
@@ -10,6 +10,20 @@ const behindBalancer = (e: Environment, host: string, binding: string): boolean 
     (p) =>
       p.balancer !== undefined && p.members.some((m) => m.host === host && m.binding === binding),
   );
+
+/** The playbook of binding `id` (undefined for an unknown kind: the pre-flight reports it). */
+function playbookOf(
+  playbookFor: (kind: string) => Playbook | undefined,
+  bindings: readonly { id: string; kind: string }[],
+  id: string,
+): Playbook | undefined {
+  const kind = bindings.find((b) => b.id === id)?.kind;
+  try {
+    return kind === undefined ? undefined : playbookFor(kind);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The rollout machine's input. `playbookFor` groups each host's bindings into units (bindings
@@ -29,11 +43,15 @@ export function rolloutRef(
         const drain = units
           .map((u) => u[0] ?? '')
           .filter((leader) => behindBalancer(e, h.name, leader));
+        const undoLast = units
+          .map((u) => u[0] ?? '')
+          .filter((leader) => undoneLast(playbookOf(playbookFor, h.bindings, leader)));
         return {
           name: h.name,
           bindings: h.bindings.map((b) => b.id),
           units,
           ...(drain.length > 0 ? { drain } : {}),
+          ...(undoLast.length > 0 ? { undoLast } : {}),
         };
       }),
       ...((e.pools?.length ?? 0) > 0

@@ -64,6 +64,8 @@ export interface HostRef {
    * returned to the pool only once proven (new, or the previous certificate after an undo).
    */
   readonly drain?: readonly string[];
+  /** Unit leaders undone after every other unit (src/plan/units.ts undoneLast). */
+  readonly undoLast?: readonly string[];
 }
 
 /**

@@ -1,6 +1,6 @@
 // `rollback RUN` and an environment's rollback of the hosts it completed: restore a finished
-// host's verified bindings from the captures its output kept, one unit at a time, newest first,
-// under the host lock, each judged by the one undo saga (src/workflow/undo.ts).
+// host's verified bindings from the captures its output kept, one unit at a time, newest first
+// (a restart-only unit after the others: src/plan/units.ts undoOrder), under the host lock, each judged by the one undo saga (src/workflow/undo.ts).
 import { acquireHostLock } from '../host-lock.js';
 import { REASON } from '../outcome.js';
 import { type BindingCapture } from '../ports.js';
@@ -9,7 +9,7 @@ import { undoUnit, type UndoSteps } from '../undo.js';
 import { type Connections } from './connections.js';
 import { type Lookup } from './lookup.js';
 import { type Remote } from './remote.js';
-import { unitOfBinding } from '../../plan/units.js';
+import { undoOrder, undoneLast, unitOfBinding } from '../../plan/units.js';
 
 export interface RollbackHostDeps {
   readonly runId: string;
@@ -49,7 +49,15 @@ export async function rollbackHost(
   const t = await d.connections.get(name, signal);
   await acquireHostLock(t, d.runId, d.lockPath(name, t), signal);
   try {
-    for (const [leader, members] of [...groups].reverse()) {
+    const last = (leader: string): boolean => {
+      try {
+        return undoneLast(d.look.playbook(d.look.binding(d.look.host(name), leader)));
+      } catch {
+        return false;
+      }
+    };
+    for (const leader of undoOrder([...groups.keys()], last)) {
+      const members = groups.get(leader) ?? [leader];
       const capture = captureOf(leader) ?? captureOf(members[0] ?? leader);
       if (capture === undefined) {
         for (const id of members)

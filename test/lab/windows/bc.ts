@@ -14,6 +14,13 @@ export interface ServiceRecord {
   version?: string;
   /** A start of a generic service fails with this reason (the event log text). */
   failStart?: string;
+  /** A generic service's own TLS ports, registered (owner `SVC:<name>`) while it runs. */
+  ports?: number[];
+  /**
+   * The http.sys ipport (e.g. `0.0.0.0:443`) whose certificate a generic service loads at start
+   * and serves on `ports` until restarted; the start fails if its account cannot read the key.
+   */
+  certificateFrom?: string;
 }
 
 export function writeService(sim: SimRoot, record: ServiceRecord): void {

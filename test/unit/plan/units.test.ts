@@ -1,6 +1,12 @@
 // Which bindings of a host are changed together (one unit) and which alone.
 import { describe, expect, it } from 'vitest';
-import { unitOfBinding, unitsOf, sharesAcrossBindings } from '../../../src/plan/units.js';
+import {
+  undoOrder,
+  undoneLast,
+  unitOfBinding,
+  unitsOf,
+  sharesAcrossBindings,
+} from '../../../src/plan/units.js';
 import { loadPlaybooks, type Playbook } from '../../../src/playbooks/index.js';
 import { type Binding } from '../../../src/inventory/model.js';
 
@@ -59,5 +65,16 @@ describe('units of work on a host', () => {
     const units = [['a', 'b'], ['c']];
     expect(unitOfBinding(units, 'b')).toEqual(['a', 'b']);
     expect(unitOfBinding(units, 'z')).toEqual(['z']);
+  });
+
+  it('undoes a restart-only unit (windows-service) after the units that install the certificate', () => {
+    expect(undoneLast(pb('windows-service'))).toBe(true);
+    for (const kind of ['netsh-http', 'iis', 'bc-service-tier', 'nginx'])
+      expect(undoneLast(pb(kind)), kind).toBe(false);
+    // Bound: BC, IIS, the service restart, a netsh-http binding; undone: newest first, the
+    // restart after every unit that puts a certificate back.
+    const last = (l: string) => l === 'svc';
+    expect(undoOrder(['bc', 'iis', 'svc', 'netsh'], last)).toEqual(['netsh', 'iis', 'bc', 'svc']);
+    expect(undoOrder(['a', 'b'], () => false)).toEqual(['b', 'a']);
   });
 });

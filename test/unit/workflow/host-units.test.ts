@@ -103,4 +103,48 @@ describe('the host machine over units', () => {
       'rolled-back',
     ]);
   });
+
+  it('undoes a restart-only unit after the certificate units, so the restart sees the previous certificate', async () => {
+    // IIS's binding on 443, then a service that loads 443's certificate at start (windows-service)
+    // on 9443, then a netsh-http binding whose verification fails.
+    const ref = {
+      name: 'gw-01',
+      bindings: ['443', '9443', '8443'],
+      units: [['443'], ['9443'], ['8443']],
+      undoLast: ['9443'],
+    };
+    const steps = fakeSteps({ verifyFails: ['gw-01/8443'] });
+    const actor = createActor(createHostMachine(steps), { input: ref });
+    actor.start();
+    const output: HostOutput = await toPromise(actor);
+    expect(steps.calls.slice(steps.calls.indexOf('verify gw-01/8443'))).toEqual([
+      'verify gw-01/8443',
+      'rollback gw-01/8443',
+      'verifyRollback gw-01/8443',
+      'rollback gw-01/443',
+      'verifyRollback gw-01/443',
+      'rollback gw-01/9443',
+      'verifyRollback gw-01/9443',
+      'cleanup gw-01',
+      'release+unlock gw-01',
+    ]);
+    expect(output.status).toBe('rolled-back');
+  });
+
+  it('undoes a restart-only unit whose own bind failed after the certificate unit before it', async () => {
+    const ref = { name: 'gw-01', bindings: ['443', '9443'], undoLast: ['9443'] };
+    const steps = fakeSteps({ bindFails: ['gw-01/9443'] });
+    const actor = createActor(createHostMachine(steps), { input: ref });
+    actor.start();
+    await toPromise(actor);
+    expect(steps.calls.slice(steps.calls.indexOf('bind gw-01/9443'))).toEqual([
+      'bind gw-01/9443',
+      'rollback gw-01/443',
+      'verifyRollback gw-01/443',
+      'rollback gw-01/9443',
+      'verifyRollback gw-01/9443',
+      'cleanup gw-01',
+      'release+unlock gw-01',
+    ]);
+  });
 });

@@ -104,8 +104,12 @@ function intermediates(leafPem) {
   return chain;
 }
 
-function contextFor(address, port, sni) {
-  const binding = pickBinding(readBindings(root), address, port, sni);
+function contextFor(address, port, sni, pinned) {
+  // A service with its own TLS listener serves the certificate it loaded at start, whatever
+  // the table says now (listeners.json `certhash`, written by the service simulation).
+  const binding = pinned?.certhash
+    ? { type: 'service', endpoint: pinned.owner, ...pinned }
+    : pickBinding(readBindings(root), address, port, sni);
   if (binding === undefined)
     throw new Error(`nothing bound for ${ipport(address, port)} (SNI ${sni ?? 'none'})`);
   if (binding.reject === 'enable')
@@ -133,13 +137,15 @@ const httpServer = createHttpServer((req, res) => {
   res.end(body);
 });
 
-function onConnection(raw, listener) {
+function onConnection(raw, listener, key) {
   const address = plainAddress(raw.localAddress);
   const port = raw.localPort;
+  // The registration as it is now (a restarted service may have loaded another certificate).
+  const pinned = open.get(key)?.pinned;
   let served;
   let secureContext = NOTHING;
   try {
-    served = contextFor(address, port, null);
+    served = contextFor(address, port, null, pinned);
     secureContext = served.context;
   } catch {
     // Nothing for a handshake without SNI; one with SNI may still match in SNICallback.
@@ -149,7 +155,7 @@ function onConnection(raw, listener) {
     secureContext,
     SNICallback: (servername, cb) => {
       try {
-        served = contextFor(address, port, servername);
+        served = contextFor(address, port, servername, pinned);
         cb(null, served.context);
       } catch (error) {
         cb(error);
@@ -182,14 +188,26 @@ function wanted() {
     const addresses =
       l.address === '0.0.0.0' ? host.addresses : l.address === '::' ? ['::1'] : [l.address];
     for (const address of addresses)
-      out.set(`${address} ${l.port}`, { address, port: Number(l.port), owner: l.owner ?? '' });
+      out.set(`${address} ${l.port}`, {
+        address,
+        port: Number(l.port),
+        owner: l.owner ?? '',
+        pinned: pinnedOf(l),
+      });
   }
   return out;
 }
 
+/** A listener's own certificate (certhash, certstorename), or undefined for an http.sys one. */
+function pinnedOf(l) {
+  return l.certhash
+    ? { owner: l.owner ?? '', certhash: l.certhash, certstorename: l.certstorename ?? 'My' }
+    : undefined;
+}
+
 function listen(key, l) {
-  const server = createNetServer((raw) => onConnection(raw, l));
-  open.set(key, { server, owner: l.owner, listening: false });
+  const server = createNetServer((raw) => onConnection(raw, l, key));
+  open.set(key, { server, owner: l.owner, pinned: l.pinned, listening: false });
   server.on('error', (error) => {
     process.stderr.write(`listen ${key}: ${error.message}\n`);
     open.delete(key); // retried at the next reconciliation
@@ -218,6 +236,7 @@ function reconcile() {
       process.stdout.write(`closed ${key}\n`);
     } else {
       entry.owner = want.get(key).owner;
+      entry.pinned = want.get(key).pinned;
     }
   }
   for (const [key, l] of want) if (!open.has(key)) listen(key, l);

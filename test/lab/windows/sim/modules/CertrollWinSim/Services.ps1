@@ -2,11 +2,14 @@
 # behaviour and texts of the Windows PowerShell 5.1 cmdlets (Microsoft Learn,
 # microsoft.powershell.management/start-service etc.; the texts are those of
 # Microsoft.PowerShell.Commands.ServiceBaseCommand): a start waits, warning every 2 s
-# "Waiting for service '<display> (<name>)' to start...", and fails with
-# "Service '<display> (<name>)' cannot be started due to the following error: Cannot start
-# service <name> on computer '.'." (error id CouldNotStartService). A start takes startDelayMs
-# (status StartPending meanwhile); then the service runs, or stops with lastError set (a BC
-# instance's checks: WinSimCore.ps1, Get-WinSimBcStartFailure).
+# "Waiting for service '<display> (<name>)' to start...". A start takes startDelayMs (status
+# StartPending meanwhile); then the service runs, or stops with lastError set (failStart, a BC
+# instance's checks, a generic service's certificate: WinSimCore.ps1, Get-WinSimStartFailure).
+# A BC instance fails as a .NET service whose OnStart throws: "Service '<display> (<name>)'
+# cannot be started due to the following error: Cannot start service <name> on computer '.'."
+# (CouldNotStartService); any other service as one that stops while StartPending: "Failed to
+# start service '<display> (<name>)'." (StartServiceFailed), noticed at the cmdlet's 2 s
+# WaitForStatus cadence (PowerShell's ServiceBaseCommand.DoWaitForStatus).
 
 function New-WinSimServiceObject([hashtable] $Record) {
   $o = [pscustomobject]@{
@@ -110,6 +113,7 @@ function Start-WinSimService([hashtable] $Record, [string] $CommandName, $Cmdlet
     Save-WinSimServiceRecord $Record
   }
   $label = Get-WinSimServiceLabel $Record
+  $started = [DateTime]::UtcNow
   $lastWarning = [DateTime]::UtcNow
   $deadline = [DateTime]::UtcNow.AddMilliseconds([long]$Record.startDelayMs + 30000)
   while ($true) {
@@ -122,6 +126,21 @@ function Start-WinSimService([hashtable] $Record, [string] $CommandName, $Cmdlet
     Start-Sleep -Milliseconds ([Math]::Min(2000, [Math]::Max(20, $due + 5)))
   }
   if ($now.status -eq 'Running') { return $true }
+  if ($now.kind -ne 'bc') {
+    # A service that went StartPending and then stopped: the cmdlet's WaitForStatus(Running, 2 s)
+    # sees it only when its 2 s wait runs out, then writes StartServiceFailed with no inner error
+    # (ServiceBaseCommand.DoWaitForStatus; recorded Windows PowerShell output: "Restart-Service :
+    # Failed to start service 'GammaService (GammaService)'." ... "StartServiceFailed,
+    # Microsoft.PowerShell.Commands.RestartServiceCommand"). The reason is in the event log only.
+    $waited = ([DateTime]::UtcNow - $started).TotalMilliseconds
+    $due = [Math]::Ceiling([Math]::Max(1, $waited) / 2000) * 2000
+    Start-Sleep -Milliseconds ([int]($due - $waited))
+    $msg = "Failed to start service '$label'."
+    $Cmdlet.WriteError((New-WinSimError $msg "StartServiceFailed,Microsoft.PowerShell.Commands.$CommandName" OpenError (New-WinSimServiceObject $now)))
+    return $false
+  }
+  # A .NET service whose OnStart throws (the BC service tier): StartService itself fails with
+  # 1064, which the cmdlet reports as CouldNotStartService with that inner error.
   $inner = [ComponentModel.Win32Exception]::new(1064, [string]$now.lastError)
   $cause = [InvalidOperationException]::new("Cannot start service $($Record.name) on computer '.'.", $inner)
   $msg = "Service '$label' cannot be started due to the following error: Cannot start service $($Record.name) on computer '.'."

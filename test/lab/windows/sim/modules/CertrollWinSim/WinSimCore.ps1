@@ -300,7 +300,7 @@ function Save-WinSimServiceRecord([hashtable] $Record) {
 # A start that was pending when its process went away (a killed Start-Service) completes on the
 # next read, as the real service would have gone on starting without the caller.
 function Resolve-WinSimServiceRecord([hashtable] $Record) {
-  foreach ($k in @('displayName', 'startName', 'kind', 'startDelayMs', 'startType')) {
+  foreach ($k in @('displayName', 'startName', 'kind', 'startDelayMs', 'startType', 'ports', 'certificateFrom')) {
     if (-not $Record.ContainsKey($k)) { $Record[$k] = $null }
   }
   if (-not $Record.displayName) { $Record.displayName = $Record.name }
@@ -315,10 +315,41 @@ function Resolve-WinSimServiceRecord([hashtable] $Record) {
 }
 
 # What a service checks when it starts: $null when it can run, else the reason (the text the
-# application writes to the event log). Only a BC service tier checks anything here.
+# application writes to the event log): `failStart` (a service configured to fail), a BC service
+# tier's certificate checks, a generic service's certificate read (`certificateFrom`).
 function Get-WinSimStartFailure([hashtable] $Record) {
   if ($Record.ContainsKey('failStart') -and $Record.failStart) { return [string]$Record.failStart }
   if ($Record.kind -eq 'bc') { return Get-WinSimBcStartFailure $Record }
+  if ($Record.certificateFrom) { return Get-WinSimServiceCertFailure $Record }
+  return $null
+}
+
+# A generic service with its own TLS listener that takes, at start, the certificate http.sys binds
+# to `certificateFrom` (an ipport such as 0.0.0.0:443), as the SSTP service does with the
+# certificate of 0.0.0.0:443: it opens the private key as its own account, so it fails to start
+# when the key is missing or its account may not read it, and serves that certificate until it
+# is restarted. The failure texts are the simulation's own (a real service words its event log
+# entry itself); "Keyset does not exist" is what CryptoAPI reports for an unreadable key.
+function Get-WinSimServiceCertificate([hashtable] $Record) {
+  $b = Find-WinSimSslBinding @{ type = 'ipport'; endpoint = [string]$Record.certificateFrom }
+  $prefix = "The $($Record.displayName) service could not load its certificate:"
+  if (-not $b -or -not $b.certhash) { return @{ failure = "$prefix no certificate is bound to $($Record.certificateFrom)." } }
+  $store = $script:WinSimStores | Where-Object { $_ -ieq [string]$b.certstorename } | Select-Object -First 1
+  if (-not $store) { $store = 'My' }
+  $t = ([string]$b.certhash).ToUpperInvariant()
+  $dir = Get-WinSimStoreDir 'LocalMachine' $store
+  if (-not [IO.File]::Exists([IO.Path]::Combine($dir, "$t.cer"))) { return @{ failure = "$prefix the certificate $t is not in LocalMachine\$store." } }
+  if (-not [IO.File]::Exists([IO.Path]::Combine($dir, "$t.key"))) { return @{ failure = "$prefix the certificate $t has no private key." } }
+  $meta = Get-WinSimCertMeta 'LocalMachine' $store $t
+  if (-not (Test-WinSimKeyReadable @($meta.keyAcl) $Record.startName)) {
+    return @{ failure = "$prefix System.Security.Cryptography.CryptographicException: Keyset does not exist (the private key of $t, read as $($Record.startName))." }
+  }
+  return @{ store = $store; thumbprint = $t }
+}
+
+function Get-WinSimServiceCertFailure([hashtable] $Record) {
+  $c = Get-WinSimServiceCertificate $Record
+  if ($c.ContainsKey('failure')) { return $c.failure }
   return $null
 }
 
@@ -348,11 +379,23 @@ function Get-WinSimServiceOwner([hashtable] $Record) {
 function Register-WinSimServiceListeners([hashtable] $Record) {
   if ($Record.kind -eq 'bc') { Set-WinSimListeners (Get-WinSimServiceOwner $Record) (Get-WinSimBcSslPorts $Record.instance) }
   if ($Record.kind -eq 'iis') { Save-WinSimServiceRecord $Record; Sync-WinSimIisListeners }
+  if ($Record.kind -eq 'generic' -and $Record.ports) {
+    # Its own listener holds the certificate it loaded now (certhash: the TLS server serves it,
+    # not the sslcert table); without certificateFrom it is an http.sys application.
+    $c = if ($Record.certificateFrom) { Get-WinSimServiceCertificate $Record } else { @{} }
+    $eps = @(foreach ($p in @($Record.ports)) {
+        $e = @{ address = '0.0.0.0'; port = [int]$p }
+        if ($c.ContainsKey('thumbprint')) { $e.certhash = $c.thumbprint; $e.certstorename = $c.store }
+        $e
+      })
+    Set-WinSimListeners (Get-WinSimServiceOwner $Record) $eps
+  }
 }
 
 function Unregister-WinSimServiceListeners([hashtable] $Record) {
   if ($Record.kind -eq 'bc') { Set-WinSimListeners (Get-WinSimServiceOwner $Record) @() }
   if ($Record.kind -eq 'iis') { $Record.status = 'Stopped'; Save-WinSimServiceRecord $Record; Sync-WinSimIisListeners }
+  if ($Record.kind -eq 'generic' -and $Record.ports) { Set-WinSimListeners (Get-WinSimServiceOwner $Record) @() }
 }
 
 # Replaces every registration of $Owner with $Endpoints (@{ address; port }).
@@ -360,7 +403,12 @@ function Set-WinSimListeners([string] $Owner, $Endpoints) {
   Update-WinSimJson 'httpsys/listeners.json' @{ listeners = @() } {
     param($state)
     $keep = @(@($state.listeners) | Where-Object { $_ -and $_.owner -ne $Owner })
-    $add = @(foreach ($e in @($Endpoints)) { if ($e) { [ordered]@{ owner = $Owner; address = $e.address; port = [int]$e.port } } })
+    $add = @(foreach ($e in @($Endpoints)) {
+        if (-not $e) { continue }
+        $l = [ordered]@{ owner = $Owner; address = $e.address; port = [int]$e.port }
+        if ($e.ContainsKey('certhash')) { $l.certhash = $e.certhash; $l.certstorename = $e.certstorename }
+        $l
+      })
     $state.listeners = @($keep + $add)
     return $state
   }.GetNewClosure()
