@@ -11,6 +11,8 @@ if [ -n "${CERTROLL_PWSH:-}" ]; then
   exit 1
 fi
 if [ -x "$dir/pwsh" ] && "$dir/pwsh" -NoLogo -NoProfile -NonInteractive -Command '$PSVersionTable.PSVersion.ToString()' 2>/dev/null | grep -qx "$version"; then
+  # Installed by an earlier run; compile it ahead of time if that has not happened yet.
+  bash "$(dirname "$0")/pwsh-ready-to-run.sh" "$dir" "$version"
   exit 0
 fi
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -24,4 +26,5 @@ mkdir -p "$dir"
 # A partial install of another version would make `tool install` refuse: start clean.
 if [ -e "$dir/pwsh" ]; then dotnet tool uninstall PowerShell --tool-path "$dir" >/dev/null 2>&1 || true; fi
 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet tool install PowerShell --version "$version" --tool-path "$dir" >/dev/null
+bash "$(dirname "$0")/pwsh-ready-to-run.sh" "$dir" "$version"
 "$dir/pwsh" -NoLogo -NoProfile -NonInteractive -Command '$PSVersionTable.PSVersion.ToString()'
