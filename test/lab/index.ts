@@ -17,6 +17,8 @@ import { startLabHaproxy, HAPROXY, type LabHaproxy } from './haproxy.js';
 import { generateKey, hashedKnownHostsLine, knownHostsLine, type SshKey } from './keys.js';
 import { startLabNginx, NGINX, type CertFiles, type LabService } from './nginx.js';
 import { freePort } from './procs.js';
+import { type LatencyOptions, relayLab } from './relay-lab.js';
+import { type Relay, type RelayCounters, zeroCounters } from './relay.js';
 import { SSHD, startSshd, type SshdHandle } from './sshd.js';
 
 export type { CertFiles, LabService, LabHaproxy, SshKey };
@@ -35,11 +37,18 @@ export interface LabOptions {
   /** First three octets of the hosts' addresses, e.g. `127.0.1`; random 127.x.y by default. */
   readonly subnet?: string;
   readonly namePrefix?: string;
+  /** Puts a latency relay in front of every host (test/lab/relay-lab.ts); none when absent. */
+  readonly latency?: LatencyOptions;
 }
 
 export interface LabHost {
   readonly name: string;
+  /** Where tests and inventories reach the host: its relay's address in a lab with latency. */
   readonly address: string;
+  /** Where its daemons listen (`address` but in a lab with latency). */
+  readonly realAddress: string;
+  /** The relay in front of the host, in a lab with latency: its counters in `stats()`. */
+  readonly relay?: Relay;
   readonly sshPort: number;
   /** `<lab>/hosts/<name>`: the host's configs, certificates and pid files live here. */
   readonly dir: string;
@@ -70,6 +79,8 @@ export interface Lab {
   readonly hosts: readonly LabHost[];
   /** Starts one more host (next address of the lab's subnet) and adds it to both known_hosts. */
   addHost(options?: AddHostOptions): Promise<LabHost>;
+  /** The relays' counters summed over the hosts (zero in a lab without latency). */
+  relayStats(): RelayCounters;
   stop(): Promise<void>;
 }
 
@@ -162,7 +173,18 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       appendFileSync(hashedKnownHostsPath, line(host, hashedKnownHostsLine) + '\n');
       return host;
     };
-    return { dir, clientKey, knownHostsPath, hashedKnownHostsPath, hosts, addHost, stop };
+    const relayStats = zeroCounters;
+    const lab = {
+      dir,
+      clientKey,
+      knownHostsPath,
+      hashedKnownHostsPath,
+      hosts,
+      addHost,
+      relayStats,
+      stop,
+    };
+    return options.latency === undefined ? lab : await relayLab(lab, options.latency);
   } catch (error) {
     await stop();
     throw error;
@@ -214,6 +236,7 @@ async function startHost(o: {
   return {
     name: o.name,
     address: o.address,
+    realAddress: o.address,
     sshPort,
     dir,
     binDir,

@@ -2,6 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { probe } from '../../../src/probe/probe.js';
+import { assertSuccess } from '../../../src/transport/classify.js';
+import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
+import { startLab, TestPki } from '../../lab/index.js';
+import { relayAddressOf } from '../../lab/relay-lab.js';
 import { type Relay, startRelay } from '../../lab/relay.js';
 
 // The lab's latency relay over real sockets: an echo server and a greeting server on a "host"
@@ -214,4 +220,47 @@ describe('the lab latency relay', () => {
     await closed;
     await expect(open(echoPort)).rejects.toThrow(/ECONNREFUSED/);
   });
+});
+
+describe('a lab with latency', () => {
+  it('puts every host behind its relay: SSH with its host key verified, and TLS ports started later', async () => {
+    const pki = TestPki.create();
+    const lab = await startLab({ hosts: 1, latency: { oneWayMs: 20 } });
+    try {
+      const h = lab.hosts[0]!;
+      expect(h.address).toBe(relayAddressOf(h.realAddress));
+      expect(h.host.address).toBe(h.address);
+      expect(readFileSync(lab.knownHostsPath, 'utf8')).toContain(`[${h.address}]:${h.sshPort} `);
+      expect(readFileSync(lab.knownHostsPath, 'utf8')).not.toContain(`[${h.realAddress}]`);
+      const ssh = new SshTransport(h.host);
+      const t0 = performance.now();
+      await ssh.connect();
+      const connectMs = performance.now() - t0;
+      assertSuccess(await ssh.exec('true'), 'true');
+      await ssh.close();
+      // The SSH handshake and authentication take several round trips of 40 ms.
+      expect(connectMs).toBeGreaterThan(3 * 40);
+      const root = pki.root();
+      const leaf = pki.issue({ cn: 'relay.lab.test', sans: ['relay.lab.test'], days: 30 }, root);
+      await h.nginx({ ports: [8443], cert: { certPath: leaf.certPath, keyPath: leaf.keyPath } });
+      const r = await probe(
+        { address: h.address, port: 8443, sni: 'relay.lab.test' },
+        { trust: [root.certPem] },
+      );
+      expect(r.ok && r.leaf.sha256).toBe(leaf.sha256);
+      const stats = h.relay!.stats();
+      expect(stats.ports[h.sshPort]).toMatchObject({ connections: 1, cut: 0 });
+      expect(stats.ports[h.sshPort]!.turns).toBeGreaterThanOrEqual(3);
+      expect(stats.ports[8443]).toMatchObject({ connections: 1, cut: 0 });
+      expect(stats.ports[8443]!.turns).toBeGreaterThanOrEqual(1);
+      expect(lab.relayStats()).toMatchObject({ connections: 2, bytesUp: stats.bytesUp });
+      // The host key is checked against the relay's address: reaching the host itself is refused.
+      await expect(
+        new SshTransport({ ...h.host, address: h.realAddress }).connect(),
+      ).rejects.toThrow();
+    } finally {
+      await lab.stop();
+      pki.cleanup();
+    }
+  }, 20_000);
 });
