@@ -168,10 +168,66 @@ async function forward(via: NodeSSH, viaTarget: string, next: SshConnectOptions)
   }
 }
 
+/** Attempts at one SSH connection whose first ones are cut during the handshake. */
+export const CONNECT_ATTEMPTS = 3;
+const CONNECT_RETRY_MS = 250;
+const CLOSED_IN_HANDSHAKE = 'connection closed during the handshake';
+// The classified errors of attempts that connectRetryable allows again.
+const retryable = new WeakSet<object>();
+
+/**
+ * Whether a failed connection attempt may be made again: the connection was closed or reset
+ * during the handshake, before authentication started and without a refused host key, on a
+ * socket of its own (a jump host's forwarded channel is spent). Nothing reached the host but a
+ * key exchange, so another attempt repeats no side effect and no authentication attempt (which
+ * sshd's MaxAuthTries or fail2ban would count). A timeout is not retried: it would multiply the
+ * wait on a host that is down.
+ */
+export function connectRetryable(
+  error: unknown,
+  trace: SshHandshakeTrace,
+  viaJump: boolean,
+): boolean {
+  if (viaJump || trace.authStarted || trace.hostKeyRefused) return false;
+  const e = error as Partial<NodeJS.ErrnoException>;
+  return e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === CLOSED_IN_HANDSHAKE;
+}
+
+/** One connection, attempted again (bounded) when a network cuts it mid-handshake. */
 async function openOne(
   opts: SshConnectOptions,
   signal?: AbortSignal,
   trace: SshHandshakeTrace = { verifierRan: false, hostKeyRefused: false, authStarted: false },
+): Promise<NodeSSH> {
+  for (let attempt = 1; ; attempt++) {
+    // The trace tells of the last attempt.
+    Object.assign(trace, { verifierRan: false, hostKeyRefused: false, authStarted: false });
+    try {
+      return await openOnce(opts, signal, trace);
+    } catch (error) {
+      if (attempt >= CONNECT_ATTEMPTS || !retryable.has(error as object)) throw error;
+    }
+    await pause(CONNECT_RETRY_MS * attempt, signal);
+  }
+}
+
+/** Waits `ms`, or less when `signal` aborts (the next attempt then fails as aborted). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function openOnce(
+  opts: SshConnectOptions,
+  signal: AbortSignal | undefined,
+  trace: SshHandshakeTrace,
 ): Promise<NodeSSH> {
   if (isAborted(signal)) throw aborted(opts.target, 'SSH connection');
   const check = await loadHostKeyCheck(opts.address, opts.port, opts.hostKey, {
@@ -222,14 +278,14 @@ async function openOne(
         return;
       }
       ssh.dispose();
-      reject(
-        classifySshError(error, {
-          target: opts.target,
-          verdict: check.verdict(),
-          hostKeyRefused: trace.hostKeyRefused,
-          connectTimeoutMs: opts.connectTimeoutMs,
-        }),
-      );
+      const classified = classifySshError(error, {
+        target: opts.target,
+        verdict: check.verdict(),
+        hostKeyRefused: trace.hostKeyRefused,
+        connectTimeoutMs: opts.connectTimeoutMs,
+      });
+      if (connectRetryable(error, trace, opts.sock !== undefined)) retryable.add(classified);
+      reject(classified);
     };
     const onAbort = (): void => finish(aborted(opts.target, 'SSH connection'));
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -238,7 +294,7 @@ async function openOne(
     // drops its 'error' listener then, and an 'error' nobody listens for would crash the process.
     client.on('error', (error) => finish(error));
     // node-ssh reports a close during the handshake as ETIMEDOUT, which would read as a timeout.
-    client.once('close', () => finish(new Error('connection closed during the handshake')));
+    client.once('close', () => finish(new Error(CLOSED_IN_HANDSHAKE)));
     ready.then(
       () => finish(undefined),
       (error: unknown) => finish(error),

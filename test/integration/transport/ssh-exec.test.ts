@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertrollError } from '../../../src/errors.js';
 import { assertSuccess } from '../../../src/transport/classify.js';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
-import { startLab, type Lab } from '../../lab/index.js';
+import { knownHostsLine, startLab, type Lab } from '../../lab/index.js';
+import { relayAddressOf } from '../../lab/relay-lab.js';
+import { startRelay } from '../../lab/relay.js';
 
 let lab: Lab;
 let ssh: SshTransport;
@@ -162,3 +164,51 @@ describe('ssh transport: exec', () => {
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+describe('ssh transport: a network that cuts connections during the handshake', () => {
+  /** Connects through a relay cutting `cuts` (ordinals); returns the relay's connections. */
+  async function connectThrough(cuts: number[]): Promise<{ error?: unknown; cut: boolean[] }> {
+    const h = lab.hosts[0]!;
+    const address = relayAddressOf(h.address);
+    const relay = await startRelay({
+      address,
+      target: h.address,
+      ports: [h.sshPort],
+      oneWayMs: 1,
+      cutConnections: cuts,
+    });
+    const knownHosts = join(lab.dir, 'known_hosts.relay');
+    writeFileSync(knownHosts, knownHostsLine(address, h.sshPort, h.hostKey.publicKey) + '\n');
+    const t = new SshTransport(h.toHost({ address, transport: { knownHosts: [knownHosts] } }));
+    try {
+      await t.connect();
+      assertSuccess(await t.exec('true'), 'true');
+      return { cut: relay.connections().map((c) => c.cut) };
+    } catch (error) {
+      return { error, cut: relay.connections().map((c) => c.cut) };
+    } finally {
+      await t.close();
+      await relay.stop();
+    }
+  }
+
+  it('connects again (before authenticating) and succeeds when the first attempts are cut', async () => {
+    const attempts = async (cuts: number[]): Promise<number> => {
+      const before = lab.hosts[0]!.authAttempts();
+      const r = await connectThrough(cuts);
+      expect(r.error).toBeUndefined();
+      expect(r.cut).toEqual([...cuts.map(() => true), false]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return lab.hosts[0]!.authAttempts() - before;
+    };
+    // Cut before authentication: sshd saw the authentication requests of one connection.
+    expect(await attempts([1, 2])).toBe(await attempts([]));
+  });
+
+  it('gives up after three attempts, as unreachable', async () => {
+    const r = await connectThrough([1, 2, 3, 4]);
+    expect(r.error).toBeInstanceOf(CertrollError);
+    expect(r.error).toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+    expect(r.cut).toEqual([true, true, true]);
+  });
+});
