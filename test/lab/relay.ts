@@ -22,7 +22,10 @@ export interface RelayShaping {
    * deterministic where the order across hosts running in parallel is not).
    */
   readonly cutConnections?: readonly number[];
-  /** Seed of the PRNG behind jitter and `cut`: the same seed, the same delays and cuts. */
+  /**
+   * Seed of the PRNGs behind `cut` (one draw per connection, in accept order) and jitter: the
+   * same seed, the same connections cut, whatever the timing.
+   */
   readonly seed?: number;
 }
 
@@ -206,9 +209,13 @@ class Pipe {
 
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   validate(options);
+  // Two streams: the cuts drawn per connection stay the same whatever the chunks' count (which
+  // TCP's coalescing varies from run to run) took from the jitter's.
   const random = seededRandom(options.seed ?? 1);
+  const jitterRandom = seededRandom((options.seed ?? 1) ^ 0x5bd1e995);
   const jitter = options.jitterMs ?? 0;
-  const delay = (): number => options.oneWayMs + (jitter > 0 ? (random() * 2 - 1) * jitter : 0);
+  const delay = (): number =>
+    options.oneWayMs + (jitter > 0 ? (jitterRandom() * 2 - 1) * jitter : 0);
   const forced = new Set(options.cutConnections ?? []);
   const servers = new Map<number, Server>();
   const live = new Set<() => void>();

@@ -16,6 +16,7 @@ import { loadPlaybooks } from '../../../src/playbooks/index.js';
 import { createTransport } from '../../../src/transport/factory.js';
 import { createRolloutSteps, journaled, runRollout } from '../../../src/workflow/index.js';
 import {
+  nginxParams,
   startLab,
   type Lab,
   type LabHost,
@@ -111,7 +112,7 @@ function inventory(
   };
 }
 
-async function rollout(inv: Inventory, runId: string, leaf: Issued = newLeaf) {
+async function rollout(inv: Inventory, runId: string, leaf: Issued = newLeaf, on: Lab = lab) {
   const playbooks = loadPlaybooks();
   const ref = rolloutRef(runId, inv, (k) => playbooks.get(k));
   const journalPath = join(work, `${runId}.jsonl`);
@@ -129,7 +130,7 @@ async function rollout(inv: Inventory, runId: string, leaf: Issued = newLeaf) {
     }),
     transportFor: (h) => createTransport(h),
     // Lab hosts share this machine's filesystem: each gets its own state folder.
-    stateDirFor: (h) => join(lab.hosts.find((l) => l.name === h.name)!.dir, 'state'),
+    stateDirFor: (h) => join(on.hosts.find((l) => l.name === h.name)!.dir, 'state'),
     // Long enough for a loaded machine to prove a working host; a broken one fails at the deadline.
     verifier: probeVerifier({ probe, trust: [root.certPem], deadlineMs: 6000, timeoutMs: 2000 }),
   });
@@ -313,4 +314,84 @@ describe('a rollback judged by the probe, not by its command', () => {
     expect(env.hosts[first.name]?.status).toBe('rolled-back');
     expect(await served(first.address)).toBe(before);
   }, 90_000);
+});
+
+describe('a rollout across a slow, lossy network', () => {
+  it('proves or rolls back every port at 150 ms round trips with connections cut mid-handshake, doing each change once', async () => {
+    // Each host's relay cuts its first connection (the SSH connect, after sshd's banner) and its
+    // third (the first probe after the bind, after the ServerHello), and a tenth of the rest:
+    // with seed 3, the first host's 4th connection and the second's 5th (both probes), not the
+    // SSH connect's second attempt (a third cut in a row would leave the host unreachable).
+    const slow = await startLab({
+      hosts: 2,
+      latency: { oneWayMs: 75, jitterMs: 5, cutConnections: [1, 3], cut: 0.1, seed: 3 },
+    });
+    try {
+      const [good, broken] = slow.hosts as [LabHost, LabHost];
+      const reloads = (h: LabHost): number =>
+        readFileSync(join(h.dir, 'reloads'), 'utf8').split('\n').length - 1;
+      const hosts: Host[] = [];
+      for (const h of slow.hosts) {
+        mkdirSync(join(h.dir, 'state'), { mode: 0o700 });
+        const svc = await h.nginx({
+          ports: [8443, 9443],
+          cert: { certPath: oldLeaf.certPath, keyPath: oldLeaf.keyPath },
+        });
+        // Every reload is counted; the broken host's reload does nothing else.
+        const reload = `echo >> ${join(h.dir, 'reloads')}${h === broken ? '' : ` && ${svc.reloadCommand}`}`;
+        const bindings: Binding[] = svc.ports.map((port) => ({
+          id: `${h.name}:${port}`,
+          port,
+          kind: 'nginx',
+          params: { ...nginxParams(svc), reloadCommand: reload },
+          probe: { address: h.address, port, sni: [NAME] },
+          origin: {},
+        }));
+        hosts.push({ ...h.host, bindings });
+      }
+      const inv = inventory();
+      const slowInv: Inventory = {
+        ...inv,
+        environments: [{ ...inv.environments[0]!, hosts }],
+      };
+      const { output, journal } = await rollout(slowInv, 'slow-run-1', newLeaf, slow);
+      const env = output.environments[0]!;
+      expect(env.hosts[good.name]?.status).toBe('verified');
+      expect(env.hosts[broken.name]?.status).toBe('rolled-back');
+      for (const port of [8443, 9443]) {
+        expect(env.hosts[good.name]?.bindings[`${good.name}:${port}`]).toMatchObject({
+          status: 'verified',
+          observed: newLeaf.sha256,
+        });
+        expect(env.hosts[broken.name]?.bindings[`${broken.name}:${port}`]).toMatchObject({
+          status: 'rolled-back',
+          observed: oldLeaf.sha256,
+        });
+        const on = (h: LabHost) => servedStable(h.address, port, NAME, [root.certPem]);
+        expect(await on(good)).toBe(newLeaf.sha256);
+        expect(await on(broken)).toBe(oldLeaf.sha256);
+      }
+      // The cuts happened: the SSH connect was attempted again, and once only.
+      for (const h of slow.hosts) {
+        const stats = h.relay!.stats();
+        expect(stats.cut).toBeGreaterThanOrEqual(2);
+        expect(stats.ports[h.sshPort]).toMatchObject({ connections: 2, cut: 1 });
+      }
+      // No change made twice: each step once per host and unit in the journal, and the reloads
+      // on each host the ones it records (bind; bind and rollback).
+      const started = journal
+        .filter((r) => r.type === 'step-started')
+        .map(
+          (r) =>
+            `${r.data['step'] as string} ${r.data['host'] as string} ${(r.data['binding'] as string | undefined) ?? ''}`,
+        );
+      expect(started.length).toBeGreaterThan(10);
+      expect(new Set(started).size).toBe(started.length);
+      expect(started).toContain(`rollback ${broken.name} ${broken.name}:8443`);
+      expect(reloads(good)).toBe(1);
+      expect(reloads(broken)).toBe(2);
+    } finally {
+      await slow.stop();
+    }
+  }, 30_000);
 });
