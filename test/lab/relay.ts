@@ -4,7 +4,7 @@
 // capping the bandwidth, and cutting chosen connections mid-handshake. It also counts what a tool
 // costs the host: connections, bytes each way, and "turns" (request/response round trips).
 // This kernel has no netem, and a relay on the path sees every tool (certroll, ssh, Ansible) alike.
-import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
+import { type Server, type Socket, connect, createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 export interface RelayShaping {
@@ -282,9 +282,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     if (stopped) throw new Error(`relay ${options.address}: stopped`);
     if (servers.has(port)) return;
     perPort.set(port, perPort.get(port) ?? zeroCounters());
-    const srv = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (s) =>
-      handle(s, port),
-    );
+    const srv = createServer({ allowHalfOpen: true }, (s) => handle(s, port));
     servers.set(port, srv);
     await new Promise<void>((resolve, reject) => {
       srv.once('error', (e) => {
@@ -303,7 +301,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     address: options.address,
     target: options.target,
     addPort,
-    ports: () => [...servers.keys()].map((p) => (servers.get(p)!.address() as AddressInfo).port),
+    ports: () => [...servers.keys()],
     stats: () => {
       const total = zeroCounters();
       const ports: Record<number, RelayCounters> = {};

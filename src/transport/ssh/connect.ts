@@ -11,6 +11,12 @@ const { utils } = ssh2;
 import { CertrollError } from '../../errors.js';
 import { aborted, classifySshError, transportError } from '../classify.js';
 import { loadHostKeyCheck, type HostKeyPolicy } from '../host-key.js';
+import {
+  CLOSED_IN_HANDSHAKE,
+  connectRetryable,
+  markRetryable,
+  withConnectRetry,
+} from './connect-retry.js';
 import { keyscanCertificates } from './keyscan.js';
 
 export interface SshConnectOptions {
@@ -168,59 +174,16 @@ async function forward(via: NodeSSH, viaTarget: string, next: SshConnectOptions)
   }
 }
 
-/** Attempts at one SSH connection whose first ones are cut during the handshake. */
-export const CONNECT_ATTEMPTS = 3;
-const CONNECT_RETRY_MS = 250;
-const CLOSED_IN_HANDSHAKE = 'connection closed during the handshake';
-// The classified errors of attempts that connectRetryable allows again.
-const retryable = new WeakSet<object>();
-
-/**
- * Whether a failed connection attempt may be made again: the connection was closed or reset
- * during the handshake, before authentication started and without a refused host key, on a
- * socket of its own (a jump host's forwarded channel is spent). Nothing reached the host but a
- * key exchange, so another attempt repeats no side effect and no authentication attempt (which
- * sshd's MaxAuthTries or fail2ban would count). A timeout is not retried: it would multiply the
- * wait on a host that is down.
- */
-export function connectRetryable(
-  error: unknown,
-  trace: SshHandshakeTrace,
-  viaJump: boolean,
-): boolean {
-  if (viaJump || trace.authStarted || trace.hostKeyRefused) return false;
-  const e = error as Partial<NodeJS.ErrnoException>;
-  return e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === CLOSED_IN_HANDSHAKE;
-}
-
 /** One connection, attempted again (bounded) when a network cuts it mid-handshake. */
 async function openOne(
   opts: SshConnectOptions,
   signal?: AbortSignal,
   trace: SshHandshakeTrace = { verifierRan: false, hostKeyRefused: false, authStarted: false },
 ): Promise<NodeSSH> {
-  for (let attempt = 1; ; attempt++) {
+  return await withConnectRetry(signal, () => {
     // The trace tells of the last attempt.
     Object.assign(trace, { verifierRan: false, hostKeyRefused: false, authStarted: false });
-    try {
-      return await openOnce(opts, signal, trace);
-    } catch (error) {
-      if (attempt >= CONNECT_ATTEMPTS || !retryable.has(error as object)) throw error;
-    }
-    await pause(CONNECT_RETRY_MS * attempt, signal);
-  }
-}
-
-/** Waits `ms`, or less when `signal` aborts (the next attempt then fails as aborted). */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
+    return openOnce(opts, signal, trace);
   });
 }
 
@@ -284,7 +247,7 @@ async function openOnce(
         hostKeyRefused: trace.hostKeyRefused,
         connectTimeoutMs: opts.connectTimeoutMs,
       });
-      if (connectRetryable(error, trace, opts.sock !== undefined)) retryable.add(classified);
+      if (connectRetryable(error, trace, opts.sock !== undefined)) markRetryable(classified);
       reject(classified);
     };
     const onAbort = (): void => finish(aborted(opts.target, 'SSH connection'));
