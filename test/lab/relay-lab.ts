@@ -6,7 +6,8 @@
 // address, so host keys are still verified.
 import { writeFileSync } from 'node:fs';
 import { hashedKnownHostsLine, knownHostsLine } from './keys.js';
-import { type AddHostOptions, type Lab, type LabHost } from './index.js';
+// `import type`: no runtime import of index.js, which imports this file.
+import type { AddHostOptions, Lab, LabHost } from './index.js';
 import {
   addCounters,
   type RelayCounters,

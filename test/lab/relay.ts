@@ -140,13 +140,25 @@ class Pipe {
   private waitingDrain = false;
   ended = false;
 
+  private readonly from: Socket;
+  private readonly to: Socket;
+  private readonly delay: () => number;
+  private readonly bandwidth: number | undefined;
+  private readonly delivered: (chunk: Buffer) => void;
+
+  // No parameter properties: the benchmarks load the lab with Node's type stripping.
   constructor(
-    private readonly from: Socket,
-    private readonly to: Socket,
-    private readonly delay: () => number,
-    private readonly bandwidth: number | undefined,
-    private readonly delivered: (chunk: Buffer) => void,
+    from: Socket,
+    to: Socket,
+    delay: () => number,
+    bandwidth: number | undefined,
+    delivered: (chunk: Buffer) => void,
   ) {
+    this.from = from;
+    this.to = to;
+    this.delay = delay;
+    this.bandwidth = bandwidth;
+    this.delivered = delivered;
     to.on('drain', () => {
       this.waitingDrain = false;
       this.flush();
