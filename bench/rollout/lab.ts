@@ -31,6 +31,8 @@ export interface BenchHost {
   readonly prefix: string;
   readonly configPath: string;
   reload(): void;
+  /** The host's sshd log (every connection and session: bench/rollout/costs.ts counts them). */
+  sshdLog(): string;
 }
 
 export interface BenchLab {
@@ -132,6 +134,7 @@ export async function startBenchLab(
         prefix: svc.prefix,
         configPath: svc.configPath,
         reload: () => svc.reload(),
+        sshdLog: () => h.sshdLog(),
       };
     });
     const reset = async (): Promise<void> => {

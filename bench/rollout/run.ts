@@ -16,7 +16,8 @@ const { SNI, startBenchLab } = await import('./lab.js');
 const { verifyAll } = await import('./verify.js');
 const { killRunning } = await import('./measure.js');
 const { describeEnv } = await import('./env.js');
-const { formatRow, passed, verdicts } = await import('./report.js');
+const { formatRow, formatRowCosts, passed, verdicts } = await import('./report.js');
+const { countSshd, logCursor } = await import('./costs.js');
 const { WHAT_IFS, runAnsible, runCertroll, runLean } = await import('./tools.js');
 
 const { values } = parseArgs({
@@ -89,9 +90,16 @@ try {
     if (i > 0) await lab.reset();
     const before = load();
     const cpu0 = lab.hostCpuS();
+    const logs = lab.hosts.map((h) => logCursor(() => h.sshdLog()));
     const run = await tool();
     await new Promise((r) => setTimeout(r, 300)); // sshd reaps the closed sessions
     const hostCpuS = lab.hostCpuS() - cpu0;
+    const sshd = logs
+      .map((l) => countSshd(l.read()))
+      .reduce((a, b) => ({
+        connections: a.connections + b.connections,
+        commands: a.commands + b.commands,
+      }));
     const v = await verifyAll(lab.hosts, lab.ports, SNI, lab.pki.next.sha256, 32);
     const row: Row = {
       run,
@@ -100,9 +108,11 @@ try {
       endpoints: v.checked,
       verified: v.checked - v.wrong.length,
       wrong: v.wrong,
+      costs: { hosts: lab.hosts.length, ports: lab.ports.length, sshd, hostCpuS },
     };
     rows.push(row);
     console.log(`  ${formatRow(row)}`);
+    console.log(`  ${formatRowCosts(row)}`);
     if (!passed(row)) {
       console.log(`    not serving the new leaf: ${v.wrong.slice(0, 5).join('; ')}`);
       console.log(`    stderr: ${run.m.stderr.split('\tCommand being timed')[0]!.slice(-1500)}`);
@@ -116,7 +126,7 @@ try {
   console.log(
     "wall time includes process start; CPU: user + system of the tool and its children; hosts' CPU: the lab's sshd and nginx and all they ran",
   );
-  for (const r of rows) console.log(formatRow(r));
+  for (const r of rows) console.log(`${formatRow(r)}\n${formatRowCosts(r)}`);
   process.exitCode = verdicts(rows, (line) => console.log(line)) ? 0 : 1;
 } finally {
   await stop();
