@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverHosts } from '../../../src/discover/run.js';
@@ -17,6 +18,7 @@ import {
   type LabHost,
   type LabService,
 } from '../../lab/index.js';
+import { IP, removeStale } from '../../lab/netns.js';
 
 // Namespaced lab hosts: each host its own network and PID namespaces, so that what certroll runs
 // on it (ss, ps) sees that host only, as on a real machine; reached from here over a bridge.
@@ -179,3 +181,62 @@ describe('namespaced lab hosts', () => {
     expect(netnsLeftovers(tag)).toEqual([]);
   });
 });
+
+describe('namespaced lab hosts: fallback and leftovers', () => {
+  const lab = new URL('../../lab/netns.ts', import.meta.url).pathname;
+  const script =
+    'const { resolveIsolation } = await import(process.argv[1]);' +
+    "console.log(resolveIsolation('netns'), resolveIsolation('netns'));";
+  // The lab module alone, in a child with fewer rights (Node strips its types).
+  it.each([
+    ['not root', ['--reuid=65534', '--regid=65534', '--clear-groups'], 'not running as root'],
+    [
+      'root without CAP_NET_ADMIN',
+      ['--bounding-set=-net_admin,-sys_admin', '--inh-caps=-net_admin,-sys_admin'],
+      'ip netns / unshare failed: ',
+    ],
+  ])('%s: loopback hosts, said once on stderr', (_, setpriv, reason) => {
+    const r = spawnSync(
+      'setpriv',
+      [...setpriv, process.execPath, '--input-type=module', '-e', script, lab],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stdout).toBe('loopback loopback\n');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`namespaced hosts unavailable (${reason}`);
+    expect(lines[0]).toContain('lab hosts run on loopback addresses instead');
+  });
+
+  it("removes what a killed run left (its owner is gone), not a live lab's", () => {
+    let dead = 32_000;
+    while (dead > 2 && pidAlive(dead)) dead--;
+    const stale = `${dead.toString(36)}zz`;
+    const mine = `${process.pid.toString(36)}zz`;
+    try {
+      for (const tag of [stale, mine]) {
+        execFileSync(IP, ['netns', 'add', `certroll-${tag}-1`]);
+        execFileSync(IP, ['link', 'add', `crb${tag}`, 'type', 'bridge']);
+      }
+      removeStale();
+      expect(netnsLeftovers(stale)).toEqual([]);
+      expect(netnsLeftovers(mine).sort()).toEqual([`certroll-${mine}-1`, `crb${mine}`]);
+    } finally {
+      spawnSync(IP, ['netns', 'delete', `certroll-${mine}-1`]);
+      spawnSync(IP, ['link', 'delete', `crb${mine}`]);
+      spawnSync(IP, ['netns', 'delete', `certroll-${stale}-1`]);
+      spawnSync(IP, ['link', 'delete', `crb${stale}`]);
+    }
+  });
+});
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
