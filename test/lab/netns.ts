@@ -12,6 +12,7 @@ export type Isolation = 'loopback' | 'netns';
 export const IP = '/usr/sbin/ip';
 const UNSHARE = '/usr/bin/unshare';
 const NSENTER = '/usr/bin/nsenter';
+const SETPRIV = '/usr/bin/setpriv';
 const NS_PREFIX = 'certroll-';
 const BRIDGE_PREFIX = 'crb';
 const VETH_PREFIX = 'crv';
@@ -40,7 +41,7 @@ export function netnsUnavailable(): string | null {
 
 function probeNetns(): string | null {
   if (process.getuid?.() !== 0) return 'not running as root';
-  const missing = [IP, UNSHARE, NSENTER].filter((p) => !existsSync(p));
+  const missing = [IP, UNSHARE, NSENTER, SETPRIV].filter((p) => !existsSync(p));
   if (missing.length > 0) return `${missing.join(', ')} missing`;
   const probe = `${NS_PREFIX}probe-${process.pid}`;
   try {
@@ -191,8 +192,12 @@ export function startNetnsLab(): NetnsLab {
       ip(['-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
       ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
       ip(['-n', ns, 'link', 'set', 'lo', 'up']);
-      const launcher = [IP, 'netns', 'exec', ns, UNSHARE, '--pid', '--fork', '--kill-child'];
-      return { ns, address, launcher: [...launcher, '--mount-proc', '--'] };
+      // A lab whose process is killed (-9: no exit hook) takes its hosts with it: the launcher
+      // gets SIGKILL when we die, unshare's --kill-child ends sshd, and with the namespace's init
+      // the kernel ends everything in it; the next lab then removes the empty namespaces.
+      const dies = [SETPRIV, '--pdeathsig', 'KILL'];
+      const unshare = [UNSHARE, '--pid', '--fork', '--kill-child', '--mount-proc', '--'];
+      return { ns, address, launcher: [...dies, IP, 'netns', 'exec', ns, ...unshare] };
     },
   };
 }
