@@ -195,6 +195,7 @@ export function startNetnsLab(): NetnsLab {
       // A lab whose process is killed (-9: no exit hook) takes its hosts with it: the launcher
       // gets SIGKILL when we die, unshare's --kill-child ends sshd, and with the namespace's init
       // the kernel ends everything in it; the next lab then removes the empty namespaces.
+      // (Linux sends it when the spawning thread ends: Node spawns from its main thread.)
       const dies = [SETPRIV, '--pdeathsig', 'KILL'];
       const unshare = [UNSHARE, '--pid', '--fork', '--kill-child', '--mount-proc', '--'];
       return { ns, address, launcher: [...dies, IP, 'netns', 'exec', ns, ...unshare] };
