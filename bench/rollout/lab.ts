@@ -1,6 +1,7 @@
-// The bench lab: test/lab's hosts (each its own sshd on its own loopback address) with one nginx
-// each serving `ports` TLS ports with the old certificate, and a reset back to it. More than 50
-// hosts are several test labs (one client key each), started one after the other.
+// The bench lab: test/lab's hosts (each its own sshd, by default in its own network and PID
+// namespaces, else on its own loopback address) with one nginx each serving `ports` TLS ports with
+// the old certificate, and a reset back to it. More than 50 hosts are several test labs (one
+// client key each), started one after the other.
 import {
   chmodSync,
   copyFileSync,
@@ -11,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { startLab, type Lab } from '../../test/lab/index.js';
+import { namespaceCpuS, startLab, type Isolation, type Lab } from '../../test/lab/index.js';
 import { makePki, type BenchPki } from './pki.js';
 import { verifyAll } from './verify.js';
 
@@ -31,18 +32,24 @@ export interface BenchHost {
   readonly prefix: string;
   readonly configPath: string;
   reload(): void;
+  /** The host's sshd log (every connection and session: bench/rollout/costs.ts counts them). */
+  sshdLog(): string;
 }
 
 export interface BenchLab {
   readonly dir: string;
+  /** What the hosts got: `netns` asked for falls back to `loopback` where namespaces cannot run. */
+  readonly isolation: Isolation;
   /** Every host's key, one `[address]:port key` line each. */
   readonly knownHostsPath: string;
   readonly hosts: readonly BenchHost[];
   readonly ports: readonly number[];
   readonly pki: BenchPki;
   /**
-   * CPU seconds used so far on the hosts' side: every sshd and nginx this process started, with
-   * their reaped children (sessions, shells, scripts, nginx -t, workers).
+   * CPU seconds used so far on the hosts' side. Namespaced hosts: every process in the hosts' PID
+   * namespaces, with their reaped children (sshd, sessions, shells, scripts, nginx -t, nginx and
+   * its workers, live or exited). Loopback hosts: every sshd and nginx this process started, with
+   * their reaped children (a live nginx worker's time counts once it exits).
    */
   hostCpuS(): number;
   /** Every host back to the old certificate, proven by a probe of every port. */
@@ -50,9 +57,10 @@ export interface BenchLab {
   stop(): Promise<void>;
 }
 
-// utime + stime + cutime + cstime of our direct children (the lab's daemons), in seconds
-// (Linux /proc; USER_HZ is 100).
-function hostCpuS(): number {
+// Loopback hosts: utime + stime + cutime + cstime of our direct children (the lab's daemons), in
+// seconds (Linux /proc; USER_HZ is 100). Namespaced hosts' daemons are children of unshare and
+// nsenter instead: namespaceCpuS counts them.
+function childrenCpuS(): number {
   let ticks = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -95,20 +103,26 @@ export async function startBenchLab(
   hostCount: number,
   portCount: number,
   chunk = 50,
+  isolation: Isolation = 'netns',
 ): Promise<BenchLab> {
   const labs: Lab[] = [];
   const stop = async (): Promise<void> => {
     for (const l of labs.reverse()) await l.stop();
   };
   try {
-    // One random 127.x.y/24 per lab, consecutive y, so that labs never share an address.
+    // Loopback: one random 127.x.y/24 per lab, consecutive y, so that labs never share an
+    // address. Namespaced labs pick a free 10.250.x/24 each.
     const x = 10 + Math.floor(Math.random() * 240);
     const y = 1 + Math.floor(Math.random() * 200);
     for (let k = 0; k * chunk < hostCount; k++) {
       const hosts = Math.min(chunk, hostCount - k * chunk);
-      labs.push(await startLab({ hosts, subnet: `127.${x}.${y + k}`, namePrefix: `web${k + 1}` }));
+      const subnet = `127.${x}.${y + k}`;
+      labs.push(await startLab({ hosts, subnet, namePrefix: `web${k + 1}`, isolation }));
     }
     const first = labs[0]!;
+    const initPids = labs.flatMap((l) => l.hosts.flatMap((h) => h.initPid ?? []));
+    const hostCpuS = (): number =>
+      first.isolation === 'netns' ? namespaceCpuS(initPids) : childrenCpuS();
     const knownHostsPath = join(first.dir, 'known_hosts.all');
     writeFileSync(knownHostsPath, labs.map((l) => readFileSync(l.knownHostsPath, 'utf8')).join(''));
     const pki = makePki(join(first.dir, 'pki'), SNI);
@@ -132,6 +146,7 @@ export async function startBenchLab(
         prefix: svc.prefix,
         configPath: svc.configPath,
         reload: () => svc.reload(),
+        sshdLog: () => h.sshdLog(),
       };
     });
     const reset = async (): Promise<void> => {
@@ -153,7 +168,8 @@ export async function startBenchLab(
         await new Promise((r) => setTimeout(r, 100));
       }
     };
-    return { dir: first.dir, knownHostsPath, hosts, ports, pki, reset, hostCpuS, stop };
+    const { dir, isolation: got } = first;
+    return { dir, isolation: got, knownHostsPath, hosts, ports, pki, reset, hostCpuS, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -3,6 +3,8 @@
 // Ansible playbook, the lab reset to the old certificate between them; after each, every port is
 // probed with SNI and must serve the new leaf.
 //   npm run build && node bench/rollout/run.ts [--hosts 50] [--ports 4] [--concurrency 20] [--skip-ansible]
+//     [--isolation netns|loopback]   (netns, the default: each host in its own network and PID
+//     namespaces, so that it sees only its own processes and sockets; loopback where it cannot)
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +18,8 @@ const { SNI, startBenchLab } = await import('./lab.js');
 const { verifyAll } = await import('./verify.js');
 const { killRunning } = await import('./measure.js');
 const { describeEnv } = await import('./env.js');
-const { formatRow, passed, verdicts } = await import('./report.js');
+const { formatRow, formatRowCosts, passed, verdicts } = await import('./report.js');
+const { countSshd, logCursor } = await import('./costs.js');
 const { WHAT_IFS, runAnsible, runCertroll, runLean } = await import('./tools.js');
 
 const { values } = parseArgs({
@@ -35,8 +38,13 @@ const { values } = parseArgs({
     // One more what-if row: certroll under these Node flags (space-separated), e.g.
     // --whatif-flags='--heap-growing-percent=50' (with "=": the value starts with dashes).
     'whatif-flags': { type: 'string' },
+    isolation: { type: 'string', default: 'netns' },
   },
 });
+const ISOLATION = values.isolation;
+if (ISOLATION !== 'netns' && ISOLATION !== 'loopback') {
+  throw new Error(`--isolation ${ISOLATION}: expected netns or loopback`);
+}
 const HOSTS = Math.max(1, Math.min(250, Number(values.hosts)));
 const PORTS = Math.max(1, Math.min(16, Number(values.ports)));
 const C = Math.max(1, Math.min(100, Number(values.concurrency)));
@@ -54,13 +62,17 @@ if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
   throw new Error(`certroll is not built in ${root}: run \`npm run build\` first`);
 }
 
+const WHERE = {
+  netns: 'each in its own network and PID namespaces',
+  loopback: 'on loopback',
+} as const;
 const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
 const t0 = performance.now();
 console.log(`starting the lab: ${HOSTS} hosts x ${PORTS} ports (load ${load()})`);
-const lab = await startBenchLab(HOSTS, PORTS, Math.max(1, Number(values['lab-chunk'])));
+const lab = await startBenchLab(HOSTS, PORTS, Math.max(1, Number(values['lab-chunk'])), ISOLATION);
 const work = mkdtempSync(join(tmpdir(), 'certroll-bench-rollout-'));
 const stop = async (): Promise<void> => {
   await lab.stop();
@@ -76,7 +88,9 @@ for (const [signal, code] of [
   });
 }
 try {
-  console.log(`lab up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `lab up in ${((performance.now() - t0) / 1000).toFixed(1)} s (${lab.isolation} hosts)`,
+  );
   const tools: (() => Promise<ToolRun>)[] = [
     () => runCertroll(root, lab, work, C, TIMEOUT_MS),
     () => runLean(lab, work, C, TIMEOUT_MS),
@@ -89,9 +103,16 @@ try {
     if (i > 0) await lab.reset();
     const before = load();
     const cpu0 = lab.hostCpuS();
+    const logs = lab.hosts.map((h) => logCursor(() => h.sshdLog()));
     const run = await tool();
     await new Promise((r) => setTimeout(r, 300)); // sshd reaps the closed sessions
     const hostCpuS = lab.hostCpuS() - cpu0;
+    const sshd = logs
+      .map((l) => countSshd(l.read()))
+      .reduce((a, b) => ({
+        connections: a.connections + b.connections,
+        commands: a.commands + b.commands,
+      }));
     const v = await verifyAll(lab.hosts, lab.ports, SNI, lab.pki.next.sha256, 32);
     const row: Row = {
       run,
@@ -100,9 +121,11 @@ try {
       endpoints: v.checked,
       verified: v.checked - v.wrong.length,
       wrong: v.wrong,
+      costs: { hosts: lab.hosts.length, ports: lab.ports.length, sshd, hostCpuS },
     };
     rows.push(row);
     console.log(`  ${formatRow(row)}`);
+    console.log(`  ${formatRowCosts(row)}`);
     if (!passed(row)) {
       console.log(`    not serving the new leaf: ${v.wrong.slice(0, 5).join('; ')}`);
       console.log(`    stderr: ${run.m.stderr.split('\tCommand being timed')[0]!.slice(-1500)}`);
@@ -110,13 +133,13 @@ try {
     }
   }
   console.log(
-    `\n${HOSTS} hosts x ${PORTS} TLS ports (one sshd and one nginx per host, on loopback), concurrency ${C} for every tool`,
+    `\n${HOSTS} hosts x ${PORTS} TLS ports (one sshd and one nginx per host, ${WHERE[lab.isolation]}), concurrency ${C} for every tool`,
   );
   for (const line of describeEnv(root)) console.log(line);
   console.log(
     "wall time includes process start; CPU: user + system of the tool and its children; hosts' CPU: the lab's sshd and nginx and all they ran",
   );
-  for (const r of rows) console.log(formatRow(r));
+  for (const r of rows) console.log(`${formatRow(r)}\n${formatRowCosts(r)}`);
   process.exitCode = verdicts(rows, (line) => console.log(line)) ? 0 : 1;
 } finally {
   await stop();

@@ -1,7 +1,6 @@
 // The composition root: the one place that builds the real adapters (the connection pool and its
 // transports, the TLS probe, the verifier over it, the audit logger) and hands them to the use
 // cases as ports (src/rollout/ports.ts). A test builds its own instead.
-import { createLogger, Redactor } from '../log/index.js';
 import { probe } from '../probe/probe.js';
 import type { ProbeFn } from '../probe/shared.js';
 import { probeVerifier, VERIFY_BACKOFF, type VerifierOptions } from '../probe/verifier.js';
@@ -35,7 +34,10 @@ export function rolloutAdapters(
         ...(current !== undefined ? { currentProbe: current } : {}),
       }),
     probe,
-    auditLog: (file) => createLogger({ redactor: new Redactor(), file }),
+    auditLog: async (file) => {
+      const { createLogger, Redactor } = await import('../log/index.js');
+      return createLogger({ redactor: new Redactor(), file });
+    },
   };
 }
 

@@ -11,7 +11,8 @@ import { renderScanJson } from '../report/scan-json.js';
 import { renderScanTable } from '../report/scan-table.js';
 import { exitCodeForStatus } from '../report/status.js';
 import { canonicalFingerprint } from '../probe/cert-summary.js';
-import { scanInventory } from '../probe/scan.js';
+import { scanEndpoints, scanInventory } from '../probe/scan.js';
+import { ENDPOINT_NAME, directEndpoint } from '../probe/scan-endpoint.js';
 import { type ScanCliValues, type SingleEndpoint, checkScanValues } from '../probe/scan-options.js';
 import type * as InventoryLib from '../inventory/index.js';
 
@@ -19,7 +20,7 @@ import type * as InventoryLib from '../inventory/index.js';
  * `--endpoint`: the one endpoint as a one-binding inventory, so it is probed and judged exactly
  * as an inventory's (written as JSON, which YAML reads, so no value needs quoting rules).
  */
-function endpointInventory(
+export function endpointInventory(
   e: SingleEndpoint,
   parse: typeof InventoryLib.parseInventory,
   cwd: string,
@@ -29,10 +30,10 @@ function endpointInventory(
     version: 1,
     environments: [
       {
-        name: 'endpoint',
+        name: ENDPOINT_NAME,
         hosts: [
           {
-            name: 'endpoint',
+            name: ENDPOINT_NAME,
             address: e.address,
             transport: { kind: 'local' },
             bindings: [binding],
@@ -92,6 +93,20 @@ function progressWriter(
   };
 }
 
+/** The inventory to scan: the file given, or `--endpoint` as a one-binding inventory. */
+async function inventoryOf(
+  v: ReturnType<typeof checkScanValues>,
+  values: ScanCliValues,
+  ctx: CommandContext,
+): Promise<InventoryLib.Inventory> {
+  const inv = await import('../inventory/index.js');
+  const loaded =
+    v.endpoint !== undefined
+      ? endpointInventory(v.endpoint, inv.parseInventory, ctx.io.cwd)
+      : inv.loadInventory(v.inventory ?? '', { cwd: ctx.io.cwd });
+  return inv.selectInventory(loaded, { envs: values.env ?? [], hosts: values.host ?? [] });
+}
+
 export async function runScan(raw: ScanCliValues, ctx: CommandContext): Promise<void> {
   // File options are relative to the caller's folder, as the inventory path is.
   const at = (p: string | undefined): string | undefined =>
@@ -106,15 +121,12 @@ export async function runScan(raw: ScanCliValues, ctx: CommandContext): Promise<
   };
   try {
     const v = checkScanValues(values, ctx.global().json);
-    const inv = await import('../inventory/index.js');
-    const loaded =
-      v.endpoint !== undefined
-        ? endpointInventory(v.endpoint, inv.parseInventory, ctx.io.cwd)
-        : inv.loadInventory(v.inventory ?? '', { cwd: ctx.io.cwd });
-    const inventory = inv.selectInventory(loaded, {
-      envs: values.env ?? [],
-      hosts: values.host ?? [],
-    });
+    // --env, --host and --configured act on an inventory: with them, --endpoint becomes one.
+    const asInventory =
+      (values.env ?? []).length > 0 || (values.host ?? []).length > 0 || values.configured === true;
+    const direct =
+      v.endpoint !== undefined && !asInventory ? directEndpoint(v.endpoint) : undefined;
+    const inventory = direct === undefined ? await inventoryOf(v, values, ctx) : undefined;
     const expect = v.expect ?? (await expectedFromBundle(values, ctx.io.env));
     const trust = await trustPems(values.trust ?? []);
     const onProgress = progressWriter(
@@ -122,23 +134,27 @@ export async function runScan(raw: ScanCliValues, ctx: CommandContext): Promise<
       values.progress === true || process.stderr.isTTY === true,
     );
     const { scanAdapters } = await import('./compose.js');
-    let report = await scanInventory(inventory, {
+    const options = {
       ...v,
       ...scanAdapters(),
       ...(expect !== undefined ? { expect } : {}),
       ...(trust !== undefined ? { trust } : {}),
       ...(onProgress !== undefined ? { onProgress } : {}),
-    });
+    };
+    let report =
+      inventory === undefined
+        ? await scanEndpoints(direct === undefined ? [] : [direct], options)
+        : await scanInventory(inventory, options);
     if (report.endpoints.length === 0) {
       throw new CertrollError(
         'USAGE',
-        `nothing to scan: no binding selected in ${inventory.source}`,
+        `nothing to scan: no binding selected in ${inventory?.source ?? '--endpoint'}`,
         {
           hint: 'Check --env and --host, and that the inventory lists bindings.',
         },
       );
     }
-    if (values.configured === true) {
+    if (values.configured === true && inventory !== undefined) {
       // Configured versus served: needs the hosts themselves, so it is opt-in.
       const [{ withConfigured }, { withAdapters }] = await Promise.all([
         import('../discover/scan-hook.js'),

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { thumbprintProblem } from './thumbprints.js';
 import { DURATION, durationMs } from './duration.js';
+import { isDnsName } from './dns-name.js';
 
 // C0/C1 controls and DEL; invisible formatting characters (bidi marks, zero-width, BOM, soft
 // hyphen) that sneak in when text is copied out of a GUI such as the Windows certificate MMC.
@@ -32,14 +33,7 @@ export function text(what: string, max = 1024): z.ZodString {
     });
 }
 
-const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
-
-export function isDnsName(s: string): boolean {
-  if (s.length > 253) return false;
-  const labels = s.split('.');
-  // An all-numeric last label would make 999.1.1.1 a "name"; RFC 3696 rules it out.
-  return labels.every((l) => LABEL.test(l)) && !/^[0-9]+$/.test(labels[labels.length - 1] ?? '');
-}
+export { isDnsName };
 
 export function isIPv4(s: string): boolean {
   return z.ipv4().safeParse(s).success;

@@ -153,7 +153,14 @@ export async function scanInventory(
   inventory: Inventory,
   options: ScanOptions,
 ): Promise<ScanReport> {
-  const endpoints = planScan(inventory, options);
+  return scanEndpoints(planScan(inventory, options), options);
+}
+
+/** Probe the planned endpoints, judge pools, classify. */
+export async function scanEndpoints(
+  endpoints: readonly ScanEndpoint[],
+  options: ScanOptions,
+): Promise<ScanReport> {
   const startedAt = new Date();
   const t0 = performance.now();
   const results = await probeEndpoints(endpoints, options);

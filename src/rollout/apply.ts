@@ -87,7 +87,7 @@ export async function applyPlan(
   prepared: Prepared,
   options: ApplyOptions,
 ): Promise<ApplyOutcome> {
-  const run = openRun(plan, prepared, options);
+  const run = await openRun(plan, prepared, options);
   const output = await runMachine(prepared, options, run);
   return finishRun(plan, prepared, options, run, output);
 }
@@ -105,7 +105,11 @@ interface OpenedRun {
   readonly tell: ReturnType<typeof teller>;
 }
 
-function openRun(plan: PlanDocument, prepared: Prepared, options: ApplyOptions): OpenedRun {
+async function openRun(
+  plan: PlanDocument,
+  prepared: Prepared,
+  options: ApplyOptions,
+): Promise<OpenedRun> {
   const runId = options.locks.runId;
   const paths = options.resume?.paths ?? createRunFolder(options.stateDir, plan, runId);
   const reopened = options.resume !== undefined ? Journal.open(paths.journal) : undefined;
@@ -121,7 +125,7 @@ function openRun(plan: PlanDocument, prepared: Prepared, options: ApplyOptions):
           ...(soakOverride !== undefined ? { soakOverride } : {}),
         });
   if (options.resume !== undefined) journal.append('run-resumed', { ...options.change });
-  const audit = options.adapters.auditLog(paths.audit).child({ runId, ...options.change });
+  const audit = (await options.adapters.auditLog(paths.audit)).child({ runId, ...options.change });
   options.observer?.started?.(runId, paths.dir);
   const tell = teller(options.notifier, {
     runId,

@@ -19,8 +19,11 @@ export interface RolloutAdapters {
   readonly verifier: (trust: readonly string[], probe?: ProbeFn) => BindingVerifier;
   /** The TLS probe, for discovery (the coverage gate and the sweep). */
   readonly probe: ProbeFn;
-  /** The run's audit log, written to `file` (0600, redacted). */
-  readonly auditLog: (file: string) => Logger;
+  /**
+   * The run's audit log, written to `file` (0600, redacted). Asynchronous so that the logging
+   * library loads only when a run opens its log: a scan or a plan never does.
+   */
+  readonly auditLog: (file: string) => Promise<Logger>;
 }
 
 /**

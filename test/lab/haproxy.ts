@@ -30,6 +30,8 @@ export interface HaproxyOptions {
   readonly dir?: string;
   readonly frontends: readonly HaproxyFrontend[];
   readonly masterWorker?: boolean;
+  /** Runs haproxy inside a namespaced lab host: enterArgv of its init. */
+  readonly enter?: readonly string[];
 }
 
 export interface Haproxy {
@@ -98,6 +100,7 @@ export async function startHaproxy(o: HaproxyOptions): Promise<Haproxy> {
     logPath: join(prefix, 'haproxy.out'),
     endpoints: o.frontends,
     ...(o.dir === undefined ? { removeOnStop: prefix } : {}),
+    ...(o.enter === undefined ? {} : { enter: o.enter }),
   });
   return {
     pid: daemon.pid,
@@ -130,7 +133,12 @@ export async function startLabHaproxy(opts: LabServiceOptions): Promise<LabHapro
     crt: certPath,
     body: body(port),
   }));
-  const haproxy = await startHaproxy({ dir: opts.dir, masterWorker: true, frontends });
+  const haproxy = await startHaproxy({
+    dir: opts.dir,
+    masterWorker: true,
+    frontends,
+    ...(opts.enter === undefined ? {} : { enter: opts.enter }),
+  });
   return { kind: 'haproxy', ports: opts.ports, certPath, keyPath, ...haproxy };
 }
 

@@ -1,6 +1,7 @@
 // The test lab: N hosts on distinct loopback addresses, each with its own sshd (own host key),
 // a folder for its configs and certificates, and nginx/haproxy serving TLS on demand. Hosts come
-// back in the inventory model's shape, so tests can feed them to certroll as they are.
+// back in the inventory model's shape, so tests can feed them to certroll as they are. With
+// `isolation: 'netns'` each host has its own network and PID namespaces instead (netns.ts).
 import {
   appendFileSync,
   existsSync,
@@ -16,7 +17,14 @@ import { type Host, type TransportConfig } from '../../src/inventory/model.js';
 import { startLabHaproxy, HAPROXY, type LabHaproxy } from './haproxy.js';
 import { generateKey, hashedKnownHostsLine, knownHostsLine, type SshKey } from './keys.js';
 import { startLabNginx, NGINX, type CertFiles, type LabService } from './nginx.js';
-import { freePort } from './procs.js';
+import {
+  enterArgv,
+  resolveIsolation,
+  startNetnsLab,
+  type Isolation,
+  type NetnsHost,
+} from './netns.js';
+import { freePort, setNamespacedAddress } from './procs.js';
 import { type LatencyOptions, relayLab } from './relay-lab.js';
 import { type Relay, type RelayCounters, zeroCounters } from './relay.js';
 import { SSHD, startSshd, type SshdHandle } from './sshd.js';
@@ -31,12 +39,19 @@ export * from './pki.js';
 export * from './inventory.js';
 export * from './served.js';
 export * from './renewal.js';
+export { namespaceCpuS, netnsLeftovers, netnsUnavailable, type Isolation } from './netns.js';
 
 export interface LabOptions {
   readonly hosts?: number;
   /** First three octets of the hosts' addresses, e.g. `127.0.1`; random 127.x.y by default. */
   readonly subnet?: string;
   readonly namePrefix?: string;
+  /**
+   * `loopback` (default): every host an sshd on its own 127.x.y.z. `netns`: every host in its own
+   * network and PID namespaces at 10.250.x.y, seeing only its own processes and sockets; falls
+   * back to loopback (said once on stderr) where namespaces cannot be made.
+   */
+  readonly isolation?: Isolation;
   /** Puts a latency relay in front of every host (test/lab/relay-lab.ts); none when absent. */
   readonly latency?: LatencyOptions;
 }
@@ -55,6 +70,8 @@ export interface LabHost {
   /** First on the PATH of SSH sessions to this host: put shims (sudo, powershell) here. */
   readonly binDir: string;
   readonly hostKey: SshKey;
+  /** Namespaced hosts: the pid of the host's PID namespace init (its sshd), to enter or measure it. */
+  readonly initPid?: number;
   /** The host in the inventory model, ssh transport as root with the lab client key. */
   readonly host: Host;
   /** `host` with changes to its transport or other fields. */
@@ -71,6 +88,10 @@ export interface LabHost {
 
 export interface Lab {
   readonly dir: string;
+  /** What the lab really got: `netns` asked for may have fallen back to `loopback`. */
+  readonly isolation: Isolation;
+  /** Namespaced labs: the tag in their namespaces', bridge's and veths' names. */
+  readonly netnsTag?: string;
   readonly clientKey: SshKey;
   /** One plain `[addr]:port key` line per host. */
   readonly knownHostsPath: string;
@@ -126,9 +147,15 @@ function randomSubnet(): string {
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   assertLabPrerequisites();
   const count = options.hosts ?? 1;
-  const subnet = options.subnet ?? randomSubnet();
+  const isolation = resolveIsolation(options.isolation);
+  const net = isolation === 'netns' ? startNetnsLab() : undefined;
+  const subnet = net?.subnet ?? options.subnet ?? randomSubnet();
   const dir = mkdtempSync(join(tmpdir(), 'certroll-lab-'));
-  const stoppers: (() => Promise<void>)[] = [];
+  // The namespaces go last, once every process in them is stopped (stoppers run in reverse).
+  const stoppers: (() => Promise<void>)[] =
+    net === undefined ? [] : [() => Promise.resolve(net.stop())];
+  const netHost = (n: number): { net?: NetnsHost } =>
+    net === undefined ? {} : { net: net.addHost(n) };
   const stop = async (): Promise<void> => {
     for (const s of stoppers.reverse()) await s().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
@@ -144,6 +171,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           address: `${subnet}.${i + 1}`,
           clientKey,
           stoppers,
+          ...netHost(i + 1),
         }),
       ),
     );
@@ -167,6 +195,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         clientKey,
         stoppers,
         ...(opts.sshd === undefined ? {} : { sshd: opts.sshd }),
+        ...netHost(n),
       });
       hosts.push(host);
       appendFileSync(knownHostsPath, line(host, knownHostsLine) + '\n');
@@ -174,8 +203,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       return host;
     };
     const relayStats = zeroCounters;
-    const lab = {
+    const lab: Lab = {
       dir,
+      isolation,
+      ...(net === undefined ? {} : { netnsTag: net.tag }),
       clientKey,
       knownHostsPath,
       hashedKnownHostsPath,
@@ -198,20 +229,30 @@ async function startHost(o: {
   clientKey: SshKey;
   stoppers: (() => Promise<void>)[];
   sshd?: SshdOptions;
+  /** A namespaced host: its namespace, address and launcher. */
+  net?: NetnsHost;
 }): Promise<LabHost> {
   const dir = join(o.lab, 'hosts', o.name);
   const binDir = join(dir, 'bin');
   mkdirSync(binDir, { recursive: true });
-  const sshPort = await freePort(o.address);
+  const address = o.net?.address ?? o.address;
+  // In its own network namespace every port is free: sshd listens on 22, as on a real host.
+  const sshPort = o.net === undefined ? await freePort(address) : 22;
   const sshd: SshdHandle = await startSshd({
     dir: join(dir, 'ssh'),
-    address: o.address,
+    address,
     port: sshPort,
     authorizedKeysPath: o.clientKey.publicPath,
     binDir,
     ...o.sshd,
+    ...(o.net === undefined ? {} : { inside: o.net.launcher }),
   });
   o.stoppers.push(() => sshd.daemon.stop());
+  if (o.net !== undefined) {
+    setNamespacedAddress(address, true);
+    o.stoppers.push(() => Promise.resolve(setNamespacedAddress(address, false)));
+  }
+  const inside = o.net === undefined ? {} : { enter: enterArgv(sshd.daemon.pid) };
   const knownHosts = join(o.lab, 'known_hosts');
   const transport: TransportConfig = {
     kind: 'ssh',
@@ -225,7 +266,7 @@ async function startHost(o: {
   };
   const base: Host = {
     name: o.name,
-    address: o.address,
+    address,
     transport,
     legacyPfx: false,
     bindings: [],
@@ -235,12 +276,13 @@ async function startHost(o: {
   const sshdLog = (): string => readFileSync(sshd.logPath, 'utf8');
   return {
     name: o.name,
-    address: o.address,
-    realAddress: o.address,
+    address,
+    realAddress: address,
     sshPort,
     dir,
     binDir,
     hostKey: sshd.hostKey,
+    ...(o.net === undefined ? {} : { initPid: sshd.daemon.pid }),
     host: base,
     toHost: (patch = {}) => ({
       ...base,
@@ -258,16 +300,17 @@ async function startHost(o: {
       return path;
     },
     nginx: async ({ ports, cert }) => {
-      const svc = await startLabNginx({ dir: join(dir, 'nginx'), address: o.address, ports, cert });
+      const svc = await startLabNginx({ dir: join(dir, 'nginx'), address, ports, cert, ...inside });
       o.stoppers.push(() => svc.stop());
       return svc;
     },
     haproxy: async ({ ports, cert }) => {
       const svc = await startLabHaproxy({
         dir: join(dir, 'haproxy'),
-        address: o.address,
+        address,
         ports,
         cert,
+        ...inside,
       });
       o.stoppers.push(() => svc.stop());
       return svc;

@@ -37,6 +37,8 @@ export interface NginxOptions {
   readonly workerConnections?: number;
   /** true: a shared session cache and tickets; false: neither; absent: nginx's own defaults. */
   readonly sessionCache?: boolean;
+  /** Runs nginx (and its reload) inside a namespaced lab host: enterArgv of its init. */
+  readonly enter?: readonly string[];
 }
 
 export interface Nginx {
@@ -111,7 +113,10 @@ export async function startNginx(o: NginxOptions): Promise<Nginx> {
     logPath: join(prefix, 'nginx.out'),
     endpoints: o.servers,
     ...(o.dir === undefined ? { removeOnStop: prefix } : {}),
+    ...(o.enter === undefined ? {} : { enter: o.enter }),
   });
+  // Inside a PID namespace the pid file holds the namespace's pid: signal it from in there too.
+  const [run = NGINX, ...runArgs] = [...(o.enter ?? []), NGINX, ...args, '-s', 'reload'];
   const base = [NGINX, ...args].join(' ');
   return {
     pid: daemon.pid,
@@ -123,7 +128,7 @@ export async function startNginx(o: NginxOptions): Promise<Nginx> {
     reloadCommand: `${base} -s reload`,
     log: () => `${readLog(daemon.logPath)}\n${readLog(errorLog)}`.trim().slice(-4000),
     reload: () => {
-      execFileSync(NGINX, [...args, '-s', 'reload'], { stdio: 'pipe' });
+      execFileSync(run, runArgs, { stdio: 'pipe' });
     },
     stop,
   };
@@ -153,6 +158,8 @@ export interface LabServiceOptions {
   readonly address: string;
   readonly ports: readonly number[];
   readonly cert: CertFiles;
+  /** Inside a namespaced lab host: enterArgv of its init. */
+  readonly enter?: readonly string[];
 }
 
 /** Where a lab service keeps its own copy of the certificate (`certs/` under its folder). */
@@ -168,6 +175,7 @@ export async function startLabNginx(opts: LabServiceOptions): Promise<LabService
   copyFileSync(opts.cert.keyPath, keyPath);
   const nginx = await startNginx({
     dir: opts.dir,
+    ...(opts.enter === undefined ? {} : { enter: opts.enter }),
     workerConnections: 64,
     servers: opts.ports.map((port) =>
       tlsServer(

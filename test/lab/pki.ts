@@ -82,7 +82,13 @@ export function sha256Hex(der: Buffer): string {
 export class TestPki {
   private counter = 0;
 
-  private constructor(readonly dir: string) {}
+  readonly dir: string;
+
+  // A plain field, not a parameter property: the benchmarks load the lab with Node's own type
+  // stripping, which has no parameter properties.
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
 
   static create(prefix = 'certroll-pki-'): TestPki {
     return new TestPki(mkdtempSync(join(tmpdir(), prefix)));

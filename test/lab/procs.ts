@@ -1,6 +1,6 @@
 // Child daemons of the lab: spawned with their output in a log file, waited for with bounded
 // polling, stopped by their own pid only (never by name).
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 
@@ -36,36 +36,100 @@ export function startDaemon(
   args: readonly string[],
   logPath: string,
 ): Daemon {
-  installExitHook();
-  const fd = openSync(logPath, 'a', 0o600);
-  const child = spawn(file, args, { stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  let done = false;
-  const exitedPromise = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      done = true;
-      resolve();
-    });
-    child.once('error', () => {
-      done = true;
-      resolve();
-    });
-  });
+  const { child, exited, done } = spawnLogged(file, args, logPath);
   const pid = child.pid ?? -1;
   const daemon: Daemon = {
     pid,
     name,
     logPath,
-    exited: () => done,
+    exited: done,
     async stop() {
       live.delete(daemon);
-      if (done || pid < 0) return;
+      if (done() || pid < 0) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
-      await exitedPromise;
+      await exited;
       clearTimeout(timer);
     },
   };
+  live.add(daemon);
+  return daemon;
+}
+
+function spawnLogged(
+  file: string,
+  args: readonly string[],
+  logPath: string,
+): { child: ChildProcess; exited: Promise<void>; done: () => boolean } {
+  installExitHook();
+  const fd = openSync(logPath, 'a', 0o600);
+  const child = spawn(file, args, { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  let finished = false;
+  const exited = new Promise<void>((resolve) => {
+    const end = (): void => {
+      finished = true;
+      resolve();
+    };
+    child.once('exit', end);
+    child.once('error', end);
+  });
+  return { child, exited, done: () => finished };
+}
+
+/** The only child of `pid` (Linux /proc), polled for at most `ms`; -1 when none appeared. */
+async function onlyChild(pid: number, isDone: () => boolean, ms = 5_000): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (let i = 0; i < 500 && Date.now() < deadline && !isDone(); i++) {
+    try {
+      const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ');
+      if (kids.length === 1 && kids[0] !== '') return Number(kids[0]);
+    } catch {
+      // Not there yet or already gone: the loop's bounds decide.
+    }
+    await sleep(10);
+  }
+  return -1;
+}
+
+/**
+ * A daemon started through a launcher that forks it as its only child (`unshare --fork`,
+ * `nsenter --pid`: namespaces). `pid` is the daemon's own (root namespace) pid, the one to signal:
+ * the launchers do not pass SIGTERM on; the launcher exits when the daemon does.
+ */
+export async function startDaemonInside(
+  name: string,
+  argv: readonly string[],
+  logPath: string,
+): Promise<Daemon> {
+  const { child, exited, done } = spawnLogged(argv[0] ?? '', argv.slice(1), logPath);
+  const launcher = child.pid ?? -1;
+  const pid = launcher < 0 ? -1 : await onlyChild(launcher, done);
+  const kill = (signal: NodeJS.Signals): void => {
+    for (const p of [pid, launcher]) {
+      if (p <= 0 || (signal === 'SIGTERM' && p === launcher && pid > 0)) continue;
+      try {
+        process.kill(p, signal);
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  const daemon: Daemon = {
+    pid: pid > 0 ? pid : launcher,
+    name,
+    logPath,
+    exited: done,
+    async stop() {
+      live.delete(daemon);
+      if (done() || launcher < 0) return;
+      kill('SIGTERM');
+      const timer = setTimeout(() => kill('SIGKILL'), 2_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  // The exit hook kills daemon.pid, the daemon itself: killing the launcher would leave it running.
   live.add(daemon);
   return daemon;
 }
@@ -117,8 +181,22 @@ export async function waitForPort(
   );
 }
 
+// Addresses of namespaced lab hosts, with the next port to hand out: they cannot be bound here
+// (they live in another network namespace), and there every port is free but those handed out.
+const namespaced = new Map<string, number>();
+
+export function setNamespacedAddress(address: string, on: boolean): void {
+  if (on) namespaced.set(address, 20_000);
+  else namespaced.delete(address);
+}
+
 /** A free TCP port on `address`, found by binding port 0 and closing it again. */
 export function freePort(address = '127.0.0.1'): Promise<number> {
+  const next = namespaced.get(address);
+  if (next !== undefined) {
+    namespaced.set(address, next + 1);
+    return Promise.resolve(next);
+  }
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -178,8 +256,13 @@ export async function startServing(o: {
   readonly logPath: string;
   readonly endpoints: readonly { readonly address: string; readonly port: number }[];
   readonly removeOnStop?: string;
+  /** argv that runs the daemon inside a namespaced lab host (enterArgv), forking it. */
+  readonly enter?: readonly string[];
 }): Promise<{ daemon: Daemon; stop: () => Promise<void> }> {
-  const daemon = startDaemon(o.name, o.file, o.args, o.logPath);
+  const daemon =
+    o.enter === undefined
+      ? startDaemon(o.name, o.file, o.args, o.logPath)
+      : await startDaemonInside(o.name, [...o.enter, o.file, ...o.args], o.logPath);
   const stop = async (): Promise<void> => {
     await daemon.stop();
     if (o.removeOnStop !== undefined) rmSync(o.removeOnStop, { recursive: true, force: true });

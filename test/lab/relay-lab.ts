@@ -1,5 +1,6 @@
 // The lab behind latency relays (`startLab({ latency })`): each host gets a relay on its own
-// address (the host's last octet + 100, same /24), and the host as tests and inventories see it
+// loopback address (the host's last octet + 100, same /24; for a namespaced host, its last octet
+// in a loopback /24 of the lab's relays), and the host as tests and inventories see it
 // (`address`, `host`, `toHost`, known_hosts) is the relay's; sshd, nginx and haproxy still listen
 // on the host's real address, which `realAddress` keeps. Every port the host serves through the
 // lab (sshd's, and nginx's or haproxy's started later) is relayed; known_hosts names the relay's
@@ -21,20 +22,29 @@ export type LatencyOptions = RelayShaping;
 
 const OFFSET = 100;
 
-/** `a.b.c.d` -> `a.b.c.(d + 100)`; a host past .100 would share an address with a relay. */
-export function relayAddressOf(address: string): string {
+/**
+ * The relay's address for a host: on loopback `127.x.y.d` -> `127.x.y.(d + 100)` (a host past .100
+ * would share an address with a relay); a namespaced host (10.250.x.d, not local to this
+ * namespace) gets `<loopback>.d` in a loopback /24 of the lab's relays.
+ */
+export function relayAddressOf(address: string, loopback = randomLoopbackSubnet()): string {
   const octets = address.split('.');
   const last = Number(octets[3]);
-  if (octets.length !== 4 || !Number.isInteger(last) || last < 1 || last > OFFSET)
+  const local = octets[0] === '127';
+  if (octets.length !== 4 || !Number.isInteger(last) || last < 1 || (local && last > OFFSET))
     throw new Error(
       `lab: no relay address for host address ${address}: a lab with latency has hosts .1 to .100 ` +
         `(each relay listens on the host's last octet + ${OFFSET})`,
     );
-  return [...octets.slice(0, 3), String(last + OFFSET)].join('.');
+  return local ? [...octets.slice(0, 3), String(last + OFFSET)].join('.') : `${loopback}.${last}`;
 }
 
-async function relayHost(h: LabHost, latency: LatencyOptions): Promise<LabHost> {
-  const address = relayAddressOf(h.address);
+function randomLoopbackSubnet(): string {
+  return `127.${10 + Math.floor(Math.random() * 240)}.${1 + Math.floor(Math.random() * 250)}`;
+}
+
+async function relayHost(h: LabHost, latency: LatencyOptions, loopback: string): Promise<LabHost> {
+  const address = relayAddressOf(h.address, loopback);
   const relay = await startRelay({
     ...latency,
     // One PRNG per relay, seeded by the host's number: hosts started in any order (addHost at
@@ -71,11 +81,13 @@ function knownHosts(lab: Lab, hosts: readonly LabHost[]): void {
 /** `lab` with a relay in front of every host (and of every host added later). */
 export async function relayLab(lab: Lab, latency: LatencyOptions): Promise<Lab> {
   const hosts: LabHost[] = [];
+  // Where the relays of a namespaced lab listen (its hosts' addresses are not local here).
+  const loopback = randomLoopbackSubnet();
   const stopRelays = async (): Promise<void> => {
     await Promise.all(hosts.map((h) => h.relay?.stop() ?? Promise.resolve()));
   };
   try {
-    for (const h of lab.hosts) hosts.push(await relayHost(h, latency));
+    for (const h of lab.hosts) hosts.push(await relayHost(h, latency, loopback));
   } catch (error) {
     await stopRelays();
     throw error;
@@ -83,7 +95,7 @@ export async function relayLab(lab: Lab, latency: LatencyOptions): Promise<Lab> 
   // Only the relays' addresses: a client that reached a host directly would fail verification.
   knownHosts(lab, hosts);
   const addHost = async (opts?: AddHostOptions): Promise<LabHost> => {
-    const h = await relayHost(await lab.addHost(opts), latency);
+    const h = await relayHost(await lab.addHost(opts), latency, loopback);
     hosts.push(h);
     // Rewritten rather than appended: the lab appended the host's real address.
     knownHosts(lab, hosts);

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKey, type SshKey } from './keys.js';
-import { startDaemon, waitForPort, type Daemon } from './procs.js';
+import { startDaemon, startDaemonInside, waitForPort, type Daemon } from './procs.js';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -27,6 +27,8 @@ export async function startSshd(opts: {
   readonly path?: readonly string[];
   /** argv run before sshd's own (it must exec sshd), e.g. to start it in its own mount namespace. */
   readonly launcher?: readonly string[];
+  /** argv before the launcher's that forks it as its child in a namespaced lab host (netns.ts). */
+  readonly inside?: readonly string[];
   /** Signs the new host key (e.g. signHostKey) for the address; sshd presents the certificate at the path returned. */
   readonly hostCertificate?: (hostKey: SshKey, address: string) => string;
 }): Promise<SshdHandle> {
@@ -68,12 +70,12 @@ export async function startSshd(opts: {
   );
   // -E, not -e: with -e the session child's debug lines would land in the commands' stderr.
   const argv = [...(opts.launcher ?? []), SSHD, '-D', '-E', logPath, '-f', configPath];
-  const daemon = startDaemon(
-    `sshd ${opts.address}:${opts.port}`,
-    argv[0] ?? SSHD,
-    argv.slice(1),
-    join(opts.dir, 'sshd.out'),
-  );
+  const name = `sshd ${opts.address}:${opts.port}`;
+  const out = join(opts.dir, 'sshd.out');
+  const daemon =
+    opts.inside === undefined
+      ? startDaemon(name, argv[0] ?? SSHD, argv.slice(1), out)
+      : await startDaemonInside(name, [...opts.inside, ...argv], out);
   await waitForPort(daemon, opts.address, opts.port, { banner: 'SSH-2.0-' });
   return { daemon, hostKey, configPath, logPath };
 }

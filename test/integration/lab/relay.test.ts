@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { probe } from '../../../src/probe/probe.js';
 import { assertSuccess } from '../../../src/transport/classify.js';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
-import { startLab, TestPki } from '../../lab/index.js';
+import { netnsUnavailable, startLab, TestPki } from '../../lab/index.js';
 import { relayAddressOf } from '../../lab/relay-lab.js';
 import { type Relay, startRelay } from '../../lab/relay.js';
 
@@ -263,4 +263,24 @@ describe('a lab with latency', () => {
       pki.cleanup();
     }
   }, 20_000);
+
+  it.skipIf(netnsUnavailable() !== null)(
+    'relays namespaced hosts from loopback addresses of its own',
+    async () => {
+      const lab = await startLab({ hosts: 1, isolation: 'netns', latency: { oneWayMs: 5 } });
+      try {
+        const h = lab.hosts[0]!;
+        expect(h.realAddress).toMatch(/^10\.250\./);
+        expect(h.address).toMatch(/^127\./);
+        const ssh = new SshTransport(h.host);
+        await ssh.connect();
+        assertSuccess(await ssh.exec('true'), 'true');
+        await ssh.close();
+        expect(h.relay!.stats()).toMatchObject({ connections: 1, cut: 0 });
+      } finally {
+        await lab.stop();
+      }
+    },
+    20_000,
+  );
 });

@@ -45,7 +45,9 @@ beforeAll(async () => {
   intermediate = pki.issue({ cn: 'lab intermediate', isCa: true, days: 365 }, root);
   oldLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 20 }, intermediate);
   newLeaf = pki.issue({ cn: NAME, sans: [NAME], days: 200 }, intermediate);
-  lab = await startLab({ hosts: 2 });
+  // Namespaced hosts (each its own network and PID namespaces, as a real host): the playbooks'
+  // nginx -t and reload run in there, against the pid in nginx's pid file.
+  lab = await startLab({ hosts: 2, isolation: 'netns' });
   // Lab hosts share this machine's filesystem: each gets its own state folder.
   for (const h of lab.hosts) mkdirSync(join(h.dir, 'state'), { mode: 0o700 });
   for (const h of lab.hosts)
