@@ -80,3 +80,17 @@ export function formatCosts(c: HostCosts): string {
   }
   return parts.join('  ');
 }
+
+/** The counts between two readings (undefined without relays). */
+export function since(
+  before: TrafficCounts | undefined,
+  after: TrafficCounts | undefined,
+): TrafficCounts | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  return {
+    sshConnections: after.sshConnections - before.sshConnections,
+    tlsConnections: after.tlsConnections - before.tlsConnections,
+    bytes: after.bytes - before.bytes,
+    turns: after.turns - before.turns,
+  };
+}

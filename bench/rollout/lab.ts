@@ -13,6 +13,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { namespaceCpuS, startLab, type Isolation, type Lab } from '../../test/lab/index.js';
+import { type LatencyOptions } from '../../test/lab/relay-lab.js';
+import { type TrafficCounts } from './costs.js';
 import { makePki, type BenchPki } from './pki.js';
 import { verifyAll } from './verify.js';
 
@@ -54,6 +56,8 @@ export interface BenchLab {
   hostCpuS(): number;
   /** Every host back to the old certificate, proven by a probe of every port. */
   reset(): Promise<void>;
+  /** What the relays in front of the hosts counted so far (undefined without relays). */
+  traffic(): TrafficCounts | undefined;
   stop(): Promise<void>;
 }
 
@@ -98,12 +102,33 @@ export async function pool<T, R>(
   return out;
 }
 
+/** What the hosts' relays counted so far: SSH and TLS connections, bytes, turns. */
+function trafficOf(
+  hosts: readonly Lab['hosts'][number][],
+  tlsPorts: readonly number[],
+): TrafficCounts {
+  let sshConnections = 0;
+  let tlsConnections = 0;
+  let bytes = 0;
+  let turns = 0;
+  for (const h of hosts) {
+    const s = h.relay?.stats();
+    if (s === undefined) continue;
+    sshConnections += s.ports[h.sshPort]?.connections ?? 0;
+    for (const p of tlsPorts) tlsConnections += s.ports[p]?.connections ?? 0;
+    bytes += s.bytesUp + s.bytesDown;
+    turns += s.turns;
+  }
+  return { sshConnections, tlsConnections, bytes, turns };
+}
+
 /** `chunk`: hosts per test lab; a larger fleet is several labs, started one after the other. */
 export async function startBenchLab(
   hostCount: number,
   portCount: number,
   chunk = 50,
   isolation: Isolation = 'netns',
+  latency?: LatencyOptions,
 ): Promise<BenchLab> {
   const labs: Lab[] = [];
   const stop = async (): Promise<void> => {
@@ -117,7 +142,15 @@ export async function startBenchLab(
     for (let k = 0; k * chunk < hostCount; k++) {
       const hosts = Math.min(chunk, hostCount - k * chunk);
       const subnet = `127.${x}.${y + k}`;
-      labs.push(await startLab({ hosts, subnet, namePrefix: `web${k + 1}`, isolation }));
+      labs.push(
+        await startLab({
+          hosts,
+          subnet,
+          namePrefix: `web${k + 1}`,
+          isolation,
+          ...(latency !== undefined ? { latency } : {}),
+        }),
+      );
     }
     const first = labs[0]!;
     const initPids = labs.flatMap((l) => l.hosts.flatMap((h) => h.initPid ?? []));
@@ -169,7 +202,21 @@ export async function startBenchLab(
       }
     };
     const { dir, isolation: got } = first;
-    return { dir, isolation: got, knownHostsPath, hosts, ports, pki, reset, hostCpuS, stop };
+    const relayed = labs.flatMap((l) => l.hosts);
+    const traffic = (): TrafficCounts | undefined =>
+      latency === undefined ? undefined : trafficOf(relayed, ports);
+    return {
+      dir,
+      isolation: got,
+      knownHostsPath,
+      hosts,
+      ports,
+      pki,
+      reset,
+      hostCpuS,
+      traffic,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

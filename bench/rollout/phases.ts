@@ -61,7 +61,9 @@ try {
   const runs = join(work, 's', 'runs');
   for (const id of wanted.includes('rollout') ? readdirSync(runs) : []) {
     const size = (f: string) => (statSync(join(runs, id, f)).size / 1e3).toFixed(0);
-    console.log(`run folder: snapshot ${size('snapshot.json')} kB, journal ${size('journal.jsonl')} kB`);
+    console.log(
+      `run folder: snapshot ${size('snapshot.json')} kB, journal ${size('journal.jsonl')} kB`,
+    );
     const recs = readFileSync(join(runs, id, 'journal.jsonl'), 'utf8')
       .trim()
       .split('\n')

@@ -19,7 +19,7 @@ const { verifyAll } = await import('./verify.js');
 const { killRunning } = await import('./measure.js');
 const { describeEnv } = await import('./env.js');
 const { formatRow, formatRowCosts, passed, verdicts } = await import('./report.js');
-const { countSshd, logCursor } = await import('./costs.js');
+const { countSshd, logCursor, since } = await import('./costs.js');
 const { WHAT_IFS, runAnsible, runCertroll, runLean } = await import('./tools.js');
 
 const { values } = parseArgs({
@@ -39,13 +39,24 @@ const { values } = parseArgs({
     // --whatif-flags='--heap-growing-percent=50' (with "=": the value starts with dashes).
     'whatif-flags': { type: 'string' },
     isolation: { type: 'string', default: 'netns' },
+    // Round trip added between this machine and every host (a relay per host, test/lab/relay.ts,
+    // half of it each way); the relays also count each tool's connections, bytes and turns.
+    rtt: { type: 'string', default: '0' },
+    // off: no relays (no traffic counts), the hosts reached directly.
+    relay: { type: 'string', default: 'on' },
   },
 });
+const RTT_MS = Number(values.rtt);
+if (!(RTT_MS >= 0 && RTT_MS <= 1000)) throw new Error(`--rtt ${values.rtt}: expected 0 to 1000 ms`);
+if (values.relay !== 'on' && values.relay !== 'off')
+  throw new Error(`--relay ${values.relay}: expected on or off`);
+if (values.relay === 'off' && RTT_MS > 0) throw new Error('--rtt needs the relays (--relay on)');
+const LATENCY = values.relay === 'on' ? { oneWayMs: RTT_MS / 2 } : undefined;
 const ISOLATION = values.isolation;
 if (ISOLATION !== 'netns' && ISOLATION !== 'loopback') {
   throw new Error(`--isolation ${ISOLATION}: expected netns or loopback`);
 }
-const HOSTS = Math.max(1, Math.min(250, Number(values.hosts)));
+const HOSTS = Math.max(1, Math.min(500, Number(values.hosts)));
 const PORTS = Math.max(1, Math.min(16, Number(values.ports)));
 const C = Math.max(1, Math.min(100, Number(values.concurrency)));
 const TIMEOUT_MS = Math.max(10, Number(values['timeout-s'])) * 1000;
@@ -72,7 +83,13 @@ const load = (): string =>
     .join(' ');
 const t0 = performance.now();
 console.log(`starting the lab: ${HOSTS} hosts x ${PORTS} ports (load ${load()})`);
-const lab = await startBenchLab(HOSTS, PORTS, Math.max(1, Number(values['lab-chunk'])), ISOLATION);
+const lab = await startBenchLab(
+  HOSTS,
+  PORTS,
+  Math.max(1, Number(values['lab-chunk'])),
+  ISOLATION,
+  LATENCY,
+);
 const work = mkdtempSync(join(tmpdir(), 'certroll-bench-rollout-'));
 const stop = async (): Promise<void> => {
   await lab.stop();
@@ -104,6 +121,7 @@ try {
     const before = load();
     const cpu0 = lab.hostCpuS();
     const logs = lab.hosts.map((h) => logCursor(() => h.sshdLog()));
+    const traffic0 = lab.traffic();
     const run = await tool();
     await new Promise((r) => setTimeout(r, 300)); // sshd reaps the closed sessions
     const hostCpuS = lab.hostCpuS() - cpu0;
@@ -113,6 +131,8 @@ try {
         connections: a.connections + b.connections,
         commands: a.commands + b.commands,
       }));
+    // Before the independent check's own handshakes, which the relays count too.
+    const traffic = since(traffic0, lab.traffic());
     const v = await verifyAll(lab.hosts, lab.ports, SNI, lab.pki.next.sha256, 32);
     const row: Row = {
       run,
@@ -121,7 +141,13 @@ try {
       endpoints: v.checked,
       verified: v.checked - v.wrong.length,
       wrong: v.wrong,
-      costs: { hosts: lab.hosts.length, ports: lab.ports.length, sshd, hostCpuS },
+      costs: {
+        hosts: lab.hosts.length,
+        ports: lab.ports.length,
+        sshd,
+        hostCpuS,
+        ...(traffic !== undefined ? { traffic } : {}),
+      },
     };
     rows.push(row);
     console.log(`  ${formatRow(row)}`);
@@ -133,14 +159,14 @@ try {
     }
   }
   console.log(
-    `\n${HOSTS} hosts x ${PORTS} TLS ports (one sshd and one nginx per host, ${WHERE[lab.isolation]}), concurrency ${C} for every tool`,
+    `\n${HOSTS} hosts x ${PORTS} TLS ports (one sshd and one nginx per host, ${WHERE[lab.isolation]}), concurrency ${C} for every tool, ${LATENCY === undefined ? 'no relays' : `${RTT_MS} ms round trip through a relay per host`}`,
   );
   for (const line of describeEnv(root)) console.log(line);
   console.log(
     "wall time includes process start; CPU: user + system of the tool and its children; hosts' CPU: the lab's sshd and nginx and all they ran",
   );
   for (const r of rows) console.log(`${formatRow(r)}\n${formatRowCosts(r)}`);
-  process.exitCode = verdicts(rows, (line) => console.log(line)) ? 0 : 1;
+  process.exitCode = verdicts(rows, (line) => console.log(line), RTT_MS) ? 0 : 1;
 } finally {
   await stop();
 }
