@@ -2,17 +2,15 @@
 // namespaces, else on its own loopback address) with one nginx each serving `ports` TLS ports with
 // the old certificate, and a reset back to it. More than 50 hosts are several test labs (one
 // client key each), started one after the other.
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { namespaceCpuS, startLab, type Isolation, type Lab } from '../../test/lab/index.js';
+import {
+  namespaceCpuS,
+  procStats,
+  startLab,
+  type Isolation,
+  type Lab,
+} from '../../test/lab/index.js';
 import { type LatencyOptions } from '../../test/lab/relay-lab.js';
 import { type TrafficCounts } from './costs.js';
 import { makePki, type BenchPki } from './pki.js';
@@ -65,23 +63,12 @@ export interface BenchLab {
 // seconds (Linux /proc; USER_HZ is 100). Namespaced hosts' daemons are children of unshare and
 // nsenter instead: namespaceCpuS counts them.
 function childrenCpuS(): number {
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // After the parenthesised name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14).
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(f[1]) !== process.pid) continue;
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    if (name !== 'sshd' && name !== 'nginx') continue;
-    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  let s = 0;
+  for (const p of procStats()) {
+    if (p.ppid === process.pid && (p.name === 'sshd' || p.name === 'nginx'))
+      s += p.cpuS + p.childrenCpuS;
   }
-  return ticks / 100;
+  return s;
 }
 
 /** Runs `fn` over `items`, at most `limit` at once. */

@@ -3,11 +3,12 @@
 // that "found the right fingerprint" means something.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { procStats } from '../../test/lab/proc-stat.js';
 
 export const SNI = 'bench.test';
 export const ADDRESS = '127.0.0.1';
@@ -93,20 +94,9 @@ function makePki(dir: string, leaves: number): { rootPath: string; leaves: Leaf[
 
 // utime + stime of the processes whose parent is `ppid`, in seconds (USER_HZ is 100 on Linux).
 function childrenCpuS(ppid: number): number {
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // Fields after the parenthesised command name: state ppid ... utime(14) stime(15).
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(f[1]) === ppid) ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks / 100;
+  let s = 0;
+  for (const p of procStats()) if (p.ppid === ppid) s += p.cpuS;
+  return s;
 }
 
 function bindable(port: number): Promise<boolean> {

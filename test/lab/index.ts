@@ -40,6 +40,7 @@ export * from './inventory.js';
 export * from './served.js';
 export * from './renewal.js';
 export { namespaceCpuS, netnsLeftovers, netnsUnavailable, type Isolation } from './netns.js';
+export { procStats, type ProcStat } from './proc-stat.js';
 
 export interface LabOptions {
   readonly hosts?: number;

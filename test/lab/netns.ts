@@ -5,7 +5,8 @@
 // (its owner's pid in base 36 and two random characters): parallel labs never collide, and what a
 // killed run left behind is found by its dead owner and removed by the next lab.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
+import { procStats } from './proc-stat.js';
 
 export type Isolation = 'loopback' | 'netns';
 
@@ -234,18 +235,9 @@ function pidNamespace(pid: string | number): string | undefined {
  */
 export function namespaceCpuS(initPids: readonly number[]): number {
   const wanted = new Set(initPids.map(pidNamespace).filter((n) => n !== undefined));
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || !wanted.has(pidNamespace(entry) ?? '')) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // After the parenthesised name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14).
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  let s = 0;
+  for (const p of procStats()) {
+    if (wanted.has(pidNamespace(p.pid) ?? '')) s += p.cpuS + p.childrenCpuS;
   }
-  return ticks / 100;
+  return s;
 }
