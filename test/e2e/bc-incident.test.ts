@@ -4,7 +4,6 @@
 // wire). Two service-tier instances: BC1 serves SOAP/OData on 7047/7048, BC2 on 7147/7148, and
 // BC2's OData is also bound by host name. The manual swap that caused the outage renewed BC1
 // only and missed 7147/7148.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,10 +14,10 @@ import { runCliAsync } from '../helpers/cli.js';
 import { renewalPki, type Issued, type RenewalPki } from '../lab/pki.js';
 import { writeBcInstance } from '../lab/windows/bc.js';
 import {
-  SIM_BIN,
   powershellSshYaml,
   startWindowsHost,
   type WindowsHost,
+  hostNetsh,
 } from '../lab/windows/host.js';
 import { SimRoot } from '../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../lab/windows/store.js';
@@ -38,12 +37,7 @@ let sim: SimRoot;
 let third: Issued;
 let dir: string;
 
-function netsh(...args: string[]): string {
-  return execFileSync(join(SIM_BIN, 'netsh.exe'), ['http', ...args], {
-    env: { ...process.env, CERTROLL_WINSIM: win.simRoot },
-    encoding: 'utf8',
-  });
-}
+const netsh = (...args: string[]): string => hostNetsh(win, ...args);
 
 function inventory(file: string, instances: readonly string[], extra: Record<string, object> = {}) {
   const ports: Record<string, number[]> = { BC1: [7047, 7048], BC2: [7147, 7148] };

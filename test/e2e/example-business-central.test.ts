@@ -4,7 +4,6 @@
 // developer 7049, all with SSL; the web client in IIS on 443). Its policy and bindings stay as
 // written; only what points at a real machine is rewritten: the address (a lab address, so each
 // binding probes with the name the example's address gave it), the SSH port, user and key.
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +14,7 @@ import { runCliAsync } from '../helpers/cli.js';
 import { TestPki, type Issued } from '../lab/pki.js';
 import { sleep } from '../lab/procs.js';
 import { setListeners, writeBcInstance } from '../lab/windows/bc.js';
-import { SIM_BIN, startWindowsHost, type WindowsHost } from '../lab/windows/host.js';
+import { startWindowsHost, type WindowsHost, hostNetsh } from '../lab/windows/host.js';
 import { SimRoot } from '../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../lab/windows/store.js';
 import {
@@ -44,12 +43,7 @@ let nettcp: NetTcpServer | undefined;
 let inventoryPath: string;
 let dir: string;
 
-function netsh(...args: string[]): void {
-  execFileSync(join(SIM_BIN, 'netsh.exe'), ['http', ...args], {
-    env: { ...process.env, CERTROLL_WINSIM: win.simRoot },
-    encoding: 'utf8',
-  });
-}
+const netsh = (...args: string[]): string => hostNetsh(win, ...args);
 
 async function served(port: number): Promise<string | undefined> {
   // Client services speak net.tcp: TLS inside .NET Message Framing, as certroll probes them.

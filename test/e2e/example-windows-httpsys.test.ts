@@ -4,7 +4,7 @@
 // (addresses, SSH port, user and key, ports) is rewritten to the lab, and the soak is shortened.
 // A host below the Windows floor is refused by the plan before anything changes. Then app-02's
 // rollout is killed (SIGKILL) right after its bind and finished by `certroll resume RUN`.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +19,10 @@ import { freePort, sleep } from '../lab/procs.js';
 import { probe } from '../../src/probe/probe.js';
 import { setListeners } from '../lab/windows/bc.js';
 import {
-  SIM_BIN,
   startWindowsHost,
   writeJsonAtomic,
   type WindowsHost,
+  hostNetsh,
 } from '../lab/windows/host.js';
 import { SimRoot } from '../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../lab/windows/store.js';
@@ -46,12 +46,7 @@ let hosts: WindowsHost[] = [];
 let inventoryPath: string;
 let dir: string;
 
-function netsh(win: WindowsHost, ...args: string[]): void {
-  execFileSync(join(SIM_BIN, 'netsh.exe'), ['http', ...args], {
-    env: { ...process.env, CERTROLL_WINSIM: win.simRoot },
-    encoding: 'utf8',
-  });
-}
+const netsh = hostNetsh;
 
 beforeAll(async () => {
   pki = TestPki.create();

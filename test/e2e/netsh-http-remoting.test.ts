@@ -4,7 +4,6 @@
 // simulated; the certificate judged by certroll's own probe on the wire): rollout, rollback RUN
 // (the new certificate leaves the store), and a failed `netsh http update` that leaves the live
 // binding as it was.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,10 +15,10 @@ import { renewalPki, type Issued, type RenewalPki } from '../lab/pki.js';
 import { freePort, sleep } from '../lab/procs.js';
 import { setListeners } from '../lab/windows/bc.js';
 import {
-  SIM_BIN,
   startWindowsHost,
   writeJsonAtomic,
   type WindowsHost,
+  hostNetsh,
 } from '../lab/windows/host.js';
 import { SimRoot } from '../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../lab/windows/store.js';
@@ -37,12 +36,7 @@ let dir: string;
 const cli = (args: string[]) =>
   runCliAsync(args, { timeoutMs: 300_000, env: { CERTROLL_PWSH: win.pwsh } });
 
-function netsh(...args: string[]): string {
-  return execFileSync(join(SIM_BIN, 'netsh.exe'), ['http', ...args], {
-    env: { ...process.env, CERTROLL_WINSIM: win.simRoot },
-    encoding: 'utf8',
-  });
-}
+const netsh = (...args: string[]): string => hostNetsh(win, ...args);
 
 interface SslCert {
   endpoint: string;

@@ -3,7 +3,6 @@
 // certroll's own probe on the wire). One port P on the host's address: `www` and `intranet` share
 // the non-SNI entry 0.0.0.0:P (one http.sys binding, two host headers), `shop` has its SNI entry
 // shop.contoso.com:P; `files` uses the Central Certificate Store on another port.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +13,10 @@ import { TestPki, type Issued } from '../lab/pki.js';
 import { freePort, sleep } from '../lab/procs.js';
 import { setListeners } from '../lab/windows/bc.js';
 import {
-  SIM_BIN,
   powershellSshYaml,
   startWindowsHost,
   type WindowsHost,
+  hostNetsh,
 } from '../lab/windows/host.js';
 import { SimRoot } from '../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../lab/windows/store.js';
@@ -37,12 +36,7 @@ let dir: string;
 let port: number;
 let ccsPort: number;
 
-function netsh(...args: string[]): string {
-  return execFileSync(join(SIM_BIN, 'netsh.exe'), ['http', ...args], {
-    env: { ...process.env, CERTROLL_WINSIM: win.simRoot },
-    encoding: 'utf8',
-  });
-}
+const netsh = (...args: string[]): string => hostNetsh(win, ...args);
 
 interface SslEntry {
   endpoint: string;

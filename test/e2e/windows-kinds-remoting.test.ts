@@ -8,7 +8,6 @@
 // binding was put back); then (over powershell-ssh, the cheaper transport) a service that cannot
 // read the new key fails to restart and the host rolls back, the service restarted on the old
 // certificate and proven.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,10 +19,10 @@ import { TestPki, type Issued } from '../lab/pki.js';
 import { sleep } from '../lab/procs.js';
 import { setListeners, writeBcInstance, writeService } from '../lab/windows/bc.js';
 import {
-  SIM_BIN,
   powershellSshYaml,
   startWindowsHost,
   type WindowsHost,
+  hostNetsh,
 } from '../lab/windows/host.js';
 import { SimRoot } from '../lab/windows/pwsh-local.js';
 import { writeStoreCert } from '../lab/windows/store.js';
@@ -50,12 +49,7 @@ let dir: string;
 const cli = (args: string[]) =>
   runCliAsync(args, { timeoutMs: 540_000, env: { CERTROLL_PWSH: win.pwsh } });
 
-function netsh(...args: string[]): void {
-  execFileSync(join(SIM_BIN, 'netsh.exe'), ['http', ...args], {
-    env: { ...process.env, CERTROLL_WINSIM: win.simRoot },
-    encoding: 'utf8',
-  });
-}
+const netsh = (...args: string[]): string => hostNetsh(win, ...args);
 
 function remoting(): Record<string, unknown> {
   const t = win.powershellSsh.transport;

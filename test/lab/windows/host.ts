@@ -11,6 +11,7 @@ import {
   renameSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { type Socket, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +99,17 @@ const BUILD_VERSIONS: Record<WindowsBuild, string> = {
 };
 
 let nextWindowsHost = 1;
+
+/**
+ * The simulated host's `netsh http ...`, run here the way a test arranges or reads the host's
+ * http.sys table (the simulation's own netsh.exe on its state folder); its output.
+ */
+export function hostNetsh(win: Pick<WindowsHost, 'simRoot'>, ...args: string[]): string {
+  return execFileSync(join(SIM_BIN, 'netsh.exe'), ['http', ...args], {
+    env: { ...process.env, CERTROLL_WINSIM: win.simRoot },
+    encoding: 'utf8',
+  });
+}
 
 export async function startWindowsHost(options: WindowsHostOptions = {}): Promise<WindowsHost> {
   const ownLab = options.lab === undefined;
