@@ -42,7 +42,7 @@ describe('the host lock (real sh)', () => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it('runs what follows the lock in its command only once the lock is taken, with the rest\'s own status and stdout', async () => {
+  it("runs what follows the lock in its command only once the lock is taken, with the rest's own status and stdout", async () => {
     const path = join(dir, 'then.lock');
     const ran = join(dir, 'then-ran');
     await acquireHostLock(t, 'run-1', path);
