@@ -19,6 +19,7 @@ import { nginxEndpoints, parseNginxConfig } from './parse/nginx.js';
 import { parseProcesses, selectRunning } from './parse/processes.js';
 import {
   certScript,
+  combinedScript,
   configScript,
   DEFAULT_HAPROXY_CONFIG,
   DEFAULT_NGINX,
@@ -26,8 +27,10 @@ import {
   haproxyConfigs,
   listenScript,
   MARK,
+  namedCertFiles,
   nginxCommands,
   splitSections,
+  type NginxCommand,
 } from './sh-scripts.js';
 import { planProbes, reachableAddress, type ProbePlanEntry } from './targets.js';
 import {
@@ -133,10 +136,82 @@ const withoutCert = (c: HostFacts['configured'][number]): ConfiguredEndpoint =>
     Object.entries(c).filter(([k]) => k !== 'cert'),
   ) as unknown as ConfiguredEndpoint;
 
+/**
+ * What the first pass reads along with the listeners, since no output is needed to name it: the
+ * nginx and haproxy configurations the bindings name (or haproxy's default file when they name
+ * none) and the certificate files they name. A later pass reads only what this did not.
+ */
+interface Early {
+  readonly nginx: Map<string, string>;
+  readonly haproxy: Map<string, string>;
+  readonly certs: Map<string, string>;
+}
+
+const nginxKey = (n: NginxCommand): string => JSON.stringify([n.binary, n.args]);
+
+function earlyScripts(host: Host) {
+  const named = {
+    nginx: nginxCommands(host),
+    haproxy: haproxyConfigs(host).length > 0 ? haproxyConfigs(host) : [DEFAULT_HAPROXY_CONFIG],
+    certs: namedCertFiles(host, MAX_CERT_FILES),
+  };
+  const script = combinedScript([
+    listenScript(),
+    configScript(named.nginx, named.haproxy),
+    ...(named.certs.length > 0 ? [certScript(named.certs)] : []),
+  ]);
+  const read = (first: Map<string, string>): Early => ({
+    nginx: sectionsBy(named.nginx, nginxKey, 'nginx', first),
+    haproxy: sectionsBy(named.haproxy, (p) => p, 'haproxy', first),
+    certs: sectionsBy(named.certs, (f) => f, 'cert', first),
+  });
+  return { script, read };
+}
+
+/** Each item's section (`prefix:index`) by the item's key; items with no section are left out. */
+function sectionsBy<T>(
+  items: readonly T[],
+  key: (x: T) => string,
+  prefix: string,
+  sections: Map<string, string>,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  items.forEach((x, i) => {
+    const text = sections.get(`${prefix}:${i}`);
+    if (text !== undefined) out.set(key(x), text);
+  });
+  return out;
+}
+
+/** nginx -T and the haproxy files the first pass did not read, by their keys (Early's). */
+async function readConfigs(
+  run: (script: string) => Promise<Map<string, string>>,
+  early: Early,
+  nginx: readonly NginxCommand[],
+  haproxy: readonly string[],
+): Promise<{ nginx: (n: NginxCommand) => string | undefined; haproxy: (p: string) => string }> {
+  const restNginx = nginx.filter((n) => !early.nginx.has(nginxKey(n)));
+  const restHaproxy = haproxy.filter((p) => !early.haproxy.has(p));
+  const conf =
+    restNginx.length + restHaproxy.length > 0
+      ? await run(configScript(restNginx, restHaproxy))
+      : new Map<string, string>();
+  const later = {
+    nginx: sectionsBy(restNginx, nginxKey, 'nginx', conf),
+    haproxy: sectionsBy(restHaproxy, (p) => p, 'haproxy', conf),
+  };
+  return {
+    nginx: (n) => early.nginx.get(nginxKey(n)) ?? later.nginx.get(nginxKey(n)),
+    haproxy: (p) => early.haproxy.get(p) ?? later.haproxy.get(p) ?? '',
+  };
+}
+
 async function collectLinux(host: Host, t: Transport, signal?: AbortSignal): Promise<ConfigFacts> {
   const notes: string[] = [];
   const run = (script: string) => runSections(t, script, notes, signal);
-  const first = await run(listenScript());
+  const early = earlyScripts(host);
+  const first = await run(early.script);
+  const read = early.read(first);
   const listeners = listenersOf(first, notes);
   const running = parseProcesses(first.get('ps') ?? '');
   const root = (first.get('uid') ?? '').trim() === '0';
@@ -155,17 +230,17 @@ async function collectLinux(host: Host, t: Transport, signal?: AbortSignal): Pro
   const configs = [...new Set([...haproxyConfigs(host), ...selected.haproxy])];
   const haproxy =
     configs.length > 0 || running.haproxy.length > 0 ? configs : [DEFAULT_HAPROXY_CONFIG];
-  const conf = await run(configScript(nginx, haproxy));
+  const conf = await readConfigs(run, read, nginx, haproxy);
   const configured: ConfiguredEndpoint[] = [];
-  nginx.forEach((n, i) => {
-    const text = conf.get(`nginx:${i}`);
+  nginx.forEach((n) => {
+    const text = conf.nginx(n);
     if (text === undefined) return;
     if (text.includes(`${MARK}failed`))
       notes.push(`${n.binary} -T failed: its configuration was not read`);
     else configured.push(...nginxEndpoints(parseNginxConfig(text)));
   });
-  const binds = haproxy.flatMap((file, i) =>
-    parseHaproxyConfig(conf.get(`haproxy:${i}`) ?? '').map((b) => ({ ...b, file })),
+  const binds = haproxy.flatMap((file) =>
+    parseHaproxyConfig(conf.haproxy(file)).map((b) => ({ ...b, file })),
   );
   if (binds.length > 0) {
     const crtPaths = [...new Set(binds.flatMap((b) => b.crt))];
@@ -197,13 +272,16 @@ async function collectLinux(host: Host, t: Transport, signal?: AbortSignal): Pro
     ),
   ].slice(0, MAX_CERT_FILES);
   const certs = new Map<string, CertFacts>();
-  if (files.length > 0) {
-    const third = await run(certScript(files));
-    files.forEach((f, i) => {
-      const facts = certFactsFromPem(third.get(`cert:${i}`) ?? '');
-      if (facts !== undefined) certs.set(f, facts);
-      else notes.push(`no certificate could be read from ${f}`);
-    });
+  // The files the first pass did not read (those the bindings name were).
+  const rest = files.filter((f) => !read.certs.has(f));
+  const third =
+    rest.length > 0
+      ? sectionsBy(rest, (f) => f, 'cert', await run(certScript(rest)))
+      : new Map<string, string>();
+  for (const f of files) {
+    const facts = certFactsFromPem(read.certs.get(f) ?? third.get(f) ?? '');
+    if (facts !== undefined) certs.set(f, facts);
+    else notes.push(`no certificate could be read from ${f}`);
   }
   return {
     listeners: reachableOnly(host, listeners),
