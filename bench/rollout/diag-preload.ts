@@ -28,6 +28,9 @@ const exec = Client.prototype.exec;
 Client.prototype.exec = function (this: Ssh2Client, cmd, opts, cb) {
   const done = (typeof opts === 'function' ? opts : cb) as Callback;
   const t0 = performance.now();
+  // DIAG_CMDS=1: each command's first line, in order (which step sent what).
+  if (process.env.DIAG_CMDS !== undefined)
+    process.stderr.write(`diag cmd: ${cmd.split('\n').slice(0, 2).join(' | ').slice(0, 160)}\n`);
   const wrapped: Callback = (err, channel) => {
     if (err === undefined || err === null) {
       channel.on('close', () => {

@@ -52,10 +52,14 @@ try {
       `${name}: exit ${r.status} wall ${wall.toFixed(2)} s, hosts' CPU ${(lab.hostCpuS() - cpu0).toFixed(2)} s ${extra.join('; ')}`,
     );
     if (r.status !== 0 && r.status !== 2) console.log(r.stderr.slice(-2000));
-    // DIAG_TLS=1: the TLS connections of the first host, by port and name.
+    // DIAG_TLS=1: the TLS connections of the first host, by port and name; DIAG_CMDS=1: every
+    // SSH command's first lines, in order (run it with one host).
     const first = lab.hosts[0]?.address;
     for (const l of r.stderr.split('\n'))
-      if (l.startsWith('diag tls: ') && first !== undefined && l.includes(`${first}:`))
+      if (
+        l.startsWith('diag cmd: ') ||
+        (l.startsWith('diag tls: ') && first !== undefined && l.includes(`${first}:`))
+      )
         console.log(`  ${l}`);
   }
   const runs = join(work, 's', 'runs');

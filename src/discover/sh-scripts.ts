@@ -122,6 +122,22 @@ export function certScript(files: readonly string[]): string {
   return `${lines.join('\n')}\nexit 0\n`;
 }
 
+/** Certificate files the host's bindings name (their certPath), at most `max`. */
+export function namedCertFiles(host: Host, max: number): string[] {
+  const paths = host.bindings
+    .map((b) => b.params['certPath'])
+    .filter((p): p is string => typeof p === 'string' && p !== '');
+  return [...new Set(paths)].slice(0, max);
+}
+
+/**
+ * Several passes as one command: each in a subshell (each ends with its own `exit 0`), their
+ * sections one after another (each pass's keys have their own prefix: ss, ps, nginx:, cert: ...).
+ */
+export function combinedScript(parts: readonly string[]): string {
+  return `${parts.map((p) => `(\n${p})`).join('\n')}\nexit 0\n`;
+}
+
 /** Splits marked output into sections, keyed by the text after the mark. */
 export function splitSections(stdout: string): Map<string, string> {
   const out = new Map<string, string>();

@@ -28,6 +28,33 @@ export function shLockRelease(path: string, runId: string): string {
   ].join('\n');
 }
 
+/** The line a combined sh command prints once the lock is taken, before the rest runs. */
+export const LOCKED_MARK = '@@certroll-locked';
+/** The line a command that ends with shUnlockAfter prints once the lock is gone. */
+export const UNLOCKED_MARK = '@@certroll-unlocked';
+
+/**
+ * The lock, then `rest` in the same command (one round trip fewer). Nothing of `rest` runs
+ * unless the lock was taken: the acquire script's exit status ends the command as it would on
+ * its own (LOCK_HELD_EXIT, 1), with its stderr; after LOCKED_MARK, the status is the rest's.
+ */
+export function shLockThen(path: string, runId: string, rest: string): string {
+  return [
+    `(\n${shLockAcquire(path, runId)}\n) >/dev/null || exit $?`,
+    `printf '%s\\n' '${LOCKED_MARK}'`,
+    rest,
+  ].join('\n');
+}
+
+/**
+ * The release, appended to a step's command: it prints UNLOCKED_MARK when the lock is gone (ours
+ * removed, or none there). It never changes the command's status: when it fails, the release
+ * step removes the lock as on its own, and reports why.
+ */
+export function shUnlockAfter(path: string, runId: string): string {
+  return `if (\n${shLockRelease(path, runId)}\n) >/dev/null 2>&1; then printf '%s\\n' '${UNLOCKED_MARK}'; fi`;
+}
+
 // The holder goes to the host's error line, not [Console]::Error: a remoting session has no
 // console of its own, so only PowerShell's host and streams reach the caller on both transports.
 export const PS_LOCK_ACQUIRE = `$ErrorActionPreference = 'Stop'

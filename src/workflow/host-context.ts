@@ -9,6 +9,7 @@ import {
   type CaptureResult,
   type HostOutput,
   type HostStatus,
+  type LockInput,
   type StageInput,
   type VerifyResult,
 } from './types.js';
@@ -98,6 +99,12 @@ export function withCapture(c: HostContext, result: CaptureResult): Partial<Host
     captured[b] = { alreadyCurrent: own.alreadyCurrent, state: own.state };
   }
   return { captured, captureIndex: c.captureIndex + 1 };
+}
+
+/** The lock step's input: the host, and the unit to capture next (see LockInput). */
+export function lockInput(c: HostContext): LockInput {
+  const leader = unitsOf(c)[c.captureIndex]?.[0];
+  return { host: c.host, ...(leader !== undefined ? { capture: leader } : {}) };
 }
 
 /** One entry per unit that will change: its leader, with the leader's capture. */

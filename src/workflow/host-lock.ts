@@ -4,12 +4,14 @@ import { CertrollError } from '../errors.js';
 import {
   hostLockInput,
   LOCK_HELD_EXIT,
+  LOCKED_MARK,
+  shLockThen,
   PS_LOCK_ACQUIRE,
   PS_LOCK_RELEASE,
   shLockAcquire,
   shLockRelease,
 } from '../shell/index.js';
-import { type Transport } from '../transport/types.js';
+import { type ExecResult, type Transport } from '../transport/types.js';
 
 export const DEFAULT_LOCK_PATH = {
   sh: '/var/tmp/certroll.lock',
@@ -45,9 +47,31 @@ export async function acquireHostLock(
     runId,
     signal,
   );
-  if (result.exitCode === 0) return;
+  if (result.exitCode !== 0) throw lockRefused(t, path, result);
+}
+
+/**
+ * sh hosts: the lock, then `rest` in the same command; the rest runs only once the lock is
+ * taken. A refused lock throws as acquireHostLock does; otherwise the result is the rest's
+ * (its status, its stdout without the lock's line, its stderr).
+ */
+export async function acquireHostLockThen(
+  t: Transport,
+  runId: string,
+  path: string,
+  rest: string,
+  signal?: AbortSignal,
+): Promise<ExecResult> {
+  const options = signal ? { signal } : {};
+  const result = await t.exec(shLockThen(path, runId, rest), options);
+  const mark = `${LOCKED_MARK}\n`;
+  if (!result.stdout.startsWith(mark)) throw lockRefused(t, path, result);
+  return { ...result, stdout: result.stdout.slice(mark.length) };
+}
+
+function lockRefused(t: Transport, path: string, result: ExecResult): CertrollError {
   if (result.exitCode === LOCK_HELD_EXIT) {
-    throw new CertrollError(
+    return new CertrollError(
       'LOCK_HELD',
       `${t.target}: the host is locked (${path}), ${result.stderr.trim()}.`,
       {
@@ -55,7 +79,7 @@ export async function acquireHostLock(
       },
     );
   }
-  throw new CertrollError(
+  return new CertrollError(
     'TRANSPORT_COMMAND_FAILED',
     `${t.target}: could not create the host lock ${path} (exit ${result.exitCode}): ${result.stderr.trim()}`,
     {

@@ -9,7 +9,15 @@
 // injected implementations (createHostMachine), so tests run it with fake steps. What the states
 // name (steps, guards, actions) is defined in host-setup.ts.
 import { fromPromise } from 'xstate';
-import { current, hostOutput, stageInput, stepInput, top, unitsOf } from './host-context.js';
+import {
+  current,
+  hostOutput,
+  lockInput,
+  stageInput,
+  stepInput,
+  top,
+  unitsOf,
+} from './host-context.js';
 import { hostSetup } from './host-setup.js';
 import { type HostSteps } from './types.js';
 
@@ -50,7 +58,7 @@ export const hostMachine = hostSetup.createMachine({
     locking: {
       invoke: {
         src: 'lockHost',
-        input: ({ context }) => ({ host: context.host }),
+        input: ({ context }) => lockInput(context),
         onDone: { target: 'capturing', actions: 'markLocked' },
         onError: { target: 'releasing', actions: 'recordError' },
       },

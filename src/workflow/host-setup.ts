@@ -27,6 +27,7 @@ import {
   type HostOutput,
   type HostRef,
   type HostStepInput,
+  type LockInput,
   type StageInput,
   type VerifyResult,
 } from './types.js';
@@ -50,7 +51,7 @@ export const hostSetup = setup({
   },
   actors: {
     connect: pending<HostStepInput, void>('connect'),
-    lockHost: pending<HostStepInput, void>('lockHost'),
+    lockHost: pending<LockInput, void>('lockHost'),
     capture: pending<CaptureInput, CaptureResult>('capture'),
     stage: pending<StageInput, void>('stage'),
     bind: pending<BindingStepInput, void>('bind'),

@@ -56,8 +56,8 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
   const connections = createConnections(deps.transportFor, look.host);
   const remote = createRemote(deps, look, connections);
   const { verify, verifyRollback } = verifySteps(look, deps.verifier, deps.cert.sha256);
-  const { stage, cleanup } = stagingSteps(look, remote);
-  const host = hostSteps(deps, look, connections, remote);
+  const { unlockWithCleanup, ...host } = hostSteps(deps, look, connections, remote);
+  const { stage, cleanup } = stagingSteps(look, remote, unlockWithCleanup);
   const rollback = bindingStep(look, remote, 'rollback');
   const balancer = balancerSteps(deps.inventory, look, (name) =>
     deps.transportFor(look.host(name)),
@@ -65,11 +65,9 @@ export function createRolloutSteps(deps: StepDeps): RolloutStepsImpl {
   const rollbackFinished: RollbackFinished = (input, signal) =>
     rollbackHost(
       {
-        runId: deps.runId,
         look,
-        connections,
         undo: { rollback, verifyRollback },
-        lockPath: remote.lockPath,
+        lock: host.lockHost,
         release: host.release,
       },
       input,

@@ -92,6 +92,14 @@ export interface HostStepInput {
   readonly host: string;
 }
 
+export interface LockInput extends HostStepInput {
+  /**
+   * The first unit's leader: on sh hosts its pre-flight and capture run in the lock's own
+   * command (after the lock, never without it), and its capture step takes that result.
+   */
+  readonly capture?: string;
+}
+
 export interface StageInput extends HostStepInput {
   readonly bindings: readonly { readonly binding: string; readonly captured: unknown }[];
 }
@@ -99,7 +107,7 @@ export interface StageInput extends HostStepInput {
 /** The steps a host machine invokes; each is provided by injected implementations. */
 export interface HostSteps {
   connect(input: HostStepInput, signal: AbortSignal): Promise<void>;
-  lockHost(input: HostStepInput, signal: AbortSignal): Promise<void>;
+  lockHost(input: LockInput, signal: AbortSignal): Promise<void>;
   capture(input: CaptureInput, signal: AbortSignal): Promise<CaptureResult>;
   /** Puts the new material on the host for every binding that will change (with its capture). */
   stage(input: StageInput, signal: AbortSignal): Promise<void>;
@@ -113,8 +121,12 @@ export interface HostSteps {
   drain(input: BindingStepInput, signal: AbortSignal): Promise<void>;
   /** Puts a proven pool member back into its balancer. */
   returnToPool(input: BindingStepInput, signal: AbortSignal): Promise<void>;
+  /** Removes staged material; on sh hosts its last command also releases the host lock. */
   cleanup(input: HostStepInput, signal: AbortSignal): Promise<void>;
-  /** Releases the host lock if this run took it (`locked`), then closes the connection. */
+  /**
+   * Releases the host lock if this run took it (`locked`) and the cleanup did not already, then
+   * closes the connection. Releasing a lock that is gone is no error.
+   */
   release(input: HostStepInput & { locked: boolean }, signal: AbortSignal): Promise<void>;
 }
 

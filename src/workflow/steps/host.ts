@@ -1,8 +1,11 @@
 // The steps that act on a host as a whole: connect, take and release the host lock (closing the
-// connection at release), and purge what the playbooks kept on it (the backups).
-import { acquireHostLock, releaseHostLock } from '../host-lock.js';
+// connection at release), and purge what the playbooks kept on it (the backups). On sh hosts the
+// lock shares its command with the first unit's capture, and the release with the cleanup's last.
+import { shUnlockAfter } from '../../shell/index.js';
+import { type Transport } from '../../transport/types.js';
+import { acquireHostLock, acquireHostLockThen, releaseHostLock } from '../host-lock.js';
 import { type BindingCapture, type StepDeps } from '../ports.js';
-import { type HostStepInput } from '../types.js';
+import { type HostStepInput, type LockInput } from '../types.js';
 import { type Connections } from './connections.js';
 import { type Lookup } from './lookup.js';
 import { type Remote } from './remote.js';
@@ -13,26 +16,51 @@ export function hostSteps(
   connections: Connections,
   remote: Remote,
 ) {
+  // Hosts whose lock the cleanup's command removed, until their release step (or a new lock).
+  const unlocked = new Set<string>();
   return {
     connect: async ({ host: name }: HostStepInput, signal: AbortSignal): Promise<void> => {
       await connections.get(name, signal);
     },
-    lockHost: async ({ host: name }: HostStepInput, signal: AbortSignal): Promise<void> => {
+    lockHost: async ({ host: name, capture }: LockInput, signal: AbortSignal): Promise<void> => {
       const t = await connections.get(name, signal);
-      await acquireHostLock(t, deps.runId, remote.lockPath(name, t), signal);
+      const path = remote.lockPath(name, t);
+      unlocked.delete(name);
+      const leader = capture === undefined ? undefined : look.binding(look.host(name), capture);
+      const rest = leader === undefined ? undefined : remote.captureScript(name, leader, t);
+      if (leader === undefined || rest === undefined) {
+        await acquireHostLock(t, deps.runId, path, signal);
+        return;
+      }
+      // One command: the lock, then (only once it is taken) the first unit's pre-flight and
+      // capture, kept for that unit's capture step (journaled as its own step, as before).
+      const result = await acquireHostLockThen(t, deps.runId, path, rest, signal);
+      remote.keepCapture(name, leader.id, result);
     },
     release: async (
       { host: name, locked }: { host: string; locked: boolean },
       signal: AbortSignal,
     ): Promise<void> => {
+      remote.dropCapture(name);
+      // The cleanup's command removed the lock already: only the connection is left to close.
+      const needed = locked && !unlocked.delete(name);
       // A resumed run may release a lock taken by the process that died: connect to do it.
-      const t = locked ? await connections.get(name, signal) : connections.opened(name);
+      const t = needed ? await connections.get(name, signal) : connections.opened(name);
       if (t === undefined) return;
       try {
-        if (locked) await releaseHostLock(t, deps.runId, remote.lockPath(name, t), signal);
+        if (needed) await releaseHostLock(t, deps.runId, remote.lockPath(name, t), signal);
       } finally {
         await connections.close(name);
       }
+    },
+    /**
+     * For the cleanup's last command on sh hosts: the release appended to it, and what to call
+     * when its output says the lock is gone (the release step then only closes the connection).
+     */
+    unlockWithCleanup: {
+      script: (name: string, t: Transport): string | undefined =>
+        t.shell === 'sh' ? shUnlockAfter(remote.lockPath(name, t), deps.runId) : undefined,
+      done: (name: string): void => void unlocked.add(name),
     },
     purge: async (
       {

@@ -24,12 +24,18 @@ export type StepName =
   'preflight' | 'capture' | 'stage' | 'bind' | 'rollback' | 'cleanup' | 'purge' | 'restart';
 
 export interface Remote {
+  /**
+   * `then`: sh text to run after the step in the same command, when the step goes as one plain
+   * command (no files, no stdin); the step's failure ends the command before it. Given the
+   * host's transport, it may return undefined (nothing to add).
+   */
   readonly run: (
     hostName: string,
     b: Binding,
     step: StepName,
     signal: AbortSignal,
     captured?: CapturedState,
+    then?: (t: Transport) => string | undefined,
   ) => Promise<ExecResult>;
   /**
    * The read-only pre-flight and the capture: one remote command on sh hosts (the pre-flight in
@@ -41,6 +47,18 @@ export interface Remote {
     b: Binding,
     signal: AbortSignal,
   ) => Promise<ExecResult>;
+  /**
+   * The one sh command of preflightAndCapture, to run after the host lock in the lock's own
+   * command; undefined where the two go as separate commands (PowerShell, files or stdin).
+   */
+  readonly captureScript: (hostName: string, b: Binding, t: Transport) => string | undefined;
+  /**
+   * Keeps the result of captureScript run along with the lock: the next preflightAndCapture of
+   * that host and binding takes it (once) instead of running the command again.
+   */
+  readonly keepCapture: (hostName: string, bindingId: string, result: ExecResult) => void;
+  /** Forgets a kept capture nobody took (the host is done). */
+  readonly dropCapture: (hostName: string) => void;
   /** Where the host lock lives: in the host's state folder, or the shell's default. */
   readonly lockPath: (name: string, t: Transport) => string;
 }
@@ -73,6 +91,7 @@ export function createRemote(
     step: StepName,
     signal: AbortSignal,
     captured?: CapturedState,
+    then?: (t: Transport) => string | undefined,
     withFacts = false,
   ): Promise<ExecResult> => {
     const t = await connections.get(hostName, signal);
@@ -88,9 +107,12 @@ export function createRemote(
       );
     for (const upload of rendered.uploads)
       await t.putFile(upload.path, upload.data, { mode: upload.mode, signal });
+    const after = t.shell === 'sh' && isPlain(rendered) ? then?.(t) : undefined;
     // The versions ride along with the first preflight (no PowerShell start of their own), and
     // are judged before the preflight's own result: a host below the floor gets the floor's message.
-    const script = withFacts ? `${WINDOWS_FACTS_SCRIPT}\n${rendered.script}` : rendered.script;
+    const script = withFacts
+      ? `${WINDOWS_FACTS_SCRIPT}\n${rendered.script}`
+      : followedBy(rendered.script, after);
     const result = await t.exec(script, {
       signal,
       ...(rendered.stdin !== undefined ? { stdin: rendered.stdin } : {}),
@@ -103,33 +125,53 @@ export function createRemote(
     return assertSuccess(result, what, t.target);
   };
 
+  // sh: the pre-flight in a subshell whose output goes to stderr, so stdout is the capture's alone.
+  const captureScript = (hostName: string, b: Binding, t: Transport): string | undefined => {
+    if (t.shell !== 'sh') return undefined;
+    const pre = render(hostName, b, 'preflight');
+    const cap = render(hostName, b, 'capture');
+    if (!isPlain(pre) || !isPlain(cap)) return undefined;
+    // Staging will write the files with dd (putFilesScript): check for it now, with the rest.
+    const tools = materialOf(look.playbook(b)) === 'pem' ? `${PUT_FILES_TOOLS_CHECK}\n` : '';
+    return `(\n${tools}${pre.script}\n) >&2 || exit $?\n${cap.script}`;
+  };
+
+  // Captures that ran along with the host lock (one command for both), by host: taken once.
+  const kept = new Map<string, { binding: string; result: ExecResult }>();
+
   return {
     run,
     async preflightAndCapture(hostName, b, signal) {
       const t = await connections.get(hostName, signal);
-      const pre = render(hostName, b, 'preflight');
-      const cap = render(hostName, b, 'capture');
-      const plain = (r: typeof pre) => r.stdin === undefined && r.uploads.length === 0;
+      const what = `${b.kind} preflight and capture of ${b.id}`;
+      const early = kept.get(hostName);
+      if (early?.binding === b.id) {
+        kept.delete(hostName);
+        return assertSuccess(early.result, what, t.target);
+      }
       if (t.shell === 'powershell') {
-        await run(hostName, b, 'preflight', signal, undefined, !factsRead.has(hostName));
+        await run(hostName, b, 'preflight', signal, undefined, undefined, !factsRead.has(hostName));
         return run(hostName, b, 'capture', signal);
       }
-      if (!plain(pre) || !plain(cap)) {
+      const script = captureScript(hostName, b, t);
+      if (script === undefined) {
         await run(hostName, b, 'preflight', signal);
         return run(hostName, b, 'capture', signal);
       }
-      // Staging will write the files with dd (putFilesScript): check for it now, with the rest.
-      const tools = materialOf(look.playbook(b)) === 'pem' ? `${PUT_FILES_TOOLS_CHECK}\n` : '';
-      const script = `(\n${tools}${pre.script}\n) >&2 || exit $?\n${cap.script}`;
-      return assertSuccess(
-        await t.exec(script, { signal }),
-        `${b.kind} preflight and capture of ${b.id}`,
-        t.target,
-      );
+      return assertSuccess(await t.exec(script, { signal }), what, t.target);
     },
+    captureScript,
+    keepCapture: (hostName, binding, result) => kept.set(hostName, { binding, result }),
+    dropCapture: (hostName) => kept.delete(hostName),
     lockPath: (name, t) => lockPathOf(look.stateDir(name), t),
   };
 }
+
+const isPlain = (r: Rendered): boolean => r.stdin === undefined && r.uploads.length === 0;
+
+/** The step in a subshell whose failure ends the command, then `after`. */
+const followedBy = (script: string, after: string | undefined): string =>
+  after === undefined ? script : `(\n${script}\n) || exit $?\n${after}`;
 
 type Rendered = ReturnType<typeof renderStep>;
 type WindowsHostFacts = NonNullable<ReturnType<typeof parseWindowsFacts>>;

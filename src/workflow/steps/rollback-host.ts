@@ -1,22 +1,18 @@
 // `rollback RUN` and an environment's rollback of the hosts it completed: restore a finished
 // host's verified bindings from the captures its output kept, one unit at a time, newest first
 // (a restart-only unit after the others: src/plan/units.ts undoOrder), under the host lock, each judged by the one undo saga (src/workflow/undo.ts).
-import { acquireHostLock } from '../host-lock.js';
 import { REASON } from '../outcome.js';
 import { type BindingCapture } from '../ports.js';
 import { type BindingOutcome, type HostOutput } from '../types.js';
 import { undoUnit, type UndoSteps } from '../undo.js';
-import { type Connections } from './connections.js';
 import { type Lookup } from './lookup.js';
-import { type Remote } from './remote.js';
 import { undoOrder, undoneLast, unitOfBinding } from '../../plan/units.js';
 
 export interface RollbackHostDeps {
-  readonly runId: string;
   readonly look: Lookup;
-  readonly connections: Connections;
   readonly undo: UndoSteps;
-  readonly lockPath: Remote['lockPath'];
+  /** Takes the host lock (the host step lockHost, without a capture). */
+  readonly lock: (input: { host: string }, signal: AbortSignal) => Promise<void>;
   readonly release: (
     input: { host: string; locked: boolean },
     signal: AbortSignal,
@@ -46,8 +42,7 @@ export async function rollbackHost(
   const groups = verifiedUnits(d, name, output);
   const bindings: Record<string, BindingOutcome> = { ...output.bindings };
   const captureOf = (id: string) => output.bindings[id]?.captured as BindingCapture | undefined;
-  const t = await d.connections.get(name, signal);
-  await acquireHostLock(t, d.runId, d.lockPath(name, t), signal);
+  await d.lock({ host: name }, signal);
   try {
     const last = (leader: string): boolean => {
       try {

@@ -2,7 +2,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalTransport } from '../../../src/transport/local/local-transport.js';
-import { acquireHostLock, releaseHostLock } from '../../../src/workflow/host-lock.js';
+import {
+  acquireHostLock,
+  acquireHostLockThen,
+  releaseHostLock,
+} from '../../../src/workflow/host-lock.js';
 import { localHost } from '../../lab/index.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -36,6 +40,20 @@ describe('the host lock (real sh)', () => {
     await releaseHostLock(t, `r\`touch ${marker}\``, path);
     expect(existsSync(marker)).toBe(false);
     expect(existsSync(path)).toBe(false);
+  });
+
+  it("runs what follows the lock in its command only once the lock is taken, with the rest's own status and stdout", async () => {
+    const path = join(dir, 'then.lock');
+    const ran = join(dir, 'then-ran');
+    await acquireHostLock(t, 'run-1', path);
+    await expect(
+      acquireHostLockThen(t, 'run-2', path, `touch '${ran}'; echo captured`),
+    ).rejects.toMatchObject({ code: 'LOCK_HELD' });
+    expect(existsSync(ran)).toBe(false);
+    const r = await acquireHostLockThen(t, 'run-1', path, `touch '${ran}'; echo captured; exit 5`);
+    expect(r).toMatchObject({ exitCode: 5, stdout: 'captured\n' });
+    expect(existsSync(ran)).toBe(true);
+    await releaseHostLock(t, 'run-1', path);
   });
 
   it('reports a lock folder it cannot create as a command failure, not as held', async () => {

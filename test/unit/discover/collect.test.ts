@@ -79,6 +79,33 @@ describe('collecting one host', () => {
     ]);
   });
 
+  it('reads the nginx and the certificate files the bindings name with the listeners: one command, the same facts', async () => {
+    const named = {
+      nginxBinary: '/usr/sbin/nginx',
+      nginxArgs: ['-c', '/etc/nginx/nginx.conf'],
+      certPath: '/etc/ssl/www.crt',
+    };
+    const collect = async (params: Record<string, unknown>) => {
+      const scripts: string[] = [];
+      const facts = await collectHost(host([binding(443, { params })]), {
+        transportFor: () => fakeTransport(leaf, scripts),
+        probe: fakeProbe(leaf),
+      });
+      if ('error' in facts) throw new Error(facts.error);
+      return { scripts, facts };
+    };
+    const folded = await collect(named);
+    expect(folded.scripts).toHaveLength(1);
+    expect(folded.scripts[0]).toContain(`'/usr/sbin/nginx' '-c' '/etc/nginx/nginx.conf' '-T'`);
+    expect(folded.scripts[0]).toContain(`'/etc/ssl/www.crt' 2>&1 | head -c 65536`);
+    // Bindings that name another nginx and another file: the running one and the configured
+    // file are read by later passes, and discovery finds the same.
+    const apart = await collect({ certPath: '/etc/ssl/other.crt' });
+    expect(apart.scripts).toHaveLength(3);
+    expect(folded.facts).toEqual(apart.facts);
+    expect(folded.facts.configured[0]?.cert?.sha256).toBe(leaf.sha256);
+  });
+
   it('returns the reason when the host cannot be reached', async () => {
     const t = fakeTransport(leaf);
     const r = await collectHost(host([]), {
@@ -167,9 +194,10 @@ describe('running instances on a shared machine', () => {
       probe: fakeProbe(leaf),
     });
     if ('error' in facts) throw new Error(facts.error);
-    expect(scripts[1]).toContain(`'/opt/nginx' '-c' '/srv/b/nginx.conf' '-T'`);
-    expect(scripts[1]).not.toContain(`'nginx' '-T'`);
-    expect(scripts[1]).not.toContain(`'/usr/sbin/nginx'`);
+    // Named by the bindings, so read in the first command, with the listeners.
+    expect(scripts[0]).toContain(`'/opt/nginx' '-c' '/srv/b/nginx.conf' '-T'`);
+    expect(scripts.join('\n')).not.toContain(`'nginx' '-T'`);
+    expect(scripts.join('\n')).not.toContain(`'/usr/sbin/nginx'`);
     expect(facts.notes).toContain(
       "skipped 3 running nginx instance(s) with no listener on this host's addresses",
     );

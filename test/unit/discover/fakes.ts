@@ -13,7 +13,13 @@ export interface FakeOutput {
 }
 
 export function fakeTransport(leaf: Issued, scripts: string[] = [], o: FakeOutput = {}): Transport {
-  const out = (script: string): string => {
+  // A command may hold several passes (the first one does): each part's output, in order.
+  const out = (script: string): string =>
+    [listenOut, configOut, certOut]
+      .map((part) => part(script))
+      .filter((x) => x !== '')
+      .join('\n');
+  const listenOut = (script: string): string => {
     if (script.includes('ss -Htln'))
       return (
         o.listen ??
@@ -29,6 +35,9 @@ export function fakeTransport(leaf: Issued, scripts: string[] = [], o: FakeOutpu
             : []),
         ].join('\n')
       );
+    return '';
+  };
+  const configOut = (script: string): string => {
     if (script.includes("'-T'"))
       return (
         o.config ??
@@ -39,9 +48,10 @@ export function fakeTransport(leaf: Issued, scripts: string[] = [], o: FakeOutpu
           `${MARK}haproxy:0`,
         ].join('\n')
       );
-    if (script.includes('BEGIN CERTIFICATE')) return `${MARK}cert:0\n${leaf.certPem}`;
     return '';
   };
+  const certOut = (script: string): string =>
+    script.includes('BEGIN CERTIFICATE') ? `${MARK}cert:0\n${leaf.certPem}` : '';
   return {
     target: 'web-1 (10.0.0.5:22)',
     shell: 'sh',

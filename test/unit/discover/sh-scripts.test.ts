@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseProcesses, selectRunning } from '../../../src/discover/parse/processes.js';
 import {
   certScript,
+  combinedScript,
   configScript,
   expandScript,
   listenScript,
@@ -39,6 +40,24 @@ describe('discovery sh scripts', () => {
     const sections = splitSections(r.stdout);
     expect(sections.get('haproxy:0')).toContain('bind :443 ssl crt /a.pem');
     expect(sections.get('haproxy:1')).toBe('');
+  });
+
+  it('run as one command, several passes give each its own sections, as they would apart', () => {
+    writeFileSync(join(dir, 'b.cfg'), 'frontend x\n  bind :443 ssl crt /b.pem\n');
+    writeFileSync(
+      join(dir, 'b.pem'),
+      '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n',
+    );
+    const parts = [configScript([], [join(dir, 'b.cfg')]), certScript([join(dir, 'b.pem')])];
+    // The same text, but for the line break that ends a command's output (the parsers read
+    // sections both ways already: only the last section of a pass ever had it).
+    const trimmed = (m: Map<string, string>) =>
+      new Map([...m].map(([k, v]) => [k, v.replace(/\n$/, '')]));
+    const together = splitSections(sh(combinedScript(parts)).stdout);
+    const apart = new Map(parts.flatMap((p) => [...splitSections(sh(p).stdout)]));
+    expect(trimmed(together)).toEqual(trimmed(apart));
+    expect(together.get('haproxy:0')).toContain('crt /b.pem');
+    expect(together.get('cert:0')).toContain('BEGIN CERTIFICATE');
   });
 
   it('reads listeners on this machine with ss or /proc, and the process list', () => {
