@@ -53,23 +53,16 @@ async function scanPlan(o: RenewalsCliValues, ctx: CommandContext): Promise<Rene
       loadCertificates(resolve(ctx.io.cwd, t), 'trust file').map((c) => c.toString()),
     );
   }
-  const { scanAdapters, withAdapters } = await import('./compose.js');
+  const { scanAdapters } = await import('./compose.js');
   let report = await scanInventory(inventory, {
     ...v,
     ...scanAdapters(),
     ...(trust !== undefined ? { trust } : {}),
   });
   if (o.configured === true) {
-    const { withConfigured } = await import('../discover/scan-hook.js');
-    const scanned = report;
-    report = await withAdapters(ctx.io.env, (a) =>
-      withConfigured(inventory, scanned, {
-        ...(trust !== undefined ? { trust } : {}),
-        critDays: v.critDays,
-        transportFor: a.transportFor,
-        probe: a.probe,
-      }),
-    );
+    const { withConfiguredReport } = await import('./scan-configured.js');
+    const configured = { ...(trust !== undefined ? { trust } : {}), critDays: v.critDays };
+    report = await withConfiguredReport(inventory, report, configured, ctx.io.env);
   }
   return planRenewals(report, policy, new Date());
 }

@@ -155,20 +155,9 @@ export async function runScan(raw: ScanCliValues, ctx: CommandContext): Promise<
       );
     }
     if (values.configured === true && inventory !== undefined) {
-      // Configured versus served: needs the hosts themselves, so it is opt-in.
-      const [{ withConfigured }, { withAdapters }] = await Promise.all([
-        import('../discover/scan-hook.js'),
-        import('./compose.js'),
-      ]);
-      const scanned = report;
-      report = await withAdapters(ctx.io.env, (a) =>
-        withConfigured(inventory, scanned, {
-          ...(trust !== undefined ? { trust } : {}),
-          critDays: v.critDays,
-          transportFor: a.transportFor,
-          probe: a.probe,
-        }),
-      );
+      const { withConfiguredReport } = await import('./scan-configured.js');
+      const o = { ...(trust !== undefined ? { trust } : {}), critDays: v.critDays };
+      report = await withConfiguredReport(inventory, report, o, ctx.io.env);
     }
     if (values.promFile !== undefined)
       writeFileAtomic(values.promFile, renderPrometheus(report), 0o644);

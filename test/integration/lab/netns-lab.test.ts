@@ -184,6 +184,8 @@ describe('namespaced lab hosts', () => {
 
 describe('namespaced lab hosts: fallback and leftovers', () => {
   const lab = new URL('../../lab/netns.ts', import.meta.url).pathname;
+  // Lets the stripped module import its neighbours by their .js names, as tsc writes them.
+  const tsResolve = new URL('../../../bench/rollout/ts-resolve.ts', import.meta.url).pathname;
   const script =
     'const { resolveIsolation } = await import(process.argv[1]);' +
     "console.log(resolveIsolation('netns'), resolveIsolation('netns'));";
@@ -198,7 +200,16 @@ describe('namespaced lab hosts: fallback and leftovers', () => {
   ])('%s: loopback hosts, said once on stderr', (_, setpriv, reason) => {
     const r = spawnSync(
       'setpriv',
-      [...setpriv, process.execPath, '--input-type=module', '-e', script, lab],
+      [
+        ...setpriv,
+        process.execPath,
+        '--import',
+        tsResolve,
+        '--input-type=module',
+        '-e',
+        script,
+        lab,
+      ],
       {
         encoding: 'utf8',
       },
