@@ -28,7 +28,7 @@ export function countSshd(log: string): SshdCounts {
   return { connections, commands };
 }
 
-/** A log that grows: each call to `since()` returns what was written after the previous call. */
+/** A log that grows: each `read()` returns what was written after the previous one (or the start). */
 export function logCursor(readLog: () => string): LogCursor {
   let offset = readLog().length;
   return {

@@ -189,7 +189,7 @@ export async function startBenchLab(
       }
     };
     const { dir, isolation: got } = first;
-    const relayed = labs.flatMap((l) => l.hosts);
+    const relayed = labHosts.map(({ h }) => h);
     const traffic = (): TrafficCounts | undefined =>
       latency === undefined ? undefined : trafficOf(relayed, ports);
     return {

@@ -12,6 +12,7 @@ import { renderScanTable } from '../report/scan-table.js';
 import { exitCodeForStatus } from '../report/status.js';
 import { canonicalFingerprint } from '../probe/cert-summary.js';
 import { scanEndpoints, scanInventory } from '../probe/scan.js';
+import { type ScanReport } from '../probe/scan-types.js';
 import { ENDPOINT_NAME, directEndpoint } from '../probe/scan-endpoint.js';
 import { type ScanCliValues, type SingleEndpoint, checkScanValues } from '../probe/scan-options.js';
 import type * as InventoryLib from '../inventory/index.js';
@@ -126,7 +127,8 @@ export async function runScan(raw: ScanCliValues, ctx: CommandContext): Promise<
       (values.env ?? []).length > 0 || (values.host ?? []).length > 0 || values.configured === true;
     const direct =
       v.endpoint !== undefined && !asInventory ? directEndpoint(v.endpoint) : undefined;
-    const inventory = direct === undefined ? await inventoryOf(v, values, ctx) : undefined;
+    const target =
+      direct !== undefined ? { direct } : { inventory: await inventoryOf(v, values, ctx) };
     const expect = v.expect ?? (await expectedFromBundle(values, ctx.io.env));
     const trust = await trustPems(values.trust ?? []);
     const onProgress = progressWriter(
@@ -141,23 +143,24 @@ export async function runScan(raw: ScanCliValues, ctx: CommandContext): Promise<
       ...(trust !== undefined ? { trust } : {}),
       ...(onProgress !== undefined ? { onProgress } : {}),
     };
-    let report =
-      inventory === undefined
-        ? await scanEndpoints(direct === undefined ? [] : [direct], options)
-        : await scanInventory(inventory, options);
-    if (report.endpoints.length === 0) {
-      throw new CertrollError(
-        'USAGE',
-        `nothing to scan: no binding selected in ${inventory?.source ?? '--endpoint'}`,
-        {
-          hint: 'Check --env and --host, and that the inventory lists bindings.',
-        },
-      );
+    let report: ScanReport;
+    if (target.direct !== undefined) {
+      report = await scanEndpoints([target.direct], options);
+    } else {
+      report = await scanInventory(target.inventory, options);
+      if (report.endpoints.length === 0) {
+        throw new CertrollError(
+          'USAGE',
+          `nothing to scan: no binding selected in ${target.inventory.source}`,
+          { hint: 'Check --env and --host, and that the inventory lists bindings.' },
+        );
+      }
     }
-    if (values.configured === true && inventory !== undefined) {
+    // --configured always goes the inventory's way (asInventory above).
+    if (values.configured === true && target.inventory !== undefined) {
       const { withConfiguredReport } = await import('./scan-configured.js');
       const o = { ...(trust !== undefined ? { trust } : {}), critDays: v.critDays };
-      report = await withConfiguredReport(inventory, report, o, ctx.io.env);
+      report = await withConfiguredReport(target.inventory, report, o, ctx.io.env);
     }
     if (values.promFile !== undefined)
       writeFileAtomic(values.promFile, renderPrometheus(report), 0o644);

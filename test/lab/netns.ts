@@ -236,8 +236,7 @@ function pidNamespace(pid: string | number): string | undefined {
 export function namespaceCpuS(initPids: readonly number[]): number {
   const wanted = new Set(initPids.map(pidNamespace).filter((n) => n !== undefined));
   let s = 0;
-  for (const p of procStats()) {
-    if (wanted.has(pidNamespace(p.pid) ?? '')) s += p.cpuS + p.childrenCpuS;
-  }
+  for (const p of procStats((pid) => wanted.has(pidNamespace(pid) ?? '')))
+    s += p.cpuS + p.childrenCpuS;
   return s;
 }

@@ -11,10 +11,13 @@ export interface ProcStat {
   readonly childrenCpuS: number;
 }
 
-/** Linux /proc, USER_HZ 100. A process that ends while being read is left out. */
-export function* procStats(): Generator<ProcStat> {
+/**
+ * Linux /proc, USER_HZ 100. A process that ends while being read is left out; `wanted` picks
+ * processes by pid before their stat file is read.
+ */
+export function* procStats(wanted: (pid: string) => boolean = () => true): Generator<ProcStat> {
   for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
+    if (!/^\d+$/.test(pid) || !wanted(pid)) continue;
     let stat: string;
     try {
       stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
