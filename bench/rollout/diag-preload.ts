@@ -25,12 +25,16 @@ const stats = {
 const require = createRequire(process.argv[1] ?? import.meta.url);
 const { Client } = require('ssh2') as { Client: { prototype: Ssh2Client } };
 const exec = Client.prototype.exec;
+let cmdNo = 0;
 Client.prototype.exec = function (this: Ssh2Client, cmd, opts, cb) {
   const done = (typeof opts === 'function' ? opts : cb) as Callback;
   const t0 = performance.now();
   // DIAG_CMDS=1: each command's first line, in order (which step sent what).
   if (process.env.DIAG_CMDS !== undefined)
     process.stderr.write(`diag cmd: ${cmd.split('\n').slice(0, 2).join(' | ').slice(0, 160)}\n`);
+  // DIAG_CMDS_DIR=DIR: each command whole, one file per command in order.
+  const dir = process.env.DIAG_CMDS_DIR;
+  if (dir !== undefined) fs.writeFileSync(`${dir}/${String(++cmdNo).padStart(3, '0')}.sh`, cmd);
   const wrapped: Callback = (err, channel) => {
     if (err === undefined || err === null) {
       channel.on('close', () => {
