@@ -59,6 +59,8 @@ export interface HostCosts {
   readonly sshd: SshdCounts;
   readonly traffic?: TrafficCounts;
   readonly hostCpuS: number;
+  /** Processes the hosts started (namespaced hosts only). */
+  readonly forks?: number;
 }
 
 const per = (n: number, d: number, digits = 1): string => (d === 0 ? '?' : (n / d).toFixed(digits));
@@ -67,6 +69,7 @@ const per = (n: number, d: number, digits = 1): string => (d === 0 ? '?' : (n / 
 export function formatCosts(c: HostCosts): string {
   const parts = [
     `per host: CPU ${per(c.hostCpuS, c.hosts, 2)} s`,
+    ...(c.forks !== undefined ? [`processes ${per(c.forks, c.hosts, 0)}`] : []),
     `ssh conns ${per(c.sshd.connections, c.hosts)}`,
     `commands ${per(c.sshd.commands, c.hosts)}`,
   ];

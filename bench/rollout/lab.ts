@@ -6,6 +6,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import {
   namespaceCpuS,
+  namespaceLastPid,
   procStats,
   startLab,
   type Isolation,
@@ -52,6 +53,11 @@ export interface BenchLab {
    * their reaped children (a live nginx worker's time counts once it exits).
    */
   hostCpuS(): number;
+  /**
+   * Processes the hosts started so far, summed (namespaced hosts: the PIDs their namespaces
+   * handed out); undefined on loopback hosts, which share this machine's PID counter.
+   */
+  hostForks(): number | undefined;
   /** Every host back to the old certificate, proven by a probe of every port. */
   reset(): Promise<void>;
   /** What the relays in front of the hosts counted so far (undefined without relays). */
@@ -143,6 +149,20 @@ export async function startBenchLab(
     const initPids = labs.flatMap((l) => l.hosts.flatMap((h) => h.initPid ?? []));
     const hostCpuS = (): number =>
       first.isolation === 'netns' ? namespaceCpuS(initPids) : childrenCpuS();
+    // Each reading starts one reader in every host, taken off here: the difference of two
+    // readings is what ran in between.
+    let readings = 0;
+    const hostForks = (): number | undefined => {
+      if (first.isolation !== 'netns') return undefined;
+      readings++;
+      let sum = 0;
+      for (const pid of initPids) {
+        const last = namespaceLastPid(pid);
+        if (last === undefined) return undefined;
+        sum += last;
+      }
+      return sum - readings * initPids.length;
+    };
     const knownHostsPath = join(first.dir, 'known_hosts.all');
     writeFileSync(knownHostsPath, labs.map((l) => readFileSync(l.knownHostsPath, 'utf8')).join(''));
     const pki = makePki(join(first.dir, 'pki'), SNI);
@@ -201,6 +221,7 @@ export async function startBenchLab(
       pki,
       reset,
       hostCpuS,
+      hostForks,
       traffic,
       stop,
     };

@@ -42,14 +42,20 @@ const preloads = [
 try {
   for (const [name, args] of phases.filter(([n]) => wanted.includes(n))) {
     const cpu0 = lab.hostCpuS();
+    const forks0 = lab.hostForks();
     const t0 = performance.now();
     const bin = new URL('../../bin/certroll.js', import.meta.url).pathname;
     const r = spawnSync(process.execPath, [...preloads, bin, ...args], { encoding: 'utf8' });
     const wall = (performance.now() - t0) / 1000;
     await new Promise((res) => setTimeout(res, 300)); // sshd reaps the closed sessions
+    const forks1 = lab.hostForks();
+    const procs =
+      forks0 !== undefined && forks1 !== undefined
+        ? `, ${((forks1 - forks0) / hosts).toFixed(0)} processes per host`
+        : '';
     const extra = r.stderr.split('\n').filter((l) => /^(diag|mem): /.test(l));
     console.log(
-      `${name}: exit ${r.status} wall ${wall.toFixed(2)} s, hosts' CPU ${(lab.hostCpuS() - cpu0).toFixed(2)} s ${extra.join('; ')}`,
+      `${name}: exit ${r.status} wall ${wall.toFixed(2)} s, hosts' CPU ${(lab.hostCpuS() - cpu0).toFixed(2)} s${procs} ${extra.join('; ')}`,
     );
     if (r.status !== 0 && r.status !== 2) console.log(r.stderr.slice(-2000));
     // DIAG_TLS=1: the TLS connections of the first host, by port and name; DIAG_CMDS=1: every

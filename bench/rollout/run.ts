@@ -126,11 +126,14 @@ try {
     if (i > 0) await lab.reset();
     const before = load();
     const cpu0 = lab.hostCpuS();
+    const forks0 = lab.hostForks();
     const logs = lab.hosts.map((h) => logCursor(() => h.sshdLog()));
     const traffic0 = lab.traffic();
     const run = await tool();
     await new Promise((r) => setTimeout(r, 300)); // sshd reaps the closed sessions
     const hostCpuS = lab.hostCpuS() - cpu0;
+    const forks1 = lab.hostForks();
+    const forks = forks0 !== undefined && forks1 !== undefined ? forks1 - forks0 : undefined;
     const sshd = logs
       .map((l) => countSshd(l.read()))
       .reduce((a, b) => ({
@@ -152,6 +155,7 @@ try {
         ports: lab.ports.length,
         sshd,
         hostCpuS,
+        ...(forks !== undefined ? { forks } : {}),
         ...(traffic !== undefined ? { traffic } : {}),
       },
     };

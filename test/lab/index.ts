@@ -39,7 +39,7 @@ export * from './pki.js';
 export * from './inventory.js';
 export * from './served.js';
 export * from './renewal.js';
-export { namespaceCpuS, netnsLeftovers, netnsUnavailable, type Isolation } from './netns.js';
+export { namespaceCpuS, namespaceLastPid, netnsLeftovers, netnsUnavailable, type Isolation } from './netns.js';
 export { procStats, type ProcStat } from './proc-stat.js';
 
 export interface LabOptions {

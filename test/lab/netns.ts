@@ -4,7 +4,7 @@
 // as on a real machine. Files stay on the shared filesystem. Names carry a tag unique to the lab
 // (its owner's pid in base 36 and two random characters): parallel labs never collide, and what a
 // killed run left behind is found by its dead owner and removed by the next lab.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readlinkSync } from 'node:fs';
 import { procStats } from './proc-stat.js';
 
@@ -240,3 +240,20 @@ export function namespaceCpuS(initPids: readonly number[]): number {
     s += p.cpuS + p.childrenCpuS;
   return s;
 }
+
+/**
+ * The last PID handed out in the PID namespace of a host whose init is `initPid`
+ * (`/proc/sys/kernel/ns_last_pid`, read by a process inside it): the difference of two readings,
+ * less one for the second reader itself, is how many processes and threads the host started in
+ * between. Undefined when the namespace is gone.
+ */
+export function namespaceLastPid(initPid: number): number | undefined {
+  const r = spawnSync(NSENTER, ['--target', String(initPid), '--pid', '--', 'cat', LAST_PID], {
+    encoding: 'utf8',
+    timeout: 5_000,
+  });
+  const n = Number(r.stdout.trim());
+  return r.status === 0 && Number.isInteger(n) ? n : undefined;
+}
+
+const LAST_PID = '/proc/sys/kernel/ns_last_pid';
