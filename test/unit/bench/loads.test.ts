@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -25,5 +27,18 @@ describe('the benchmarks', () => {
     );
     expect(r.stderr).not.toMatch(/ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX|SyntaxError/);
     expect(r.status, r.stderr).toBe(0);
+  });
+
+  it('register the resolve hook in every entry point before they import the repository', () => {
+    for (const entry of ['bench/rollout/run.ts', 'bench/rollout/phases.ts', 'bench/scan/run.ts']) {
+      const text = readFileSync(join(repo, entry), 'utf8');
+      const hook = text.indexOf('ts-resolve.ts');
+      // The first value import of a relative module (type-only imports are erased).
+      const local = text.search(
+        /^import (?!type )[^;]*from '\.|await import\((?:new URL\()?'\.(?![^']*ts-resolve)/m,
+      );
+      expect(hook, entry).toBeGreaterThan(0);
+      expect(local === -1 || hook < local, entry).toBe(true);
+    }
   });
 });
