@@ -78,9 +78,9 @@ function spawnLogged(
 }
 
 /** The only child of `pid` (Linux /proc), polled for at most `ms`; -1 when none appeared. */
-async function onlyChild(pid: number, isDone: () => boolean, ms = 5_000): Promise<number> {
+async function onlyChild(pid: number, isDone: () => boolean, ms = 30_000): Promise<number> {
   const deadline = Date.now() + ms;
-  for (let i = 0; i < 500 && Date.now() < deadline && !isDone(); i++) {
+  for (let i = 0; i < 3_000 && Date.now() < deadline && !isDone(); i++) {
     try {
       const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ');
       if (kids.length === 1 && kids[0] !== '') return Number(kids[0]);
@@ -101,10 +101,22 @@ export async function startDaemonInside(
   name: string,
   argv: readonly string[],
   logPath: string,
+  forkWithinMs = 30_000,
 ): Promise<Daemon> {
   const { child, exited, done } = spawnLogged(argv[0] ?? '', argv.slice(1), logPath);
   const launcher = child.pid ?? -1;
-  const pid = launcher < 0 ? -1 : await onlyChild(launcher, done);
+  const pid = launcher < 0 ? -1 : await onlyChild(launcher, done, forkWithinMs);
+  // Without the daemon's own pid everything after would go wrong quietly: a namespaced host's
+  // "init" would be the launcher, which lives in the parent namespaces, so its services would be
+  // started there too (a reload from inside the host could not signal them).
+  if (pid < 0 && launcher > 0 && !done()) {
+    try {
+      process.kill(launcher, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    throw new Error(`${name}: its launcher (pid ${launcher}) forked no daemon within ${forkWithinMs} ms`);
+  }
   const kill = (signal: NodeJS.Signals): void => {
     for (const p of [pid, launcher]) {
       if (p <= 0 || (signal === 'SIGTERM' && p === launcher && pid > 0)) continue;
