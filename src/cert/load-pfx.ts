@@ -1,7 +1,8 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
 import { CertrollError } from '../errors.js';
 import { DerError, scanDer } from './der.js';
+import { forgeLib } from './forge.js';
 import { passwordHint } from './password.js';
 import { type Parsed, type SourcedCert, type SourcedKey } from './types.js';
 
@@ -9,10 +10,11 @@ import { type Parsed, type SourcedCert, type SourcedKey } from './types.js';
 // RC2-40, 3DES and PBES2/AES); everything after extraction is node:crypto. forge cannot parse EC
 // keys or certificates, but it then hands back the decrypted ASN.1, which node:crypto reads.
 
-const CERT_BAG = forge.pki.oids['certBag'] ?? '1.2.840.113549.1.12.10.1.3';
+// PKCS#12 bag types (RFC 7292 section 4.2), as forge names them in pki.oids.
+const CERT_BAG = '1.2.840.113549.1.12.10.1.3';
 const KEY_BAGS = new Set([
-  forge.pki.oids['pkcs8ShroudedKeyBag'] ?? '1.2.840.113549.1.12.10.1.2',
-  forge.pki.oids['keyBag'] ?? '1.2.840.113549.1.12.10.1.1',
+  '1.2.840.113549.1.12.10.1.2', // pkcs8ShroudedKeyBag
+  '1.2.840.113549.1.12.10.1.1', // keyBag
 ]);
 
 type FromDerWithOptions = (bytes: forge.util.ByteStringBuffer, options: object) => forge.asn1.Asn1;
@@ -33,8 +35,8 @@ export function loadPfx(der: Buffer, file: string, password: string | undefined)
   }
   const asn1 = guard(file, () =>
     // The typings predate fromDer's options object.
-    (forge.asn1.fromDer as unknown as FromDerWithOptions)(
-      forge.util.createBuffer(der.toString('binary')),
+    (forgeLib().asn1.fromDer as unknown as FromDerWithOptions)(
+      forgeLib().util.createBuffer(der.toString('binary')),
       {
         strict: true,
         parseAllBytes: true,
@@ -65,7 +67,7 @@ function decrypt(
   // Without a password, try the empty one: some tools export "unprotected" PFX files that way.
   const text = password ?? '';
   try {
-    return forge.pkcs12.pkcs12FromAsn1(asn1, true, text);
+    return forgeLib().pkcs12.pkcs12FromAsn1(asn1, true, text);
   } catch (first) {
     const hasMac = Array.isArray(asn1.value) && asn1.value.length > 2;
     // forge takes one password string for two derivations: the MAC and legacy PBE use its UTF-16
@@ -78,9 +80,9 @@ function decrypt(
       /decrypt/i.test(messageOf(first))
     ) {
       const values = asn1.value as forge.asn1.Asn1[];
-      const withoutMac = forge.asn1.create(asn1.tagClass, asn1.type, true, values.slice(0, 2));
+      const withoutMac = forgeLib().asn1.create(asn1.tagClass, asn1.type, true, values.slice(0, 2));
       try {
-        return forge.pkcs12.pkcs12FromAsn1(
+        return forgeLib().pkcs12.pkcs12FromAsn1(
           withoutMac,
           true,
           Buffer.from(text, 'utf8').toString('binary'),
@@ -142,7 +144,7 @@ function toX509(bag: ForgeBag, file: string, where: string): X509Certificate {
   return guard(file, () => {
     const node = bag.cert ? originalCertificate(bag.cert) : bag.asn1;
     if (node === undefined) throw new Error(`${where} holds no certificate`);
-    return new X509Certificate(Buffer.from(forge.asn1.toDer(node).getBytes(), 'binary'));
+    return new X509Certificate(Buffer.from(forgeLib().asn1.toDer(node).getBytes(), 'binary'));
   });
 }
 
@@ -150,13 +152,13 @@ function toX509(bag: ForgeBag, file: string, where: string): X509Certificate {
 // table, which can change bytes (and so the fingerprint). RFC 5280 requires the outer field to
 // equal the TBSCertificate's own signature field, so the original is rebuilt from that.
 function originalCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 {
-  const { asn1 } = forge;
+  const { asn1 } = forgeLib();
   const tbs = cert.tbsCertificate as forge.asn1.Asn1 | undefined;
   const fields = tbs !== undefined && Array.isArray(tbs.value) ? tbs.value : [];
   const algorithm = fields.find(
     (f) => f.tagClass === asn1.Class.UNIVERSAL && f.type === asn1.Type.SEQUENCE,
   );
-  if (tbs === undefined || algorithm === undefined) return forge.pki.certificateToAsn1(cert);
+  if (tbs === undefined || algorithm === undefined) return forgeLib().pki.certificateToAsn1(cert);
   return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
     tbs,
     algorithm,
@@ -173,10 +175,10 @@ function toKey(bag: ForgeBag, file: string, where: string): KeyObject {
   return guard(file, () => {
     // An RSA key comes back parsed; anything else (EC) as its decrypted PrivateKeyInfo.
     const info = bag.key
-      ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key))
+      ? forgeLib().pki.wrapRsaPrivateKey(forgeLib().pki.privateKeyToAsn1(bag.key))
       : bag.asn1;
     if (info === undefined) throw new Error(`${where} holds no key`);
-    const der = Buffer.from(forge.asn1.toDer(info).getBytes(), 'binary');
+    const der = Buffer.from(forgeLib().asn1.toDer(info).getBytes(), 'binary');
     return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   });
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
 import { CertrollError } from '../errors.js';
+import { forgeLib } from './forge.js';
 import { type Bundle } from './types.js';
 
 export type PfxEncoding = 'aes' | '3des';
@@ -14,7 +15,10 @@ export interface RepackOptions {
   readonly iterations?: number;
 }
 
-const { asn1 } = forge;
+// forge's ASN.1 helpers, looked up on each use: importing this module does not load forge.
+const asn1 = new Proxy({} as typeof forge.asn1, {
+  get: (_, key) => Reflect.get(forgeLib().asn1, key) as unknown,
+});
 const seq = (items: forge.asn1.Asn1[]) =>
   asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, items);
 const oid = (id: string) =>
@@ -49,7 +53,7 @@ export function repackPfx(bundle: Bundle, options: RepackOptions): Buffer {
     });
   }
   const count = options.iterations ?? 2048;
-  const localKeyId = forge.md.sha1.create().update(bin(bundle.leaf.raw)).digest().getBytes();
+  const localKeyId = forgeLib().md.sha1.create().update(bin(bundle.leaf.raw)).digest().getBytes();
   const attrs = [attribute(OID.localKeyId, octets(localKeyId))];
   if (options.friendlyName !== undefined) {
     const bmp = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BMPSTRING, false, options.friendlyName);
@@ -71,7 +75,7 @@ export function repackPfx(bundle: Bundle, options: RepackOptions): Buffer {
     options.encoding === 'aes'
       ? Buffer.from(options.password, 'utf8').toString('binary')
       : options.password;
-  const encryptedKey = forge.pki.encryptPrivateKeyInfo(pkcs8, keyPassword, {
+  const encryptedKey = forgeLib().pki.encryptPrivateKeyInfo(pkcs8, keyPassword, {
     algorithm: options.encoding === 'aes' ? 'aes256' : '3des',
     count,
     saltSize: 16,
@@ -86,11 +90,11 @@ export function repackPfx(bundle: Bundle, options: RepackOptions): Buffer {
 
   const macSalt = bin(randomBytes(16));
   const sha = options.encoding === 'aes' ? 'sha256' : 'sha1';
-  const md = sha === 'sha256' ? forge.md.sha256.create() : forge.md.sha1.create();
+  const md = sha === 'sha256' ? forgeLib().md.sha256.create() : forgeLib().md.sha1.create();
   // PKCS#12 key derivation (RFC 7292 appendix B), ID 3 = MAC key.
-  const macKey = forge.pkcs12.generateKey(
+  const macKey = forgeLib().pkcs12.generateKey(
     options.password,
-    forge.util.createBuffer(macSalt),
+    forgeLib().util.createBuffer(macSalt),
     3,
     count,
     md.digestLength,

@@ -1,7 +1,6 @@
 // Runs a local program through execa with certroll's semantics: data on stdin, the exit code as
 // data, a timeout and an AbortSignal that end the whole process group (TERM, then KILL), so a
 // grandchild that holds the pipes open cannot keep the call waiting.
-import { execa } from 'execa';
 import { aborted, commandTimeout, processStartError } from '../classify.js';
 import { type ExecResult } from '../types.js';
 
@@ -34,6 +33,8 @@ export async function runProcess(
   opts: RunProcessOptions,
 ): Promise<ExecResult> {
   if (opts.signal?.aborted === true) throw aborted(opts.target, opts.what);
+  // Loaded on first use: a run over SSH alone never needs it (it adds ~25 MB to the process).
+  const { execa } = await import('execa');
   const started = performance.now();
   const stop = new AbortController();
   let why: 'timeout' | 'abort' | undefined;

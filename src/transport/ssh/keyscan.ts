@@ -1,7 +1,6 @@
 // The host certificates a server presents, fetched with OpenSSH's own `ssh-keyscan -c` (ssh2
 // cannot negotiate certificate host keys). What comes back is only a claim: host-cert.ts checks
 // the CA's signature before anything is trusted, so the fetch needs no protection of its own.
-import { execa } from 'execa';
 import { CertrollError } from '../../errors.js';
 
 export type FetchHostCertificates = (
@@ -33,6 +32,8 @@ export const keyscanWith =
   async (host, port, timeoutMs, signal) => {
     // ssh-keyscan's -T counts whole seconds; execa's timeout is the hard bound on top of it.
     const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+    // Loaded on first use: only hosts with certificate host keys need it.
+    const { execa } = await import('execa');
     const r = await execa(binary, ['-c', '-T', seconds, '-p', String(port), '--', host], {
       reject: false,
       timeout: timeoutMs + 2000,
