@@ -90,7 +90,7 @@ export async function probeServed(
     limit(() => probe({ address: p.address, port: p.port, sni }, options));
   return Promise.all(
     plan.map(async (p) => {
-      if (o.boundNamesOnly === true && p.boundNames !== undefined) return namesOnly(p, one);
+      if (o.boundNamesOnly === true && p.boundWithNames) return namesOnly(p, one);
       const first = await one(p, null);
       // SNI names are worth a handshake only where TLS answered (or refused the missing name);
       // a closed port or one that is not TLS would fail each of them the same way.

@@ -10,10 +10,10 @@ export interface ProbePlanEntry {
   /** SNI names to probe besides no SNI. */
   readonly names: readonly string[];
   /**
-   * A binding proves this address:port with these names (its own probe): the gate may ask the
-   * names alone, see `boundNames` in collect.ts.
+   * Every binding whose probe is this address:port sends SNI names (and there is one): the gate
+   * may ask the names alone (`boundNamesOnly` in collect.ts).
    */
-  readonly boundNames?: readonly string[];
+  readonly boundWithNames: boolean;
 }
 
 const MAX_ENDPOINTS = 512;
@@ -69,8 +69,7 @@ export function planProbes(
       (b) => b.probe.address === e.address && b.probe.port === e.port,
     );
     // Only where every binding there sends a name: one without proves the no-SNI answer itself.
-    const named = at.length > 0 && at.every((b) => b.probe.sni.length > 0);
-    const boundNames = named ? [...new Set(at.flatMap((b) => b.probe.sni))] : undefined;
-    return { ...e, names: [...e.names], ...(boundNames !== undefined ? { boundNames } : {}) };
+    const boundWithNames = at.length > 0 && at.every((b) => b.probe.sni.length > 0);
+    return { ...e, names: [...e.names], boundWithNames };
   });
 }
