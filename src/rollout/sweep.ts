@@ -4,6 +4,8 @@
 import { type HostFacts } from '../discover/coverage.js';
 import { type PlanDocument } from '../plan/document.js';
 import { type RolloutOutput } from '../workflow/index.js';
+import { type ProbeFn } from '../probe/shared.js';
+import { provenOr, type Witness } from '../probe/witness.js';
 import { type RolloutAdapters } from './ports.js';
 import { type Prepared } from './prepare.js';
 
@@ -18,7 +20,12 @@ export async function sweep(
   plan: PlanDocument,
   prepared: Prepared,
   output: RolloutOutput,
-  o: { readonly adapters: RolloutAdapters; readonly known?: ReadonlyMap<string, HostFacts> },
+  o: {
+    readonly adapters: RolloutAdapters;
+    readonly known?: ReadonlyMap<string, HostFacts>;
+    /** The run's own handshakes (verification's), newest per target. */
+    readonly witness?: Pick<Witness, 'latest'>;
+  },
 ): Promise<Sweep> {
   const { sweepOld } = await import('../discover/rollout-hooks.js');
   const rolledBack = new Set(
@@ -34,9 +41,27 @@ export async function sweep(
     trust: prepared.trustPem,
     rolledBack,
     transportFor: o.adapters.transportFor,
-    probe: o.adapters.probe,
+    probe: sweepProbe(plan, output, o.adapters.probe, o.witness),
     ...(o.known !== undefined ? { known: o.known } : {}),
   });
+}
+
+/**
+ * What the sweep asks with. In a run where every binding ended verified or already current
+ * (nothing rolled back, so nothing the run touched went back to an old certificate), a target
+ * whose newest handshake in this run saw the new leaf moments ago is taken as asked: the
+ * handshake verification made there is the sweep's answer. Every other target is probed afresh.
+ */
+export function sweepProbe(
+  plan: PlanDocument,
+  output: RolloutOutput,
+  probe: ProbeFn,
+  witness: Pick<Witness, 'latest'> | undefined,
+): ProbeFn {
+  // succeeded: every binding ended verified or already current (RolloutOutput).
+  return witness !== undefined && output.status === 'succeeded'
+    ? provenOr(probe, witness, plan.bundle.sha256)
+    : probe;
 }
 
 /** The certificates a plan replaces: what its bindings served, except the new one, and --old. */
