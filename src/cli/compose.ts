@@ -25,9 +25,9 @@ export function rolloutAdapters(
 ): RolloutAdapters {
   return {
     transportFor: pool.lease,
-    verifier: (trust, current) =>
+    verifier: (trust, current, fresh) =>
       probeVerifier({
-        probe,
+        probe: fresh ?? probe,
         trust,
         ...verify,
         backoff: VERIFY_BACKOFF,

@@ -9,7 +9,7 @@ import { type Transport } from '../transport/types.js';
 import { collectLinux, relistLinux } from './collect-linux.js';
 import { type HostFacts } from './coverage.js';
 import { planProbes, type ProbePlanEntry } from './targets.js';
-import { type CertFacts, type ConfigFacts, type Served } from './types.js';
+import { type CertFacts, type ConfigFacts, type Listener, type Served } from './types.js';
 import { collectWindows } from './windows/collect.js';
 
 export interface CollectOptions {
@@ -23,9 +23,19 @@ export interface CollectOptions {
   readonly probe: ProbeFn;
   /**
    * Configuration already read in this command, by host name (the gate's, for the sweep): sh
-   * hosts then only list their listeners again.
+   * hosts then only list their listeners again. Its listeners name the process that held each
+   * socket (the relisting does not): an SSH server's is not probed again.
    */
-  readonly known?: ReadonlyMap<string, Pick<HostFacts, 'configured'>>;
+  readonly known?: ReadonlyMap<
+    string,
+    Pick<HostFacts, 'configured'> & Partial<Pick<HostFacts, 'listeners'>>
+  >;
+  /**
+   * The coverage gate: a port a binding proves with SNI names is asked its names only, not
+   * also without SNI. There, what a client without SNI gets decides nothing (the port is bound,
+   * never a gap); the sweep after the change still asks it.
+   */
+  readonly boundNamesOnly?: boolean;
 }
 
 /** Reads a host's listeners and TLS configuration over its transport. */
@@ -58,6 +68,8 @@ const factsOf = (r: ProbeResult): CertFacts | undefined =>
 export function probeOptionsOf(o: CollectOptions): ProbeOptions {
   return {
     timeoutMs: o.probeTimeoutMs ?? 3000,
+    // A port that is not TLS is simply not served: the peer's first bytes are never reported.
+    sniffNotTls: false,
     ...(o.trust !== undefined ? { trust: o.trust } : {}),
     ...(o.signal !== undefined ? { signal: o.signal } : {}),
   };
@@ -71,25 +83,55 @@ export async function probeServed(
 ): Promise<HostFacts['served']> {
   const { probe } = o;
   const limit = pLimit(16);
-  const plan = planProbes(host, facts.listeners, facts.configured);
+  const listeners = withKnownHolders(facts.listeners, o.known?.get(host.name)?.listeners);
+  const plan = planProbes(host, listeners, facts.configured);
   const options = probeOptionsOf(o);
   const one = (p: ProbePlanEntry, sni: string | null) =>
     limit(() => probe({ address: p.address, port: p.port, sni }, options));
   return Promise.all(
     plan.map(async (p) => {
+      if (o.boundNamesOnly === true && p.boundWithNames) return namesOnly(p, one);
       const first = await one(p, null);
       // SNI names are worth a handshake only where TLS answered (or refused the missing name);
       // a closed port or one that is not TLS would fail each of them the same way.
       const tls = first.ok || (first.failure.phase === 'tls' && first.failure.kind !== 'not-tls');
       const rest = tls ? await Promise.all(p.names.map((sni) => one(p, sni))) : [];
-      const served: Served[] = [];
-      for (const r of [first, ...rest]) {
-        const cert = factsOf(r);
-        if (cert !== undefined) served.push({ sni: r.target.sni, cert });
-      }
-      return { address: p.address, port: p.port, served };
+      return { address: p.address, port: p.port, served: servedOf([first, ...rest]) };
     }),
   );
+}
+
+/** The TLS answers among `results`: what each name (or none) was served. */
+function servedOf(results: readonly ProbeResult[]): Served[] {
+  return results.flatMap((r) => {
+    const cert = factsOf(r);
+    return cert !== undefined ? [{ sni: r.target.sni, cert }] : [];
+  });
+}
+
+/** A bound port asked its names only (`boundNamesOnly`). */
+async function namesOnly(
+  p: ProbePlanEntry,
+  one: (p: ProbePlanEntry, sni: string | null) => Promise<ProbeResult>,
+): Promise<HostFacts['served'][number]> {
+  const seen = await Promise.all(p.names.map((sni) => one(p, sni)));
+  return { address: p.address, port: p.port, served: servedOf(seen) };
+}
+
+/**
+ * Listeners listed again without their holders (`ss -Htln`), each given the holder the earlier
+ * listing of the same command named for the same address and port.
+ */
+function withKnownHolders(
+  listeners: readonly Listener[],
+  known: readonly Listener[] | undefined,
+): readonly Listener[] {
+  if (known === undefined) return listeners;
+  const holder = new Map(known.map((l) => [`${l.address}|${l.port}`, l.process]));
+  return listeners.map((l) => {
+    const process = l.process ?? holder.get(`${l.address}|${l.port}`);
+    return process !== undefined ? { ...l, process } : l;
+  });
 }
 
 /** Everything discovery knows about one host, or the reason it could not look. */

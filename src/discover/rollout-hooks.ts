@@ -16,7 +16,7 @@ import {
 } from './gate.js';
 import { probeOptionsOf } from './collect.js';
 import { type HostFacts } from './coverage.js';
-import { discoverHosts, type DiscoverOptions, type HostRef } from './run.js';
+import { allWhole, discoverHosts, type DiscoverOptions, type HostRef } from './run.js';
 
 const refsOf = (inventory: Inventory): HostRef[] =>
   inventory.environments.flatMap((e) =>
@@ -50,6 +50,8 @@ export async function assertCoverage(
     old: resolved,
   } = await discoverHosts(refsOf(inventory), {
     concurrency: readConcurrency(inventory),
+    // An --old prefix is resolved against every certificate served, the no-SNI answers too.
+    boundNamesOnly: allWhole(set),
     ...o,
     old: set,
   });

@@ -22,12 +22,15 @@ export interface HostRef {
   readonly pools?: readonly Pool[];
 }
 
+/** Every old certificate is a whole SHA-256 (no `--old` prefix left to resolve). */
+export const allWhole = (old: Iterable<string>): boolean => [...old].every((s) => s.length === 64);
+
 /**
  * `--old` prefixes become the one certificate seen on the hosts (served on a port, or configured)
  * that they start with; a whole fingerprint stays as it is, seen or not.
  */
 function resolveOld(old: ReadonlySet<string>, read: readonly HostFacts[]): ReadonlySet<string> {
-  if ([...old].every((s) => s.length === 64)) return old;
+  if (allWhole(old)) return old;
   const seen = read.flatMap((f) => [
     ...f.served.flatMap((x) => x.served.map((s) => s.cert.sha256)),
     ...f.configured.flatMap((c) => (c.cert !== undefined ? [c.cert.sha256] : [])),

@@ -9,6 +9,11 @@ export interface ProbePlanEntry {
   readonly port: number;
   /** SNI names to probe besides no SNI. */
   readonly names: readonly string[];
+  /**
+   * Every binding whose probe is this address:port sends SNI names (and there is one): the gate
+   * may ask the names alone (`boundNamesOnly` in collect.ts).
+   */
+  readonly boundWithNames: boolean;
 }
 
 const MAX_ENDPOINTS = 512;
@@ -23,6 +28,15 @@ export function reachableAddress(host: Host, address: string | null): string | u
   if (address === null || isWildcard(address) || address === host.address) return host.address;
   if (isLoopback(address)) return undefined;
   return address;
+}
+
+// Processes that hold a listening socket only to speak SSH: a TLS ClientHello sent there is
+// answered with an SSH banner, never a certificate, so discovery does not ask.
+const SSH_SERVERS = new Set(['sshd', 'dropbear']);
+
+/** The listener is held by an SSH server (as `ss -p` or Get-Process named its holder). */
+export function heldBySsh(l: Listener): boolean {
+  return l.process !== undefined && SSH_SERVERS.has(l.process);
 }
 
 export function bindingNames(host: Host): string[] {
@@ -46,8 +60,16 @@ export function planProbes(
     }
     for (const n of names) if (e.names.size < MAX_NAMES && isPlainName(n)) e.names.add(n);
   };
-  for (const l of listeners) add(reachableAddress(host, l.address), l.port, []);
+  // An SSH server's listener is left out, unless a configuration or a binding names the port.
+  for (const l of listeners) if (!heldBySsh(l)) add(reachableAddress(host, l.address), l.port, []);
   for (const c of configured) add(reachableAddress(host, c.address), c.port, c.names);
   for (const b of host.bindings) add(b.probe.address, b.probe.port, b.probe.sni);
-  return [...map.values()].map((e) => ({ ...e, names: [...e.names] }));
+  return [...map.values()].map((e) => {
+    const at = host.bindings.filter(
+      (b) => b.probe.address === e.address && b.probe.port === e.port,
+    );
+    // Only where every binding there sends a name: one without proves the no-SNI answer itself.
+    const boundWithNames = at.length > 0 && at.every((b) => b.probe.sni.length > 0);
+    return { ...e, names: [...e.names], boundWithNames };
+  });
 }

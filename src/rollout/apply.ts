@@ -36,6 +36,7 @@ import {
   withoutCaptures,
 } from './run-records.js';
 import { sweep, type Sweep } from './sweep.js';
+import { witnessProbe, type Witness } from '../probe/witness.js';
 
 export interface ApplyOptions {
   readonly stateDir: string;
@@ -88,8 +89,10 @@ export async function applyPlan(
   options: ApplyOptions,
 ): Promise<ApplyOutcome> {
   const run = await openRun(plan, prepared, options);
-  const output = await runMachine(prepared, options, run);
-  return finishRun(plan, prepared, options, run, output);
+  // The run's handshakes, noted: the sweep need not repeat what verification just proved.
+  const witness = witnessProbe(options.adapters.probe);
+  const output = await runMachine(prepared, options, run, witness);
+  return finishRun(plan, prepared, options, run, output, witness);
 }
 
 /** A run as it starts: its folder and journal (new, or reopened to resume), audit log and teller. */
@@ -152,6 +155,7 @@ async function runMachine(
   prepared: Prepared,
   options: ApplyOptions,
   run: OpenedRun,
+  witness: Witness,
 ): Promise<RolloutOutput> {
   const { adapters, observer } = options;
   const { tell } = run;
@@ -163,7 +167,7 @@ async function runMachine(
     material: prepared.material,
     transportFor: adapters.transportFor,
     windowsFacts: prepared.windowsFacts,
-    verifier: options.verifier ?? adapters.verifier(prepared.trustPem),
+    verifier: options.verifier ?? adapters.verifier(prepared.trustPem, undefined, witness.probe),
     approve: (env, signal) => {
       tell('approval-needed', { env, message: `environment ${env} waits for approval` });
       return options.approve(env, signal);
@@ -205,6 +209,7 @@ async function finishRun(
   options: ApplyOptions,
   run: OpenedRun,
   output: RolloutOutput,
+  witness: Witness,
 ): Promise<ApplyOutcome> {
   const { journal, tell, soakOverride } = run;
   auditOutcomes(run.audit, output, prepared.cert.sha256);
@@ -237,6 +242,7 @@ async function finishRun(
   const swept = await sweep(plan, prepared, output, {
     adapters: options.adapters,
     ...(options.known !== undefined ? { known: options.known } : {}),
+    witness,
   });
   journal.append('run-swept', { clean: swept.clean, text: swept.text });
   const ok = output.status === 'succeeded' && swept.clean;

@@ -14,9 +14,14 @@ export interface RolloutAdapters {
   readonly transportFor: (host: Host) => Transport;
   /**
    * A verifier that validates served chains against `trust`; `probe` is what it asks what a
-   * port serves now with (a plan shares those answers with its coverage gate).
+   * port serves now with (a plan shares those answers with its coverage gate); `fresh` is what
+   * its proofs make their fresh handshakes with (a run notes their answers for its sweep).
    */
-  readonly verifier: (trust: readonly string[], probe?: ProbeFn) => BindingVerifier;
+  readonly verifier: (
+    trust: readonly string[],
+    probe?: ProbeFn,
+    fresh?: ProbeFn,
+  ) => BindingVerifier;
   /** The TLS probe, for discovery (the coverage gate and the sweep). */
   readonly probe: ProbeFn;
   /**

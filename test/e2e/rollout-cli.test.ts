@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listRunIds } from '../../src/journal/index.js';
 import { type Issued, type Lab, type LabService, useRenewalLab } from '../lab/index.js';
@@ -284,4 +285,44 @@ describe('certroll plan, rollout and apply against the lab', () => {
     for (const h of lab.hosts) expect(await served(h.address)).toBe(newLeaf.sha256);
     expect(listRunIds(stateDir)).toHaveLength(2);
   }, 120_000);
+
+  it('opens four TLS connections per port in a rollout besides verification retries, and none to the SSH server', async () => {
+    await fx().resetTo(oldLeaf);
+    // Every connection the CLI opens, counted inside it (test/helpers/tls-count-preload.mjs).
+    const log = join(lab.dir, 'connections.json');
+    const preload = fileURLToPath(new URL('../helpers/tls-count-preload.mjs', import.meta.url));
+    const r = await runCliAsync(
+      ['rollout', ...common(), '--yes', '--state-dir', join(lab.dir, 'counted-state')],
+      {
+        env: {
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`,
+          CERTROLL_TEST_CONNECTIONS: log,
+        },
+        timeoutMs: 120_000,
+      },
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const seen = JSON.parse(readFileSync(log, 'utf8')) as {
+      tcp: string[];
+      tls: { to: string; sni: string | null; leaf: string | null }[];
+    };
+    for (const h of lab.hosts) {
+      const port = `${h.address}:8443`;
+      const tls = seen.tls.filter((t) => t.to === port);
+      const named = tls.filter((t) => t.sni !== null);
+      // One SSH connection for the whole command, and no handshake to the SSH server (before:
+      // 5, the gate and the sweep each probing it and reading its banner).
+      expect(seen.tcp.filter((t) => t === `${h.address}:${h.sshPort}`)).toHaveLength(1);
+      // Before: 6 per port (the plan's capture, the gate without SNI, the run's capture,
+      // verification, the sweep without SNI and with the name), plus verification's attempts
+      // that met the old worker. Now 4: the gate without SNI is not asked, and the sweep takes
+      // verification's handshake with the name, made moments before, as its own.
+      expect(seen.tcp.filter((t) => t === port)).toHaveLength(tls.length);
+      expect(tls.filter((t) => t.sni === null)).toHaveLength(1); // the sweep
+      expect(named.filter((t) => t.leaf === newLeaf.sha256)).toHaveLength(1); // verification
+      const retries = named.filter((t) => t.leaf !== newLeaf.sha256).length - 2; // 2 captures
+      expect(retries).toBeGreaterThanOrEqual(0);
+      expect(tls.length - retries).toBe(4);
+    }
+  }, 60_000);
 });

@@ -106,6 +106,96 @@ describe('collecting one host', () => {
     expect(folded.facts.configured[0]?.cert?.sha256).toBe(leaf.sha256);
   });
 
+  it('leaves out a listener an SSH server holds, unless a binding names its port', async () => {
+    const sshd = 'LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=50,fd=3))';
+    const listen = [
+      `${MARK}ss`,
+      'LISTEN 0 511 0.0.0.0:443 0.0.0.0:* users:(("nginx",pid=1,fd=6))',
+      sshd,
+    ].join('\n');
+    const ports = async (bindings: ReturnType<typeof binding>[]) => {
+      const seen: ProbeTarget[] = [];
+      const facts = await collectHost(host(bindings), {
+        transportFor: () => fakeTransport(leaf, [], { listen }),
+        probe: fakeProbe(leaf, seen),
+      });
+      if ('error' in facts) throw new Error(facts.error);
+      // Still listed as a listener: only the handshake that could not answer is left out.
+      expect(facts.listeners.map((l) => l.port).sort()).toEqual([22, 443]);
+      return seen.map((t) => `${t.port} ${t.sni ?? '-'}`).sort();
+    };
+    expect(await ports([binding(443)])).toEqual(['443 -', '443 www.example.com']);
+    expect(await ports([binding(443), binding(22)])).toContain('22 -');
+  });
+
+  it('in the sweep, knows the SSH server from the listing before, which named it', async () => {
+    const listen = [
+      `${MARK}ss`,
+      'LISTEN 0 511 0.0.0.0:443 0.0.0.0:* users:(("nginx",pid=1,fd=6))',
+      'LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=50,fd=3))',
+    ].join('\n');
+    const before = await collectHost(host([binding(443)]), {
+      transportFor: () => fakeTransport(leaf, [], { listen }),
+      probe: fakeProbe(leaf),
+    });
+    if ('error' in before) throw new Error(before.error);
+    const seen: ProbeTarget[] = [];
+    // The relisting (`ss -Htln`, the fake's default) names no holders.
+    await collectHost(host([binding(443)]), {
+      transportFor: () => fakeTransport(leaf),
+      probe: fakeProbe(leaf, seen),
+      known: new Map([['web-1', before]]),
+    });
+    expect(seen.map((t) => `${t.port} ${t.sni ?? '-'}`).sort()).toEqual([
+      '443 -',
+      '443 www.example.com',
+      '7147 -',
+    ]);
+  });
+
+  it('for the gate, asks a port a binding proves with names those names alone', async () => {
+    const seen: ProbeTarget[] = [];
+    const facts = await collectHost(host([binding(443)]), {
+      transportFor: () => fakeTransport(leaf),
+      probe: fakeProbe(leaf, seen),
+      boundNamesOnly: true,
+    });
+    if ('error' in facts) throw new Error(facts.error);
+    // 443 without SNI is not asked; ports no binding proves are asked as always.
+    expect(seen.map((t) => `${t.port} ${t.sni ?? '-'}`).sort()).toEqual([
+      '22 -',
+      '443 www.example.com',
+      '7147 -',
+    ]);
+    expect(facts.served.find((s) => s.port === 443)?.served.map((s) => s.sni)).toEqual([
+      'www.example.com',
+    ]);
+    // A binding that sends no name is proven by the no-SNI answer itself: asked as always.
+    const bare = binding(443, { probe: { address: '10.0.0.5', port: 443, sni: [] } });
+    const seenBare: ProbeTarget[] = [];
+    await collectHost(host([bare]), {
+      transportFor: () => fakeTransport(leaf),
+      probe: fakeProbe(leaf, seenBare),
+      boundNamesOnly: true,
+    });
+    expect(seenBare.map((t) => `${t.port} ${t.sni ?? '-'}`)).toContain('443 -');
+  });
+
+  it('never opens the second connection that reads the first bytes of a peer that is not TLS', async () => {
+    const asked: (boolean | undefined)[] = [];
+    const probe = fakeProbe(leaf);
+    await collectHost(host([binding(443)]), {
+      transportFor: () => fakeTransport(leaf),
+      probe: (t, options) => {
+        asked.push(options?.sniffNotTls);
+        return probe(t);
+      },
+    });
+    // Discovery keeps TLS answers only: a peer's own words would be read for nothing.
+    expect(asked.length).toBeGreaterThan(0);
+    expect(new Set(asked)).toEqual(new Set([false]));
+  });
+
   it('returns the reason when the host cannot be reached', async () => {
     const t = fakeTransport(leaf);
     const r = await collectHost(host([]), {

@@ -59,6 +59,21 @@ describe('the plan gate', () => {
     ).resolves.toMatchObject({ facts: expect.any(Map) });
   });
 
+  it('asks a bound port its names alone, and also without SNI when an --old prefix must be resolved', async () => {
+    const excluded = host([binding(443)], [{ port: 7147, reason: 'vendor' }]);
+    const asked = async (old: string) => {
+      const seen: ProbeTarget[] = [];
+      await assertCoverage(inventory(excluded), [old], NOTHING, {
+        ...fakes,
+        probe: fakeProbe(leaf, seen, [443, 7147]),
+      });
+      return seen.filter((t) => t.port === 443).map((t) => t.sni ?? '-');
+    };
+    expect(await asked(leaf.sha256)).toEqual(['www.example.com']);
+    // A prefix may name what a client without SNI gets: that answer is asked for.
+    expect((await asked(leaf.sha256.slice(0, 8))).sort()).toEqual(['-', 'www.example.com']);
+  });
+
   it('resolves an --old prefix to the certificate the hosts serve, and refuses one nothing serves', async () => {
     const excluded = host([binding(443)], [{ port: 7147, reason: 'vendor' }]);
     const { old } = await assertCoverage(
