@@ -2,10 +2,11 @@
 // (5 ms inside `$(...)`), which on a fleet decides both the hosts' load and the run's time. The
 // real /bin/sh runs each script under strace, which logs every execve of it and its children.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareStagingScript, stagingPaths } from '../../../src/playbooks/staging.js';
+import { shLockAcquire, shLockRelease } from '../../../src/shell/host-lock.js';
 import { putFilesScript } from '../../../src/shell/sh.js';
 import { tempDirEach } from '../../helpers/temp.js';
 
@@ -63,5 +64,18 @@ describe('processes started on the host', () => {
     const other = programsStarted(prepareStagingScript(stagingPaths(dir(), 'run-1', 'web_8443')));
     expect(other.status, other.stderr).toBe(0);
     expect(other.count, other.execs.join('\n')).toBe(2);
+  });
+
+  it('the host lock: its owner read by the shell, not by cat (release 2 before, reacquire 2)', () => {
+    const lock = join(dir(), 'certroll.lock');
+    const taken = programsStarted(shLockAcquire(lock, 'run-1'));
+    expect([taken.status, taken.count]).toEqual([0, 1]);
+    const again = programsStarted(shLockAcquire(lock, 'run-1'));
+    expect([again.status, again.count], again.execs.join('\n')).toEqual([0, 1]);
+    const other = programsStarted(shLockAcquire(lock, 'run-2'));
+    expect([other.status, other.stderr.trim()]).toEqual([3, 'held by run run-1']);
+    const released = programsStarted(shLockRelease(lock, 'run-1'));
+    expect([released.status, released.count], released.execs.join('\n')).toEqual([0, 1]);
+    expect(existsSync(lock)).toBe(false);
   });
 });
