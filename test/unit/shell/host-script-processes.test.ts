@@ -2,9 +2,10 @@
 // (5 ms inside `$(...)`), which on a fleet decides both the hosts' load and the run's time. The
 // real /bin/sh runs each script under strace, which logs every execve of it and its children.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { certScript, listenScript } from '../../../src/discover/sh-scripts.js';
 import { prepareStagingScript, stagingPaths } from '../../../src/playbooks/staging.js';
 import { shLockAcquire, shLockRelease } from '../../../src/shell/host-lock.js';
 import { putFilesScript } from '../../../src/shell/sh.js';
@@ -77,5 +78,18 @@ describe('processes started on the host', () => {
     const released = programsStarted(shLockRelease(lock, 'run-1'));
     expect([released.status, released.count], released.execs.join('\n')).toEqual([0, 1]);
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it('discovery: ss and ps for the listeners (id before), one awk per certificate file (awk | head before)', () => {
+    const listen = programsStarted(listenScript());
+    expect(listen.status, listen.stderr).toBe(0);
+    const programs = listen.execs.slice(1).map((l) => /execve\("[^"]*\/([^/"]+)"/.exec(l)?.[1]);
+    expect(programs).toEqual(['ss', 'ps']);
+    const pem = '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n';
+    const files = ['a.pem', 'b.pem'].map((n) => join(dir(), n));
+    for (const f of files) writeFileSync(f, `${pem}-----BEGIN PRIVATE KEY-----\nAA==\n`);
+    const certs = programsStarted(certScript(files));
+    expect(certs.status, certs.stderr).toBe(0);
+    expect(certs.count, certs.execs.join('\n')).toBe(2);
   });
 });
