@@ -5,6 +5,9 @@ import { type Host } from '../inventory/model.js';
 
 export const MARK = '@@certroll-discover:';
 
+/** The most text the certificate pass sends of one file. */
+export const CERT_TEXT_MAX = 65536;
+
 /** Used when neither a binding nor a running process names one. */
 export const DEFAULT_NGINX: NginxCommand = { binary: 'nginx', args: [] };
 export const DEFAULT_HAPROXY_CONFIG = '/etc/haproxy/haproxy.cfg';
@@ -33,6 +36,19 @@ export function haproxyConfigs(host: Host): string[] {
     .map((b) => b.params['configPath'] as string);
   return [...new Set(paths)];
 }
+
+/**
+ * Prints the effective uid: the shell reads it from /proc/self/status (the Uid line: real,
+ * effective, saved, fs), which starts no process; `id -u` only where /proc is not there.
+ */
+const EFFECTIVE_UID = [
+  `uid=`,
+  `if [ -r /proc/self/status ]; then`,
+  `  while read -r k r e _; do case $k in Uid:) uid=$e; break ;; esac; done < /proc/self/status`,
+  `fi`,
+  `[ -n "$uid" ] || uid=$(id -u 2>/dev/null)`,
+  `printf '%s\\n' "$uid"`,
+];
 
 /**
  * First pass: listeners (with their processes' pids where ss -p may see them), the nginx and
@@ -64,7 +80,7 @@ export function listenScript(o: { processes?: boolean } = {}): string {
     `printf '%s\\n' '${MARK}ps'`,
     `ps -eo pid=,ppid=,args= 2>/dev/null || ps -eo args= 2>/dev/null`,
     `printf '%s\\n' '${MARK}uid'`,
-    `id -u 2>/dev/null`,
+    ...EFFECTIVE_UID,
     `exit 0`,
     '',
   ].join('\n');
@@ -111,13 +127,15 @@ export function expandScript(crtLists: readonly string[], crtPaths: readonly str
  * `BEGIN CERTIFICATE` line to its `END CERTIFICATE` line and stops, so a combined PEM's private
  * key never leaves the host, wherever it sits in the file. (awk, not `openssl x509`: the same
  * text, at a small fraction of the host's CPU.) Fingerprint and expiry are read on our side.
+ * awk itself stops before printing more than 64 KiB (bytes: LC_ALL=C), where `| head -c` would
+ * start a second process per file.
  */
 export function certScript(files: readonly string[]): string {
   const awk = shQuote(
-    '/^-----BEGIN CERTIFICATE-----/ { p = 1 } p { print } p && /^-----END CERTIFICATE-----/ { exit }',
+    `/^-----BEGIN CERTIFICATE-----/ { p = 1 } p { n += length($0) + 1; if (n > ${CERT_TEXT_MAX}) exit; print } p && /^-----END CERTIFICATE-----/ { exit }`,
   );
   const lines = files.map(
-    (f, i) => `printf '%s\\n' '${MARK}cert:${i}'; awk ${awk} ${shQuote(f)} 2>&1 | head -c 65536`,
+    (f, i) => `printf '%s\\n' '${MARK}cert:${i}'; LC_ALL=C awk ${awk} ${shQuote(f)} 2>&1`,
   );
   return `${lines.join('\n')}\nexit 0\n`;
 }

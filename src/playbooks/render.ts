@@ -10,7 +10,7 @@ import { resolveParams, type ResolvedParams } from './params.js';
 import { psQuote, shQuote } from '../shell/index.js';
 import { type Playbook, type StepName } from './schema.js';
 import { DEFAULT_STATE_DIR, prepareStagingScript, stagingPaths } from './staging.js';
-import { renderTemplate } from './template.js';
+import { renderTemplate, scanTemplate } from './template.js';
 
 export type Material =
   | {
@@ -103,7 +103,8 @@ export function renderStep(playbook: Playbook, step: StepName, ctx: RenderContex
   const material = step === 'stage' ? needMaterial(playbook, ctx) : undefined;
   let rendered: RenderedStep;
   if (sh) {
-    const uploads = material?.kind === 'pem' ? pemUploads(material, paths) : [];
+    const uploads =
+      material?.kind === 'pem' ? pemUploads(material, paths, stagedRead(playbook)) : [];
     rendered = {
       script,
       secretsInStdin: false,
@@ -155,21 +156,52 @@ function needMaterial(playbook: Playbook, ctx: RenderContext): Material | undefi
   return ctx.material;
 }
 
+type StagedFile = 'cert' | 'key' | 'chain' | 'fullchain' | 'combined';
+const STAGED_FILES: readonly StagedFile[] = ['cert', 'key', 'chain', 'fullchain', 'combined'];
+// Steps that only remove staged files (`rm -f`): they need none of them there.
+const REMOVE_ONLY: ReadonlySet<string> = new Set(['cleanup', 'purge']);
+const stagedReadBy = new WeakMap<Playbook, ReadonlySet<StagedFile>>();
+
+/**
+ * The staged files a playbook's steps name, cleanup and purge aside: only these are written
+ * (haproxy reads the combined PEM alone, nginx never it), each file being a dd, an mv and its
+ * bytes on the host.
+ */
+export function stagedRead(playbook: Playbook): ReadonlySet<StagedFile> {
+  const known = stagedReadBy.get(playbook);
+  if (known !== undefined) return known;
+  const params = new Set(Object.keys(playbook.params));
+  const read = new Set<StagedFile>();
+  for (const [step, template] of Object.entries(playbook.steps)) {
+    if (template === undefined || REMOVE_ONLY.has(step)) continue;
+    for (const { path } of scanTemplate(template, params).placeholders) {
+      const file = STAGED_FILES.find((f) => path[0] === 'staged' && path[1] === f);
+      if (file !== undefined) read.add(file);
+    }
+  }
+  stagedReadBy.set(playbook, read);
+  return read;
+}
+
 function pemUploads(
   m: Extract<Material, { kind: 'pem' }>,
   p: ReturnType<typeof stagingPaths>,
+  read: ReadonlySet<StagedFile>,
 ): Upload[] {
   const nl = (s: string): string => (s === '' || s.endsWith('\n') ? s : `${s}\n`);
   const cert = nl(m.certPem);
   const chain = nl(m.chainPem);
   const key = nl(m.keyPem);
-  return [
-    { path: p.cert, data: cert, mode: 0o600 },
-    { path: p.chain, data: chain, mode: 0o600 },
-    { path: p.fullchain, data: cert + chain, mode: 0o600 },
-    { path: p.key, data: key, mode: 0o600 },
-    { path: p.combined, data: cert + chain + key, mode: 0o600 },
+  const all: readonly (readonly [StagedFile, string])[] = [
+    ['cert', cert],
+    ['chain', chain],
+    ['fullchain', cert + chain],
+    ['key', key],
+    ['combined', cert + chain + key],
   ];
+  return all
+    .filter(([name]) => read.has(name))
+    .map(([name, data]) => ({ path: p[name], data, mode: 0o600 }));
 }
 
 function lookup(values: unknown, path: readonly string[]): unknown {

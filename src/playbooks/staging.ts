@@ -44,20 +44,33 @@ export function stagingPaths(stateDir: string, runId: string, bindingId: string)
 
 /**
  * Creates the staging folders with mode 0700 and refuses one that is a symlink or owned by
- * someone else (the state dir is usually world-writable /var/tmp).
+ * someone else (the state dir is usually world-writable /var/tmp). Each folder lies inside the
+ * one before it, so the missing ones are always the last: one `mkdir -m 700` creates them all
+ * and one `chmod 700` covers the ones there before (a resumed run, another binding's stage).
  */
 export function prepareStagingScript(paths: StagingPaths): string {
-  const run = shQuote(paths.runDir);
-  const dir = shQuote(paths.dir);
-  const backup = shQuote(paths.backupDir);
+  const dirs = [paths.runDir, paths.dir, paths.backupDir].map(shQuote);
+  const branches = dirs.map((_, there) => {
+    const chmod = there > 0 ? `chmod 700 -- ${dirs.slice(0, there).join(' ')}; ` : '';
+    return `  ${there}) ${chmod}mkdir -m 700 -- ${dirs.slice(there).join(' ')} ;;`;
+  });
   return [
     'set -eu',
     'umask 077',
-    `for d in ${run} ${dir} ${backup}; do`,
+    'there=0',
+    `for d in ${dirs.join(' ')}; do`,
     '  if [ -L "$d" ] || { [ -e "$d" ] && ! [ -d "$d" ]; }; then echo "certroll: $d is not a plain directory" >&2; exit 1; fi',
-    '  [ -d "$d" ] || mkdir -- "$d"',
+    // The first missing folder: those inside it are missing too, and are created with it.
+    '  [ -d "$d" ] || break',
     '  if ! [ -O "$d" ]; then echo "certroll: $d is owned by another user" >&2; exit 1; fi',
-    '  chmod 700 -- "$d"',
+    '  there=$((there + 1))',
+    'done',
+    'case $there in',
+    ...branches,
+    `  *) chmod 700 -- ${dirs.join(' ')} ;;`,
+    'esac',
+    `for d in ${dirs.join(' ')}; do`,
+    '  if ! [ -O "$d" ]; then echo "certroll: $d is owned by another user" >&2; exit 1; fi',
     'done',
     '',
   ].join('\n');

@@ -8,13 +8,20 @@ import { shQuote } from './quote.js';
 /** The exit status of an acquire script when another run holds the lock. */
 export const LOCK_HELD_EXIT = 3;
 
+/**
+ * The owner file's first line into $owner (empty where there is none) with the `read` builtin,
+ * not `$(cat ...)`: that is a subshell and a process on the host at each release. IFS= keeps
+ * the line whole; read fails on a line without its newline but still sets it, hence `|| :`.
+ */
+const OWNER_READ = `owner=; [ ! -f "$d/owner" ] || { IFS= read -r owner < "$d/owner"; } 2>/dev/null || :`;
+
 export function shLockAcquire(path: string, runId: string): string {
   return [
     `d=${shQuote(path)}; id=${shQuote(runId)}`,
     `if mkdir -m 700 -- "$d" 2>/dev/null; then printf '%s\\n' "$id" > "$d/owner" && echo acquired && exit 0; exit 1; fi`,
     // mkdir failed: held if the folder exists, otherwise it could not be created at all.
     `[ -d "$d" ] || { echo "cannot create $d" >&2; exit 1; }`,
-    `owner=$(cat -- "$d/owner" 2>/dev/null || true)`,
+    OWNER_READ,
     `if [ "$owner" = "$id" ]; then echo reacquired; exit 0; fi`,
     `printf 'held by run %s\\n' "\${owner:-unknown}" >&2; exit ${LOCK_HELD_EXIT}`,
   ].join('\n');
@@ -24,7 +31,8 @@ export function shLockRelease(path: string, runId: string): string {
   return [
     `d=${shQuote(path)}; id=${shQuote(runId)}`,
     `[ -d "$d" ] || exit 0`,
-    `if [ "$(cat -- "$d/owner" 2>/dev/null)" = "$id" ]; then rm -rf -- "$d"; fi`,
+    OWNER_READ,
+    `if [ "$owner" = "$id" ]; then rm -rf -- "$d"; fi`,
   ].join('\n');
 }
 

@@ -69,7 +69,9 @@ describe('pem-files on this machine', () => {
     expect(mode(join(p.state, 'certroll-run-1'))).toBe(0o700);
     expect(mode(staged)).toBe(0o700);
     expect(mode(join(staged, 'key.pem'))).toBe(0o600);
-    expect(mode(join(staged, 'combined.pem'))).toBe(0o600);
+    expect(mode(join(staged, 'fullchain.pem'))).toBe(0o600);
+    // No step of pem-files reads the combined PEM: it is not written.
+    expect(existsSync(join(staged, 'combined.pem'))).toBe(false);
     expect(mode(join(staged, 'backup', 'key'))).toBe(0o600);
     await runStep(lab.playbook, 'bind', ctx);
     expect(readFileSync(p.certPath, 'utf8')).toBe(lab.newLeaf.certPem);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseProcesses, selectRunning } from '../../../src/discover/parse/processes.js';
 import {
+  CERT_TEXT_MAX,
   certScript,
   combinedScript,
   configScript,
@@ -64,7 +65,7 @@ describe('discovery sh scripts', () => {
     const s = splitSections(sh(listenScript()).stdout);
     expect(s.has('ss') || s.has('proc-tcp')).toBe(true);
     expect(s.get('ps')).toMatch(/\S/);
-    expect(s.get('uid')?.trim()).toMatch(/^\d+$/);
+    expect(s.get('uid')?.trim()).toBe(String(process.geteuid?.()));
     // This machine's ps prints pids: `sh` itself is there with its parent.
     const self = parseProcesses(s.get('ps') ?? '').parents;
     expect(self?.size).toBeGreaterThan(0);
@@ -126,6 +127,20 @@ describe('discovery sh scripts', () => {
     expect(leaf).not.toContain('PRIVATE KEY');
     expect(leaf.trim()).toBe(readFileSync(join(dir, 'c.pem'), 'utf8').trim());
     expect(new X509Certificate(leaf).subject).toBe('CN=t');
+  });
+
+  it('send at most 64 KiB of one file, whatever it holds', () => {
+    const huge = join(dir, 'huge.pem');
+    const line = `${'A'.repeat(63)}\n`;
+    writeFileSync(huge, `-----BEGIN CERTIFICATE-----\n${line.repeat(4096)}`);
+    const out = sh(certScript([huge, huge])).stdout;
+    const first = splitSections(out).get('cert:0') ?? '';
+    expect(first.startsWith('-----BEGIN CERTIFICATE-----')).toBe(true);
+    expect(Buffer.byteLength(first)).toBeGreaterThan(60_000);
+    expect(Buffer.byteLength(first)).toBeLessThanOrEqual(CERT_TEXT_MAX);
+    expect(Buffer.byteLength(splitSections(out).get('cert:1') ?? '')).toBeLessThanOrEqual(
+      CERT_TEXT_MAX,
+    );
   });
 });
 

@@ -55,13 +55,32 @@ describe('renderStep for sh playbooks', () => {
       [`${dir}/chain.pem`, 0o600],
       [`${dir}/fullchain.pem`, 0o600],
       [`${dir}/key.pem`, 0o600],
-      [`${dir}/combined.pem`, 0o600],
     ]);
-    expect(r.uploads[4]!.data).toBe(pem.certPem + pem.chainPem + KEY);
+    expect(r.uploads[2]!.data).toBe(pem.certPem + pem.chainPem);
     expect(r.prepare).toContain("'/var/tmp/certroll-run-7'");
     expect(r.stdin).toBeUndefined();
     expect(r.secretsInStdin).toBe(false);
     for (const line of KEY.split('\n').slice(1, 3)) expect(r.script).not.toContain(line);
+  });
+
+  it('stages only the files the steps read: haproxy the combined PEM alone', () => {
+    const haproxy = registry.get('haproxy');
+    const params = Object.fromEntries(
+      Object.entries(haproxy.params)
+        .filter(([, p]) => p.required === true)
+        .map(([name]) => [
+          name,
+          name === 'configPath' ? '/etc/haproxy/haproxy.cfg' : '/etc/ssl/a.pem',
+        ]),
+    );
+    const r = renderStep(haproxy, 'stage', ctx(params, { material: pem, captured }));
+    expect(r.uploads.map((u) => [u.path, u.mode, u.data])).toEqual([
+      ['/var/tmp/certroll-run-7/web-03_443/combined.pem', 0o600, pem.certPem + pem.chainPem + KEY],
+    ]);
+    // Cleanup still removes every staged name, written or not.
+    const cleanup = renderStep(haproxy, 'cleanup', ctx(params, { captured }));
+    for (const f of ['cert', 'key', 'chain', 'fullchain', 'combined'])
+      expect(cleanup.script).toContain(`/var/tmp/certroll-run-7/web-03_443/${f}.pem`);
   });
 
   it('quotes every placeholder and renders an unset optional parameter as an empty word', () => {
