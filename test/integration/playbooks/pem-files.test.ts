@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCapture, type CapturedState } from '../../../src/playbooks/capture.js';
 import { renderStep } from '../../../src/playbooks/render.js';
-import { context, pemMaterial, runStep, usePlaybookLab } from './context.js';
+import {
+  context,
+  countSteps,
+  overBudget,
+  pemMaterial,
+  runStep,
+  usePlaybookLab,
+} from './context.js';
 import { execute, labTransport } from './local.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -173,5 +180,20 @@ describe('pem-files on this machine', () => {
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain('no captured state');
     expect(sha(p.certPath)).toBe(oldCert);
+  });
+
+  // What each step costs the host in processes (see the same test of the nginx playbook).
+  // Before the steps were trimmed: preflight 3, capture 13, stage 11, bind 17, rollback 17,
+  // cleanup 2 (the script's sh included).
+  it('starts no more processes per step than its budget for a binding with certificate and key', async () => {
+    const p = setup('counted');
+    const oldCert = sha(p.certPath);
+    const params = { certPath: p.certPath, keyPath: p.keyPath };
+    const base = { kind: 'pem-files', params, stateDir: p.state, leaf: lab.newLeaf };
+    const counts = await countSteps(lab.playbook, base, lab.newLeaf, lab.chain);
+    expect(sha(p.certPath)).toBe(oldCert);
+    expect(mode(p.certPath)).toBe(0o640);
+    const budget = { preflight: 1, capture: 3, stage: 7, bind: 5, rollback: 7, cleanup: 2 };
+    expect(overBudget(counts, budget)).toEqual([]);
   });
 });
