@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCapture, type CapturedState } from '../../../src/playbooks/capture.js';
@@ -180,6 +188,40 @@ describe('pem-files on this machine', () => {
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain('no captured state');
     expect(sha(p.certPath)).toBe(oldCert);
+  });
+
+  // bind takes owner and group from the capture (no stat on the host) unless the params name
+  // them; rollback puts back the captured ones.
+  it('keeps the captured owner and group of each file unless the params name others', async () => {
+    const p = setup('owners');
+    chownSync(p.certPath, 1234, 2345);
+    chownSync(p.keyPath, 1235, 2346);
+    const owners = (f: string) => `${statSync(f).uid}:${statSync(f).gid}`;
+    for (const [params, cert, key] of [
+      [{}, '1234:2345', '1235:2346'],
+      [{ group: '3456' }, '1234:3456', '1235:3456'],
+      [{ owner: '4321', group: '3456' }, '4321:3456', '4321:3456'],
+    ] as const) {
+      const run = {
+        kind: 'pem-files',
+        params: { certPath: p.certPath, keyPath: p.keyPath, ...params },
+        stateDir: p.state,
+        leaf: lab.newLeaf,
+        runId: `owners-${cert.replace(':', '-')}`,
+      };
+      const captured = parseCapture(await runStep(lab.playbook, 'capture', context(run)), {
+        host: 'lab',
+        kind: 'pem-files',
+      });
+      const ctx = context({ ...run, captured, material: pemMaterial(lab.newLeaf, lab.chain) });
+      await runStep(lab.playbook, 'stage', ctx);
+      await runStep(lab.playbook, 'bind', ctx);
+      expect([owners(p.certPath), owners(p.keyPath)]).toEqual([cert, key]);
+      expect([mode(p.certPath), mode(p.keyPath)]).toEqual([0o644, 0o600]);
+      await runStep(lab.playbook, 'rollback', ctx);
+      expect([owners(p.certPath), owners(p.keyPath)]).toEqual(['1234:2345', '1235:2346']);
+      expect(mode(p.certPath)).toBe(0o640);
+    }
   });
 
   // What each step costs the host in processes (see the same test of the nginx playbook).
