@@ -12,7 +12,8 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v socat >/dev/null 2>&1 || missing+=(socat)
 # The HTML reports are checked in a real headless browser (test/e2e/report-lab.test.ts).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-# The process budgets of certroll's host scripts count the programs they start with strace.
+# The process budgets of certroll's host scripts and playbook steps count the programs they start
+# with strace.
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -9,7 +9,7 @@ import { loadPlaybooks } from '../../../src/playbooks/load.js';
 import { renderStep, type Material, type RenderContext } from '../../../src/playbooks/render.js';
 import { type Playbook, type StepName } from '../../../src/playbooks/schema.js';
 import { renewalPki, type Issued, type TestPki } from '../../lab/index.js';
-import { execute, labTransport } from './local.js';
+import { countProcesses, execute, labTransport } from './local.js';
 
 export function pemMaterial(
   leaf: Issued,
@@ -154,4 +154,44 @@ export function newLeafRun(
   runId: string,
 ): Parameters<typeof context>[0] {
   return { kind, params, stateDir: lab.dir, leaf: lab.newLeaf, port, runId };
+}
+
+export type StepCounts = Record<
+  'preflight' | 'capture' | 'stage' | 'bind' | 'rollback' | 'cleanup',
+  number
+>;
+
+/**
+ * preflight, capture, stage, bind, rollback and cleanup of `newLeaf` for the binding `base`
+ * describes, each run under strace: the processes each step started (each must exit 0).
+ */
+export async function countSteps(
+  playbook: Playbook,
+  base: Parameters<typeof context>[0],
+  newLeaf: Issued,
+  chain: readonly Issued[],
+): Promise<StepCounts> {
+  const counts: Partial<StepCounts> = {};
+  const count = async (name: keyof StepCounts, ctx: RenderContext): Promise<string> => {
+    const r = await countProcesses(renderStep(playbook, name, ctx));
+    expect(r.exitCode, `${name}: ${r.stderr}`).toBe(0);
+    counts[name] = r.processes;
+    return r.stdout;
+  };
+  await count('preflight', context(base));
+  const captured = parseCapture(await count('capture', context(base)), {
+    host: 'lab',
+    kind: base.kind,
+  });
+  const ctx = context({ ...base, captured, material: pemMaterial(newLeaf, chain) });
+  for (const name of ['stage', 'bind', 'rollback', 'cleanup'] as const) await count(name, ctx);
+  return counts as StepCounts;
+}
+
+/** The steps that started more processes than their budget, with both numbers. */
+export function overBudget(counts: StepCounts, budget: StepCounts): string[] {
+  return Object.entries(budget).flatMap(([step, max]) => {
+    const n = counts[step as keyof StepCounts];
+    return n > max ? [`${step}: ${n} processes, budget ${max}`] : [];
+  });
 }

@@ -10,7 +10,15 @@ import {
   waitForServed,
   type Haproxy,
 } from '../../lab/index.js';
-import { bindMismatchedKey, bindNewLeaf, newLeafRun, runStep, usePlaybookLab } from './context.js';
+import {
+  bindMismatchedKey,
+  bindNewLeaf,
+  countSteps,
+  newLeafRun,
+  overBudget,
+  runStep,
+  usePlaybookLab,
+} from './context.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -71,6 +79,16 @@ describe('haproxy playbook against a real haproxy (runtime API over the stats so
     expect(sha(crtPath)).toBe(oldSha);
     expect(await servedSha256(port)).toBe(lab.oldLeaf.sha256);
     await runStep(lab.playbook, 'cleanup', ctx);
+  });
+
+  // What each step costs the host in processes (see the same test of the nginx playbook).
+  // Before the steps were trimmed: preflight 3, capture 7, stage 6, bind 18, rollback 18,
+  // cleanup 2 (the script's sh included).
+  it('starts no more processes per step than its budget', async () => {
+    const counts = await countSteps(lab.playbook, base('counted'), lab.newLeaf, lab.chain);
+    expect(await waitForServed(port, lab.oldLeaf.sha256)).toBe(lab.oldLeaf.sha256);
+    const budget = { preflight: 2, capture: 3, stage: 4, bind: 10, rollback: 11, cleanup: 2 };
+    expect(overBudget(counts, budget)).toEqual([]);
   });
 });
 

@@ -2,7 +2,9 @@
 // uploads with their mode, then the script with its stdin. `execute` goes through the real
 // LocalTransport; `runRendered` is a bare `sh -c` in a chosen folder (for relative paths).
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type RenderedStep } from '../../../src/playbooks/render.js';
 import { LocalTransport } from '../../../src/transport/local/local-transport.js';
 import { type Transport } from '../../../src/transport/types.js';
@@ -15,8 +17,17 @@ export interface Result {
 }
 
 export function sh(script: string, stdin?: string | Buffer, cwd?: string): Promise<Result> {
+  return spawned('sh', ['-c', script], stdin, cwd);
+}
+
+function spawned(
+  file: string,
+  args: readonly string[],
+  stdin?: string | Buffer,
+  cwd?: string,
+): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', script], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -55,4 +66,46 @@ export async function execute(transport: Transport, step: RenderedStep): Promise
   }
   for (const u of step.uploads) await transport.putFile(u.path, u.data, { mode: u.mode });
   return transport.exec(step.script, step.stdin === undefined ? {} : { stdin: step.stdin });
+}
+
+export interface Counted extends Result {
+  /** Every process the script's `sh` was or started, itself included (distinct PIDs). */
+  readonly processes: number;
+  /** The programs executed, in order (`sh` itself first). */
+  readonly programs: readonly string[];
+}
+
+/**
+ * Runs a rendered step like `runRendered` (its `prepare` and uploads unobserved) and its script
+ * under `strace -f`, which sees every fork and exec: what the step costs a host in processes.
+ */
+export async function countProcesses(step: RenderedStep, cwd?: string): Promise<Counted> {
+  if (step.prepare !== undefined) {
+    const r = await sh(step.prepare, undefined, cwd);
+    if (r.exitCode !== 0) throw new Error(`prepare failed: ${r.stderr}`);
+  }
+  for (const u of step.uploads) {
+    rmSync(u.path, { force: true });
+    writeFileSync(u.path, u.data, { mode: u.mode, flag: 'wx' });
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'certroll-strace-'));
+  try {
+    const log = join(dir, 'trace');
+    const trace = ['-f', '-qq', '-z', '-e', 'signal=none', '-o', log];
+    const calls = ['-e', 'trace=execve,fork,vfork,clone,clone3'];
+    const r = await spawned(
+      'strace',
+      [...trace, ...calls, 'sh', '-c', step.script],
+      step.stdin,
+      cwd,
+    );
+    const lines = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
+    const pids = new Set(lines.map((l) => l.split(' ', 1)[0]));
+    const programs = lines.flatMap((l) => /execve\("([^"]*)"/.exec(l)?.[1] ?? []);
+    return { ...r, processes: pids.size, programs: programs.map((p) => p.replace(/.*\//, '')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,10 +1,25 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCapture, type CapturedState } from '../../../src/playbooks/capture.js';
 import { renderStep } from '../../../src/playbooks/render.js';
-import { context, pemMaterial, runStep, usePlaybookLab } from './context.js';
+import {
+  context,
+  countSteps,
+  overBudget,
+  pemMaterial,
+  runStep,
+  usePlaybookLab,
+} from './context.js';
 import { execute, labTransport } from './local.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -175,5 +190,54 @@ describe('pem-files on this machine', () => {
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain('no captured state');
     expect(sha(p.certPath)).toBe(oldCert);
+  });
+
+  // bind takes owner and group from the capture (no stat on the host) unless the params name
+  // them; rollback puts back the captured ones.
+  it('keeps the captured owner and group of each file unless the params name others', async () => {
+    const p = setup('owners');
+    chownSync(p.certPath, 1234, 2345);
+    chownSync(p.keyPath, 1235, 2346);
+    const owners = (f: string) => `${statSync(f).uid}:${statSync(f).gid}`;
+    for (const [params, cert, key] of [
+      [{}, '1234:2345', '1235:2346'],
+      [{ group: '3456' }, '1234:3456', '1235:3456'],
+      [{ owner: '4321', group: '3456' }, '4321:3456', '4321:3456'],
+    ] as const) {
+      const run = {
+        kind: 'pem-files',
+        params: { certPath: p.certPath, keyPath: p.keyPath, ...params },
+        stateDir: p.state,
+        leaf: lab.newLeaf,
+        runId: `owners-${cert.replace(':', '-')}`,
+      };
+      const captured = parseCapture(await runStep(lab.playbook, 'capture', context(run)), {
+        host: 'lab',
+        kind: 'pem-files',
+      });
+      const ctx = context({ ...run, captured, material: pemMaterial(lab.newLeaf, lab.chain) });
+      await runStep(lab.playbook, 'stage', ctx);
+      await runStep(lab.playbook, 'bind', ctx);
+      expect([owners(p.certPath), owners(p.keyPath)]).toEqual([cert, key]);
+      expect([mode(p.certPath), mode(p.keyPath)]).toEqual([0o644, 0o600]);
+      await runStep(lab.playbook, 'rollback', ctx);
+      expect([owners(p.certPath), owners(p.keyPath)]).toEqual(['1234:2345', '1235:2346']);
+      expect(mode(p.certPath)).toBe(0o640);
+    }
+  });
+
+  // What each step costs the host in processes (see the same test of the nginx playbook).
+  // Before the steps were trimmed: preflight 3, capture 13, stage 11, bind 17, rollback 17,
+  // cleanup 2 (the script's sh included).
+  it('starts no more processes per step than its budget for a binding with certificate and key', async () => {
+    const p = setup('counted');
+    const oldCert = sha(p.certPath);
+    const params = { certPath: p.certPath, keyPath: p.keyPath };
+    const base = { kind: 'pem-files', params, stateDir: p.state, leaf: lab.newLeaf };
+    const counts = await countSteps(lab.playbook, base, lab.newLeaf, lab.chain);
+    expect(sha(p.certPath)).toBe(oldCert);
+    expect(mode(p.certPath)).toBe(0o640);
+    const budget = { preflight: 1, capture: 3, stage: 7, bind: 5, rollback: 7, cleanup: 2 };
+    expect(overBudget(counts, budget)).toEqual([]);
   });
 });

@@ -85,8 +85,8 @@ describe('renderStep for sh playbooks', () => {
 
   it('quotes every placeholder and renders an unset optional parameter as an empty word', () => {
     const r = renderStep(pb, 'capture', ctx({ certPath: "/etc/ssl/it's.crt", keyPath: '/k' }));
-    expect(r.script).toContain(`state cert '/etc/ssl/it'\\''s.crt'`);
-    expect(r.script).toContain(`state chain ''`);
+    expect(r.script).toContain(`look cert '/etc/ssl/it'\\''s.crt'`);
+    expect(r.script).toContain(`look chain ''`);
   });
 
   it('renders a list as separately quoted words', () => {
