@@ -69,9 +69,9 @@ export async function execute(transport: Transport, step: RenderedStep): Promise
 }
 
 export interface Counted extends Result {
-  /** Every process the script's `sh` was or started, itself included (distinct PIDs). */
+  /** Every process the script's shell was or started, itself included (distinct PIDs). */
   readonly processes: number;
-  /** The programs executed, in order (`sh` itself first). */
+  /** The programs executed, in order (the shell itself first). */
   readonly programs: readonly string[];
 }
 
@@ -95,7 +95,9 @@ export async function countProcesses(step: RenderedStep, cwd?: string): Promise<
     const calls = ['-e', 'trace=execve,fork,vfork,clone,clone3'];
     const r = await spawned(
       'strace',
-      [...trace, ...calls, 'sh', '-c', step.script],
+      // bash, not sh: sshd runs a step in the user's login shell, bash for root on Debian and RHEL,
+      // and bash forks where dash does not (a redirection inside $(...), for one).
+      [...trace, ...calls, 'bash', '-c', step.script],
       step.stdin,
       cwd,
     );
