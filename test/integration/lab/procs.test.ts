@@ -12,8 +12,12 @@ describe('a daemon started through a forking launcher (namespaced lab hosts)', (
     const d = await startDaemonInside('forks', ['sh', '-c', 'sleep 30 & wait'], join(dir, 'a.log'));
     try {
       expect(existsSync(`/proc/${d.pid}/cmdline`)).toBe(true);
-      const comm = readFileSync(`/proc/${d.pid}/comm`, 'utf8').trim();
-      expect(comm).toBe('sleep');
+      // The child is found as soon as it is forked, possibly before it has exec'd sleep: its
+      // name turns from sh to sleep within moments (the launcher's stays sh).
+      const comm = (): string => readFileSync(`/proc/${d.pid}/comm`, 'utf8').trim();
+      for (let i = 0; i < 100 && comm() !== 'sleep'; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(comm()).toBe('sleep');
     } finally {
       await d.stop();
     }
