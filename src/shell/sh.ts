@@ -140,8 +140,10 @@ function writeLines(put: readonly CheckedFile[]): string[] {
 /**
  * One wc for all the files with bytes: dd never writes more than its count, so the total is right
  * only when every file is. Only when it is not, a wc per file names the first short one (the
- * failure path may cost processes). LC_ALL=C keeps wc's `total` one word; set -f keeps file names
- * in its output from being expanded.
+ * failure path may cost processes). The files are wc's arguments, not its stdin (bash forks once
+ * more for a redirection inside `$(...)`): for one file its count is the first word, for several
+ * the total is the last line. LC_ALL=C keeps wc's `total` one word; set -f keeps file names in
+ * its output from being expanded.
  */
 function lengthCheck(put: readonly CheckedFile[]): string[] {
   const sized = put.filter((f) => f.size > 0);
@@ -150,7 +152,7 @@ function lengthCheck(put: readonly CheckedFile[]): string[] {
   const perFile = sized.map((f) => `short "$t${f.n}" ${f.size} "$p${f.n}"`).join('; ');
   const total =
     sized.length === 1
-      ? `set -- $(wc -c < "$t${sized[0]?.n}") && [ "\${1-}" = ${sum} ]`
+      ? `set -- $(wc -c -- "$t${sized[0]?.n}") && [ "\${1-}" = ${sum} ]`
       : `set -- $(LC_ALL=C wc -c -- ${sized.map((f) => `"$t${f.n}"`).join(' ')}) && [ $# -ge 2 ] && shift $(($# - 2)) && [ "$1" = ${sum} ]`;
   return [
     `short() { [ $(wc -c < "$1") -eq "$2" ] || { echo "certroll: short data for $3" >&2; exit 1; }; }`,

@@ -83,7 +83,7 @@ describe('haproxy playbook against a real haproxy (runtime API over the stats so
 
   // What each step costs the host in processes (see the same test of the nginx playbook).
   // Before the steps were trimmed: preflight 3, capture 7, stage 6, bind 18, rollback 18,
-  // cleanup 2 (the script's sh included).
+  // cleanup 2 (the shell included).
   it('starts no more processes per step than its budget', async () => {
     const counts = await countSteps(lab.playbook, base('counted'), lab.newLeaf, lab.chain);
     expect(await waitForServed(port, lab.oldLeaf.sha256)).toBe(lab.oldLeaf.sha256);

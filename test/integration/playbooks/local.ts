@@ -2,13 +2,12 @@
 // uploads with their mode, then the script with its stdin. `execute` goes through the real
 // LocalTransport; `runRendered` is a bare `sh -c` in a chosen folder (for relative paths).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
 import { type RenderedStep } from '../../../src/playbooks/render.js';
 import { LocalTransport } from '../../../src/transport/local/local-transport.js';
 import { type Transport } from '../../../src/transport/types.js';
 import { localHost } from '../../lab/index.js';
+import { traceScript, type Traced } from '../../helpers/strace.js';
 
 export interface Result {
   readonly exitCode: number;
@@ -68,18 +67,11 @@ export async function execute(transport: Transport, step: RenderedStep): Promise
   return transport.exec(step.script, step.stdin === undefined ? {} : { stdin: step.stdin });
 }
 
-export interface Counted extends Result {
-  /** Every process the script's shell was or started, itself included (distinct PIDs). */
-  readonly processes: number;
-  /** The programs executed, in order (the shell itself first). */
-  readonly programs: readonly string[];
-}
-
 /**
  * Runs a rendered step like `runRendered` (its `prepare` and uploads unobserved) and its script
- * under `strace -f`, which sees every fork and exec: what the step costs a host in processes.
+ * under strace (test/helpers/strace.ts): what the step costs a host in processes.
  */
-export async function countProcesses(step: RenderedStep, cwd?: string): Promise<Counted> {
+export async function countProcesses(step: RenderedStep, cwd?: string): Promise<Traced> {
   if (step.prepare !== undefined) {
     const r = await sh(step.prepare, undefined, cwd);
     if (r.exitCode !== 0) throw new Error(`prepare failed: ${r.stderr}`);
@@ -88,26 +80,8 @@ export async function countProcesses(step: RenderedStep, cwd?: string): Promise<
     rmSync(u.path, { force: true });
     writeFileSync(u.path, u.data, { mode: u.mode, flag: 'wx' });
   }
-  const dir = mkdtempSync(join(tmpdir(), 'certroll-strace-'));
-  try {
-    const log = join(dir, 'trace');
-    const trace = ['-f', '-qq', '-z', '-e', 'signal=none', '-o', log];
-    const calls = ['-e', 'trace=execve,fork,vfork,clone,clone3'];
-    const r = await spawned(
-      'strace',
-      // bash, not sh: sshd runs a step in the user's login shell, bash for root on Debian and RHEL,
-      // and bash forks where dash does not (a redirection inside $(...), for one).
-      [...trace, ...calls, 'bash', '-c', step.script],
-      step.stdin,
-      cwd,
-    );
-    const lines = readFileSync(log, 'utf8')
-      .split('\n')
-      .filter((l) => l !== '');
-    const pids = new Set(lines.map((l) => l.split(' ', 1)[0]));
-    const programs = lines.flatMap((l) => /execve\("([^"]*)"/.exec(l)?.[1] ?? []);
-    return { ...r, processes: pids.size, programs: programs.map((p) => p.replace(/.*\//, '')) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return traceScript(step.script, {
+    ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
+    ...(cwd !== undefined ? { cwd } : {}),
+  });
 }

@@ -139,7 +139,7 @@ describe('nginx playbook against a real nginx', () => {
   // Every process a step starts costs the host CPU (~4 ms, more inside `$(...)`), at every
   // binding of every host: the steps use shell builtins where they can, one command for several
   // files, and the captured owner. Before that, a binding with certificate and key took:
-  // preflight 4, capture 13, stage 11, bind 19, rollback 19, cleanup 2 (the script's sh included).
+  // preflight 4, capture 13, stage 11, bind 19, rollback 19, cleanup 2 (the shell included).
   it('starts no more processes per step than its budget for a binding with certificate and key', async () => {
     const budget = { preflight: 2, capture: 3, stage: 7, bind: 7, rollback: 9, cleanup: 2 };
     const counts = await countSteps(lab.playbook, base('counted'), lab.newLeaf, lab.chain);

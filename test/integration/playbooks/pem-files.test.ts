@@ -228,7 +228,7 @@ describe('pem-files on this machine', () => {
 
   // What each step costs the host in processes (see the same test of the nginx playbook).
   // Before the steps were trimmed: preflight 3, capture 13, stage 11, bind 17, rollback 17,
-  // cleanup 2 (the script's sh included).
+  // cleanup 2 (the shell included).
   it('starts no more processes per step than its budget for a binding with certificate and key', async () => {
     const p = setup('counted');
     const oldCert = sha(p.certPath);
